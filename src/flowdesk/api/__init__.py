@@ -1,0 +1,49 @@
+"""The HTTP API: ``create_app()`` builds the Flask app around an engine runtime."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from ..config import Settings
+from ..engine import identity
+from ..engine.runtime import Runtime
+from . import auth, definitions, errors, health, instances, tickets
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    """Build the app. With no arguments, settings come from the ``FLOWDESK_*`` environment."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="flowdesk",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Several files per upload, each checked against max_upload_bytes on its own.
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes * 8 + 64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    if runtime is None:
+        runtime = Runtime(settings.database_url, max_upload_bytes=settings.max_upload_bytes)
+        if settings.auto_migrate:
+            runtime.upgrade_schema()
+    app.extensions["flowdesk"] = runtime
+    created_key = identity.ensure_admin(runtime, settings.admin_key)
+    if created_key:
+        # Shown once: only its hash is stored.
+        print(f"flowdesk: created user 'admin' with API key {created_key}  (shown once; keep it)", flush=True)
+
+    api = errors.ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    for module in (health, definitions, instances, tickets):
+        api.register_blueprint(module.blp)
+    errors.register(app)
+    auth.register(app)
+    return app

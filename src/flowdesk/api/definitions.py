@@ -1,0 +1,74 @@
+"""/definitions: deploying BPMN/DMN files and reading their versions."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..engine import definitions
+from ..engine.errors import InvalidInput
+from .auth import principal, runtime
+from .schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema
+
+blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions",
+                description="BPMN/DMN definitions and their versions")
+
+XML_TYPES = ("application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream")
+
+
+def _uploaded_files() -> list[tuple[str, bytes]]:
+    """Multipart ``file`` fields, or a raw XML body (named by ``?filename=``)."""
+    if request.mimetype == "multipart/form-data":
+        files = request.files.getlist("file")
+        if not files:
+            raise InvalidInput("no file uploaded", {"file": ["send one or more files in the 'file' field"]})
+        return [(f.filename or f"upload-{n}.bpmn", f.read()) for n, f in enumerate(files, 1)]
+    if request.mimetype in XML_TYPES or request.mimetype.endswith("+xml"):
+        return [(request.args.get("filename", "upload.bpmn"), request.get_data())]
+    raise InvalidInput("send multipart/form-data with 'file' fields or an XML body",
+                       {"Content-Type": [f"got '{request.mimetype or 'none'}'"]})
+
+
+@blp.route("")
+class Definitions(MethodView):
+    @blp.response(201, DeployedSchema(many=True))
+    @blp.doc(requestBody={"content": {
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        "application/xml": {"schema": {"type": "string"}},
+    }})
+    def post(self):
+        """Deploy one or more .bpmn/.dmn files.
+
+        Each executable process gets a new version only when its content changed
+        (`created: false` otherwise). Invalid models answer 422 with file, line and element.
+        """
+        deployed = definitions.deploy(runtime(), principal(), _uploaded_files())
+        body = [{"id": d.version.id, "key": d.version.process_key, "version": d.version.version,
+                 "name": d.version.name, "created": d.created, "created_at": d.version.created_at}
+                for d in deployed]
+        return body, 201 if any(d.created for d in deployed) else 200
+
+    @blp.response(200, DefinitionSummarySchema(many=True))
+    def get(self):
+        """Every deployed process key with its latest version."""
+        return definitions.list_definitions(runtime(), principal())
+
+
+@blp.route("/<process_key>")
+class DefinitionItem(MethodView):
+    @blp.response(200, DefinitionSchema)
+    def get(self, process_key):
+        """All versions of one process key, newest first."""
+        versions = definitions.versions_of(runtime(), principal(), process_key)
+        return {"key": process_key, "name": versions[0].name, "versions": versions}
+
+
+@blp.route("/<process_key>/versions/<int:version>/xml")
+class DefinitionXml(MethodView):
+    @blp.response(200, content_type="application/xml")
+    def get(self, process_key, version):
+        """The XML file that was uploaded for this version."""
+        row = definitions.get_version(runtime(), principal(), process_key, version)
+        return Response(row.source, mimetype="application/xml")

@@ -1,0 +1,95 @@
+"""Every error leaves as application/problem+json (RFC 9457), mapped here and only here."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from ..engine import errors as domain
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+
+STATUS_OF = {
+    domain.Unauthenticated: 401,
+    domain.Forbidden: 403,
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.PreconditionFailed: 412,
+    domain.PayloadTooLarge: 413,
+    domain.BadDocument: 400,
+    domain.InvalidModel: 422,
+    domain.InvalidInput: 422,
+    domain.ExecutionFailed: 422,
+}
+
+TITLES = {
+    400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 412: "Precondition failed", 413: "Payload too large",
+    415: "Unsupported media type", 422: "Unprocessable content", 428: "Precondition required",
+    500: "Internal server error",
+}
+
+
+def problem(status: int, code: str, detail: str, errors=None, headers: dict | None = None,
+            extra: dict | None = None) -> Response:
+    body = {"type": f"https://flowdesk.dev/problems/{code}", "title": TITLES.get(status, "Error"),
+            "status": status, "detail": detail, "code": code}
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in (extra or {}).items() if v is not None and k not in body})
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="flowdesk"'
+    return response
+
+
+def _status_for(error: domain.DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def handle_domain_error(error: domain.DomainError) -> Response:
+    return problem(_status_for(error), error.code, error.detail,
+                   errors=getattr(error, "errors", None), extra=error.extra)
+
+
+def _http_code(status: int) -> str:
+    return {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+            422: "invalid_input"}.get(status, "http_error")
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api with every HTTP error (incl. schema validation) as problem+json."""
+
+    def handle_http_exception(self, error: HTTPException):
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
+        if status == 422 and messages:
+            # webargs nests messages by location (json, query, headers); flatten one level.
+            errors = {}
+            for location, fields in messages.items():
+                errors.update(fields if isinstance(fields, dict) else {location: fields})
+            return problem(422, "invalid_input", "the request does not match the expected schema", errors=errors)
+        return problem(status, _http_code(status), error.description or TITLES.get(status, "error"))
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(domain.DomainError, handle_domain_error)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return problem(error.code or 500, _http_code(error.code or 500), error.description or "")
+        log.exception("unhandled error")
+        return problem(500, "internal_error", "an unexpected error occurred; it has been logged")

@@ -1,0 +1,120 @@
+"""The ``flowdesk`` command: serve, db upgrade, deploy, users."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Settings
+
+
+def _runtime(settings: Settings, migrate: bool | None = None):
+    from .engine.runtime import Runtime
+
+    runtime = Runtime(settings.database_url, max_upload_bytes=settings.max_upload_bytes)
+    if settings.auto_migrate if migrate is None else migrate:
+        runtime.upgrade_schema()
+    return runtime
+
+
+@click.group()
+@click.version_option(package_name="flowdesk")
+def main() -> None:
+    """flowdesk: a BPMN process automation server."""
+    logging.basicConfig(level=Settings.from_env().log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Run the API server. With no configuration: embedded mode on a SQLite file here."""
+    from .api import create_app
+
+    settings = Settings.from_env()
+    app = create_app(settings)
+    where = settings.database_url if not settings.is_sqlite else f"SQLite ({settings.database_url[10:]})"
+    click.echo(f"flowdesk: serving on http://{host}:{port}  database: {where}  docs: http://{host}:{port}/api/docs")
+    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations up to REVISION."""
+    from .engine import schema
+    from .engine.database import make_engine
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    schema.upgrade(engine, revision)
+    click.echo(f"database upgraded to {revision}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def deploy(files: tuple[Path, ...]) -> None:
+    """Deploy BPMN/DMN FILES as the admin user (same rules as POST /definitions)."""
+    from .engine import definitions
+    from .engine.errors import DomainError
+    from .engine.principal import Principal
+
+    runtime = _runtime(Settings.from_env())
+    operator = Principal("cli", "cli", "admin", frozenset())
+    try:
+        deployed = definitions.deploy(runtime, operator, [(f.name, f.read_bytes()) for f in files])
+    except DomainError as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        for issue in getattr(exc, "errors", None) or []:
+            click.echo(f"  {issue}", err=True)
+        sys.exit(1)
+    for d in deployed:
+        state = "new version" if d.created else "unchanged"
+        click.echo(f"{d.version.process_key} v{d.version.version} ({state})")
+
+
+@main.group()
+def users() -> None:
+    """User and API key commands."""
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system"]))
+@click.option("--group", "groups", multiple=True, help="Group membership; repeat for several.")
+def users_create(name: str, role: str, groups: tuple[str, ...]) -> None:
+    """Create a user and print its API key (shown once)."""
+    from .engine import identity
+    from .engine.errors import DomainError
+
+    runtime = _runtime(Settings.from_env())
+    try:
+        _, key = identity.create_user(runtime, name, role, list(groups))
+    except DomainError as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(1)
+    click.echo(key)
+
+
+@main.command()
+def worker() -> None:
+    """Run a job worker (arrives with service tasks; nothing to run yet)."""
+    click.echo("flowdesk worker: no job types exist yet (service tasks come in a later release)", err=True)
+    sys.exit(2)
+
+
+@main.command()
+def scheduler() -> None:
+    """Run the timer scheduler (arrives with timer events; nothing to run yet)."""
+    click.echo("flowdesk scheduler: no timers exist yet (timer events come in a later release)", err=True)
+    sys.exit(2)

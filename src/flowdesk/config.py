@@ -1,0 +1,98 @@
+"""Every setting flowdesk reads, in one place.
+
+Settings come from ``FLOWDESK_*`` environment variables; the README's configuration table
+is generated from the ``FIELDS`` documentation below, so keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+DEFAULT_SQLITE_FILE = "flowdesk.sqlite3"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"FLOWDESK_{name}")
+    return value if value not in (None, "") else default
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings. Build with :meth:`from_env`; tests pass values directly."""
+
+    database_url: str = field(
+        default=f"sqlite:///{DEFAULT_SQLITE_FILE}",
+        metadata={"env": "DATABASE_URL", "doc": "SQLAlchemy URL. Default: a SQLite file "
+                  f"`{DEFAULT_SQLITE_FILE}` in the working directory."},
+    )
+    redis_url: str | None = field(
+        default=None,
+        metadata={"env": "REDIS_URL", "doc": "Redis URL for the RQ queue. Unset: an in-process "
+                  "queue and worker threads (embedded mode)."},
+    )
+    admin_key: str | None = field(
+        default=None,
+        metadata={"env": "ADMIN_KEY", "doc": "API key of the `admin` user created on first "
+                  "start. Unset: a random key is printed once."},
+    )
+    max_upload_bytes: int = field(
+        default=2 * 1024 * 1024,
+        metadata={"env": "MAX_UPLOAD_BYTES", "doc": "Largest BPMN/DMN file accepted (413 above)."},
+    )
+    auto_migrate: bool = field(
+        default=True,
+        metadata={"env": "AUTO_MIGRATE", "doc": "Upgrade the database schema on start. "
+                  "Production may set `false` and run `flowdesk db upgrade` instead."},
+    )
+    embedded_workers: bool = field(
+        default=True,
+        metadata={"env": "EMBEDDED_WORKERS", "doc": "Run the worker and scheduler as threads "
+                  "inside `flowdesk serve` (the default when no Redis is configured)."},
+    )
+    script_timeout: float = field(
+        default=1.0,
+        metadata={"env": "SCRIPT_TIMEOUT", "doc": "Seconds a script task or condition may run."},
+    )
+    log_level: str = field(
+        default="INFO",
+        metadata={"env": "LOG_LEVEL", "doc": "Python log level."},
+    )
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Read every ``FLOWDESK_*`` variable; keyword arguments win over the environment."""
+        values: dict = {}
+        for f in fields(cls):
+            raw = _env(f.metadata["env"])
+            if raw is None:
+                continue
+            if f.type in ("bool",):
+                values[f.name] = _bool(raw)
+            elif f.type in ("int",):
+                values[f.name] = int(raw)
+            elif f.type in ("float",):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        if "embedded_workers" not in values and values.get("redis_url"):
+            values["embedded_workers"] = False
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def documentation() -> list[tuple[str, str, str]]:
+    """(variable, default, description) rows for the README."""
+    rows = []
+    for f in fields(Settings):
+        default = f.default if f.default is not None else ""
+        rows.append((f"FLOWDESK_{f.metadata['env']}", str(default), f.metadata["doc"]))
+    return rows

@@ -1,0 +1,1 @@
+"""Domain and application services: models, unit of work, and the command handlers."""

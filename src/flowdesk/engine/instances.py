@@ -1,0 +1,159 @@
+"""Starting process instances, reading them, and the load/apply/save cycle every command uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from ..bpmn import Execution, ExecutionError
+from ..bpmn.serializer import STATE_FORMAT
+from . import audit, idempotency, paging
+from .definitions import latest_version, spec_of
+from .errors import ExecutionFailed, InvalidInput, NotFound
+from .idempotency import IdempotentRequest, Replay
+from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Ticket, TicketCandidate
+from .principal import Principal, Role
+from .projection import sync_tickets
+from .runtime import Runtime
+
+INSTANCE_STATUSES = tuple(s.value for s in InstanceStatus)
+
+
+@dataclass
+class InstanceView:
+    """An instance with the tickets it is waiting on."""
+
+    instance: Instance
+    open_tickets: list[Ticket] = field(default_factory=list)
+
+    def __getattr__(self, name: str):
+        # Read as the instance itself (id, status, variables...) plus ``open_tickets``.
+        return getattr(self.instance, name)
+
+
+def execution_failed(exc: ExecutionError) -> ExecutionFailed:
+    where = f" at element '{exc.element_id}'" if exc.element_id else ""
+    line = f", line {exc.line}" if exc.line else ""
+    return ExecutionFailed(f"the process failed{where}{line}: {exc.message}",
+                           element_id=exc.element_id, line=exc.line)
+
+
+def lock_instance(session: Session, instance_id: str) -> Instance:
+    """Load the instance row for update: the one lock every command on an instance takes."""
+    instance = session.scalar(
+        select(Instance).where(Instance.id == instance_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if instance is None:
+        raise NotFound(f"instance '{instance_id}' does not exist")
+    return instance
+
+
+def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
+    spec = spec_of(rt, session, instance.definition_version_id, instance.process_key)
+    return Execution.restore(spec, instance.state, instance.serializer_version)
+
+
+def save(rt: Runtime, session: Session, instance: Instance, execution: Execution) -> list[Ticket]:
+    """Write state, status and projections back; bump the version. Returns open tickets."""
+    now = rt.clock()
+    instance.state = execution.dump()
+    instance.serializer_version = STATE_FORMAT
+    instance.variables = execution.variables
+    instance.updated_at = now
+    instance.version = (instance.version or 0) + 1
+    if execution.is_completed and instance.status == InstanceStatus.RUNNING.value:
+        if execution.reached_end_event:
+            instance.status = InstanceStatus.COMPLETED.value
+            audit.record(session, "instance.completed", None, instance_id=instance.id)
+        else:
+            # 'Nothing left to do' without an end event is a broken model, never a success.
+            instance.status = InstanceStatus.FAILED.value
+            instance.error = "the process stopped without reaching an end event"
+            audit.record(session, "instance.failed", None, instance_id=instance.id, error=instance.error)
+        instance.completed_at = now
+    session.flush()
+    return sync_tickets(session, instance, execution, now)
+
+
+def start_instance(rt: Runtime, principal: Principal, process_key: str, variables: dict | None = None,
+                   business_key: str | None = None, request: IdempotentRequest | None = None) -> InstanceView | Replay:
+    """Start the latest version of ``process_key`` and run it to its first wait state."""
+    principal.require(Role.SYSTEM, action="start processes")
+    if variables is not None and not isinstance(variables, dict):
+        raise InvalidInput("variables must be an object", {"variables": ["must be a JSON object"]})
+    with rt.uow() as uow:
+        replay = idempotency.find(uow, principal, request)
+        if replay is not None:
+            return replay
+        version = latest_version(uow.session, process_key)
+        spec = spec_of(rt, uow.session, version.id, process_key)
+        try:
+            execution = Execution.start(spec, variables or {})
+        except ExecutionError as exc:
+            raise execution_failed(exc) from exc
+        now = rt.clock()
+        instance = Instance(
+            definition_version_id=version.id, process_key=process_key, process_version=version.version,
+            business_key=business_key, status=InstanceStatus.RUNNING.value, state={},
+            serializer_version=STATE_FORMAT, variables={}, version=0, started_by=principal.name,
+            created_at=now, updated_at=now,
+        )
+        uow.session.add(instance)
+        uow.session.flush()
+        audit.record(uow.session, "instance.started", principal.name, instance_id=instance.id,
+                     process_key=process_key, version=version.version)
+        tickets = save(rt, uow.session, instance, execution)
+        view = InstanceView(instance, tickets)
+        idempotency.remember(uow, principal, request, view)
+        uow.commit()
+        return view
+
+
+def _visible(query, principal: Principal):
+    """Agents see the instances they hold or may take a ticket of; other roles see all."""
+    if principal.role != Role.AGENT.value:
+        return query
+    candidate = exists().where(
+        TicketCandidate.ticket_id == Ticket.id,
+        or_((TicketCandidate.kind == "user") & (TicketCandidate.name == principal.name),
+            (TicketCandidate.kind == "group") & TicketCandidate.name.in_(sorted(principal.groups) or [""])),
+    )
+    mine = exists().where(Ticket.instance_id == Instance.id, or_(Ticket.assignee == principal.name, candidate))
+    return query.where(mine)
+
+
+def open_tickets(session: Session, instance_id: str) -> list[Ticket]:
+    return list(session.scalars(
+        select(Ticket).where(Ticket.instance_id == instance_id, Ticket.status.in_(ACTIVE_STATUSES))
+        .order_by(Ticket.created_at, Ticket.id)
+    ))
+
+
+def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> InstanceView:
+    with rt.uow() as uow:
+        instance = uow.session.scalar(_visible(select(Instance).where(Instance.id == instance_id), principal))
+        if instance is None:
+            raise NotFound(f"instance '{instance_id}' does not exist")
+        return InstanceView(instance, open_tickets(uow.session, instance.id))
+
+
+def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None = None, status: str | None = None,
+                   business_key: str | None = None, after: str | None = None, limit: int | None = None) -> paging.Page:
+    """Instances matching the filters, oldest first, one page at a time."""
+    limit = paging.check_limit(limit)
+    if status is not None and status not in INSTANCE_STATUSES:
+        raise InvalidInput("unknown status", {"status": [f"must be one of {', '.join(INSTANCE_STATUSES)}"]})
+    query = _visible(select(Instance), principal)
+    if process_key:
+        query = query.where(Instance.process_key == process_key)
+    if status:
+        query = query.where(Instance.status == status)
+    if business_key:
+        query = query.where(Instance.business_key == business_key)
+    with rt.uow() as uow:
+        rows = list(uow.session.scalars(paging.apply(query, Instance, after, limit)))
+        page = paging.page_of(rows, limit)
+        page.items = [InstanceView(i, open_tickets(uow.session, i.id)) for i in page.items]
+        return page

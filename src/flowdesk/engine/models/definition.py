@@ -1,0 +1,33 @@
+"""Deployed process definitions: one row per (process key, version)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+
+
+class DefinitionVersion(Base):
+    """A process id at one content version, with its source XML and serialized spec."""
+
+    __tablename__ = "definition_versions"
+    __table_args__ = (
+        UniqueConstraint("process_key", "version"),
+        Index("ix_definition_versions_process_key_hash", "process_key", "content_hash"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    process_key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    spec: Mapped[dict] = mapped_column(JSONType)
+    element_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    deployed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)

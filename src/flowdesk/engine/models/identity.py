@@ -1,0 +1,53 @@
+"""Users, their groups and their API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, new_id, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    groups: Mapped[list["UserGroup"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    api_keys: Mapped[list["ApiKey"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def group_names(self) -> list[str]:
+        return sorted(g.group for g in self.groups)
+
+
+class UserGroup(Base):
+    __tablename__ = "user_groups"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    group: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="groups")
+
+
+class ApiKey(Base):
+    """An API key; only its SHA-256 is stored (keys are 256 random bits, so no slow hash)."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_key_hash", "key_hash", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="api_keys", lazy="joined")

@@ -1,0 +1,45 @@
+"""Process instances: one locked state row each."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+
+
+class InstanceStatus(str, enum.Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Instance(Base):
+    """The SpiffWorkflow state (spec stripped) plus what lists and filters need."""
+
+    __tablename__ = "instances"
+    __table_args__ = (
+        Index("ix_instances_process_key_status", "process_key", "status", "created_at"),
+        Index("ix_instances_business_key", "business_key"),
+        Index("ix_instances_created_at_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    definition_version_id: Mapped[str] = mapped_column(ForeignKey("definition_versions.id"))
+    process_key: Mapped[str] = mapped_column(String(255))
+    process_version: Mapped[int] = mapped_column(Integer)
+    business_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING.value)
+    state: Mapped[dict] = mapped_column(JSONType)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    variables: Mapped[dict] = mapped_column(JSONType, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    started_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,81 @@
+"""Tickets: the projection of READY user/manual tasks into a work queue."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+
+
+class TicketStatus(str, enum.Enum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (TicketStatus.OPEN.value, TicketStatus.CLAIMED.value)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_tickets_assignee_status", "assignee", "status"),
+        Index("ix_tickets_instance_id_status", "instance_id", "status"),
+        Index("ix_tickets_task_id", "task_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    process_key: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN.value)
+    assignee: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lane: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    documentation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    form: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
+    data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    result: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    candidates: Mapped[list["TicketCandidate"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="TicketCandidate.name"
+    )
+
+    @property
+    def candidate_users(self) -> list[str]:
+        return [c.name for c in self.candidates if c.kind == "user"]
+
+    @property
+    def candidate_groups(self) -> list[str]:
+        return [c.name for c in self.candidates if c.kind == "group"]
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.version}"'
+
+
+class TicketCandidate(Base):
+    """Who may work a ticket: a user or a group. A table, so the inbox filter is an index."""
+
+    __tablename__ = "ticket_candidates"
+    __table_args__ = (Index("ix_ticket_candidates_kind_name", "kind", "name", "ticket_id"),)
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)

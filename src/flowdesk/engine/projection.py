@@ -1,0 +1,71 @@
+"""Keeping the ticket projection equal to the workflow's READY user/manual tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bpmn import Execution, WaitingUserTask, resolve_due_date
+from . import audit
+from .models import ACTIVE_STATUSES, Instance, Ticket, TicketCandidate, TicketStatus
+
+
+def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Ticket:
+    ticket = Ticket(
+        instance_id=instance.id,
+        task_id=task.task_id,
+        element_id=task.element_id,
+        name=task.name,
+        process_key=instance.process_key,
+        business_key=instance.business_key,
+        priority=task.priority,
+        due_at=resolve_due_date(task.due_date, now),
+        lane=task.lane,
+        documentation=task.documentation,
+        form=task.form,
+        data=task.data,
+        created_at=now,
+        candidates=[TicketCandidate(kind="user", name=u) for u in sorted(set(task.candidate_users))]
+        + [TicketCandidate(kind="group", name=g) for g in sorted(set(task.candidate_groups))],
+    )
+    if task.assignee:
+        # Assigned by the model: it is someone's from the start.
+        ticket.assignee = task.assignee
+        ticket.status = TicketStatus.CLAIMED.value
+        ticket.claimed_at = now
+    return ticket
+
+
+def sync_tickets(session: Session, instance: Instance, execution: Execution, now: datetime) -> list[Ticket]:
+    """Open a ticket for each new READY human task, cancel tickets whose task left READY.
+
+    Returns the instance's active tickets after the refresh.
+    """
+    waiting = {task.task_id: task for task in execution.user_tasks()}
+    active = list(session.scalars(
+        select(Ticket).where(Ticket.instance_id == instance.id, Ticket.status.in_(ACTIVE_STATUSES))
+    ))
+    current = []
+    for ticket in active:
+        if ticket.task_id in waiting:
+            current.append(ticket)
+            continue
+        # The task moved on without this ticket being completed (boundary event, cancel...).
+        ticket.status = TicketStatus.CANCELLED.value
+        ticket.version += 1
+        audit.record(session, "ticket.cancelled", None, instance_id=instance.id, ticket_id=ticket.id,
+                     reason="the task is no longer waiting")
+    known = {t.task_id for t in current}
+    for task_id, task in waiting.items():
+        if task_id in known:
+            continue
+        ticket = _new_ticket(instance, task, now)
+        session.add(ticket)
+        session.flush()
+        audit.record(session, "ticket.created", None, instance_id=instance.id, ticket_id=ticket.id,
+                     element_id=task.element_id)
+        current.append(ticket)
+    current.sort(key=lambda t: (t.created_at, t.id))
+    return current

@@ -1,0 +1,187 @@
+"""The work queue: listing, claiming, unclaiming and completing tickets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, or_, select
+
+from ..bpmn import ExecutionError, TaskNotReady
+from . import audit, idempotency, paging
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from .idempotency import IdempotentRequest, Replay
+from .instances import execution_failed, lock_instance, restore, save
+from .models import ACTIVE_STATUSES, Instance, Ticket, TicketCandidate, TicketStatus
+from .principal import Principal
+from .runtime import Runtime
+
+TICKET_STATUSES = tuple(s.value for s in TicketStatus)
+
+
+@dataclass
+class TicketFilter:
+    status: str | None = None
+    assignee: str | None = None
+    candidate_group: str | None = None
+    process_key: str | None = None
+    instance_id: str | None = None
+    element_id: str | None = None
+
+
+@dataclass
+class Completion:
+    """A completed ticket, its instance afterwards and the tickets that opened next."""
+
+    ticket: Ticket
+    instance: Instance
+    open_tickets: list[Ticket] = field(default_factory=list)
+
+
+def _candidate_of(principal: Principal):
+    return exists().where(
+        TicketCandidate.ticket_id == Ticket.id,
+        or_((TicketCandidate.kind == "user") & (TicketCandidate.name == principal.name),
+            (TicketCandidate.kind == "group") & TicketCandidate.name.in_(sorted(principal.groups) or [""])),
+    )
+
+
+def _visible(query, principal: Principal):
+    """Admins see every ticket; everyone else the ones they hold or are a candidate for."""
+    if principal.is_admin:
+        return query
+    return query.where(or_(Ticket.assignee == principal.name, _candidate_of(principal)))
+
+
+def _may_work(ticket: Ticket, principal: Principal) -> bool:
+    if principal.is_admin or ticket.assignee == principal.name:
+        return True
+    return principal.name in ticket.candidate_users or bool(principal.groups & set(ticket.candidate_groups))
+
+
+def list_tickets(rt: Runtime, principal: Principal, filters: TicketFilter, after: str | None = None,
+                 limit: int | None = None) -> paging.Page:
+    """Visible tickets matching ``filters``, oldest first, one page at a time."""
+    limit = paging.check_limit(limit)
+    query = _visible(select(Ticket), principal)
+    if filters.status:
+        if filters.status not in TICKET_STATUSES:
+            raise InvalidInput("unknown status", {"status": [f"must be one of {', '.join(TICKET_STATUSES)}"]})
+        query = query.where(Ticket.status == filters.status)
+    if filters.assignee:
+        query = query.where(Ticket.assignee == (principal.name if filters.assignee == "me" else filters.assignee))
+    if filters.candidate_group:
+        query = query.where(exists().where(TicketCandidate.ticket_id == Ticket.id, TicketCandidate.kind == "group",
+                                           TicketCandidate.name == filters.candidate_group))
+    for column, value in ((Ticket.process_key, filters.process_key), (Ticket.instance_id, filters.instance_id),
+                          (Ticket.element_id, filters.element_id)):
+        if value:
+            query = query.where(column == value)
+    with rt.uow() as uow:
+        rows = list(uow.session.scalars(paging.apply(query, Ticket, after, limit)))
+        return paging.page_of(rows, limit)
+
+
+def _find(session, principal: Principal, ticket_id: str) -> Ticket:
+    ticket = session.scalar(_visible(select(Ticket).where(Ticket.id == ticket_id), principal)
+                            .execution_options(populate_existing=True))
+    if ticket is None:
+        raise NotFound(f"ticket '{ticket_id}' does not exist")
+    return ticket
+
+
+def get_ticket(rt: Runtime, principal: Principal, ticket_id: str) -> Ticket:
+    with rt.uow() as uow:
+        return _find(uow.session, principal, ticket_id)
+
+
+def _check_precondition(ticket: Ticket, if_match: str | None) -> None:
+    if if_match and if_match.strip() != "*" and ticket.etag not in [t.strip() for t in if_match.split(",")]:
+        raise PreconditionFailed(f"ticket '{ticket.id}' changed since it was read (ETag is now {ticket.etag})")
+
+
+def _locked(session, principal: Principal, ticket_id: str) -> tuple[Ticket, Instance]:
+    """Find the ticket, lock its instance, then read the ticket again under the lock."""
+    ticket = _find(session, principal, ticket_id)
+    instance = lock_instance(session, ticket.instance_id)
+    return _find(session, principal, ticket_id), instance
+
+
+def _require_active(ticket: Ticket) -> None:
+    if ticket.status not in ACTIVE_STATUSES:
+        raise Conflict(f"ticket '{ticket.id}' is {ticket.status}", ticket_status=ticket.status)
+
+
+def claim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | None = None) -> Ticket:
+    """Take an open ticket; claiming one you already hold changes nothing."""
+    with rt.uow() as uow:
+        ticket, _ = _locked(uow.session, principal, ticket_id)
+        _require_active(ticket)
+        _check_precondition(ticket, if_match)
+        if ticket.assignee == principal.name:
+            return ticket
+        if ticket.assignee is not None:
+            raise Conflict(f"ticket '{ticket.id}' is claimed by {ticket.assignee}", assignee=ticket.assignee)
+        if not _may_work(ticket, principal):
+            raise Forbidden(f"you are not a candidate for ticket '{ticket.id}'")
+        ticket.assignee, ticket.status, ticket.claimed_at = principal.name, TicketStatus.CLAIMED.value, rt.clock()
+        ticket.version += 1
+        audit.record(uow.session, "ticket.claimed", principal.name, instance_id=ticket.instance_id, ticket_id=ticket.id)
+        uow.commit()
+        return ticket
+
+
+def unclaim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | None = None) -> Ticket:
+    """Give a claimed ticket back to its candidates (the holder or an admin)."""
+    with rt.uow() as uow:
+        ticket, _ = _locked(uow.session, principal, ticket_id)
+        _require_active(ticket)
+        _check_precondition(ticket, if_match)
+        if ticket.assignee is None:
+            raise Conflict(f"ticket '{ticket.id}' is not claimed")
+        if ticket.assignee != principal.name and not principal.is_admin:
+            raise Conflict(f"ticket '{ticket.id}' is claimed by {ticket.assignee}", assignee=ticket.assignee)
+        previous = ticket.assignee
+        ticket.assignee, ticket.status, ticket.claimed_at = None, TicketStatus.OPEN.value, None
+        ticket.version += 1
+        audit.record(uow.session, "ticket.unclaimed", principal.name, instance_id=ticket.instance_id,
+                     ticket_id=ticket.id, previous_assignee=previous)
+        uow.commit()
+        return ticket
+
+
+def complete(rt: Runtime, principal: Principal, ticket_id: str, data: dict | None = None, comment: str | None = None,
+             if_match: str | None = None, request: IdempotentRequest | None = None) -> Completion | Replay:
+    """Complete the ticket's task with ``data`` and move the instance to its next wait state."""
+    data = data or {}
+    if not isinstance(data, dict):
+        raise InvalidInput("data must be an object", {"data": ["must be a JSON object"]})
+    with rt.uow() as uow:
+        replay = idempotency.find(uow, principal, request)
+        if replay is not None:
+            return replay
+        ticket, instance = _locked(uow.session, principal, ticket_id)
+        _require_active(ticket)
+        _check_precondition(ticket, if_match)
+        if ticket.assignee is not None and ticket.assignee != principal.name and not principal.is_admin:
+            raise Conflict(f"ticket '{ticket.id}' is claimed by {ticket.assignee}", assignee=ticket.assignee)
+        if not _may_work(ticket, principal):
+            raise Forbidden(f"you are not a candidate for ticket '{ticket.id}'")
+        execution = restore(rt, uow.session, instance)
+        try:
+            execution.complete_user_task(ticket.task_id, data)
+        except TaskNotReady as exc:
+            raise Conflict(f"the task of ticket '{ticket.id}' is no longer waiting") from exc
+        except ExecutionError as exc:
+            raise execution_failed(exc) from exc
+        now = rt.clock()
+        ticket.status, ticket.completed_at, ticket.completed_by = TicketStatus.COMPLETED.value, now, principal.name
+        ticket.assignee = ticket.assignee or principal.name
+        ticket.result, ticket.comment = data, comment
+        ticket.version += 1
+        audit.record(uow.session, "ticket.completed", principal.name, instance_id=instance.id, ticket_id=ticket.id,
+                     data=data, comment=comment)
+        tickets = save(rt, uow.session, instance, execution)
+        result = Completion(ticket, instance, tickets)
+        idempotency.remember(uow, principal, request, result)
+        uow.commit()
+        return result

@@ -1,0 +1,54 @@
+"""The unit of work: one transaction per command, and the only place that commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import Conflict
+
+
+class UnitOfWork:
+    """``with runtime.uow() as uow: ...; uow.commit()`` — leaving without commit rolls back.
+
+    Work that must only happen once the transaction is durable (enqueuing a job, waking a
+    worker) is registered with :meth:`after_commit`.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._session_factory = session_factory
+        self.session: Session
+        self._after_commit: list[Callable[[], None]] = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._session_factory()
+        self._after_commit = []
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        # close() rolls back anything uncommitted but, unlike rollback(), leaves loaded
+        # objects readable, so handlers can return what they read.
+        self.session.close()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise Conflict("the change conflicts with a concurrent one; retry the request") from exc
+        except OperationalError as exc:
+            self.session.rollback()
+            if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
+                raise Conflict("the database was busy with a concurrent change; retry the request") from exc
+            raise
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def flush(self) -> None:
+        self.session.flush()

@@ -1,0 +1,1 @@
+"""Background work: RQ job functions, dispatcher, scheduler (service tasks land here)."""
