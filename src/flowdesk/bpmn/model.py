@@ -6,7 +6,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -64,6 +63,20 @@ def _issue_from(exc: ValidationException, roots: dict) -> ModelIssue:
     return ModelIssue(filename, line, element_id, message)
 
 
+def _check_references(root, filename: str) -> list[ModelIssue]:
+    """Sequence flows must connect elements that exist (SpiffWorkflow's message is obscure)."""
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    issues = []
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        for attribute in ("sourceRef", "targetRef"):
+            ref = flow.get(attribute)
+            if ref not in ids:
+                issues.append(ModelIssue(filename, flow.sourceline, flow.get("id"),
+                                         f"sequence flow '{flow.get('id')}' has {attribute} '{ref}', "
+                                         "which is not an element of this file"))
+    return issues
+
+
 def _check_scripts(root, filename: str) -> list[ModelIssue]:
     """Refuse at deploy time any script or condition the restricted compiler will not run."""
     issues = []
@@ -98,7 +111,10 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
         try:
             if kind == "bpmn":
                 give_sequence_flows_ids(root)
-                issues.extend(_check_scripts(root, filename))
+                found = _check_references(root, filename) + _check_scripts(root, filename)
+                if found:
+                    issues.extend(found)
+                    continue
                 parser.add_bpmn_xml(root, filename)
             elif kind == "dmn":
                 parser.add_dmn_xml(root, filename)

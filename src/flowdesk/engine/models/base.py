@@ -21,6 +21,11 @@ NAMING = {
 # JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
+# Workflow state and specs must come back with their keys in the order they were written
+# (SpiffWorkflow restores tasks in dict order and a child needs its parent first); JSONB
+# reorders keys, so these stay in PostgreSQL's order-preserving ``json``.
+OrderedJSON = JSON()
+
 
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite returns naive ones)."""

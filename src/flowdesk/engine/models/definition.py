@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+from .base import Base, JSONType, OrderedJSON, UTCDateTime, new_id, utcnow
 
 
 class DefinitionVersion(Base):
@@ -26,7 +26,7 @@ class DefinitionVersion(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content_hash: Mapped[str] = mapped_column(String(64))
     source: Mapped[bytes] = mapped_column(LargeBinary)
-    spec: Mapped[dict] = mapped_column(JSONType)
+    spec: Mapped[dict] = mapped_column(OrderedJSON)
     element_ids: Mapped[list] = mapped_column(JSONType, default=list)
     deployed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

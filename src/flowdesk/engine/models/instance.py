@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+from .base import Base, JSONType, OrderedJSON, UTCDateTime, new_id, utcnow
 
 
 class InstanceStatus(str, enum.Enum):
@@ -34,7 +34,7 @@ class Instance(Base):
     process_version: Mapped[int] = mapped_column(Integer)
     business_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING.value)
-    state: Mapped[dict] = mapped_column(JSONType)
+    state: Mapped[dict] = mapped_column(OrderedJSON)
     serializer_version: Mapped[str] = mapped_column(String(20))
     variables: Mapped[dict] = mapped_column(JSONType, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,59 @@
+"""Races on real PostgreSQL: one row lock per instance decides every race."""
+
+import threading
+
+from flowdesk.engine import identity
+
+
+def _race(n, action):
+    """Run ``action(i)`` in ``n`` threads released at the same moment; return the results."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        barrier.wait()
+        results[i] = action(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_32_threads_completing_one_ticket(client, admin, deploy, start):
+    deploy("two_step.bpmn")
+    started = start("two_step")
+    ticket_id = started["open_tickets"][0]["id"]
+
+    statuses = _race(32, lambda i: client.post(f"/api/v1/tickets/{ticket_id}/complete",
+                                                json={"data": {"skip": False}}, headers=admin).status_code)
+
+    assert sorted(statuses) == [200] + [409] * 31
+    instance = client.get(f"/api/v1/instances/{started['id']}", headers=admin).get_json()
+    assert [t["element_id"] for t in instance["open_tickets"]] == ["second"]
+    assert instance["version"] == 2
+
+
+def test_concurrent_claims_have_one_winner(client, runtime, deploy, start):
+    deploy("two_step.bpmn")
+    ticket_id = start("two_step")["open_tickets"][0]["id"]
+    keys = [identity.create_user(runtime, f"agent{i}", "agent", ["agents"])[1] for i in range(8)]
+
+    statuses = _race(8, lambda i: client.post(f"/api/v1/tickets/{ticket_id}/claim",
+                                               headers={"Authorization": f"Bearer {keys[i]}"}).status_code)
+
+    assert sorted(statuses) == [200] + [409] * 7
+
+
+def test_same_idempotency_key_in_parallel_starts_once(client, admin, deploy):
+    deploy("two_step.bpmn")
+    headers = {**admin, "Idempotency-Key": "parallel-start"}
+
+    statuses = _race(8, lambda i: client.post("/api/v1/processes/two_step/instances", json={},
+                                               headers=headers).status_code)
+
+    assert 201 in statuses
+    assert set(statuses) <= {201, 409}
+    assert len(client.get("/api/v1/instances", headers=admin).get_json()["items"]) == 1
