@@ -30,11 +30,6 @@ class Settings:
         metadata={"env": "DATABASE_URL", "doc": "SQLAlchemy URL. Default: a SQLite file "
                   f"`{DEFAULT_SQLITE_FILE}` in the working directory."},
     )
-    redis_url: str | None = field(
-        default=None,
-        metadata={"env": "REDIS_URL", "doc": "Redis URL for the RQ queue. Unset: an in-process "
-                  "queue and worker threads (embedded mode)."},
-    )
     admin_key: str | None = field(
         default=None,
         metadata={"env": "ADMIN_KEY", "doc": "API key of the `admin` user created on first "
@@ -48,15 +43,6 @@ class Settings:
         default=True,
         metadata={"env": "AUTO_MIGRATE", "doc": "Upgrade the database schema on start. "
                   "Production may set `false` and run `flowdesk db upgrade` instead."},
-    )
-    embedded_workers: bool = field(
-        default=True,
-        metadata={"env": "EMBEDDED_WORKERS", "doc": "Run the worker and scheduler as threads "
-                  "inside `flowdesk serve` (the default when no Redis is configured)."},
-    )
-    script_timeout: float = field(
-        default=1.0,
-        metadata={"env": "SCRIPT_TIMEOUT", "doc": "Seconds a script task or condition may run."},
     )
     log_level: str = field(
         default="INFO",
@@ -79,8 +65,6 @@ class Settings:
                 values[f.name] = float(raw)
             else:
                 values[f.name] = raw
-        if "embedded_workers" not in values and values.get("redis_url"):
-            values["embedded_workers"] = False
         values.update(overrides)
         return cls(**values)
 

@@ -8,6 +8,7 @@ from flask import Flask
 
 from ..config import Settings
 from ..engine import identity
+from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
 from . import auth, definitions, errors, health, instances, tickets
 
@@ -35,7 +36,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if settings.auto_migrate:
             runtime.upgrade_schema()
     app.extensions["flowdesk"] = runtime
-    created_key = identity.ensure_admin(runtime, settings.admin_key)
+    try:
+        created_key = identity.ensure_admin(runtime, settings.admin_key)
+    except Conflict:
+        created_key = None  # another process (gunicorn worker) created it at the same moment
     if created_key:
         # Shown once: only its hash is stored.
         print(f"flowdesk: created user 'admin' with API key {created_key}  (shown once; keep it)", flush=True)

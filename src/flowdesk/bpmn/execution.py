@@ -163,7 +163,7 @@ class Execution:
             priority = details.get("priority")
             try:
                 priority = int(_resolve(priority, task.data)) if priority not in (None, "") else None
-            except ValueError:
+            except (TypeError, ValueError):  # TypeError: ``${var}`` names an unset variable
                 priority = None
             waiting.append(WaitingUserTask(
                 task_id=str(task.id),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import builtins
 import datetime
 import math
+import re
+import types
 from functools import lru_cache
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -34,10 +36,22 @@ _BUILTINS = {**safe_builtins, **_EXTRA_BUILTINS}
 for _unsafe in ("setattr", "delattr", "__build_class__", "id", "hash"):
     _BUILTINS.pop(_unsafe, None)
 
+
+def _getattr_no_modules(ob, name, default=None):
+    """``safer_getattr`` that never hands out a module.
+
+    Modules lead to other modules (``datetime.sys.modules['os']``), and from there to anything.
+    """
+    value = safer_getattr(ob, name, default)
+    if isinstance(value, types.ModuleType):
+        raise AttributeError(f"modules are not available to scripts: {name}")
+    return value
+
+
 # Names a script or condition may use besides the task data.
 _GLOBALS = {
     "__builtins__": _BUILTINS,
-    "_getattr_": safer_getattr,
+    "_getattr_": _getattr_no_modules,
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -58,12 +72,21 @@ _INPLACE = {
 class ScriptRefused(SyntaxError):
     """The code uses something the restricted compiler does not allow."""
 
+    def __init__(self, message: str, lineno: int = 1):
+        super().__init__(message)
+        # SpiffWorkflow compares a script's SyntaxError.lineno with 0; None makes it raise TypeError.
+        self.lineno = lineno
+
+    def __str__(self) -> str:
+        return self.msg
+
 
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str):
     result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source)
     if result.errors:
-        raise ScriptRefused("; ".join(result.errors))
+        line = re.match(r"Line (\d+)", result.errors[0])
+        raise ScriptRefused("; ".join(result.errors), int(line.group(1)) if line else 1)
     return result.code
 
 
