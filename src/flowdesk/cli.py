@@ -26,6 +26,8 @@ def main() -> None:
     """flowdesk: a BPMN process automation server."""
     logging.basicConfig(level=Settings.from_env().log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Alembic narrates every plugin it loads at INFO; only its warnings are news.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @main.command()

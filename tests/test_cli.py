@@ -1,0 +1,60 @@
+"""The flowdesk command line, run the way an operator runs it."""
+
+import pytest
+from click.testing import CliRunner
+
+from flowdesk.cli import main
+
+from conftest import DATA, EXAMPLES
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLOWDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    return run
+
+
+def test_db_upgrade(cli):
+    result = cli("db", "upgrade")
+    assert result.exit_code == 0
+    assert "upgraded" in result.output
+
+
+def test_deploy_files(cli):
+    result = cli("deploy", str(EXAMPLES / "ticket_progression.bpmn"), str(DATA / "two_processes.bpmn"))
+    assert result.exit_code == 0, result.output
+    assert "ticket_progression v1 (new version)" in result.output
+    assert "proc_a v1" in result.output
+    assert "ticket_progression v1 (unchanged)" in cli("deploy", str(EXAMPLES / "ticket_progression.bpmn")).output
+
+
+def test_deploy_invalid_file_fails(cli):
+    result = cli("deploy", str(DATA / "invalid_missing_ref.bpmn"))
+    assert result.exit_code == 1
+    assert "flow_work_to_nowhere" in result.output
+
+
+def test_users_create_prints_working_key(cli, tmp_path):
+    result = cli("users", "create", "sue", "--role", "agent", "--group", "support", "--group", "triage")
+    assert result.exit_code == 0
+    key = result.output.strip().splitlines()[-1]
+    assert key.startswith("fd_")
+
+    from flowdesk.engine import identity
+    from flowdesk.engine.runtime import Runtime
+
+    principal = identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}"), key)
+    assert (principal.name, principal.role, principal.groups) == ("sue", "agent", frozenset({"support", "triage"}))
+
+
+def test_users_create_twice_fails(cli):
+    cli("users", "create", "sue", "--role", "agent")
+    assert cli("users", "create", "sue", "--role", "agent").exit_code == 1
+
+
+def test_unknown_role_is_refused(cli):
+    assert cli("users", "create", "x", "--role", "wizard").exit_code != 0
