@@ -19,7 +19,7 @@ from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    safer_getattr,
+    safer_getattr_raise,
 )
 from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -37,12 +37,13 @@ for _unsafe in ("setattr", "delattr", "__build_class__", "id", "hash"):
     _BUILTINS.pop(_unsafe, None)
 
 
-def _getattr_no_modules(ob, name, default=None):
-    """``safer_getattr`` that never hands out a module.
+def _guarded_getattr(ob, name):
+    """``safer_getattr`` that raises on a missing attribute and never hands out a module.
 
-    Modules lead to other modules (``datetime.sys.modules['os']``), and from there to anything.
+    Modules lead to other modules (``datetime.sys.modules['os']``), and from there to anything;
+    a misspelt attribute must not quietly read as None and send a condition down the wrong flow.
     """
-    value = safer_getattr(ob, name, default)
+    value = safer_getattr_raise(ob, name)
     if isinstance(value, types.ModuleType):
         raise AttributeError(f"modules are not available to scripts: {name}")
     return value
@@ -51,7 +52,7 @@ def _getattr_no_modules(ob, name, default=None):
 # Names a script or condition may use besides the task data.
 _GLOBALS = {
     "__builtins__": _BUILTINS,
-    "_getattr_": _getattr_no_modules,
+    "_getattr_": _guarded_getattr,
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,

@@ -1,0 +1,281 @@
+"""Execution: start, complete user tasks, and survive a save/restore between every step."""
+
+import json
+import uuid
+
+import pytest
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from flowdesk.bpmn import Execution, ExecutionError, ProcessSpec, TaskNotReady
+from flowdesk.bpmn.script_engine import RestrictedEnvironment
+
+
+def test_start_runs_to_the_first_user_task(run):
+    instance = run("ticket_progression.bpmn")
+
+    assert instance.waiting() == ["triage"]
+    assert not instance.execution.is_completed
+
+
+def test_each_process_of_a_file_runs_on_its_own(run):
+    instance = run("two_processes.bpmn", process_id="proc_b")
+
+    instance.complete("task_b")
+
+    assert instance.execution.reached_end_event
+    assert "task_a" not in instance.completed_elements()
+
+
+def test_start_variables_are_the_first_task_data(run):
+    assert run("ticket_progression.bpmn", source="email").task("triage").data == {"source": "email"}
+
+
+def test_completing_a_user_task_moves_on_to_the_next(run):
+    instance = run("ticket_progression.bpmn")
+
+    instance.complete("triage", category="billing", amount=500)
+
+    assert instance.waiting() == ["review"]
+
+
+def test_completed_data_is_visible_to_the_next_task(run):
+    instance = run("ticket_progression.bpmn")
+
+    instance.complete("triage", category="billing", amount=500)
+
+    assert instance.task("review").data == {"category": "billing", "amount": 500}
+
+
+def test_variables_reflect_completed_data(run):
+    instance = run("ticket_progression.bpmn", source="email")
+
+    instance.complete("triage", category="billing", amount=500)
+
+    assert instance.execution.variables == {"source": "email", "category": "billing", "amount": 500}
+
+
+def test_task_ids_survive_save_and_restore(run):
+    instance = run("ticket_progression.bpmn")
+    before = instance.task("triage").task_id
+
+    instance.execution = Execution.restore(
+        ProcessSpec.from_dict(instance.parsed.process_id, instance.parsed.spec_dict),
+        json.loads(json.dumps(instance.execution.dump())))
+
+    assert instance.task("triage").task_id == before
+
+
+def test_completing_an_already_completed_task_is_refused(run):
+    instance = run("ticket_progression.bpmn")
+    triage_id = instance.task("triage").task_id
+    instance.complete("triage", category="billing", amount=500)
+
+    with pytest.raises(TaskNotReady):
+        instance.execution.complete_user_task(triage_id, {"amount": 1})
+
+
+def test_refused_completion_changes_nothing(run):
+    instance = run("ticket_progression.bpmn")
+    triage_id = instance.task("triage").task_id
+    instance.complete("triage", category="billing", amount=500)
+
+    with pytest.raises(TaskNotReady):
+        instance.execution.complete_user_task(triage_id, {"amount": 1})
+
+    assert instance.waiting() == ["review"]
+    assert instance.execution.variables["amount"] == 500
+
+
+@pytest.mark.parametrize("task_id", [str(uuid.uuid4()), "not-a-uuid", ""])
+def test_completing_an_unknown_task_id_is_refused(run, task_id):
+    with pytest.raises(TaskNotReady):
+        run("ticket_progression.bpmn").execution.complete_user_task(task_id, {})
+
+
+def test_completing_a_task_that_is_not_ready_yet_is_refused(run):
+    instance = run("ticket_progression.bpmn")
+    [closed_end] = instance.execution.workflow.get_tasks(spec_name="closed_end")
+
+    with pytest.raises(TaskNotReady):
+        instance.execution.complete_user_task(str(closed_end.id), {})
+
+
+def test_completing_a_ready_task_that_is_not_a_human_task_is_refused(parse):
+    process = parse("ticket_progression.bpmn")[0]
+    spec = ProcessSpec.from_dict(process.process_id, process.spec_dict)
+    # Not run yet: the workflow's start task is READY, but nobody is meant to complete it.
+    execution = Execution(BpmnWorkflow(spec.spec, spec.subprocess_specs))
+    [ready] = execution.workflow.get_tasks(state=TaskState.READY)
+
+    with pytest.raises(TaskNotReady):
+        execution.complete_user_task(str(ready.id), {})
+
+
+def test_small_approved_request_is_closed(run):
+    instance = run("ticket_progression.bpmn")
+
+    instance.complete("triage", category="billing", amount=500)
+    instance.complete("review", summary="refund a double charge")
+    instance.complete("manager_approval", approved=True)
+    instance.complete("close")
+
+    assert instance.execution.is_completed
+    assert instance.execution.reached_end_event
+    assert "closed_end" in instance.completed_elements()
+    assert "director_approval" not in instance.completed_elements()
+
+
+def test_large_approved_request_needs_the_director_and_is_closed(run):
+    instance = run("ticket_progression.bpmn")
+
+    instance.complete("triage", category="purchase", amount=50000)
+    instance.complete("review", summary="new servers")
+    instance.complete("manager_approval", approved=True)
+    instance.complete("director_approval", approved=True)
+    instance.complete("close")
+
+    assert instance.execution.reached_end_event
+    assert {"director_approval", "closed_end"} <= instance.completed_elements()
+
+
+def test_large_request_rejected_by_the_director_is_rejected(run):
+    instance = run("ticket_progression.bpmn")
+
+    instance.complete("triage", category="purchase", amount=50000)
+    instance.complete("review", summary="new servers")
+    instance.complete("manager_approval", approved=True)
+    instance.complete("director_approval", approved=False)
+    instance.complete("close_rejected")
+
+    assert instance.execution.reached_end_event
+    assert "rejected_end" in instance.completed_elements()
+
+
+def test_request_rejected_by_the_manager_ends_at_rejected_end(run):
+    instance = run("ticket_progression.bpmn")
+
+    instance.complete("triage", category="billing", amount=500)
+    instance.complete("review", summary="refund a double charge")
+    instance.complete("manager_approval", approved=False)
+    instance.complete("close_rejected")
+
+    assert instance.execution.is_completed
+    assert instance.execution.reached_end_event
+    assert "rejected_end" in instance.completed_elements()
+    assert "closed_end" not in instance.completed_elements()
+
+
+def test_variables_of_a_completed_instance_hold_all_completed_data(run):
+    instance = run("ticket_progression.bpmn")
+
+    instance.complete("triage", category="billing", amount=500)
+    instance.complete("review", summary="refund")
+    instance.complete("manager_approval", approved=False, approval_comment="duplicate")
+    instance.complete("close_rejected")
+
+    assert instance.execution.variables == {
+        "category": "billing", "amount": 500, "summary": "refund", "approved": False, "approval_comment": "duplicate",
+    }
+
+
+def test_later_completion_overwrites_a_variable(run):
+    instance = run("ticket_progression.bpmn")
+
+    instance.complete("triage", category="purchase", amount=50000)
+    instance.complete("review", summary="servers")
+    instance.complete("manager_approval", approved=True)
+    instance.complete("director_approval", approved=False)
+
+    assert instance.execution.variables["approved"] is False
+
+
+def test_no_task_waits_once_the_instance_is_completed(run):
+    instance = run("simple_user_task.bpmn")
+
+    instance.complete("approve")
+
+    assert instance.waiting() == []
+
+
+def test_skip_condition_goes_straight_to_the_end(run):
+    instance = run("two_step.bpmn")
+
+    instance.complete("first", skip=True)
+
+    assert instance.execution.reached_end_event
+
+
+def test_default_gateway_flow_leads_to_the_second_step(run):
+    instance = run("two_step.bpmn")
+
+    instance.complete("first", skip=False)
+
+    assert instance.waiting() == ["second"]
+
+
+def test_condition_on_an_unset_variable_fails_naming_the_gateway(run):
+    # SpiffWorkflow does not fall back to the default flow when a condition raises NameError.
+    instance = run("two_step.bpmn")
+
+    with pytest.raises(ExecutionError) as error:
+        instance.complete("first")
+
+    assert error.value.element_id == "skip_gateway"
+    assert "skip == True" in error.value.message
+
+
+def test_dumped_state_leaves_the_spec_out(run):
+    state = run("ticket_progression.bpmn").execution.dump()
+
+    assert "spec" not in state
+    assert "subprocess_specs" not in state
+
+
+def test_dumped_state_is_json_serialisable_as_is(run):
+    instance = run("ticket_progression.bpmn")
+    instance.complete("triage", category="billing", amount=500)
+
+    state = instance.execution.dump()
+
+    assert json.loads(json.dumps(state)) == state
+
+
+def test_restored_instance_runs_scripts_in_the_restricted_environment(run):
+    environment = run("spiff_dialect.bpmn", price=1, quantity=1).execution.workflow.script_engine.environment
+
+    assert isinstance(environment, RestrictedEnvironment)
+
+
+def test_failing_script_task_raises_execution_error_naming_the_element(parse):
+    process = parse("failing_script.bpmn")[0]
+
+    with pytest.raises(ExecutionError) as error:
+        Execution.start(ProcessSpec.from_dict(process.process_id, process.spec_dict))
+
+    assert error.value.element_id == "boom"
+    assert error.value.line == 1
+    assert "ZeroDivisionError" in error.value.message
+
+
+def test_script_refused_at_run_time_raises_execution_error(run, bpmn):
+    # Pre-scripts are not checked at deploy time, so the restricted compiler refuses this one while running.
+    pre_script = bpmn("spiff_dialect.bpmn").replace(
+        b"<spiffworkflow:properties>",
+        b"<spiffworkflow:preScript>x = __import__('os')</spiffworkflow:preScript><spiffworkflow:properties>")
+
+    with pytest.raises(ExecutionError) as error:
+        run("spiff_dialect.bpmn", pre_script, price=1, quantity=1)
+
+    assert error.value.element_id == "check"
+    assert "__import__" in error.value.message
+
+
+def test_module_attribute_escape_raises_execution_error(run, bpmn):
+    escape = bpmn("spiff_dialect.bpmn").replace(
+        b"total = price * quantity", b"total = datetime.sys.modules['os'].getcwd()")
+
+    with pytest.raises(ExecutionError) as error:
+        run("spiff_dialect.bpmn", escape, price=1, quantity=1)
+
+    assert error.value.element_id == "compute"
