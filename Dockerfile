@@ -13,4 +13,4 @@ WORKDIR /home/flowdesk
 EXPOSE 8000
 # Migrations run once, before the workers start, so gunicorn workers never race on them.
 ENV FLOWDESK_AUTO_MIGRATE=false
-CMD ["sh", "-c", "flowdesk db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 'flowdesk.api:create_app()'"]
+CMD ["sh", "-c", "flowdesk db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 flowdesk.wsgi:app"]

@@ -7,9 +7,13 @@ unreachable PostgreSQL skips those tests with a reason; in CI (``CI`` set) it fa
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import threading
+import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +29,7 @@ from flowdesk.engine.runtime import Runtime
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"
 ADMIN_KEY = "fd_test_admin_key"
+MASTER_KEY = b"flowdesk-test-master-key"
 POSTGRES_URL = normalize_url(
     os.environ.get("FLOWDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
 
@@ -54,7 +59,7 @@ def postgres_url():
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
     url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    migrated = Runtime(url)
+    migrated = Runtime(url, master_key=MASTER_KEY)
     migrated.upgrade_schema()
     migrated.close()
     yield url
@@ -67,7 +72,7 @@ def postgres_url():
 def sqlite_template(tmp_path_factory) -> Path:
     """A migrated SQLite file that each test copies (migrating once per test is slow)."""
     path = tmp_path_factory.mktemp("template") / "flowdesk.sqlite3"
-    runtime = Runtime(f"sqlite:///{path}")
+    runtime = Runtime(f"sqlite:///{path}", master_key=MASTER_KEY)
     runtime.upgrade_schema()
     runtime.close()
     return path
@@ -77,6 +82,12 @@ def _truncate_all(runtime: Runtime) -> None:
     with runtime.db.begin() as conn:
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def master_key() -> bytes:
+    """The master key every test runtime shares (a worker subprocess needs it too)."""
+    return MASTER_KEY
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -90,9 +101,9 @@ def runtime(backend, request, tmp_path, sqlite_template):
     if backend == "sqlite":
         path = tmp_path / "flowdesk.sqlite3"
         shutil.copy(sqlite_template, path)
-        rt = Runtime(f"sqlite:///{path}")
+        rt = Runtime(f"sqlite:///{path}", master_key=MASTER_KEY)
     else:
-        rt = Runtime(request.getfixturevalue("postgres_url"))
+        rt = Runtime(request.getfixturevalue("postgres_url"), master_key=MASTER_KEY)
         _truncate_all(rt)
     yield rt
     rt.close()
@@ -101,7 +112,7 @@ def runtime(backend, request, tmp_path, sqlite_template):
 @pytest.fixture
 def pg_runtime(postgres_url):
     """A runtime on PostgreSQL only, for tests about locking and concurrency."""
-    rt = Runtime(postgres_url)
+    rt = Runtime(postgres_url, master_key=MASTER_KEY)
     _truncate_all(rt)
     yield rt
     rt.close()
@@ -160,3 +171,61 @@ def start(client, admin):
         assert response.status_code == 201, response.get_json()
         return response.get_json()
     return run
+
+
+class ActionServer:
+    """A local HTTP server whose answers each test scripts per path; it records every request."""
+
+    def __init__(self):
+        self.requests = []
+        self.routes = {}  # path -> callable(request dict) -> (status, body dict|bytes, headers)
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                request = {"method": self.command, "path": self.path, "headers": dict(self.headers), "raw": raw,
+                           "json": json.loads(raw) if raw else None, "time": time.monotonic()}
+                with outer.lock:
+                    outer.requests.append(request)
+                route = outer.routes.get(self.path.split("?")[0], lambda r: (200, {"ok": True}, {}))
+                status, body, headers = route(request)
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def calls(self, path):
+        with self.lock:
+            return [r for r in self.requests if r["path"].split("?")[0] == path]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def action_server():
+    server = ActionServer()
+    yield server
+    server.close()

@@ -1,16 +1,20 @@
 """The flowdesk command line, run the way an operator runs it."""
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from flowdesk.cli import main
 
-from conftest import DATA, EXAMPLES
+DATA = Path(__file__).parent / "data"
+EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("FLOWDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.chdir(tmp_path)  # the key file of an unconfigured installation lands here
     runner = CliRunner()
 
     def run(*args):
@@ -47,13 +51,20 @@ def test_users_create_prints_working_key(cli, tmp_path):
     from flowdesk.engine import identity
     from flowdesk.engine.runtime import Runtime
 
-    principal = identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}"), key)
+    principal = identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}", master_key=b"unused"), key)
     assert (principal.name, principal.role, principal.groups) == ("sue", "agent", frozenset({"support", "triage"}))
 
 
 def test_users_create_twice_fails(cli):
     cli("users", "create", "sue", "--role", "agent")
     assert cli("users", "create", "sue", "--role", "agent").exit_code == 1
+
+
+def test_unconfigured_installation_gets_a_private_key_file(cli, tmp_path):
+    cli("users", "create", "sue", "--role", "agent")
+    key_file = tmp_path / "flowdesk.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert cli("signing-secret").output.strip() == cli("signing-secret").output.strip()
 
 
 def test_unknown_role_is_refused(cli):

@@ -14,7 +14,7 @@ from .config import Settings
 def _runtime(settings: Settings, migrate: bool | None = None):
     from .engine.runtime import Runtime
 
-    runtime = Runtime(settings.database_url, max_upload_bytes=settings.max_upload_bytes)
+    runtime = Runtime.from_settings(settings)
     if settings.auto_migrate if migrate is None else migrate:
         runtime.upgrade_schema()
     return runtime
@@ -36,10 +36,10 @@ def main() -> None:
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 def serve(host: str, port: int, debug: bool) -> None:
     """Run the API server. With no configuration: embedded mode on a SQLite file here."""
-    from .api import create_app
+    from .server import build
 
     settings = Settings.from_env()
-    app = create_app(settings)
+    app, _ = build(settings)
     where = settings.database_url if not settings.is_sqlite else f"SQLite ({settings.database_url[10:]})"
     click.echo(f"flowdesk: serving on http://{host}:{port}  database: {where}  docs: http://{host}:{port}/api/docs")
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
@@ -109,10 +109,19 @@ def users_create(name: str, role: str, groups: tuple[str, ...]) -> None:
 
 
 @main.command()
-def worker() -> None:
-    """Run a job worker (arrives with service tasks; nothing to run yet)."""
-    click.echo("flowdesk worker: no job types exist yet (service tasks come in a later release)", err=True)
-    sys.exit(2)
+@click.option("--burst", is_flag=True, help="Dispatch once, run the queued jobs, then exit.")
+@click.option("--no-dispatcher", is_flag=True, help="Do not run the dispatcher thread in this process.")
+def worker(burst: bool, no_dispatcher: bool) -> None:
+    """Run service-task jobs from Redis (needs FLOWDESK_REDIS_URL)."""
+    from .workers.worker import work
+
+    work(burst=burst, with_dispatcher=not no_dispatcher)
+
+
+@main.command("signing-secret")
+def signing_secret() -> None:
+    """Print the key action servers use to verify X-Flowdesk-Signature (hex)."""
+    click.echo(_runtime(Settings.from_env(), migrate=False).signing_secret.hex())
 
 
 @main.command()
@@ -120,3 +129,7 @@ def scheduler() -> None:
     """Run the timer scheduler (arrives with timer events; nothing to run yet)."""
     click.echo("flowdesk scheduler: no timers exist yet (timer events come in a later release)", err=True)
     sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -44,6 +44,32 @@ class Settings:
         metadata={"env": "AUTO_MIGRATE", "doc": "Upgrade the database schema on start. "
                   "Production may set `false` and run `flowdesk db upgrade` instead."},
     )
+    redis_url: str | None = field(
+        default=None,
+        metadata={"env": "REDIS_URL", "doc": "Redis URL of the RQ job queue (`redis://127.0.0.1:6379/0`). "
+                  "Unset: an in-process queue (embedded mode)."},
+    )
+    embedded_workers: bool = field(
+        default=True,
+        metadata={"env": "EMBEDDED_WORKERS", "doc": "Run job workers and the dispatcher as threads inside "
+                  "`flowdesk serve`. Default: on without Redis, off with Redis (run `flowdesk worker`)."},
+    )
+    secret_key: str | None = field(
+        default=None,
+        metadata={"env": "SECRET_KEY", "doc": "Key that encrypts stored secrets and signs action calls and "
+                  "callback tokens; every process of one installation needs the same. Unset: a key "
+                  "file `flowdesk.key` is created in the working directory."},
+    )
+    action_allow: str = field(
+        default="",
+        metadata={"env": "ACTION_ALLOW", "doc": "Comma-separated hosts (or `host:port`) action URLs may "
+                  "reach even though they resolve to private or loopback addresses."},
+    )
+    public_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={"env": "PUBLIC_URL", "doc": "Base URL under which actions reach this server "
+                  "(sent as the async callback URL)."},
+    )
     log_level: str = field(
         default="INFO",
         metadata={"env": "LOG_LEVEL", "doc": "Python log level."},
@@ -65,8 +91,14 @@ class Settings:
                 values[f.name] = float(raw)
             else:
                 values[f.name] = raw
+        if "embedded_workers" not in values and values.get("redis_url"):
+            values["embedded_workers"] = False
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def action_allow_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip().lower() for h in self.action_allow.split(",") if h.strip())
 
     @property
     def is_sqlite(self) -> bool:

@@ -52,8 +52,59 @@ class InstanceCoreSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
 
 
+class JobSummarySchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    element_id = fields.String(allow_none=True)
+    status = fields.String()
+    attempts = fields.Integer()
+    max_attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class JobAttemptSchema(Schema):
+    number = fields.Integer()
+    worker = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    status_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class JobSchema(JobSummarySchema):
+    instance_id = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    subscription_id = fields.String(allow_none=True)
+    event = fields.String(allow_none=True)
+    url = fields.Function(lambda job: job.request.get("url"))
+    method = fields.Function(lambda job: job.request.get("method"))
+    mode = fields.Function(lambda job: job.request.get("mode"))
+    result = fields.Raw(allow_none=True)
+    attempt_log = fields.List(fields.Nested(JobAttemptSchema))
+
+
+class IncidentSchema(Schema):
+    id = fields.String()
+    instance_id = fields.String(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    job_id = fields.String(allow_none=True)
+    message = fields.String()
+    attempts = fields.Integer()
+    status = fields.String()
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+
+
 class InstanceSchema(InstanceCoreSchema):
     open_tickets = fields.List(fields.Nested(TicketSummarySchema))
+    jobs = fields.List(fields.Nested(JobSummarySchema), metadata={"description": "jobs not finished yet"})
+    incidents = fields.List(fields.Nested(IncidentSchema), metadata={"description": "open incidents"})
 
 
 class CompletionSchema(Schema):
@@ -69,6 +120,35 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
 
 TicketPageSchema = page_schema(TicketSummarySchema, "TicketPage")
 InstancePageSchema = page_schema(InstanceSchema, "InstancePage")
+IncidentPageSchema = page_schema(IncidentSchema, "IncidentPage")
+DeliveryPageSchema = page_schema(JobSummarySchema, "DeliveryPage")
+
+
+class SecretInputSchema(Schema):
+    value = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+
+
+class SecretSchema(Schema):
+    name = fields.String()
+    updated_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class WebhookInputSchema(Schema):
+    url = fields.String(required=True)
+    events = fields.List(fields.String(), required=True)
+    secret = fields.String(validate=validate.Length(min=16, max=200),
+                           metadata={"description": "HMAC key for signatures; generated when absent"})
+
+
+class WebhookSchema(Schema):
+    id = fields.String()
+    url = fields.String()
+    events = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    secret = fields.String(metadata={"description": "only in the creation response"})
 
 
 class PageQuerySchema(Schema):
@@ -83,6 +163,11 @@ class TicketQuerySchema(PageQuerySchema):
     process_key = fields.String()
     instance_id = fields.String()
     element_id = fields.String()
+
+
+class IncidentQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(("open", "resolved")))
+    instance_id = fields.String()
 
 
 class InstanceQuerySchema(PageQuerySchema):

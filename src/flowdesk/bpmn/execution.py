@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import serializer
+from .action import ActionCall, ActionTask
 from .errors import ExecutionError
 from .model import ProcessSpec
 from .script_engine import restricted_script_engine
@@ -20,7 +23,7 @@ _VARIABLE_REF = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*$")
 
 
 class TaskNotReady(Exception):
-    """The task does not exist in this instance or is not a READY user/manual task."""
+    """The task does not exist in this instance or is not in the state the command needs."""
 
 
 @dataclass
@@ -124,6 +127,71 @@ class Execution:
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(task_id)
         return task
+
+    def _started_action(self, task_id: str):
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, TypeError, WorkflowException, KeyError):
+            task = None
+        if task is None or task.state != TaskState.STARTED or not isinstance(task.task_spec, ActionTask):
+            raise TaskNotReady(task_id)
+        return task
+
+    def pending_actions(self) -> list[ActionCall]:
+        """Every STARTED action task with the call it waits for (its body evaluated now)."""
+        calls = []
+        for task in self.workflow.get_tasks(state=TaskState.STARTED):
+            spec = task.task_spec
+            if not isinstance(spec, ActionTask):
+                continue
+            action = spec.action
+            # Without a body expression a POST/PUT/PATCH sends the variables; GET/DELETE nothing.
+            body = dict(task.data) if action["method"] in ("POST", "PUT", "PATCH") else None
+            if action.get("body"):
+                try:
+                    body = self.workflow.script_engine.evaluate(task, action["body"])
+                except (SpiffWorkflowException, WorkflowException) as exc:
+                    raise _error_from(exc) from exc
+            calls.append(ActionCall(
+                task_id=str(task.id), element_id=spec.bpmn_id, url=action["url"], method=action["method"],
+                headers=dict(action.get("headers") or {}), body=body, timeout=action["timeout"],
+                retries=action["retries"], mode=action["mode"], result_variable=action.get("result_variable"),
+                errors=dict(action.get("errors") or {}),
+            ))
+        calls.sort(key=lambda c: (c.element_id, c.task_id))
+        return calls
+
+    def complete_action(self, task_id: str, result, result_variable: str | None) -> None:
+        """Finish a STARTED action task with the action's response and run on."""
+        task = self._started_action(task_id)
+        if result_variable:
+            task.data[result_variable] = result
+        try:
+            task.complete()
+        except (SpiffWorkflowException, WorkflowException) as exc:
+            raise _error_from(exc) from exc
+        self.run()
+
+    def throw_error(self, task_id: str, code: str, payload: dict | None = None) -> bool:
+        """Raise BPMN error ``code`` from a STARTED action task.
+
+        Returns False (and changes nothing) when no boundary or event subprocess catches it.
+        """
+        task = self._started_action(task_id)
+        manager = self.workflow.event_manager
+        for waiting in manager.tasks.values():
+            definition = getattr(waiting.task_spec, "event_definition", None)
+            if not isinstance(definition, ErrorEventDefinition) or definition.code not in (None, code):
+                continue
+            # Definitions match on class and code; copy the catcher's so a dialect subclass matches.
+            thrown = copy(definition)
+            thrown.code = code
+            event = BpmnEvent(thrown, payload=payload or {}, target=task.workflow)
+            if waiting.task_spec.catches(waiting, event):
+                manager.catch(event)
+                self.run()
+                return True
+        return False
 
     @property
     def is_completed(self) -> bool:

@@ -94,6 +94,15 @@ def _check_scripts(root, filename: str) -> list[ModelIssue]:
     return issues
 
 
+def _without_file_names(value):
+    """The spec minus file names, so re-uploading a model under another name is no change."""
+    if isinstance(value, dict):
+        return {k: _without_file_names(v) for k, v in value.items() if k != "file"}
+    if isinstance(value, list):
+        return [_without_file_names(v) for v in value]
+    return value
+
+
 def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 1024) -> list[ParsedProcess]:
     """Parse and validate BPMN/DMN uploads; return every executable process they define.
 
@@ -145,7 +154,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
             except (SpiffWorkflowException, KeyError, TypeError, ValueError) as exc:
                 issues.append(ModelIssue(filename, node.sourceline, process_id, f"{type(exc).__name__}: {exc}"))
                 continue
-            canonical = json.dumps(spec_dict, sort_keys=True, default=str).encode()
+            canonical = json.dumps(_without_file_names(spec_dict), sort_keys=True, default=str).encode()
             processes.append(ParsedProcess(
                 process_id=process_id,
                 name=node.get("name") or process_id,

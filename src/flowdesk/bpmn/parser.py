@@ -13,8 +13,9 @@ from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-NAMESPACES = {"camunda": CAMUNDA_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+from .action import ActionTask, ActionTaskParser
+from .xml import CAMUNDA_NS, NAMESPACES
+
 
 _TICKET_PROPERTIES = {
     "assignee": "assignee",
@@ -111,12 +112,13 @@ class UserTaskParser(HumanTaskParser):
 
 
 class FlowdeskParser(SpiffBpmnParser):
-    """SpiffArena's parser plus camunda ticket attributes on user and manual tasks."""
+    """SpiffArena's parser plus camunda ticket attributes and action service tasks."""
 
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (UserTaskParser, UserTask),
         full_tag("manualTask"): (HumanTaskParser, ManualTask),
+        full_tag("serviceTask"): (ActionTaskParser, ActionTask),
     }
 
     def __init__(self):

@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from .action import ActionTask, ActionTaskConverter
 from .script_engine import restricted_script_engine
 
 STATE_FORMAT = "1.5"
@@ -44,6 +45,7 @@ class StatelessSpecWorkflowConverter(BpmnWorkflowConverter):
 def _config() -> dict:
     config = deepcopy(SPIFF_CONFIG)
     config[BpmnWorkflow] = StatelessSpecWorkflowConverter
+    config[ActionTask] = ActionTaskConverter
     return config
 
 

@@ -9,14 +9,16 @@ from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
-from . import audit, idempotency, paging
+from . import audit, idempotency, paging, webhooks
 from .definitions import latest_version, spec_of
 from .errors import ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
 from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Ticket, TicketCandidate
 from .principal import Principal, Role
+from .jobs import active_jobs, sync_action_jobs
 from .projection import sync_tickets
 from .runtime import Runtime
+from .unit_of_work import UnitOfWork
 
 INSTANCE_STATUSES = tuple(s.value for s in InstanceStatus)
 
@@ -27,6 +29,8 @@ class InstanceView:
 
     instance: Instance
     open_tickets: list[Ticket] = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+    incidents: list = field(default_factory=list)
 
     def __getattr__(self, name: str):
         # Read as the instance itself (id, status, variables...) plus ``open_tickets``.
@@ -55,8 +59,12 @@ def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
     return Execution.restore(spec, instance.state, instance.serializer_version)
 
 
-def save(rt: Runtime, session: Session, instance: Instance, execution: Execution) -> list[Ticket]:
-    """Write state, status and projections back; bump the version. Returns open tickets."""
+def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution) -> list[Ticket]:
+    """Write state, status and projections (tickets, jobs) back; bump the version.
+
+    Returns the instance's open tickets.
+    """
+    session = uow.session
     now = rt.clock()
     instance.state = execution.dump()
     instance.serializer_version = STATE_FORMAT
@@ -73,8 +81,22 @@ def save(rt: Runtime, session: Session, instance: Instance, execution: Execution
             instance.error = "the process stopped without reaching an end event"
             audit.record(session, "instance.failed", None, instance_id=instance.id, error=instance.error)
         instance.completed_at = now
+        webhooks.emit(uow, f"instance.{instance.status}", _event_data(instance))
     session.flush()
-    return sync_tickets(session, instance, execution, now)
+    tickets, opened = sync_tickets(session, instance, execution, now)
+    for ticket in opened:
+        webhooks.emit(uow, "ticket.created", {**_event_data(instance), "ticket_id": ticket.id,
+                                                  "element_id": ticket.element_id, "name": ticket.name})
+    try:
+        sync_action_jobs(uow, instance, execution, now)
+    except ExecutionError as exc:
+        raise execution_failed(exc) from exc
+    return tickets
+
+
+def _event_data(instance: Instance) -> dict:
+    return {"instance_id": instance.id, "process_key": instance.process_key, "business_key": instance.business_key,
+            "status": instance.status}
 
 
 def start_instance(rt: Runtime, principal: Principal, process_key: str, variables: dict | None = None,
@@ -104,8 +126,9 @@ def start_instance(rt: Runtime, principal: Principal, process_key: str, variable
         uow.session.flush()
         audit.record(uow.session, "instance.started", principal.name, instance_id=instance.id,
                      process_key=process_key, version=version.version)
-        tickets = save(rt, uow.session, instance, execution)
-        view = InstanceView(instance, tickets)
+        webhooks.emit(uow, "instance.started", _event_data(instance))
+        save(rt, uow, instance, execution)
+        view = _view(uow.session, instance)
         idempotency.remember(uow, principal, request, view)
         uow.commit()
         return view
@@ -131,12 +154,19 @@ def open_tickets(session: Session, instance_id: str) -> list[Ticket]:
     ))
 
 
+def _view(session: Session, instance: Instance) -> InstanceView:
+    from .incidents import open_incidents  # noqa: PLC0415 - incidents builds on this module
+
+    return InstanceView(instance, open_tickets(session, instance.id), active_jobs(session, instance.id),
+                        open_incidents(session, instance.id))
+
+
 def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> InstanceView:
     with rt.uow() as uow:
         instance = uow.session.scalar(_visible(select(Instance).where(Instance.id == instance_id), principal))
         if instance is None:
             raise NotFound(f"instance '{instance_id}' does not exist")
-        return InstanceView(instance, open_tickets(uow.session, instance.id))
+        return _view(uow.session, instance)
 
 
 def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None = None, status: str | None = None,
@@ -155,5 +185,5 @@ def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None
     with rt.uow() as uow:
         rows = list(uow.session.scalars(paging.apply(query, Instance, after, limit)))
         page = paging.page_of(rows, limit)
-        page.items = [InstanceView(i, open_tickets(uow.session, i.id)) for i in page.items]
+        page.items = [_view(uow.session, i) for i in page.items]
         return page

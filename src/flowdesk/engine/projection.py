@@ -38,10 +38,11 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
     return ticket
 
 
-def sync_tickets(session: Session, instance: Instance, execution: Execution, now: datetime) -> list[Ticket]:
+def sync_tickets(session: Session, instance: Instance, execution: Execution,
+                 now: datetime) -> tuple[list[Ticket], list[Ticket]]:
     """Open a ticket for each new READY human task, cancel tickets whose task left READY.
 
-    Returns the instance's active tickets after the refresh.
+    Returns the instance's active tickets after the refresh, and the ones opened now.
     """
     waiting = {task.task_id: task for task in execution.user_tasks()}
     active = list(session.scalars(
@@ -58,6 +59,7 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution, now
         audit.record(session, "ticket.cancelled", None, instance_id=instance.id, ticket_id=ticket.id,
                      reason="the task is no longer waiting")
     known = {t.task_id for t in current}
+    created = []
     for task_id, task in waiting.items():
         if task_id in known:
             continue
@@ -67,5 +69,6 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution, now
         audit.record(session, "ticket.created", None, instance_id=instance.id, ticket_id=ticket.id,
                      element_id=task.element_id)
         current.append(ticket)
+        created.append(ticket)
     current.sort(key=lambda t: (t.created_at, t.id))
-    return current
+    return current, created

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from . import schema
 from .database import make_engine, make_session_factory
+from .keys import SecretBox, derive, load_master_key
 from .models.base import utcnow
 from .spec_cache import SpecCache
 from .unit_of_work import UnitOfWork
@@ -20,17 +21,19 @@ class JobQueue(Protocol):
 
 
 class NullQueue:
-    """A queue that drops nothing because nothing is sent yet: the core loop has no jobs."""
+    """No queue attached: jobs wait in the outbox until a dispatcher enqueues them."""
 
-    def enqueue(self, job_id: str) -> None:  # pragma: no cover - no job producers yet
-        raise RuntimeError("no job queue configured")
+    def enqueue(self, job_id: str) -> None:
+        return None
 
 
 class Runtime:
     """Created once per process (API, worker, scheduler) and shared by its threads."""
 
     def __init__(self, database_url: str, *, clock: Callable[[], datetime] = utcnow,
-                 queue: JobQueue | None = None, max_upload_bytes: int = 2 * 1024 * 1024):
+                 queue: JobQueue | None = None, max_upload_bytes: int = 2 * 1024 * 1024,
+                 master_key: bytes | None = None, action_allow_hosts: tuple[str, ...] = (),
+                 public_url: str = "http://127.0.0.1:8000", requeue_after: float = 30.0):
         self.database_url = database_url
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
@@ -38,13 +41,41 @@ class Runtime:
         self.clock = clock
         self.queue: JobQueue = queue or NullQueue()
         self.max_upload_bytes = max_upload_bytes
+        self.master_key = master_key or load_master_key(None)
+        self.secret_box = SecretBox(self.master_key)
+        self.signing_secret = derive(self.master_key, "action-signing")
+        self.action_allow_hosts = action_allow_hosts
+        self.public_url = public_url.rstrip("/")
+        # A pending job not picked up this long after its enqueue is enqueued again (lost
+        # enqueue, Redis restarted empty); duplicates are harmless because claiming is atomic.
+        self.requeue_after = requeue_after
+        self._closers: list[Callable[[], None]] = []
+
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> "Runtime":
+        """The runtime an API, worker or scheduler process builds from its settings."""
+        options = dict(
+            max_upload_bytes=settings.max_upload_bytes,
+            master_key=load_master_key(settings.secret_key),
+            action_allow_hosts=settings.action_allow_hosts,
+            public_url=settings.public_url,
+        )
+        options.update(overrides)
+        return cls(settings.database_url, **options)
 
     def uow(self) -> UnitOfWork:
         """A new unit of work; use it as ``with rt.uow() as uow: ... uow.commit()``."""
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, self.queue)
 
     def upgrade_schema(self) -> None:
         schema.upgrade(self.db)
 
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` (stop a background thread...) when the runtime closes."""
+        self._closers.append(callback)
+
     def close(self) -> None:
+        for callback in reversed(self._closers):
+            callback()
+        self._closers.clear()
         self.db.dispose()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, or_, select
 
 from ..bpmn import ExecutionError, TaskNotReady
-from . import audit, idempotency, paging
+from . import audit, idempotency, paging, webhooks
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from .idempotency import IdempotentRequest, Replay
 from .instances import execution_failed, lock_instance, restore, save
@@ -180,7 +180,10 @@ def complete(rt: Runtime, principal: Principal, ticket_id: str, data: dict | Non
         ticket.version += 1
         audit.record(uow.session, "ticket.completed", principal.name, instance_id=instance.id, ticket_id=ticket.id,
                      data=data, comment=comment)
-        tickets = save(rt, uow.session, instance, execution)
+        webhooks.emit(uow, "ticket.completed", {"instance_id": instance.id, "process_key": instance.process_key,
+                                                "business_key": instance.business_key, "ticket_id": ticket.id,
+                                                "element_id": ticket.element_id, "completed_by": principal.name})
+        tickets = save(rt, uow, instance, execution)
         result = Completion(ticket, instance, tickets)
         idempotency.remember(uow, principal, request, result)
         uow.commit()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import Conflict
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -17,8 +20,9 @@ class UnitOfWork:
     worker) is registered with :meth:`after_commit`.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session]):
+    def __init__(self, session_factory: sessionmaker[Session], queue=None):
         self._session_factory = session_factory
+        self._queue = queue
         self.session: Session
         self._after_commit: list[Callable[[], None]] = []
 
@@ -35,6 +39,11 @@ class UnitOfWork:
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
+    def enqueue_after_commit(self, job_id: str) -> None:
+        """Hand ``job_id`` to the queue once its row is durable (the outbox pattern)."""
+        if self._queue is not None:
+            self._after_commit.append(lambda: _enqueue(self._queue, job_id))
+
     def commit(self) -> None:
         try:
             self.session.commit()
@@ -49,6 +58,14 @@ class UnitOfWork:
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+
+def _enqueue(queue, job_id: str) -> None:
+    # The row is committed; if the queue is down the dispatcher enqueues it later.
+    try:
+        queue.enqueue(job_id)
+    except Exception:  # noqa: BLE001 - a lost enqueue is recovered, never fatal to the command
+        log.warning("could not enqueue job %s; the dispatcher will retry", job_id, exc_info=True)
 
     def flush(self) -> None:
         self.session.flush()

@@ -1,0 +1,139 @@
+"""/incidents, /jobs, /secrets and /webhooks: what operators and admins need for service tasks."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..engine import incidents, job_results, jobs, secrets, webhooks
+from .auth import principal, runtime
+from .schemas import (
+    DeliveryPageSchema,
+    IncidentPageSchema,
+    IncidentQuerySchema,
+    IncidentSchema,
+    JobSchema,
+    PageQuerySchema,
+    SecretInputSchema,
+    SecretSchema,
+    WebhookInputSchema,
+    WebhookSchema,
+)
+
+blp = Blueprint("operations", __name__, url_prefix="/api/v1",
+                description="Jobs, incidents, secrets and webhooks")
+
+CALLBACK_ENDPOINT = "operations.JobCallback"
+
+
+@blp.route("/incidents")
+class Incidents(MethodView):
+    @blp.arguments(IncidentQuerySchema, location="query")
+    @blp.response(200, IncidentPageSchema)
+    def get(self, query):
+        """Incidents, newest work that stopped and needs a person; filter by status and instance."""
+        after, limit = query.pop("after", None), query.pop("limit")
+        return incidents.list_incidents(runtime(), principal(), after=after, limit=limit, **query)
+
+
+@blp.route("/incidents/<incident_id>")
+class IncidentItem(MethodView):
+    @blp.response(200, IncidentSchema)
+    def get(self, incident_id):
+        """One incident."""
+        return incidents.get_incident(runtime(), principal(), incident_id)
+
+
+@blp.route("/incidents/<incident_id>/retry")
+class IncidentRetry(MethodView):
+    @blp.response(200, IncidentSchema)
+    def post(self, incident_id):
+        """Resolve the incident and run its job again with a fresh round of retries (admins)."""
+        return incidents.retry(runtime(), principal(), incident_id)
+
+
+@blp.route("/jobs/<job_id>")
+class JobItem(MethodView):
+    @blp.response(200, JobSchema)
+    def get(self, job_id):
+        """One job (action call or webhook delivery) with its attempt log."""
+        job, attempts = jobs.get_job(runtime(), principal(), job_id)
+        job.attempt_log = attempts
+        return job
+
+
+@blp.route("/jobs/<job_id>/callback")
+class JobCallback(MethodView):
+    @blp.response(200, JobSchema)
+    @blp.doc(security=[], parameters=[{"in": "header", "name": "X-Flowdesk-Callback-Token", "required": True,
+                                       "schema": {"type": "string"}}])
+    def post(self, job_id):
+        """An async action reports its result (JSON body) with the token it was sent.
+
+        Needs no API key: the token (header ``X-Flowdesk-Callback-Token`` or ``Authorization:
+        Bearer``) proves the caller got the request.
+        """
+        token = request.headers.get("X-Flowdesk-Callback-Token")
+        if token is None and request.headers.get("Authorization", "").lower().startswith("bearer "):
+            token = request.headers["Authorization"][7:].strip()
+        body = request.get_json(silent=True) if request.data else None
+        job = job_results.callback(runtime(), job_id, token, body)
+        job.attempt_log = []
+        return job
+
+
+@blp.route("/secrets")
+class Secrets(MethodView):
+    @blp.response(200, SecretSchema(many=True))
+    def get(self):
+        """Secret names (never values). Admins only."""
+        return secrets.list_secrets(runtime(), principal())
+
+
+@blp.route("/secrets/<name>")
+class SecretItem(MethodView):
+    @blp.arguments(SecretInputSchema)
+    @blp.response(200, SecretSchema)
+    def put(self, body, name):
+        """Create or replace a secret, referenced in action URLs and headers as ``{{secret:NAME}}``."""
+        info, created = secrets.put(runtime(), principal(), name, body["value"])
+        return info, 201 if created else 200
+
+    @blp.response(204)
+    def delete(self, name):
+        """Delete a secret."""
+        secrets.delete(runtime(), principal(), name)
+
+
+@blp.route("/webhooks")
+class Webhooks(MethodView):
+    @blp.response(200, WebhookSchema(many=True))
+    def get(self):
+        """Webhook subscriptions."""
+        return webhooks.list_subscriptions(runtime(), principal())
+
+    @blp.arguments(WebhookInputSchema)
+    @blp.response(201, WebhookSchema)
+    def post(self, body):
+        """Subscribe a URL to events; the response carries the signing secret once."""
+        created = webhooks.subscribe(runtime(), principal(), body["url"], body["events"], body.get("secret"))
+        created.subscription.secret = created.secret
+        return created.subscription
+
+
+@blp.route("/webhooks/<subscription_id>")
+class WebhookItem(MethodView):
+    @blp.response(204)
+    def delete(self, subscription_id):
+        """Stop deliveries to this subscription."""
+        webhooks.unsubscribe(runtime(), principal(), subscription_id)
+
+
+@blp.route("/webhooks/<subscription_id>/deliveries")
+class WebhookDeliveries(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, DeliveryPageSchema)
+    def get(self, query, subscription_id):
+        """The delivery log of a subscription: status, attempts, last error."""
+        return webhooks.deliveries(runtime(), principal(), subscription_id, query.get("after"), query["limit"])

@@ -1,0 +1,157 @@
+"""Service tasks that call an action URL: declaration, task spec and the call to make.
+
+A service task declares its call with extension properties (``camunda:properties`` or
+``spiffworkflow:properties``: ``url``, ``method``, ``headers``, ``body``, ``result_variable``,
+``timeout``, ``retries``, ``mode``, ``errors``) or a spiffworkflow ``serviceTaskOperator``
+named ``http`` with the same parameters. The task spec does no I/O: running it leaves the
+task STARTED, the server writes a job, and a worker makes the call outside any lock.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
+from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
+
+from .xml import CAMUNDA_NS, NAMESPACES
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+MODES = ("sync", "async")
+DEFAULT_RETRIES = 3
+DEFAULT_TIMEOUT = 10.0
+_STATUS_PATTERN = re.compile(r"^[1-5](\d\d|xx)$")
+
+
+class ActionTask(SpiffBpmnTask):
+    """A service task whose work is an HTTP call made by a flowdesk worker."""
+
+    def __init__(self, wf_spec, name, action=None, **kwargs):
+        super().__init__(wf_spec, name, **kwargs)
+        self.action = action or {}
+
+    def _run_hook(self, my_task):
+        # None leaves the task STARTED: it completes when the worker reports the response.
+        return None
+
+
+class ActionTaskConverter(SpiffBpmnTaskConverter):
+    def to_dict(self, spec):
+        dct = super().to_dict(spec)
+        dct["action"] = spec.action
+        return dct
+
+
+def _error_codes(text: str | None, problems: list[str]) -> dict[str, str]:
+    """``"404=not_found, 5xx=backend_down"`` -> ``{"404": "not_found", "5xx": "backend_down"}``."""
+    mapping = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        status, _, code = part.partition("=")
+        status, code = status.strip().lower(), code.strip()
+        if not _STATUS_PATTERN.match(status) or not code:
+            problems.append(f"'errors' entry '{part.strip()}' must look like 404=code or 5xx=code")
+            continue
+        mapping[status] = code
+    return mapping
+
+
+def normalise(declared: dict[str, str]) -> tuple[dict, list[str]]:
+    """Validate raw declaration strings into the stored action dict; return (action, problems)."""
+    problems: list[str] = []
+    action: dict = {"url": (declared.get("url") or "").strip()}
+    if not action["url"]:
+        problems.append("a service task needs a 'url' property (or an 'http' serviceTaskOperator)")
+    elif not re.match(r"^https?://", action["url"], re.IGNORECASE) and "{{" not in action["url"][:12]:
+        problems.append(f"url '{action['url']}' must start with http:// or https://")
+    action["method"] = (declared.get("method") or "POST").strip().upper()
+    if action["method"] not in METHODS:
+        problems.append(f"method '{action['method']}' must be one of {', '.join(METHODS)}")
+    headers = declared.get("headers")
+    action["headers"] = {}
+    if headers:
+        try:
+            parsed = json.loads(headers)
+            if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+                raise ValueError
+            action["headers"] = parsed
+        except ValueError:
+            problems.append("headers must be a JSON object of strings, e.g. {\"X-Api-Key\": \"{{secret:crm}}\"}")
+    action["body"] = (declared.get("body") or "").strip() or None
+    action["result_variable"] = (declared.get("result_variable") or declared.get("resultVariable") or "").strip() or None
+    for name, default, kind in (("timeout", DEFAULT_TIMEOUT, float), ("retries", DEFAULT_RETRIES, int)):
+        raw = declared.get(name)
+        try:
+            action[name] = kind(raw) if raw not in (None, "") else default
+            if action[name] < 0 or (name == "timeout" and not 0 < action[name] <= 300):
+                raise ValueError
+        except ValueError:
+            problems.append(f"{name} '{raw}' is not valid")
+            action[name] = default
+    action["mode"] = (declared.get("mode") or "sync").strip().lower()
+    if action["mode"] not in MODES:
+        problems.append(f"mode '{action['mode']}' must be sync or async")
+    action["errors"] = _error_codes(declared.get("errors"), problems)
+    return action, problems
+
+
+class ActionTaskParser(SpiffTaskParser):
+    """Reads the action declaration from camunda or spiffworkflow extensions."""
+
+    def _declaration(self) -> dict[str, str]:
+        extensions = self.parse_extensions()
+        declared = dict(extensions.get("properties") or {})
+        ns = {**NAMESPACES, "bpmn": self.nsmap["bpmn"]}
+        for prop in self.node.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=ns):
+            declared[prop.get("name")] = prop.get("value")
+        operator = extensions.get("serviceTaskOperator")
+        if operator and operator.get("name") == "http":
+            for name, param in (operator.get("parameters") or {}).items():
+                value = param.get("value")
+                # Operator parameters are expressions; plain quoted strings are the common case.
+                if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                    value = value[1:-1]
+                declared[name] = value
+            if operator.get("resultVariable"):
+                declared.setdefault("result_variable", operator["resultVariable"])
+        return declared
+
+    def create_task(self):
+        extensions = self.parse_extensions()
+        if self.node.get(f"{{{CAMUNDA_NS}}}type") == "external" or any(
+            self.node.get(f"{{{CAMUNDA_NS}}}{a}") for a in ("class", "expression", "delegateExpression")
+        ):
+            declared = self._declaration()
+            if not declared.get("url"):
+                self.raise_validation_exception(
+                    "Camunda Java/external service tasks are not run by flowdesk yet; "
+                    "declare an action with a 'url' property")
+        action, problems = normalise(self._declaration())
+        if problems:
+            self.raise_validation_exception("; ".join(problems))
+        return self.spec_class(
+            self.spec, self.bpmn_id, action=action,
+            prescript=extensions.get("preScript"), postscript=extensions.get("postScript"),
+            **self.bpmn_attributes,
+        )
+
+
+@dataclass
+class ActionCall:
+    """The call a STARTED action task is waiting for, with its body already evaluated."""
+
+    task_id: str
+    element_id: str
+    url: str
+    method: str
+    headers: dict[str, str]
+    body: object
+    timeout: float
+    retries: int
+    mode: str
+    result_variable: str | None
+    errors: dict[str, str] = field(default_factory=dict)

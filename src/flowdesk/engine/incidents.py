@@ -1,0 +1,71 @@
+"""Incidents: listing them and retrying the job behind one."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from . import audit, paging
+from .errors import Conflict, InvalidInput, NotFound
+from .instances import lock_instance, restore
+from .models import Incident, Job, JobStatus
+from .principal import Principal, Role
+from .runtime import Runtime
+
+INCIDENT_STATUSES = ("open", "resolved")
+
+
+def list_incidents(rt: Runtime, principal: Principal, *, status: str | None = None, instance_id: str | None = None,
+                   after: str | None = None, limit: int | None = None) -> paging.Page:
+    principal.require(Role.SYSTEM, Role.MODELER, action="read incidents")
+    limit = paging.check_limit(limit)
+    if status and status not in INCIDENT_STATUSES:
+        raise InvalidInput("unknown status", {"status": ["must be open or resolved"]})
+    query = select(Incident)
+    if status:
+        query = query.where(Incident.status == status)
+    if instance_id:
+        query = query.where(Incident.instance_id == instance_id)
+    with rt.uow() as uow:
+        return paging.page_of(list(uow.session.scalars(paging.apply(query, Incident, after, limit))), limit)
+
+
+def get_incident(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
+    principal.require(Role.SYSTEM, Role.MODELER, action="read incidents")
+    with rt.uow() as uow:
+        incident = uow.session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"incident '{incident_id}' does not exist")
+        return incident
+
+
+def open_incidents(session, instance_id: str) -> list[Incident]:
+    return list(session.scalars(select(Incident).where(Incident.instance_id == instance_id, Incident.status == "open")
+                                .order_by(Incident.created_at)))
+
+
+def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
+    """Resolve the incident and give its job a fresh round of attempts."""
+    principal.require(action="retry incidents")
+    with rt.uow() as uow:
+        incident = uow.session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"incident '{incident_id}' does not exist")
+        if incident.status != "open":
+            raise Conflict(f"incident '{incident_id}' is already {incident.status}")
+        instance = lock_instance(uow.session, incident.instance_id)
+        job = uow.session.scalar(select(Job).where(Job.id == incident.job_id).with_for_update())
+        if job is None or job.status != JobStatus.INCIDENT.value:
+            raise Conflict(f"the job of incident '{incident_id}' is no longer waiting for a retry")
+        waiting = {call.task_id for call in restore(rt, uow.session, instance).pending_actions()}
+        if job.task_id not in waiting:
+            raise Conflict("the task of this incident is no longer waiting for its action")
+        now = rt.clock()
+        retries = int(job.request.get("retries", job.max_attempts - 1) or 0)
+        job.status, job.max_attempts = JobStatus.PENDING.value, job.attempts + retries + 1
+        job.next_attempt_at, job.enqueued_at, job.finished_at, job.updated_at = now, now, None, now
+        incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, principal.name
+        audit.record(uow.session, "incident.retried", principal.name, instance_id=incident.instance_id,
+                     incident_id=incident.id, job_id=job.id)
+        uow.enqueue_after_commit(job.id)
+        uow.commit()
+        return incident

@@ -1,0 +1,189 @@
+"""What happens when a worker reports back: resume the instance, retry, or open an incident."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bpmn import ExecutionError, TaskNotReady
+from . import audit, signing, webhooks
+from .errors import Conflict, NotFound, Unauthenticated
+from .instances import lock_instance, restore, save
+from .jobs import backoff
+from .models import Incident, Job, JobAttempt, JobKind, JobStatus
+from .runtime import Runtime
+from .unit_of_work import UnitOfWork
+
+RETRYABLE_STATUS = {408, 425, 429}
+
+
+@dataclass
+class Outcome:
+    """How one attempt ended, as the worker saw it."""
+
+    kind: str  # "response" | "error" | "refused"
+    status_code: int | None = None
+    body: object = None
+    message: str = ""
+    retryable: bool = True
+
+    @property
+    def succeeded(self) -> bool:
+        return self.kind == "response" and self.status_code is not None and 200 <= self.status_code < 300
+
+    def describe(self) -> str:
+        if self.kind == "response":
+            return self.message or f"action answered HTTP {self.status_code}"
+        return self.message
+
+
+def _error_code(job: Job, status_code: int | None) -> str | None:
+    errors = job.request.get("errors") or {}
+    if status_code is None:
+        return None
+    return errors.get(str(status_code)) or errors.get(f"{str(status_code)[0]}xx")
+
+
+def _close_attempt(session: Session, job: Job, number: int, outcome: Outcome, label: str, now: datetime) -> None:
+    attempt = session.scalar(select(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == number))
+    if attempt is not None and attempt.finished_at is None:
+        attempt.outcome, attempt.status_code, attempt.finished_at = label, outcome.status_code, now
+        attempt.error = None if outcome.succeeded else outcome.describe()[:2000]
+
+
+def give_up(session: Session, job: Job, now: datetime, message: str, uow: UnitOfWork | None = None) -> None:
+    """No more attempts: an action job becomes an incident, a webhook delivery failed."""
+    job.finished_at, job.updated_at, job.lease_until = now, now, None
+    if job.kind == JobKind.WEBHOOK.value:
+        job.status = JobStatus.FAILED.value
+        return
+    job.status = JobStatus.INCIDENT.value
+    incident = Incident(instance_id=job.instance_id, element_id=job.element_id, job_id=job.id,
+                        message=message[:2000], attempts=job.attempts, created_at=now)
+    session.add(incident)
+    session.flush()
+    audit.record(session, "incident.created", None, instance_id=job.instance_id, job_id=job.id,
+                 incident_id=incident.id, message=incident.message)
+    if uow is not None:
+        webhooks.emit(uow, "incident.created", {"incident_id": incident.id, "instance_id": job.instance_id,
+                                                "element_id": job.element_id, "message": incident.message})
+
+
+def _retry_or_give_up(uow: UnitOfWork, job: Job, outcome: Outcome, now: datetime) -> None:
+    job.last_error = outcome.describe()[:2000]
+    if outcome.retryable and job.attempts < job.max_attempts:
+        job.status, job.lease_until, job.enqueued_at = JobStatus.PENDING.value, None, None
+        job.next_attempt_at = now + timedelta(seconds=backoff(job.attempts))
+        job.updated_at = now
+        return
+    reason = job.last_error if not outcome.retryable else f"{job.last_error} (after {job.attempts} attempts)"
+    give_up(uow.session, job, now, reason, uow)
+
+
+def _resume_instance(rt: Runtime, uow: UnitOfWork, job: Job, result) -> None:
+    """Complete the job's task with the response and move the instance on."""
+    instance = lock_instance(uow.session, job.instance_id)
+    execution = restore(rt, uow.session, instance)
+    try:
+        execution.complete_action(job.task_id, result, job.request.get("result_variable"))
+    except TaskNotReady:
+        # The task stopped waiting (timer fired, cancelled): this late result changes nothing.
+        job.status = JobStatus.CANCELLED.value
+        return
+    except ExecutionError as exc:
+        give_up(uow.session, job, rt.clock(), f"the process failed after the action answered: {exc.message}", uow)
+        return
+    job.status, job.result = JobStatus.SUCCEEDED.value, result if isinstance(result, (dict, list)) else None
+    save(rt, uow, instance, execution)
+
+
+def _throw(rt: Runtime, uow: UnitOfWork, job: Job, code: str, outcome: Outcome) -> bool:
+    instance = lock_instance(uow.session, job.instance_id)
+    execution = restore(rt, uow.session, instance)
+    try:
+        caught = execution.throw_error(job.task_id, code, {"status_code": outcome.status_code, "body": outcome.body})
+    except TaskNotReady:
+        job.status = JobStatus.CANCELLED.value
+        return True
+    except ExecutionError as exc:
+        give_up(uow.session, job, rt.clock(), f"the process failed handling error '{code}': {exc.message}", uow)
+        return True
+    if caught:
+        job.status, job.last_error = JobStatus.FAILED.value, f"HTTP {outcome.status_code} raised BPMN error '{code}'"
+        save(rt, uow, instance, execution)
+    return caught
+
+
+def _locked_job(uow: UnitOfWork, job_id: str) -> Job | None:
+    """Lock the job's instance first, then the job: the same order every command uses."""
+    job = uow.session.get(Job, job_id)
+    if job is None:
+        return None
+    if job.instance_id:
+        lock_instance(uow.session, job.instance_id)
+    return uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update()
+                              .execution_options(populate_existing=True))
+
+
+def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
+    """Record how attempt ``attempt`` ended and act on it; returns the job's new status.
+
+    A report for an attempt that is no longer the current one (the lease expired and another
+    worker took over, or a callback already finished the task) changes nothing.
+    """
+    with rt.uow() as uow:
+        job = _locked_job(uow, job_id)
+        if job is None:
+            return "missing"
+        now = rt.clock()
+        label = "succeeded" if outcome.succeeded else ("refused" if outcome.kind == "refused" else "failed")
+        if job.status != JobStatus.RUNNING.value or job.attempts != attempt:
+            _close_attempt(uow.session, job, attempt, outcome, "late", now)
+            uow.commit()
+            return job.status
+        _close_attempt(uow.session, job, attempt, outcome, label, now)
+        job.last_status_code, job.updated_at = outcome.status_code, now
+        if outcome.succeeded:
+            job.finished_at, job.lease_until = now, None
+            if job.kind == JobKind.WEBHOOK.value:
+                job.status = JobStatus.SUCCEEDED.value
+            elif job.request.get("mode") == "async" and outcome.status_code == 202:
+                job.status = JobStatus.WAITING.value
+                job.finished_at = None
+            else:
+                _resume_instance(rt, uow, job, outcome.body)
+        elif outcome.kind == "response" and job.kind == JobKind.ACTION.value and \
+                (code := _error_code(job, outcome.status_code)) and _throw(rt, uow, job, code, outcome):
+            job.finished_at, job.lease_until = now, None
+        else:
+            if outcome.kind == "response":
+                status = outcome.status_code or 0
+                outcome.retryable = status >= 500 or status in RETRYABLE_STATUS
+                detail = outcome.message or (str(outcome.body)[:300] if outcome.body is not None else "")
+                outcome.message = f"action answered HTTP {status}" + (f": {detail}" if detail else "")
+            _retry_or_give_up(uow, job, outcome, now)
+        audit.record(uow.session, "job.attempted", None, instance_id=job.instance_id, job_id=job.id,
+                     attempt=attempt, outcome=label, status_code=outcome.status_code)
+        uow.commit()
+        return job.status
+
+
+def callback(rt: Runtime, job_id: str, token: str | None, result) -> Job:
+    """An async action reports its result: complete the waiting task (once)."""
+    if not token or not signing.check_token(rt.signing_secret, "job-callback", job_id, token):
+        raise Unauthenticated("the callback token is missing or does not match this job")
+    with rt.uow() as uow:
+        job = _locked_job(uow, job_id)
+        if job is None or job.kind != JobKind.ACTION.value:
+            raise NotFound(f"job '{job_id}' does not exist")
+        if job.status not in (JobStatus.WAITING.value, JobStatus.RUNNING.value):
+            raise Conflict(f"job '{job_id}' is {job.status}; it takes no callback", job_status=job.status)
+        now = rt.clock()
+        job.finished_at, job.updated_at, job.lease_until = now, now, None
+        _resume_instance(rt, uow, job, result)
+        audit.record(uow.session, "job.callback", None, instance_id=job.instance_id, job_id=job.id)
+        uow.commit()
+        return job

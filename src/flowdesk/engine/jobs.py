@@ -1,0 +1,175 @@
+"""The job outbox: writing jobs where the workflow waits, handing them out, re-enqueuing lost ones.
+
+A job row is written in the same transaction that leaves a service task STARTED and is
+enqueued only after that commit. Workers claim a job atomically (pending -> running), so
+an enqueue that arrives twice runs once. The dispatcher re-enqueues what was lost.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from ..bpmn import Execution
+from . import audit, signing
+from .errors import NotFound
+from .models import ACTIVE_JOB_STATUSES, Instance, Job, JobAttempt, JobKind, JobStatus
+from .principal import Principal, Role
+from .runtime import Runtime
+from .unit_of_work import UnitOfWork
+
+LEASE_MARGIN = timedelta(seconds=30)
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+
+
+@dataclass
+class ClaimedJob:
+    """What a worker needs to make one attempt. Secrets are still unresolved references."""
+
+    id: str
+    kind: str
+    attempt: int
+    url: str
+    method: str
+    headers: dict[str, str]
+    body: object
+    timeout: float
+    mode: str = "sync"
+    subscription_id: str | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+def worker_name() -> str:
+    return socket.gethostname()
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry number ``attempt`` (1-based): exponential, capped, with jitter."""
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, now: datetime) -> list[Job]:
+    """Write a job for each newly STARTED action task; cancel jobs whose task moved on."""
+    session = uow.session
+    calls = {call.task_id: call for call in execution.pending_actions()}
+    active = list(session.scalars(select(Job).where(
+        Job.instance_id == instance.id, Job.kind == JobKind.ACTION.value, Job.status.in_(ACTIVE_JOB_STATUSES))))
+    known = set()
+    for job in active:
+        if job.task_id in calls:
+            known.add(job.task_id)
+            continue
+        job.status, job.finished_at, job.updated_at = JobStatus.CANCELLED.value, now, now
+        audit.record(session, "job.cancelled", None, instance_id=instance.id, job_id=job.id,
+                     reason="the task is no longer waiting")
+    created = []
+    for task_id, call in calls.items():
+        if task_id in known:
+            continue
+        job = Job(
+            kind=JobKind.ACTION.value, instance_id=instance.id, task_id=task_id, element_id=call.element_id,
+            status=JobStatus.PENDING.value, attempts=0, max_attempts=call.retries + 1,
+            request={"url": call.url, "method": call.method, "headers": call.headers, "body": call.body,
+                     "timeout": call.timeout, "mode": call.mode, "result_variable": call.result_variable,
+                     "errors": call.errors, "retries": call.retries},
+            next_attempt_at=now, enqueued_at=now, created_at=now, updated_at=now,
+        )
+        session.add(job)
+        session.flush()
+        audit.record(session, "job.created", None, instance_id=instance.id, job_id=job.id, element_id=call.element_id)
+        uow.enqueue_after_commit(job.id)
+        created.append(job)
+    return created
+
+
+def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | None:
+    """Take a pending, due job for one attempt; None when it is not (duplicate or early enqueue)."""
+    with rt.uow() as uow:
+        job = uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+        now = rt.clock()
+        if job is None or job.status != JobStatus.PENDING.value or job.next_attempt_at > now + timedelta(seconds=1):
+            return None
+        timeout = float(job.request.get("timeout") or 10.0)
+        job.status, job.attempts, job.updated_at = JobStatus.RUNNING.value, job.attempts + 1, now
+        job.lease_until = now + timedelta(seconds=timeout) + LEASE_MARGIN
+        uow.session.add(JobAttempt(job_id=job.id, number=job.attempts, worker=worker or worker_name(), started_at=now))
+        uow.commit()
+        request = job.request
+        claimed = ClaimedJob(
+            id=job.id, kind=job.kind, attempt=job.attempts, url=request["url"],
+            method=request.get("method", "POST"), headers=dict(request.get("headers") or {}),
+            body=request.get("body"), timeout=timeout, mode=request.get("mode", "sync"),
+            subscription_id=job.subscription_id,
+        )
+        if job.kind == JobKind.ACTION.value and claimed.mode == "async":
+            claimed.extra_headers = {
+                "X-Flowdesk-Callback-Url": f"{rt.public_url}/api/v1/jobs/{job.id}/callback",
+                "X-Flowdesk-Callback-Token": signing.token(rt.signing_secret, "job-callback", job.id),
+            }
+        return claimed
+
+
+def dispatch_due(rt: Runtime, limit: int = 100) -> list[str]:
+    """Enqueue due retries, jobs whose enqueue was lost and jobs whose worker died.
+
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several dispatchers never hand out
+    the same job twice in one round. Returns the ids to enqueue (after this commit).
+    """
+    with rt.uow() as uow:
+        now = rt.clock()
+        stale = now - timedelta(seconds=rt.requeue_after)
+        due = or_(
+            and_(Job.status == JobStatus.PENDING.value, Job.next_attempt_at <= now,
+                 or_(Job.enqueued_at.is_(None), Job.enqueued_at <= stale, Job.enqueued_at < Job.next_attempt_at)),
+            and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now),
+        )
+        jobs = list(uow.session.scalars(
+            select(Job).where(due).order_by(Job.next_attempt_at).limit(limit).with_for_update(skip_locked=True)))
+        ids = []
+        for job in jobs:
+            if job.status == JobStatus.RUNNING.value:
+                _lease_expired(uow.session, job, now)
+                if job.status != JobStatus.PENDING.value:
+                    continue
+            job.enqueued_at, job.updated_at = now, now
+            ids.append(job.id)
+            uow.enqueue_after_commit(job.id)
+        uow.commit()
+    return ids
+
+
+def _lease_expired(session: Session, job: Job, now: datetime) -> None:
+    """The worker holding the job vanished (killed, crashed): the attempt counts as failed."""
+    from .job_results import give_up  # noqa: PLC0415 - results import this module
+
+    attempt = session.scalar(select(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == job.attempts))
+    if attempt is not None and attempt.finished_at is None:
+        attempt.outcome, attempt.error, attempt.finished_at = "lost", "the worker stopped before reporting", now
+    job.last_error = "the worker stopped before reporting a result"
+    if job.attempts < job.max_attempts:
+        job.status, job.next_attempt_at, job.lease_until = JobStatus.PENDING.value, now, None
+    else:
+        give_up(session, job, now, job.last_error)
+
+
+def get_job(rt: Runtime, principal: Principal, job_id: str) -> tuple[Job, list[JobAttempt]]:
+    principal.require(Role.SYSTEM, Role.MODELER, action="read jobs")
+    with rt.uow() as uow:
+        job = uow.session.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"job '{job_id}' does not exist")
+        attempts = list(uow.session.scalars(
+            select(JobAttempt).where(JobAttempt.job_id == job_id).order_by(JobAttempt.number)))
+        return job, attempts
+
+
+def active_jobs(session: Session, instance_id: str) -> list[Job]:
+    return list(session.scalars(select(Job).where(
+        Job.instance_id == instance_id, Job.status.in_(ACTIVE_JOB_STATUSES)).order_by(Job.created_at, Job.id)))

@@ -1,0 +1,86 @@
+"""Named secrets: set by admins, stored encrypted, resolved only by workers just in time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .errors import InvalidInput, NotFound
+from .keys import SecretBox
+from .models import Secret
+from .principal import Principal, Role
+from .runtime import Runtime
+
+NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+REFERENCE = re.compile(r"\{\{\s*secret:([A-Za-z0-9_.-]{1,100})\s*\}\}")
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    """What the API may show about a secret: never its value."""
+
+    name: str
+    updated_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _info(secret: Secret) -> SecretInfo:
+    return SecretInfo(secret.name, secret.updated_by, secret.created_at, secret.updated_at)
+
+
+def put(rt: Runtime, principal: Principal, name: str, value: str) -> tuple[SecretInfo, bool]:
+    """Create or replace secret ``name``; returns (info, created)."""
+    principal.require(Role.ADMIN, action="manage secrets")
+    if not NAME.match(name or ""):
+        raise InvalidInput("invalid secret name", {"name": ["letters, digits, '_', '.', '-'; at most 100"]})
+    if not isinstance(value, str) or not value or len(value) > 10_000:
+        raise InvalidInput("invalid secret value", {"value": ["a non-empty string of at most 10000 characters"]})
+    with rt.uow() as uow:
+        secret = uow.session.get(Secret, name)
+        created = secret is None
+        now = rt.clock()
+        if created:
+            secret = Secret(name=name, created_at=now)
+            uow.session.add(secret)
+        secret.ciphertext = rt.secret_box.seal(value)
+        secret.updated_by, secret.updated_at = principal.name, now
+        audit.record(uow.session, "secret.created" if created else "secret.changed", principal.name, secret=name)
+        uow.commit()
+        return _info(secret), created
+
+
+def list_secrets(rt: Runtime, principal: Principal) -> list[SecretInfo]:
+    principal.require(Role.ADMIN, action="manage secrets")
+    with rt.uow() as uow:
+        return [_info(s) for s in uow.session.scalars(select(Secret).order_by(Secret.name))]
+
+
+def delete(rt: Runtime, principal: Principal, name: str) -> None:
+    principal.require(Role.ADMIN, action="manage secrets")
+    with rt.uow() as uow:
+        secret = uow.session.get(Secret, name)
+        if secret is None:
+            raise NotFound(f"no secret '{name}'")
+        uow.session.delete(secret)
+        audit.record(uow.session, "secret.deleted", principal.name, secret=name)
+        uow.commit()
+
+
+class MissingSecret(LookupError):
+    """A ``{{secret:NAME}}`` reference names a secret that does not exist."""
+
+
+def resolve(session: Session, box: SecretBox, text: str) -> str:
+    """Replace every ``{{secret:NAME}}`` in ``text`` with the decrypted value."""
+    def value(match: re.Match) -> str:
+        secret = session.get(Secret, match.group(1))
+        if secret is None:
+            raise MissingSecret(match.group(1))
+        return box.open(secret.ciphertext)
+    return REFERENCE.sub(value, text)

@@ -1,0 +1,111 @@
+"""Outbound webhooks: subscriptions, and deliveries written as jobs in the event's transaction."""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from . import audit, paging
+from .errors import InvalidInput, NotFound
+from .models import Job, JobKind, JobStatus, WebhookSubscription
+from .principal import Principal, Role
+from .runtime import Runtime
+from .unit_of_work import UnitOfWork
+
+EVENTS = ("instance.started", "instance.completed", "instance.failed", "ticket.created", "ticket.completed",
+          "incident.created")
+DELIVERY_ATTEMPTS = 6
+
+
+@dataclass
+class CreatedSubscription:
+    subscription: WebhookSubscription
+    secret: str  # shown once, so the receiver can verify signatures
+
+
+def _validate(url: str, events: list[str]) -> None:
+    errors = {}
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")) or len(url) > 2000:
+        errors["url"] = ["an http(s) URL of at most 2000 characters"]
+    unknown = [e for e in events or [] if e not in EVENTS]
+    if not events or unknown:
+        errors["events"] = [f"one or more of {', '.join(EVENTS)}" + (f"; unknown: {', '.join(unknown)}" if unknown else "")]
+    if errors:
+        raise InvalidInput("invalid webhook subscription", errors)
+
+
+def subscribe(rt: Runtime, principal: Principal, url: str, events: list[str], secret: str | None = None) -> CreatedSubscription:
+    """Register ``url`` for ``events``; deliveries are signed with ``secret`` (generated if absent)."""
+    principal.require(Role.ADMIN, action="manage webhooks")
+    _validate(url, events)
+    secret = secret or random_secrets.token_urlsafe(32)
+    with rt.uow() as uow:
+        subscription = WebhookSubscription(url=url, events=sorted(set(events)), secret_ciphertext=rt.secret_box.seal(secret),
+                                           created_by=principal.name, created_at=rt.clock())
+        uow.session.add(subscription)
+        uow.session.flush()
+        audit.record(uow.session, "webhook.subscribed", principal.name, subscription_id=subscription.id, url=url)
+        uow.commit()
+        return CreatedSubscription(subscription, secret)
+
+
+def list_subscriptions(rt: Runtime, principal: Principal) -> list[WebhookSubscription]:
+    principal.require(Role.ADMIN, action="manage webhooks")
+    with rt.uow() as uow:
+        return list(uow.session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.created_at)))
+
+
+def unsubscribe(rt: Runtime, principal: Principal, subscription_id: str) -> None:
+    principal.require(Role.ADMIN, action="manage webhooks")
+    with rt.uow() as uow:
+        subscription = uow.session.get(WebhookSubscription, subscription_id)
+        if subscription is None:
+            raise NotFound(f"webhook subscription '{subscription_id}' does not exist")
+        subscription.active = False
+        audit.record(uow.session, "webhook.unsubscribed", principal.name, subscription_id=subscription_id)
+        uow.commit()
+
+
+def deliveries(rt: Runtime, principal: Principal, subscription_id: str, after: str | None = None,
+               limit: int | None = None) -> paging.Page:
+    """The delivery log of one subscription, oldest first."""
+    principal.require(Role.ADMIN, action="manage webhooks")
+    limit = paging.check_limit(limit)
+    with rt.uow() as uow:
+        if uow.session.get(WebhookSubscription, subscription_id) is None:
+            raise NotFound(f"webhook subscription '{subscription_id}' does not exist")
+        query = select(Job).where(Job.kind == JobKind.WEBHOOK.value, Job.subscription_id == subscription_id)
+        return paging.page_of(list(uow.session.scalars(paging.apply(query, Job, after, limit))), limit)
+
+
+def subscription_secret(rt: Runtime, session, subscription_id: str) -> str:
+    subscription = session.get(WebhookSubscription, subscription_id)
+    if subscription is None:
+        raise NotFound(f"webhook subscription '{subscription_id}' does not exist")
+    return rt.secret_box.open(subscription.secret_ciphertext)
+
+
+def emit(uow: UnitOfWork, event: str, data: dict) -> None:
+    """Write one delivery job per active subscription to ``event``, in the caller's transaction."""
+    session = uow.session
+    subscriptions = session.info.get("webhook_subscriptions")
+    if subscriptions is None:
+        # Few rows, read once per transaction; filtering JSON lists in Python stays portable.
+        subscriptions = [(s.id, s.url, set(s.events)) for s in
+                         session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
+        session.info["webhook_subscriptions"] = subscriptions
+    for subscription_id, url, events in subscriptions:
+        if event not in events:
+            continue
+        job = Job(kind=JobKind.WEBHOOK.value, subscription_id=subscription_id, event=event,
+                  instance_id=data.get("instance_id"), status=JobStatus.PENDING.value, attempts=0,
+                  max_attempts=DELIVERY_ATTEMPTS, request={"url": url, "method": "POST", "timeout": 10.0, "body": None,
+                                                           "event": event, "data": data})
+        session.add(job)
+        session.flush()
+        job.request = {**job.request, "body": {"id": job.id, "event": event, "created_at": job.created_at.isoformat(),
+                                               "data": data}}
+        job.enqueued_at = job.created_at
+        uow.enqueue_after_commit(job.id)

@@ -1,0 +1,28 @@
+"""Composition root: wire settings, runtime, queue, workers and the Flask app together.
+
+Only this module (with ``cli`` and ``wsgi``) knows both ``api`` and ``workers``.
+"""
+
+from __future__ import annotations
+
+from .api import create_app
+from .config import Settings
+from .engine.runtime import Runtime
+from .workers import context, dispatcher
+from .workers.queue import InProcessQueue, queue_for
+
+
+def build(settings: Settings | None = None) -> tuple[object, Runtime]:
+    """The app and its runtime. Without Redis and with embedded workers on, jobs run in threads."""
+    settings = settings or Settings.from_env()
+    runtime = Runtime.from_settings(settings)
+    if settings.auto_migrate:
+        runtime.upgrade_schema()
+    queue = queue_for(settings, runtime)
+    runtime.queue = queue
+    context.use(runtime)
+    if isinstance(queue, InProcessQueue) and settings.embedded_workers:
+        queue.start()
+        runtime.on_close(queue.stop)
+        runtime.on_close(dispatcher.start_thread(runtime).set)
+    return create_app(settings, runtime=runtime), runtime

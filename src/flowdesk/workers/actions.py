@@ -1,0 +1,77 @@
+"""Running one job attempt: resolve secrets just in time, call the URL, report the outcome."""
+
+from __future__ import annotations
+
+import logging
+
+from ..engine import job_results, jobs, secrets, webhooks
+from ..engine.job_results import Outcome
+from ..engine.jobs import ClaimedJob
+from ..engine.models import JobKind
+from ..engine.runtime import Runtime
+from .http_action import ActionError, ActionRefused, ActionRequest, call_action
+
+log = logging.getLogger(__name__)
+
+
+def _scrub(text: str, values: list[str]) -> str:
+    """Error text may echo the URL; a secret inside it must never reach the database or logs."""
+    for value in values:
+        if value:
+            text = text.replace(value, "***")
+    return text
+
+
+def _prepare(rt: Runtime, claimed: ClaimedJob) -> tuple[ActionRequest, bytes, list[str]]:
+    """The request with ``{{secret:NAME}}`` resolved, the signing key, and the secret values used."""
+    with rt.uow() as uow:
+        used: list[str] = []
+
+        def resolve(text: str) -> str:
+            resolved = secrets.resolve(uow.session, rt.secret_box, text)
+            for match in secrets.REFERENCE.finditer(text):
+                used.append(secrets.resolve(uow.session, rt.secret_box, match.group(0)))
+            return resolved
+
+        url = resolve(claimed.url)
+        headers = {name: resolve(value) for name, value in claimed.headers.items()}
+        headers.update(claimed.extra_headers)
+        key = rt.signing_secret
+        if claimed.kind == JobKind.WEBHOOK.value:
+            key = webhooks.subscription_secret(rt, uow.session, claimed.subscription_id).encode()
+            used.append(key.decode())
+            headers["X-Flowdesk-Event"] = str((claimed.body or {}).get("event", ""))
+    request = ActionRequest(url=url, method=claimed.method, headers=headers, body=claimed.body,
+                            timeout=claimed.timeout, idempotency_key=claimed.id)
+    return request, key, used
+
+
+def attempt(rt: Runtime, claimed: ClaimedJob) -> Outcome:
+    """Make the call for ``claimed``; every failure becomes an :class:`Outcome`, never an exception."""
+    used: list[str] = []
+    try:
+        request, key, used = _prepare(rt, claimed)
+        response = call_action(request, signing_secret=key, allow_hosts=rt.action_allow_hosts)
+    except secrets.MissingSecret as exc:
+        return Outcome("refused", message=f"secret '{exc.args[0]}' is not set", retryable=False)
+    except ActionRefused as exc:
+        return Outcome("refused", message=_scrub(exc.message, used), retryable=False)
+    except ActionError as exc:
+        return Outcome("error", message=_scrub(exc.message, used), retryable=exc.retryable)
+    body = response.body
+    return Outcome("response", status_code=response.status_code, body=body,
+                   message="" if 200 <= response.status_code < 300 else _scrub(response.text[:300], used))
+
+
+def run_job(job_id: str) -> str:
+    """The RQ job function: claim, call, report. Returns the job's status afterwards."""
+    from .context import runtime  # noqa: PLC0415 - the runtime is per process, made on first use
+
+    rt = runtime()
+    claimed = jobs.claim(rt, job_id)
+    if claimed is None:
+        return "skipped"
+    outcome = attempt(rt, claimed)
+    status = job_results.finish(rt, job_id, claimed.attempt, outcome)
+    log.info("job %s attempt %s: %s -> %s", job_id, claimed.attempt, outcome.kind, status)
+    return status

@@ -1,0 +1,70 @@
+"""Job queue adapters behind the engine's ``JobQueue`` port: RQ on Redis, or threads in-process."""
+
+from __future__ import annotations
+
+import logging
+import queue as stdlib_queue
+import threading
+
+from redis import Redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from ..config import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "flowdesk"
+JOB_FUNCTION = "flowdesk.workers.actions.run_job"
+
+
+class RqQueue:
+    """Enqueue job ids on RQ with the JSON serializer (never pickle): jobs carry ids only."""
+
+    def __init__(self, redis_url: str):
+        self.connection = Redis.from_url(redis_url)
+        self.queue = Queue(QUEUE_NAME, connection=self.connection, serializer=JSONSerializer)
+
+    def enqueue(self, job_id: str) -> None:
+        # The database row is the truth; the RQ job is only a wake-up call, so it keeps no
+        # result and a duplicate is harmless (claiming is atomic).
+        self.queue.enqueue(JOB_FUNCTION, job_id, job_timeout=600, result_ttl=0, failure_ttl=86400)
+
+
+class InProcessQueue:
+    """Embedded mode: a thread pool running jobs inside the server process."""
+
+    def __init__(self, threads: int = 2):
+        self._items: stdlib_queue.Queue[str | None] = stdlib_queue.Queue()
+        self._threads = [threading.Thread(target=self._work, name=f"flowdesk-worker-{n}", daemon=True)
+                         for n in range(threads)]
+        self._started = False
+
+    def enqueue(self, job_id: str) -> None:
+        self._items.put(job_id)
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            for thread in self._threads:
+                thread.start()
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self._items.put(None)
+
+    def _work(self) -> None:
+        from .actions import run_job  # noqa: PLC0415 - avoids a cycle with context
+
+        while (job_id := self._items.get()) is not None:
+            try:
+                run_job(job_id)
+            except Exception:  # noqa: BLE001 - the dispatcher retries; the thread must live on
+                log.exception("job %s failed in the embedded worker", job_id)
+
+
+def queue_for(settings: Settings, runtime=None):
+    """The queue a process should use: RQ when Redis is configured, else in-process threads."""
+    if settings.redis_url:
+        return RqQueue(settings.redis_url)
+    return InProcessQueue()

@@ -1,0 +1,38 @@
+"""The embedded default: jobs run on in-process worker threads, no Redis needed."""
+
+import time
+from pathlib import Path
+
+from flowdesk.config import Settings
+from flowdesk.server import build
+from flowdesk.workers import context
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_service_task_runs_in_process(tmp_path, action_server, master_key):
+    action_server.routes["/reserve"] = lambda r: (200, {"reserved": r["json"]["quantity"]}, {})
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", admin_key="fd_embedded",
+                        secret_key=master_key.decode(), action_allow="127.0.0.1")
+    app, runtime = build(settings)
+    try:
+        client, admin = app.test_client(), {"Authorization": "Bearer fd_embedded"}
+        template = (DATA / "single_action.bpmn").read_text()
+        model = template.replace("{{url}}", f"{action_server.url}/reserve").replace("{{timeout}}", "5").replace(
+            "{{retries}}", "0")
+        assert client.post("/api/v1/definitions", data=model.encode(), content_type="application/xml",
+                           headers=admin).status_code == 201
+        started = client.post("/api/v1/processes/single_action/instances", json={"variables": {"quantity": 3}},
+                              headers=admin).get_json()
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            instance = client.get(f"/api/v1/instances/{started['id']}", headers=admin).get_json()
+            if instance["status"] == "completed":
+                break
+            time.sleep(0.05)
+        assert instance["status"] == "completed"
+        assert instance["variables"]["answer"] == {"reserved": 3}
+    finally:
+        runtime.close()
+        context.use(None)
