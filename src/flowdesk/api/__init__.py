@@ -10,7 +10,7 @@ from ..config import Settings
 from ..engine import identity
 from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
-from . import auth, definitions, errors, health, instances, operations, tickets
+from . import auth, definitions, errors, external_tasks, health, instances, operations, tickets
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     api = errors.ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
-    for module in (health, definitions, instances, tickets, operations):
+    for module in (health, definitions, instances, tickets, operations, external_tasks):
         api.register_blueprint(module.blp)
     errors.register(app)
     auth.register(app)

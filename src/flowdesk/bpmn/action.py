@@ -27,7 +27,15 @@ _STATUS_PATTERN = re.compile(r"^[1-5](\d\d|xx)$")
 
 
 class ActionTask(SpiffBpmnTask):
-    """A service task whose work is an HTTP call made by a flowdesk worker."""
+    """A service task whose work is done outside the engine, so running it only starts it.
+
+    ``action["kind"]`` is ``http`` (a flowdesk worker calls ``action["url"]``) or
+    ``external`` (a worker outside flowdesk fetches it by ``action["topic"]``).
+    """
+
+    @property
+    def is_external(self) -> bool:
+        return self.action.get("kind") == "external"
 
     def __init__(self, wf_spec, name, action=None, **kwargs):
         super().__init__(wf_spec, name, **kwargs)
@@ -63,7 +71,7 @@ def _error_codes(text: str | None, problems: list[str]) -> dict[str, str]:
 def normalise(declared: dict[str, str]) -> tuple[dict, list[str]]:
     """Validate raw declaration strings into the stored action dict; return (action, problems)."""
     problems: list[str] = []
-    action: dict = {"url": (declared.get("url") or "").strip()}
+    action: dict = {"kind": "http", "url": (declared.get("url") or "").strip()}
     if not action["url"]:
         problems.append("a service task needs a 'url' property (or an 'http' serviceTaskOperator)")
     elif not re.match(r"^https?://", action["url"], re.IGNORECASE) and "{{" not in action["url"][:12]:
@@ -120,17 +128,21 @@ class ActionTaskParser(SpiffTaskParser):
                 declared.setdefault("result_variable", operator["resultVariable"])
         return declared
 
+    def _external_topic(self, declared: dict[str, str]) -> str:
+        """Topic of a service task without action URL: workers outside flowdesk fetch it by topic."""
+        extensions = self.parse_extensions()
+        operator = extensions.get("serviceTaskOperator") or {}
+        return (self.node.get(f"{{{CAMUNDA_NS}}}topic") or declared.get("topic") or operator.get("name")
+                or self.bpmn_id)
+
     def create_task(self):
         extensions = self.parse_extensions()
-        if self.node.get(f"{{{CAMUNDA_NS}}}type") == "external" or any(
-            self.node.get(f"{{{CAMUNDA_NS}}}{a}") for a in ("class", "expression", "delegateExpression")
-        ):
-            declared = self._declaration()
-            if not declared.get("url"):
-                self.raise_validation_exception(
-                    "Camunda Java/external service tasks are not run by flowdesk yet; "
-                    "declare an action with a 'url' property")
-        action, problems = normalise(self._declaration())
+        declared = self._declaration()
+        if declared.get("url"):
+            action, problems = normalise(declared)
+        else:
+            # Camunda external/class/expression tasks and bare service tasks: an external task.
+            action, problems = {"kind": "external", "topic": self._external_topic(declared)}, []
         if problems:
             self.raise_validation_exception("; ".join(problems))
         return self.spec_class(

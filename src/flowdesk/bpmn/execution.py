@@ -142,7 +142,7 @@ class Execution:
         calls = []
         for task in self.workflow.get_tasks(state=TaskState.STARTED):
             spec = task.task_spec
-            if not isinstance(spec, ActionTask):
+            if not isinstance(spec, ActionTask) or spec.is_external:
                 continue
             action = spec.action
             # Without a body expression a POST/PUT/PATCH sends the variables; GET/DELETE nothing.

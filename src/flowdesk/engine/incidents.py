@@ -7,7 +7,7 @@ from sqlalchemy import select
 from . import audit, paging
 from .errors import Conflict, InvalidInput, NotFound
 from .instances import lock_instance, restore
-from .models import Incident, Job, JobStatus
+from .models import ExternalTask, ExternalTaskStatus, Incident, Job, JobStatus
 from .principal import Principal, Role
 from .runtime import Runtime
 
@@ -53,19 +53,34 @@ def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
         if incident.status != "open":
             raise Conflict(f"incident '{incident_id}' is already {incident.status}")
         instance = lock_instance(uow.session, incident.instance_id)
-        job = uow.session.scalar(select(Job).where(Job.id == incident.job_id).with_for_update())
-        if job is None or job.status != JobStatus.INCIDENT.value:
-            raise Conflict(f"the job of incident '{incident_id}' is no longer waiting for a retry")
-        waiting = {call.task_id for call in restore(rt, uow.session, instance).pending_actions()}
-        if job.task_id not in waiting:
-            raise Conflict("the task of this incident is no longer waiting for its action")
         now = rt.clock()
-        retries = int(job.request.get("retries", job.max_attempts - 1) or 0)
-        job.status, job.max_attempts = JobStatus.PENDING.value, job.attempts + retries + 1
-        job.next_attempt_at, job.enqueued_at, job.finished_at, job.updated_at = now, now, None, now
+        if incident.external_task_id:
+            _reopen_external_task(uow.session, incident.external_task_id, now)
+        else:
+            _rerun_job(rt, uow, instance, incident.job_id, now)
         incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, principal.name
         audit.record(uow.session, "incident.retried", principal.name, instance_id=incident.instance_id,
-                     incident_id=incident.id, job_id=job.id)
-        uow.enqueue_after_commit(job.id)
+                     incident_id=incident.id, job_id=incident.job_id, external_task_id=incident.external_task_id)
         uow.commit()
         return incident
+
+
+def _reopen_external_task(session, external_task_id: str, now) -> None:
+    row = session.get(ExternalTask, external_task_id)
+    if row is None or row.status != ExternalTaskStatus.INCIDENT.value:
+        raise Conflict("the external task of this incident is no longer waiting for a retry")
+    row.status, row.retries, row.retry_at, row.updated_at = ExternalTaskStatus.AVAILABLE.value, 1, None, now
+
+
+def _rerun_job(rt: Runtime, uow, instance, job_id: str, now) -> None:
+    """Give the incident's job a fresh round of attempts and wake a worker."""
+    job = uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+    if job is None or job.status != JobStatus.INCIDENT.value:
+        raise Conflict("the job of this incident is no longer waiting for a retry")
+    waiting = {call.task_id for call in restore(rt, uow.session, instance).pending_actions()}
+    if job.task_id not in waiting:
+        raise Conflict("the task of this incident is no longer waiting for its action")
+    retries = int(job.request.get("retries", job.max_attempts - 1) or 0)
+    job.status, job.max_attempts = JobStatus.PENDING.value, job.attempts + retries + 1
+    job.next_attempt_at, job.enqueued_at, job.finished_at, job.updated_at = now, now, None, now
+    uow.enqueue_after_commit(job.id)

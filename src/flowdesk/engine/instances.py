@@ -16,7 +16,7 @@ from .idempotency import IdempotentRequest, Replay
 from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Ticket, TicketCandidate
 from .principal import Principal, Role
 from .jobs import active_jobs, sync_action_jobs
-from .projection import sync_tickets
+from .projection import sync_external_tasks, sync_tickets
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
 
@@ -87,6 +87,7 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
     for ticket in opened:
         webhooks.emit(uow, "ticket.created", {**_event_data(instance), "ticket_id": ticket.id,
                                                   "element_id": ticket.element_id, "name": ticket.name})
+    sync_external_tasks(session, instance, execution, now)
     try:
         sync_action_jobs(uow, instance, execution, now)
     except ExecutionError as exc:

@@ -1,4 +1,4 @@
-"""Keeping the ticket projection equal to the workflow's READY user/manual tasks."""
+"""Projections of what a workflow waits for: tickets (READY human tasks), external tasks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, WaitingUserTask, resolve_due_date
+from ..bpmn import external as bpmn_external
 from . import audit
-from .models import ACTIVE_STATUSES, Instance, Ticket, TicketCandidate, TicketStatus
+from .models import (
+    ACTIVE_EXTERNAL_STATUSES,
+    ACTIVE_STATUSES,
+    ExternalTask,
+    ExternalTaskStatus,
+    Instance,
+    Ticket,
+    TicketCandidate,
+    TicketStatus,
+)
 
 
 def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Ticket:
@@ -72,3 +82,21 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
         created.append(ticket)
     current.sort(key=lambda t: (t.created_at, t.id))
     return current, created
+
+
+def sync_external_tasks(session: Session, instance: Instance, execution: Execution, now: datetime) -> None:
+    """Open a row for each newly waiting external task; cancel rows whose task moved on."""
+    waiting = {w.task_id: w for w in bpmn_external.waiting(execution)}
+    active = list(session.scalars(select(ExternalTask).where(
+        ExternalTask.instance_id == instance.id, ExternalTask.status.in_(ACTIVE_EXTERNAL_STATUSES))))
+    known = set()
+    for row in active:
+        if row.task_id in waiting:
+            known.add(row.task_id)
+        else:
+            row.status, row.updated_at = ExternalTaskStatus.CANCELLED.value, now
+    for task_id, task in waiting.items():
+        if task_id not in known:
+            session.add(ExternalTask(instance_id=instance.id, task_id=task_id, element_id=task.element_id,
+                                     topic=task.topic, process_key=instance.process_key,
+                                     business_key=instance.business_key, created_at=now, updated_at=now))

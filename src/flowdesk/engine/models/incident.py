@@ -21,6 +21,7 @@ class Incident(Base):
     instance_id: Mapped[str | None] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=True)
     element_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    external_task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     message: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="open")

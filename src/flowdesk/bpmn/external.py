@@ -1,0 +1,36 @@
+"""External tasks: service tasks that workers outside flowdesk fetch by topic and complete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from SpiffWorkflow.util.task import TaskState
+
+from .action import ActionTask
+from .execution import Execution
+
+
+@dataclass
+class WaitingExternalTask:
+    task_id: str
+    element_id: str
+    topic: str
+    variables: dict = field(default_factory=dict)
+
+
+def waiting(execution: Execution) -> list[WaitingExternalTask]:
+    """Every STARTED external task, with the variables a worker gets when it fetches it."""
+    found = []
+    for task in execution.workflow.get_tasks(state=TaskState.STARTED):
+        spec = task.task_spec
+        if isinstance(spec, ActionTask) and spec.is_external:
+            found.append(WaitingExternalTask(str(task.id), spec.bpmn_id, spec.action["topic"], dict(task.data)))
+    found.sort(key=lambda t: (t.element_id, t.task_id))
+    return found
+
+
+def complete(execution: Execution, task_id: str, variables: dict) -> None:
+    """Finish an external task with the worker's variables and run on."""
+    task = execution._started_action(task_id)  # noqa: SLF001 - same package, same rule for both kinds
+    task.data.update(variables or {})
+    execution.complete_action(task_id, None, None)
