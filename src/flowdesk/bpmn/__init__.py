@@ -4,12 +4,15 @@ Nothing here touches a database or HTTP; ``engine`` drives it through :class:`Ex
 """
 
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
-from .execution import Execution, TaskNotReady, WaitingUserTask
 from .due_date import resolve_due_date
+from .events import ThrownEvent, WaitingMessage
+from .execution import CompletedElement, Execution, TaskNotReady, WaitingUserTask
 from .model import ParsedProcess, ProcessSpec, parse_models
+from .timers import TimerStart, WaitingTimer
 
 __all__ = [
     "BpmnError",
+    "CompletedElement",
     "Execution",
     "ExecutionError",
     "ModelError",
@@ -17,6 +20,10 @@ __all__ = [
     "ParsedProcess",
     "ProcessSpec",
     "TaskNotReady",
+    "ThrownEvent",
+    "TimerStart",
+    "WaitingMessage",
+    "WaitingTimer",
     "WaitingUserTask",
     "XmlRefused",
     "parse_models",

@@ -3,23 +3,53 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins import (
+    BoundaryEventMixin, CallActivityMixin, EventBasedGatewayMixin, ExclusiveGatewayMixin, InclusiveGatewayMixin,
+    IntermediateCatchEventMixin, IntermediateThrowEventMixin, ManualTaskMixin, NoneTaskMixin, ParallelGatewayMixin,
+    ReceiveTaskMixin, ScriptTaskMixin, SendTaskMixin, ServiceTaskMixin, SubWorkflowTaskMixin,
+    TransactionSubprocessMixin, UserTaskMixin,
+)
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import serializer
+from . import events, serializer, timers
 from .action import ActionCall, ActionTask
 from .errors import ExecutionError
+from .events import ThrownEvent, WaitingMessage
 from .model import ProcessSpec
 from .script_engine import restricted_script_engine
+from .timers import WaitingTimer
+
+Clock = Callable[[], datetime]
+_FINISHED_AT = "flowdesk_finished_at"
+_ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
 
 _VARIABLE_REF = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*$")
+
+
+# Most specific first: a call activity is also a subprocess, a send task also a throw event.
+_ELEMENT_TYPES = (
+    (ActionTask, "serviceTask"), (UserTaskMixin, "userTask"), (ManualTaskMixin, "manualTask"),
+    (ScriptTaskMixin, "scriptTask"), (ServiceTaskMixin, "serviceTask"), (BusinessRuleTaskMixin, "businessRuleTask"),
+    (SendTaskMixin, "sendTask"), (ReceiveTaskMixin, "receiveTask"), (CallActivityMixin, "callActivity"),
+    (TransactionSubprocessMixin, "transaction"), (SubWorkflowTaskMixin, "subProcess"), (NoneTaskMixin, "task"),
+    (ExclusiveGatewayMixin, "exclusiveGateway"), (InclusiveGatewayMixin, "inclusiveGateway"),
+    (ParallelGatewayMixin, "parallelGateway"), (EventBasedGatewayMixin, "eventBasedGateway"),
+    (StartEvent, "startEvent"), (EndEvent, "endEvent"), (BoundaryEventMixin, "boundaryEvent"),
+    (IntermediateCatchEventMixin, "intermediateCatchEvent"), (IntermediateThrowEventMixin, "intermediateThrowEvent"),
+)
 
 
 class TaskNotReady(Exception):
@@ -42,6 +72,26 @@ class WaitingUserTask:
     due_date: str | None
     form: dict | None
     data: dict = field(default_factory=dict)
+
+
+@dataclass
+class CompletedElement:
+    """One completed BPMN element of an instance's history."""
+
+    element_id: str
+    name: str | None
+    type: str
+    finished_at: datetime
+
+
+def _finished_at(task) -> datetime:
+    stamp = task.internal_data.get(_FINISHED_AT)
+    # States saved before stamping existed only have SpiffWorkflow's wall-clock time.
+    return timers.parse_date(stamp) if stamp else datetime.fromtimestamp(task.last_state_change, timezone.utc)
+
+
+def _element_type(spec) -> str:
+    return next((tag for cls, tag in _ELEMENT_TYPES if isinstance(spec, cls)), type(spec).__name__)
 
 
 def _resolve(value: str | None, data: dict) -> str | None:
@@ -76,37 +126,153 @@ def _error_from(exc: Exception) -> ExecutionError:
 
 
 class Execution:
-    """A SpiffWorkflow workflow plus the operations the server needs from it."""
+    """A SpiffWorkflow workflow plus the operations the server needs from it.
 
-    def __init__(self, workflow: BpmnWorkflow):
+    ``clock()`` returns an aware UTC datetime and is what every timer of the instance is
+    evaluated against (default: real time); the server injects it so that a scheduler, not the
+    wall clock, decides when a timer is due.
+    """
+
+    def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None):
         self.workflow = workflow
+        self.clock = clock or timers.utc_now
+        for spec in (workflow.spec, *workflow.subprocess_specs.values()):
+            events.wire_event_subprocesses(spec)  # specs parsed before the parser did it
+        # Timer definitions are shared by every instance of a spec: they find the clock here.
+        setattr(workflow, timers.CLOCK_ATTRIBUTE, self.clock)
 
     @classmethod
-    def start(cls, process: ProcessSpec, variables: dict | None = None) -> "Execution":
-        """Create a new instance with ``variables`` and run it to its first wait state."""
+    def start(cls, process: ProcessSpec, variables: dict | None = None, clock: Clock | None = None,
+              message: tuple[str, dict | None] | None = None, by_timer: bool | str = False) -> "Execution":
+        """Create a new instance with ``variables`` and run it to its first wait state.
+
+        ``message=(name, payload)`` starts it through the message start event ``name`` (the
+        payload becomes variables); ``by_timer=True`` treats its timer start events (or only
+        the one whose element id ``by_timer`` is) as fired now: the scheduler creates the
+        instance when that timer is due.
+        """
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=restricted_script_engine())
         workflow.task_tree.data.update(variables or {})
-        execution = cls(workflow)
+        execution = cls(workflow, clock)
+        if by_timer:
+            timers.fire_timer_starts(workflow, execution.now(), None if by_timer is True else by_timer)
         execution.run()
+        if message is not None:
+            name, payload = message
+            if not events.deliver_message(workflow, name, payload, only_start_events=True):
+                raise ExecutionError(f"the process has no message start event for '{name}'")
+            execution.run()
         return execution
 
     @classmethod
-    def restore(cls, process: ProcessSpec, state: dict, state_format: str = serializer.STATE_FORMAT) -> "Execution":
+    def restore(cls, process: ProcessSpec, state: dict, state_format: str = serializer.STATE_FORMAT,
+                clock: Clock | None = None) -> "Execution":
         """Rebuild an instance from saved state against its (cached) process spec."""
         workflow = serializer.state_from_dict(state, process.spec, process.subprocess_specs, state_format)
-        return cls(workflow)
+        return cls(workflow, clock)
 
     def dump(self) -> dict:
         """The state to save: JSON-ready, without the spec."""
         return serializer.state_to_dict(self.workflow)
 
+    def now(self) -> datetime:
+        """The instance's current time (aware UTC)."""
+        return timers.as_utc(self.clock())
+
     def run(self) -> None:
-        """Advance every engine task that can run without a person or a worker."""
+        """Fire the timers due at ``clock()`` and advance every task that needs no person or worker."""
         try:
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            # do_engine_steps refreshes timers last, so a timer due by then is READY but not run.
+            for _ in range(100):
+                self.workflow.do_engine_steps()
+                if not any(not t.task_spec.manual for t in self._tasks(TaskState.READY)):
+                    break
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _error_from(exc) from exc
+        finally:
+            self._stamp_completed()
+
+    def _tasks(self, state: int | None = None) -> list:
+        """Every task of the instance, subprocesses included, optionally only those in ``state``."""
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        return [t for wf in workflows for t in wf.tasks.values() if state is None or t.state & state]
+
+    def _stamp_completed(self) -> None:
+        # SpiffWorkflow stamps state changes with real time; history needs the instance's clock.
+        now = None
+        for task in self._tasks(TaskState.COMPLETED):
+            if task.task_spec.bpmn_id and _FINISHED_AT not in task.internal_data:
+                now = now or self.now().isoformat()
+                task.internal_data[_FINISHED_AT] = now
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        """Every WAITING timer (intermediate, boundary, event gateway, in subprocesses), earliest first."""
+        return timers.waiting_timers(self.workflow)
+
+    def next_timer_due(self) -> datetime | None:
+        """When the earliest waiting timer is due, or None: when the scheduler should call :meth:`run`."""
+        waiting = self.waiting_timers()
+        return waiting[0].due if waiting else None
+
+    def waiting_messages(self) -> list[WaitingMessage]:
+        """Every message the instance can catch now, with the correlation values it already knows."""
+        return events.waiting_messages(self.workflow)
+
+    def waiting_signals(self) -> list[str]:
+        """The names of the signals the instance can catch now."""
+        return events.waiting_signals(self.workflow)
+
+    def deliver_message(self, name: str, payload: dict | None = None, correlations: dict | None = None) -> bool:
+        """Deliver message ``name``; True when a waiting catch took it (and the instance ran on).
+
+        Each ``correlations`` entry must equal a known correlation property or process
+        variable of the catching (sub)process. The payload becomes variables: under the
+        model's message variable when it names one, merged into the task data otherwise.
+        """
+        return self._caught(lambda: events.deliver_message(self.workflow, name, payload, correlations))
+
+    def broadcast_signal(self, name: str, payload: dict | None = None) -> bool:
+        """Deliver signal ``name`` to every waiting catch; True when one took it."""
+        return self._caught(lambda: events.broadcast_signal(self.workflow, name, payload))
+
+    def _caught(self, deliver) -> bool:
+        try:
+            caught = deliver()
+        except (SpiffWorkflowException, WorkflowException) as exc:
+            raise _error_from(exc) from exc
+        if caught:
+            self.run()
+        return caught
+
+    def take_thrown_events(self) -> list[ThrownEvent]:
+        """Messages and signals thrown since the last call (uncaught errors/escalations too); clears them."""
+        return events.take_thrown_events(self.workflow)
+
+    def cancel(self) -> None:
+        """Cancel the instance: afterwards nothing is READY, STARTED or WAITING."""
+        self.workflow.cancel()
+        # SpiffWorkflow leaves tasks of subprocesses it did not reach through their parent.
+        for task in self._tasks(_ACTIVE):
+            task.cancel()
+        self.workflow.event_manager.tasks.clear()
+
+    def completed_elements(self) -> list[CompletedElement]:
+        """The BPMN elements completed so far, in completion order (subprocesses included)."""
+        done = [
+            t for t in self._tasks(TaskState.COMPLETED)
+            if t.task_spec.bpmn_id and not isinstance(t.task_spec, LoopTask)
+        ]
+        done.sort(key=lambda t: t.last_state_change)
+        return [
+            CompletedElement(
+                element_id=t.task_spec.bpmn_id,
+                name=t.task_spec.bpmn_name,
+                type=_element_type(t.task_spec),
+                finished_at=_finished_at(t),
+            )
+            for t in done
+        ]
 
     def complete_user_task(self, task_id: str, data: dict) -> None:
         """Complete a READY user/manual task with ``data`` and run on to the next wait state."""
@@ -178,8 +344,18 @@ class Execution:
         Returns False (and changes nothing) when no boundary or event subprocess catches it.
         """
         task = self._started_action(task_id)
+        if self._throw_error(task, code, payload):
+            return True
+        # Error event subprocesses have no waiting start event until one is started for the error.
+        catches = lambda d: isinstance(d, ErrorEventDefinition) and d.code in (None, code)  # noqa: E731
+        if not any(catches(start.event_definition) for _, _, start in events.untriggered_starts(self.workflow)):
+            return False
+        events.trigger_event_subprocesses(self.workflow, catches)
+        return self._throw_error(task, code, payload)
+
+    def _throw_error(self, task, code: str, payload: dict | None) -> bool:
         manager = self.workflow.event_manager
-        for waiting in manager.tasks.values():
+        for waiting in list(manager.tasks.values()):
             definition = getattr(waiting.task_spec, "event_definition", None)
             if not isinstance(definition, ErrorEventDefinition) or definition.code not in (None, code):
                 continue
@@ -200,9 +376,14 @@ class Execution:
     @property
     def reached_end_event(self) -> bool:
         """True when a top-level end event completed (not just 'nothing left to do')."""
+        top_level = [self.workflow] + [
+            sp for sp in self.workflow.subprocesses.values()  # event subprocesses end the process too
+            if sp.parent_workflow is self.workflow
+            and events.is_event_subprocess(self.workflow.get_task_from_id(sp.parent_task_id))
+        ]
         return any(
             isinstance(t.task_spec, EndEvent) and t.state == TaskState.COMPLETED
-            for t in self.workflow.tasks.values()
+            for wf in top_level for t in wf.tasks.values()
         )
 
     @property

@@ -2,19 +2,48 @@
 
 The SpiffArena parser is the base (pre/post scripts, data objects, spiff properties); the
 user and manual task parsers additionally read the camunda attributes SpiffWorkflow ignores
-and normalise everything a ticket needs into ``spec.extensions["ticket"]``.
+and normalise everything a ticket needs into ``spec.extensions["ticket"]``. Every event
+parser makes clocked timers and flowdesk message/signal definitions, every activity parser
+reads camunda multi-instance attributes, and business rule tasks take either dialect.
 """
 
 from __future__ import annotations
 
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
-from SpiffWorkflow.bpmn.parser.util import DEFAULT_NSMAP
-from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+import re
+from functools import lru_cache
 
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    EndEventParser,
+    EventDefinitionParser,
+    StartEventParser,
+)
+from SpiffWorkflow.bpmn.parser.util import DEFAULT_NSMAP
+from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
+from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, SpiffProcessParser
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+from SpiffWorkflow.spiff.specs.defaults import (
+    ManualTask,
+    ParallelMultiInstanceTask,
+    SequentialMultiInstanceTask,
+    UserTask,
+)
+
+from . import events, preprocess, script_engine, timers
 from .action import ActionTask, ActionTaskParser
+from .decisions import DecisionTask, DecisionTaskParser, decision_parsers
 from .xml import CAMUNDA_NS, NAMESPACES
+
+_MISSING_DEFINITIONS = {
+    EndEventParser: [SIGNAL_EVENT_XPATH],
+    StartEventParser: [ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH],
+}
+_VARIABLE = re.compile(r"^\s*(?:[$#]\{\s*)?([A-Za-z_][A-Za-z0-9_]*)(?:\s*\})?\s*$")
 
 
 _TICKET_PROPERTIES = {
@@ -111,18 +140,168 @@ class UserTaskParser(HumanTaskParser):
         )
 
 
-class FlowdeskParser(SpiffBpmnParser):
-    """SpiffArena's parser plus camunda ticket attributes and action service tasks."""
+class EventDefinitionsMixin:
+    """Clocked timers (values checked at deploy time) and flowdesk message/signal definitions.
 
+    Every message and signal definition must be the same class: SpiffWorkflow matches a
+    thrown event to a catch by class and name.
+    """
+
+    def parse_timer_event(self, event):
+        definition = super().parse_timer_event(event)
+        expression = (definition.expression or "").strip()
+        kind = timers.KINDS[type(definition)]
+        try:
+            if not expression:
+                raise ValueError("it is empty")
+            script_engine.check(expression, "eval")
+            timers.check_literal(kind, expression)
+        except Exception as exc:  # noqa: BLE001 - SpiffWorkflow's parsers raise bare Exceptions
+            raise ValidationException(f"timer {kind} '{expression}' is not valid: {exc}",
+                                      node=self.node, file_name=self.filename) from None
+        return timers.clocked(definition)
+
+    def parse_message_event(self, message_event):
+        return events.flowdesk_message(super().parse_message_event(message_event))
+
+    def parse_signal_event(self, signal_event):
+        return events.flowdesk_signal(super().parse_signal_event(signal_event))
+
+    def get_event_definition(self, xpaths):
+        # SpiffWorkflow's parsers leave these out: a signal end event threw nothing, and an error
+        # or escalation event subprocess started with the process instead of on the event.
+        missing = [x for cls, paths in _MISSING_DEFINITIONS.items() if isinstance(self, cls)
+                   for x in paths if x not in xpaths]
+        return super().get_event_definition([*xpaths, *missing])
+
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        if node is None and self._interrupts_parent():
+            extensions["interrupting"] = True
+        return extensions
+
+    def _interrupts_parent(self) -> bool:
+        parent = self.node.getparent()
+        return (self.node.tag == full_tag("startEvent") and parent is not None
+                and parent.get("triggeredByEvent") == "true" and self.node.get("isInterrupting") != "false")
+
+
+class _LocalElementVariable:
+    """Camunda's elementVariable is local to one instance; SpiffWorkflow would merge it into the
+    process variables and then refuse to start the next instance because it exists."""
+
+    def create_child(self, my_task, item, key_or_index=None):
+        if self.input_item is not None:
+            my_task.data.pop(self.input_item.bpmn_id, None)
+        super().create_child(my_task, item, key_or_index)
+
+    def _run_hook(self, my_task):
+        if self.input_item is not None:
+            my_task.data.pop(self.input_item.bpmn_id, None)
+        return super()._run_hook(my_task)
+
+
+class CamundaSequentialMultiInstanceTask(_LocalElementVariable, SequentialMultiInstanceTask):
+    """``isSequential`` multi-instance declared with ``camunda:collection``."""
+
+
+class CamundaParallelMultiInstanceTask(_LocalElementVariable, ParallelMultiInstanceTask):
+    """Parallel multi-instance declared with ``camunda:collection``."""
+
+
+class CamundaLoopMixin:
+    """``camunda:collection`` / ``camunda:elementVariable`` multi-instance.
+
+    Variables the instances set become process variables (the last instance's value wins), as
+    in Camunda; the completion condition sees the data of the instance that just completed.
+    """
+
+    def _add_multiinstance_task(self, loop_characteristics):
+        collection = loop_characteristics.get(f"{{{CAMUNDA_NS}}}collection")
+        prefix = "./bpmn:multiInstanceLoopCharacteristics"
+        standard = self.xpath(f"{prefix}/bpmn:loopDataInputRef") or self.xpath(f"{prefix}/bpmn:loopCardinality")
+        if collection is None or standard:
+            return super()._add_multiinstance_task(loop_characteristics)
+        match = _VARIABLE.match(collection)
+        if not match:
+            self.raise_validation_exception(f"camunda:collection '{collection}' must name a process variable")
+        element = loop_characteristics.get(f"{{{CAMUNDA_NS}}}elementVariable")
+        condition = self.xpath(f"{prefix}/bpmn:completionCondition")
+        original = self.spec.task_specs.pop(self.task.name)
+        params = {
+            "task_spec": "",
+            "data_input": TaskDataReference(match.group(1)),
+            "input_item": TaskDataReference(element) if element else None,
+            "condition": condition[0].text if condition else None,
+        }
+        if loop_characteristics.get("isSequential") == "true":
+            self.task = CamundaSequentialMultiInstanceTask(
+                self.spec, original.name, description="Sequential MultiInstance", **params)
+        else:
+            self.task = CamundaParallelMultiInstanceTask(
+                self.spec, original.name, description="Parallel MultiInstance", **params)
+        self._copy_task_attrs(original, loop_characteristics)
+
+
+@lru_cache(maxsize=None)
+def _with_dialects(parser_class):
+    """``parser_class`` with the mixins that apply to it (one subclass per class, cached)."""
+    mixins = []
+    if issubclass(parser_class, EventDefinitionParser):
+        mixins.append(EventDefinitionsMixin)
+    if issubclass(parser_class, TaskParser):
+        mixins.append(CamundaLoopMixin)
+    if not mixins:
+        return parser_class
+    return type(f"Flowdesk{parser_class.__name__}", (*mixins, parser_class), {})
+
+
+class FlowdeskProcessParser(SpiffProcessParser):
+    """SpiffArena's process parser, with event subprocesses wired so they cannot leak (see events)."""
+
+    def add_tasks(self):
+        super().add_tasks()
+        events.wire_event_subprocesses(self.spec)
+
+
+class FlowdeskParser(SpiffBpmnParser):
+    """SpiffArena's parser plus camunda ticket attributes, action service tasks, clocked
+    timers, link events, camunda decisions and multi-instance."""
+
+    PROCESS_PARSER_CLASS = FlowdeskProcessParser
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (UserTaskParser, UserTask),
         full_tag("manualTask"): (HumanTaskParser, ManualTask),
         full_tag("serviceTask"): (ActionTaskParser, ActionTask),
+        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
+        full_tag("startEvent"): (SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][0],
+                                 events.FlowdeskStartEvent),
     }
 
     def __init__(self):
         super().__init__(namespaces={**DEFAULT_NSMAP, **NAMESPACES}, validator=_validator())
+
+    def _get_parser_class(self, tag):
+        # Mixing in here reaches every event and activity parser, SpiffArena's included.
+        parser_class, spec_class = super()._get_parser_class(tag)
+        return (_with_dialects(parser_class) if parser_class else None), spec_class
+
+    def add_dmn_xml(self, node, filename=None):
+        """Validate a DMN document and make every decision in it callable by its id."""
+        super().add_dmn_xml(node, filename)
+        for decision in decision_parsers(self, node, filename):
+            self.dmn_parsers[decision.bpmn_id] = decision
+            self.dmn_parsers_by_name[decision.get_name()] = decision
+
+    def add_bpmn_xml(self, bpmn, filename=None):
+        """Rewrite timer values and link events into what SpiffWorkflow runs, then parse."""
+        preprocess.normalise_timers(bpmn)
+        problems = preprocess.link_problems(bpmn)
+        if problems:
+            node, _ = problems[0]
+            raise ValidationException("; ".join(p for _, p in problems), node=node, file_name=filename)
+        super().add_bpmn_xml(bpmn, filename)
 
 
 _VALIDATOR: BpmnValidator | None = None

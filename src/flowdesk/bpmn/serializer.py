@@ -7,15 +7,30 @@ and the state is restored against the cached spec objects.
 from __future__ import annotations
 
 from copy import deepcopy
+from functools import partial
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import EventConverter
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffMultiInstanceConverter
+from SpiffWorkflow.spiff.serializer.event_definition import (
+    ItemAwareEventDefinitionConverter,
+    MessageEventDefinitionConverter,
+)
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 
 from .action import ActionTask, ActionTaskConverter
+from .decisions import DecisionTask, DecisionTaskConverter
+from .events import FlowdeskMessageEventDefinition, FlowdeskSignalEventDefinition, FlowdeskStartEvent
+from .parser import CamundaParallelMultiInstanceTask, CamundaSequentialMultiInstanceTask
+from .timers import CLOCKED_TIMERS
 from .script_engine import restricted_script_engine
 
 STATE_FORMAT = "1.5"
@@ -46,6 +61,21 @@ def _config() -> dict:
     config = deepcopy(SPIFF_CONFIG)
     config[BpmnWorkflow] = StatelessSpecWorkflowConverter
     config[ActionTask] = ActionTaskConverter
+    config[CamundaSequentialMultiInstanceTask] = SpiffMultiInstanceConverter
+    config[CamundaParallelMultiInstanceTask] = SpiffMultiInstanceConverter
+    # flowdesk's subclasses take over SpiffWorkflow's type names: specs and states saved
+    # before they existed restore into them, and unchanged models keep their content hash.
+    replacements = [
+        (base, clocked, TimerConditionalEventDefinitionConverter) for base, clocked in CLOCKED_TIMERS.items()
+    ] + [
+        (MessageEventDefinition, FlowdeskMessageEventDefinition, MessageEventDefinitionConverter),
+        (SignalEventDefinition, FlowdeskSignalEventDefinition, ItemAwareEventDefinitionConverter),
+        (BusinessRuleTask, DecisionTask, DecisionTaskConverter),
+        (StartEvent, FlowdeskStartEvent, EventConverter),
+    ]
+    for base, cls, converter in replacements:
+        config.pop(base, None)
+        config[cls] = partial(converter, typename=base.__name__)
     return config
 
 

@@ -1,0 +1,113 @@
+"""Rewriting uploaded BPMN trees into what SpiffWorkflow runs, before the parser sees them.
+
+Both functions change the lxml tree in place and are idempotent, so running them twice (by
+the parser and by a caller) is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .timers import is_cron
+from .xml import BPMN_NS
+
+_TIMER_TAGS = tuple(f"{{{BPMN_NS}}}{name}" for name in ("timeDate", "timeDuration", "timeCycle"))
+_SCOPE_TAGS = tuple(f"{{{BPMN_NS}}}{name}" for name in ("process", "subProcess", "transaction", "adHocSubProcess"))
+_THROW = f"{{{BPMN_NS}}}intermediateThrowEvent"
+_CATCH = f"{{{BPMN_NS}}}intermediateCatchEvent"
+_LINK = f"{{{BPMN_NS}}}linkEventDefinition"
+
+# Anything shaped like a duration ("PT5X" too) is meant as one: quoted, a typo fails at deploy.
+_ISO_DURATION = re.compile(r"^P(?=\d|T\d)[0-9A-Z.,]*$")
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}([.,]\d+)?)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$", re.IGNORECASE)
+_ISO_WEEK = re.compile(r"^\d{4}-?W\d{2}-?\d(T[\d:.]+)?(Z|[+-]\d{2}(:?\d{2})?)?$", re.IGNORECASE)
+_ISO_RECURRING = re.compile(r"^R\d*/[^\s\"']+$", re.IGNORECASE)
+_JUEL_VARIABLE = re.compile(r"^[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
+
+
+def is_bare_timer_value(text: str) -> bool:
+    """True for an unquoted ISO 8601 date, duration, recurring interval or cron expression."""
+    return bool(_ISO_DURATION.match(text) or _ISO_DATE.match(text) or _ISO_WEEK.match(text)
+                or _ISO_RECURRING.match(text) or is_cron(text))
+
+
+def normalise_timers(root) -> None:
+    """Make timer values as modelers write them evaluate the way they mean.
+
+    SpiffWorkflow evaluates timer text as a Python expression: ``PT5M`` would be a variable
+    name. Bare ISO values and cron expressions become string literals, and a Camunda
+    ``${name}`` becomes the variable ``name``; anything else is an expression and is kept.
+    """
+    for node in root.iter(*_TIMER_TAGS):
+        text = (node.text or "").strip()
+        if not text:
+            continue
+        variable = _JUEL_VARIABLE.match(text)
+        if variable:
+            node.text = variable.group(1)
+        elif is_bare_timer_value(text):
+            node.text = json.dumps(text)
+
+
+def _link_name(event) -> str | None:
+    link = event.find(_LINK)
+    if link is None:
+        return None
+    return (link.get("name") or event.get("name") or "").strip()
+
+
+def link_problems(root) -> list[tuple[object, str]]:
+    """Connect link events (see :func:`resolve_links`); return (element, problem) pairs."""
+    problems: list[tuple[object, str]] = []
+    for scope in root.iter(*_SCOPE_TAGS):
+        throws, catches = [], {}
+        for child in scope:
+            if child.tag not in (_THROW, _CATCH):
+                continue
+            name = _link_name(child)
+            if name is None:
+                continue
+            if child.tag == _THROW:
+                throws.append((child, name))
+            elif name in catches:
+                problems.append((child, f"link catch event '{child.get('id')}' has the same link name "
+                                        f"'{name}' as '{catches[name].get('id')}'"))
+            else:
+                catches[name] = child
+        used = set()
+        for throw, name in throws:
+            catch = catches.get(name)
+            if catch is None:
+                problems.append((throw, f"link throw event '{throw.get('id')}' has no link catch event "
+                                        f"named '{name}' in the same process or subprocess"))
+                continue
+            _connect(scope, throw, catch)
+            used.add(name)
+        for name in used:
+            catch = catches[name]
+            catch.remove(catch.find(_LINK))
+    return problems
+
+
+def _connect(scope, throw, catch) -> None:
+    # The throw becomes a plain intermediate event with a flow to the catch, which becomes a
+    # plain (immediately passing) intermediate catch: the token takes the link.
+    throw.remove(throw.find(_LINK))
+    flow = throw.makeelement(f"{{{BPMN_NS}}}sequenceFlow", {
+        "id": f"flowdesk_link_{throw.get('id')}_{catch.get('id')}",
+        "sourceRef": throw.get("id"),
+        "targetRef": catch.get("id"),
+    })
+    flow.tail = throw.tail
+    throw.addnext(flow)
+
+
+def resolve_links(root) -> list[str]:
+    """Connect each link throw event to the catch event with the same link name in its scope.
+
+    SpiffWorkflow ignores link events: a process silently reports completion right after the
+    throw. Returns a problem for each throw without a matching catch (and duplicate catches).
+    """
+    return [problem for _, problem in link_problems(root)]

@@ -1,0 +1,392 @@
+"""Timer events on an injectable clock, cron cycles, and what an instance's timers wait for.
+
+SpiffWorkflow's timer definitions read ``datetime.now()`` themselves; the subclasses here read
+the clock :class:`~flowdesk.bpmn.execution.Execution` puts on the top workflow, so a scheduler
+(and a test) decides what "now" is. Their internal data keeps SpiffWorkflow's layout, and they
+serialize under SpiffWorkflow's type names, so stored specs and states restore into them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
+from .events import waiting_catches
+
+CLOCK_ATTRIBUTE = "flowdesk_clock"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now_for(task) -> datetime:
+    """The time of the workflow ``task`` belongs to: its Execution's clock, else real time."""
+    clock = getattr(task.workflow.top_workflow, CLOCK_ATTRIBUTE, None)
+    return as_utc(clock() if clock is not None else utc_now())
+
+
+def as_utc(value: datetime) -> datetime:
+    # Naive values are UTC, as in due_date.py: a server's local zone must not move a deadline.
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def parse_date(value) -> datetime:
+    """An ISO date-time (or ISO week date) string or a datetime -> aware UTC datetime."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if not isinstance(value, str):
+        raise ValueError(f"a timer date must be an ISO 8601 string, not {type(value).__name__}")
+    text = value.strip()
+    if re.match(r"^\d{4}-?W\d{2}", text.upper()):
+        return TimerEventDefinition.parse_iso_week(text)
+    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+def duration_from(text, start: datetime) -> timedelta:
+    """``P1DT2H`` -> the timedelta it means when counted from ``start`` (months vary)."""
+    if not isinstance(text, str):
+        raise ValueError(f"a timer duration must be an ISO 8601 string, not {type(text).__name__}")
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(text.strip())
+    except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception here
+        raise ValueError(f"'{text}' is not an ISO 8601 duration") from None
+    return TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+# --- cron -------------------------------------------------------------------------------
+
+_MONTHS = {name: n for n, name in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
+_DAYS = {name: n for n, name in enumerate("SUN MON TUE WED THU FRI SAT".split())}
+_CRON_FIELD = re.compile(r"^[0-9A-Z*?#][0-9A-Z*?/,\-#]*$")
+
+
+def is_cron(text) -> bool:
+    """True for 5-field cron and 6/7-field Quartz expressions (what Camunda's timeCycle takes)."""
+    if not isinstance(text, str):
+        return False
+    fields = text.split()
+    # Upper-case names only and some digit or wildcard: "a if b else c" is Python, not cron.
+    return (5 <= len(fields) <= 7 and not text.strip().startswith(("R", "P"))
+            and all(_CRON_FIELD.match(f) for f in fields) and any(re.search(r"[0-9*?]", f) for f in fields))
+
+
+class Cron:
+    """A cron schedule in UTC: ``min hour dom month dow`` or Quartz ``sec min hour dom month dow [year]``.
+
+    Supports ``*``, ``?``, lists, ranges, steps and month/day names; not Quartz's ``L``, ``W``, ``#``.
+    """
+
+    def __init__(self, expression: str):
+        fields = expression.split()
+        if len(fields) == 5:
+            fields = ["0", *fields, "*"]
+            dow_base = 0  # cron: 0 or 7 = Sunday
+        elif len(fields) in (6, 7):
+            fields = fields + ["*"] * (7 - len(fields))
+            dow_base = 1  # Quartz: 1 = Sunday
+        else:
+            raise ValueError(f"cron expression '{expression}' needs 5, 6 or 7 fields")
+        sec, minute, hour, dom, month, dow, year = fields
+        self.seconds = self._field(sec, 0, 59)
+        self.minutes = self._field(minute, 0, 59)
+        self.hours = self._field(hour, 0, 23)
+        self.days = self._field(dom, 1, 31)
+        self.months = self._field(month, 1, 12, _MONTHS)
+        self.years = None if year in ("*", "?") else self._field(year, 1970, 2199)
+        names = {k: v + dow_base for k, v in _DAYS.items()}
+        weekdays = self._field(dow, dow_base, 7, names)  # 7 is Sunday in cron, Saturday in Quartz
+        self.weekdays = {(d - dow_base) % 7 for d in weekdays}  # 0 = Sunday
+        self.dom_any, self.dow_any = dom in ("*", "?"), dow in ("*", "?")
+
+    @staticmethod
+    def _field(text: str, low: int, high: int, names: dict | None = None) -> set[int]:
+        def number(token: str) -> int:
+            token = token.upper()
+            value = names[token] if names and token in names else int(token)
+            if not low <= value <= high:
+                raise ValueError(f"{value} is outside {low}-{high}")
+            return value
+
+        values: set[int] = set()
+        for part in text.split(","):
+            if any(c in part.upper() for c in "LW#"):
+                raise ValueError(f"'{part}' (Quartz L/W/#) is not supported")
+            base, _, step = part.partition("/")
+            if base in ("*", "?"):
+                start, end = low, high
+            elif "-" in base:
+                start, end = (number(v) for v in base.split("-", 1))
+            else:
+                start = number(base)
+                end = high if step else start
+            values.update(range(start, end + 1, int(step) if step else 1))
+        return values
+
+    def _day_matches(self, moment: datetime) -> bool:
+        dom_ok = moment.day in self.days
+        dow_ok = (moment.isoweekday() % 7) in self.weekdays
+        if self.dom_any and self.dow_any:
+            return True
+        if self.dom_any:
+            return dow_ok
+        if self.dow_any:
+            return dom_ok
+        return dom_ok or dow_ok  # both restricted: cron matches either
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first matching second strictly after ``moment`` (UTC)."""
+        t = as_utc(moment).replace(microsecond=0) + timedelta(seconds=1)
+        for _ in range(200_000):
+            if self.years is not None and t.year not in self.years:
+                if t.year > max(self.years):
+                    break
+                t = datetime(t.year + 1, 1, 1, tzinfo=timezone.utc)
+            elif t.month not in self.months:
+                t = (t.replace(day=1, hour=0, minute=0, second=0) + timedelta(days=monthrange(t.year, t.month)[1]))
+            elif not self._day_matches(t):
+                t = t.replace(hour=0, minute=0, second=0) + timedelta(days=1)
+            elif t.hour not in self.hours:
+                t = t.replace(minute=0, second=0) + timedelta(hours=1)
+            elif t.minute not in self.minutes:
+                t = t.replace(second=0) + timedelta(minutes=1)
+            elif t.second not in self.seconds:
+                t += timedelta(seconds=1)
+            else:
+                return t
+        raise ValueError("the cron expression never matches")
+
+
+# --- timer definitions on the workflow's clock --------------------------------------------
+
+def _recurring(expression: str, now: datetime) -> dict:
+    """``R3/PT1M`` or a cron expression -> the cycle state SpiffWorkflow keeps in ``event_value``."""
+    if is_cron(expression):
+        return {"cycles": -1, "next": Cron(expression).next_after(now).isoformat(), "duration": 0, "cron": expression}
+    components = expression.upper().replace("--", "/").strip("R").split("/")
+    if len(components) == 2 and components[1].startswith("P"):
+        # "R3/PT1M" starts one interval from now; SpiffWorkflow would take real time here.
+        duration = duration_from(components[1], now)
+        cycles = int(components[0]) if components[0] else -1
+        return {"cycles": cycles, "next": (now + duration).isoformat(), "duration": duration.total_seconds()}
+    cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+    return {"cycles": cycles, "next": as_utc(start).isoformat(), "duration": duration.total_seconds()}
+
+
+class ClockedTimeDateEventDefinition(TimeDateEventDefinition):
+    """A timeDate timer that fires when the workflow's clock reaches the date."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            event_value = parse_date(value).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        # "<=": a scheduler that wakes exactly at the due time must see the timer fire.
+        if parse_date(event_value) <= now_for(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockedDurationTimerEventDefinition(DurationTimerEventDefinition):
+    """A timeDuration timer counted from when the workflow's clock first saw it waiting."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        now = now_for(my_task)
+        if event_value is None:
+            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            event_value = (now + duration_from(value, now)).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if parse_date(event_value) <= now:
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockedCycleTimerEventDefinition(CycleTimerEventDefinition):
+    """A timeCycle timer (ISO ``R3/PT1M`` or cron) on the workflow's clock."""
+
+    def cycle_complete(self, my_task):
+        now = now_for(my_task)
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            if not isinstance(value, str):
+                raise ValueError(f"a timer cycle must be a string, not {type(value).__name__}")
+            event_value = _recurring(value.strip(), now)
+        ready = False
+        if event_value["cycles"] != 0:
+            next_event = datetime.fromisoformat(event_value["next"])
+            if next_event <= now:
+                if event_value.get("cron"):
+                    # Missed cron occurrences are skipped, as Camunda does, rather than replayed.
+                    following = Cron(event_value["cron"]).next_after(max(next_event, now))
+                else:
+                    following = next_event + timedelta(seconds=event_value["duration"])
+                event_value["next"] = following.isoformat()
+                event_value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+            return False
+        my_task._set_internal_data(event_value=event_value)
+        return ready
+
+
+CLOCKED_TIMERS = {
+    TimeDateEventDefinition: ClockedTimeDateEventDefinition,
+    DurationTimerEventDefinition: ClockedDurationTimerEventDefinition,
+    CycleTimerEventDefinition: ClockedCycleTimerEventDefinition,
+}
+KINDS = {
+    ClockedTimeDateEventDefinition: "date",
+    ClockedDurationTimerEventDefinition: "duration",
+    ClockedCycleTimerEventDefinition: "cycle",
+    TimeDateEventDefinition: "date",
+    DurationTimerEventDefinition: "duration",
+    CycleTimerEventDefinition: "cycle",
+}
+
+
+def clocked(definition: TimerEventDefinition) -> TimerEventDefinition:
+    """The clocked equivalent of a SpiffWorkflow timer definition."""
+    cls = CLOCKED_TIMERS.get(type(definition))
+    if cls is None:
+        return definition
+    return cls(definition.name, definition.expression, description=definition.description)
+
+
+def literal(expression: str | None):
+    """The value of a quoted literal timer expression, or None if it is a real expression."""
+    try:
+        value = ast.literal_eval((expression or "").strip())
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def check_literal(kind: str, expression: str | None) -> None:
+    """Raise ValueError for a literal timer value that can never be evaluated."""
+    value = literal(expression)
+    if value is None:
+        return
+    now = utc_now()
+    if kind == "date":
+        parse_date(value)
+    elif kind == "duration":
+        duration_from(value, now)
+    else:
+        _recurring(value.strip(), now)
+
+
+# --- what an instance waits for ----------------------------------------------------------
+
+@dataclass
+class WaitingTimer:
+    """A timer an instance is waiting on: the scheduler wakes the instance at ``due``."""
+
+    task_id: str
+    element_id: str
+    due: datetime
+    kind: str
+
+
+def _timer_due(task) -> datetime | None:
+    event_value = task.internal_data.get("event_value")
+    if event_value is None:
+        return None
+    if isinstance(event_value, dict):
+        return parse_date(event_value["next"]) if event_value.get("cycles", 0) != 0 else None
+    return parse_date(event_value)
+
+
+def waiting_timers(workflow) -> list[WaitingTimer]:
+    """Every WAITING timer of the instance, subprocesses and boundary events included."""
+    timers = []
+    for task, definition, element_id in waiting_catches(workflow):
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        due = _timer_due(task)
+        if due is not None:
+            timers.append(WaitingTimer(str(task.id), element_id, due, KINDS.get(type(definition), "date")))
+    timers.sort(key=lambda t: (t.due, t.element_id, t.task_id))
+    return timers
+
+
+# --- timer start events ------------------------------------------------------------------
+
+@dataclass
+class TimerStart:
+    """A timer start event: when the server should create new instances of the process.
+
+    ``value`` is the literal timer value (``"PT5M"``, ``"R/P1D"``, ``"0 0 9 * * ?"``) or None
+    when the model computes it with an expression (no variables exist before an instance does).
+    """
+
+    element_id: str
+    kind: str
+    expression: str
+    value: str | None
+
+    def next_due(self, reference: datetime, after: datetime) -> datetime | None:
+        """The first start strictly after ``after``; ``reference`` is when counting began (deployment).
+
+        ``date``: the date itself; ``duration``: ``reference`` + duration, once; ``cycle``: every
+        repetition from ``reference`` (or the interval's own start), or the next cron match.
+        """
+        if self.value is None:
+            return None
+        reference, after = as_utc(reference), as_utc(after)
+        if self.kind == "date":
+            due = parse_date(self.value)
+            return due if due > after else None
+        if self.kind == "duration":
+            due = reference + duration_from(self.value, reference)
+            return due if due > after else None
+        if is_cron(self.value):
+            return Cron(self.value).next_after(max(after, reference - timedelta(seconds=1)))
+        cycle = _recurring(self.value.strip(), reference)
+        due, step, remaining = parse_date(cycle["next"]), timedelta(seconds=cycle["duration"]), cycle["cycles"]
+        while due <= after and remaining != 0 and step > timedelta(0):
+            due, remaining = due + step, remaining - 1
+        return due if due > after and remaining != 0 else None
+
+
+def timer_starts(spec) -> list[TimerStart]:
+    """The timer start events of a top-level process spec (SpiffWorkflow ``BpmnProcessSpec``)."""
+    starts = []
+    for start in spec.bpmn_start_events:
+        definition = start.event_definition
+        if isinstance(definition, TimerEventDefinition):
+            kind = KINDS.get(type(definition), "date")
+            starts.append(TimerStart(start.bpmn_id, kind, definition.expression, literal(definition.expression)))
+    starts.sort(key=lambda s: s.element_id)
+    return starts
+
+
+def fire_timer_starts(workflow, now: datetime, element_id: str | None = None) -> None:
+    """Mark a new workflow's timer start events (or the one ``element_id``) as fired at ``now``."""
+    for task in workflow.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(task.task_spec, StartEvent) or not isinstance(definition, TimerEventDefinition):
+            continue
+        if element_id is not None and task.task_spec.bpmn_id != element_id:
+            continue
+        if isinstance(definition, CycleTimerEventDefinition):
+            # A cycle start event only gets a path to follow when a cycle passes: make it one
+            # last cycle, due now; the scheduler, not the instance, starts the next one.
+            task._set_internal_data(event_value={"cycles": 1, "next": now.isoformat(), "duration": 0})
+        else:
+            task._set_internal_data(event_fired=True)
