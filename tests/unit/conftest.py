@@ -8,6 +8,7 @@ same after every step, so each test also checks that state survives the round tr
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -92,4 +93,90 @@ def run(parse):
             processes = [p for p in processes if p.process_id == process_id]
         assert len(processes) == 1, [p.process_id for p in processes]
         return Instance(processes[0], variables)
+    return start
+
+class FakeClock:
+    """An injectable clock: ``clock()`` is the instance's "now", ``advance`` moves it on."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+class ClockedInstance(Instance):
+    """An :class:`Instance` whose timers run on ``clock``, saved and restored after every step."""
+
+    def __init__(self, parsed: ParsedProcess, clock: FakeClock, variables: dict | None = None, **start):
+        self.parsed, self.clock = parsed, clock
+        self.execution = Execution.start(spec_of(parsed), variables, clock=clock, **start)
+        self.save_and_restore()
+
+    def save_and_restore(self) -> None:
+        state = json.loads(json.dumps(self.execution.dump()))
+        self.execution = Execution.restore(spec_of(self.parsed), state, clock=self.clock)
+
+    def complete(self, element_id: str, **data) -> None:
+        self.execution.complete_user_task(self.task(element_id).task_id, data)
+        self.save_and_restore()
+
+    def complete_first(self, element_id: str, **data) -> None:
+        """Complete the first waiting task ``element_id`` (multi-instance tasks share their id)."""
+        task = next(t for t in self.execution.user_tasks() if t.element_id == element_id)
+        self.execution.complete_user_task(task.task_id, data)
+        self.save_and_restore()
+
+    def advance(self, **delta) -> None:
+        """Move the clock on and run the instance, as the scheduler does when a timer is due."""
+        self.clock.advance(**delta)
+        self.execution.run()
+        self.save_and_restore()
+
+    def deliver(self, name: str, payload: dict | None = None, correlations: dict | None = None) -> bool:
+        caught = self.execution.deliver_message(name, payload, correlations)
+        self.save_and_restore()
+        return caught
+
+    def signal(self, name: str, payload: dict | None = None) -> bool:
+        caught = self.execution.broadcast_signal(name, payload)
+        self.save_and_restore()
+        return caught
+
+    def completed_ids(self) -> list[str]:
+        """Element ids of :meth:`Execution.completed_elements`, in completion order."""
+        return [element.element_id for element in self.execution.completed_elements()]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock at Monday 2 March 2026, 08:00 UTC."""
+    return FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def parse_files():
+    """``parse_files("process.bpmn", "table.dmn")`` -> every ParsedProcess of one upload."""
+    def parse(*names: str) -> list[ParsedProcess]:
+        return parse_models([(name, read_bpmn(name)) for name in names])
+    return parse
+
+
+@pytest.fixture
+def run_clocked(parse_files, clock):
+    """``run_clocked("timers.bpmn", process_id="wait", amount=5)`` -> a :class:`ClockedInstance`.
+
+    ``also=("table.dmn",)`` uploads more files with it; ``message=`` and ``by_timer=`` go to
+    :meth:`Execution.start`.
+    """
+    def start(name: str, process_id: str | None = None, also: tuple = (), message=None, by_timer: bool = False,
+              **variables) -> ClockedInstance:
+        processes = [p for p in parse_files(name, *also) if p.filename == name]
+        if process_id is not None:
+            processes = [p for p in processes if p.process_id == process_id]
+        assert len(processes) == 1, [p.process_id for p in processes]
+        return ClockedInstance(processes[0], clock, variables, message=message, by_timer=by_timer)
     return start

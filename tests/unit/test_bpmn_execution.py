@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -279,3 +280,90 @@ def test_module_attribute_escape_raises_execution_error(run, bpmn):
         run("spiff_dialect.bpmn", escape, price=1, quantity=1)
 
     assert error.value.element_id == "compute"
+
+
+def _active(execution) -> list:
+    workflows = [execution.workflow, *execution.workflow.subprocesses.values()]
+    return [t for wf in workflows for t in wf.tasks.values()
+            if t.state & (TaskState.READY | TaskState.STARTED | TaskState.WAITING)]
+
+
+def test_a_cancelled_instance_has_nothing_ready_started_or_waiting(run_clocked):
+    instance = run_clocked("timers.bpmn", process_id="sla")
+
+    instance.execution.cancel()
+    instance.save_and_restore()
+
+    assert _active(instance.execution) == []
+    assert instance.execution.waiting_timers() == []
+
+
+def test_cancelling_cancels_work_inside_subprocesses_too(run_clocked):
+    instance = run_clocked("timers.bpmn", process_id="timer_in_subprocess")
+
+    instance.execution.cancel()
+    instance.save_and_restore()
+
+    assert _active(instance.execution) == []
+    assert instance.execution.next_timer_due() is None
+
+
+def test_a_cancelled_instance_waits_for_no_message(run_clocked):
+    instance = run_clocked("messages.bpmn", process_id="interruptions")
+
+    instance.execution.cancel()
+    instance.save_and_restore()
+
+    assert instance.execution.waiting_messages() == []
+    assert not instance.deliver("question", {})
+
+
+def test_a_cancelled_instance_did_not_reach_an_end_event(run_clocked):
+    instance = run_clocked("timers.bpmn", process_id="sla")
+
+    instance.execution.cancel()
+
+    assert not instance.execution.reached_end_event
+
+
+def test_completed_elements_are_the_bpmn_elements_in_completion_order(run_clocked):
+    instance = run_clocked("flow_control.bpmn", process_id="inclusive", x=2, y=0)
+
+    instance.complete("task_x")
+
+    assert instance.completed_ids() == ["inc_start", "which", "task_x", "join"]
+
+
+def test_completed_elements_leave_out_internal_specs(run_clocked):
+    instance = run_clocked("timers.bpmn", process_id="sla")
+
+    instance.complete("handle")
+
+    assert instance.completed_ids() == ["sla_start", "handle", "sla_done"]
+
+
+def test_completed_elements_have_a_name_and_a_bpmn_type(run_clocked):
+    instance = run_clocked("timers.bpmn", process_id="sla")
+    instance.complete("handle")
+
+    start, handle, end = instance.execution.completed_elements()
+
+    assert (handle.name, handle.type) == ("Handle the request", "userTask")
+    assert (start.type, end.type) == ("startEvent", "endEvent")
+
+
+def test_completed_elements_are_stamped_with_the_instance_clock(run_clocked, clock):
+    instance = run_clocked("timers.bpmn", process_id="wait_duration")
+    started = clock()
+
+    instance.advance(minutes=5)
+
+    finished = {e.element_id: e.finished_at for e in instance.execution.completed_elements()}
+    assert finished == {"wd_start": started, "wd_timer": started + timedelta(minutes=5)}
+
+
+def test_completed_elements_include_subprocess_contents_before_the_subprocess(run_clocked):
+    instance = run_clocked("flow_control.bpmn", process_id="error_in_subprocess", fail=False)
+
+    assert instance.completed_ids() == ["eis_start", "risky_start", "risky_ok", "risky_end", "risky"]
+    assert instance.execution.completed_elements()[-1].type == "subProcess"
