@@ -95,6 +95,7 @@ def run(parse):
         return Instance(processes[0], variables)
     return start
 
+
 class FakeClock:
     """An injectable clock: ``clock()`` is the instance's "now", ``advance`` moves it on."""
 
@@ -180,3 +181,35 @@ def run_clocked(parse_files, clock):
         assert len(processes) == 1, [p.process_id for p in processes]
         return ClockedInstance(processes[0], clock, variables, message=message, by_timer=by_timer)
     return start
+
+
+@pytest.fixture
+def sandbox_limits():
+    """``sandbox_limits(timeout=0.2)`` -> tighter script sandbox limits for this test only."""
+    from dataclasses import asdict
+
+    from flowdesk.bpmn import script_engine
+
+    previous = script_engine.LIMITS
+    yield script_engine.configure
+    script_engine.configure(**asdict(previous))
+
+
+@pytest.fixture
+def with_script(bpmn):
+    """``with_script("x = 1")`` -> spiff_dialect.bpmn whose script task ``compute`` runs that script."""
+    from xml.sax.saxutils import escape
+
+    def build(script: str) -> bytes:
+        return bpmn("spiff_dialect.bpmn").replace(b"total = price * quantity", escape(script).encode())
+    return build
+
+
+@pytest.fixture
+def with_condition(bpmn):
+    """``with_condition("x > 1")`` -> two_step.bpmn whose flow ``flow_gateway_skip`` has that condition."""
+    from xml.sax.saxutils import escape
+
+    def build(condition: str) -> bytes:
+        return bpmn("two_step.bpmn").replace(b"skip == True", escape(condition).encode())
+    return build

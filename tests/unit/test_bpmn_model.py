@@ -187,3 +187,97 @@ def test_spec_dict_round_trips_through_process_spec(parse):
 
     assert ProcessSpec.from_dict(process.process_id, process.spec_dict).to_dict() == process.spec_dict
 
+
+
+def with_extension(content: bytes, element: bytes) -> bytes:
+    """spiff_dialect.bpmn with ``element`` added to the extension elements of user task ``check``."""
+    return content.replace(b"<spiffworkflow:properties>", element + b"<spiffworkflow:properties>")
+
+
+def with_multi_instance(content: bytes, completion: bytes) -> bytes:
+    """spiff_dialect.bpmn whose user task ``check`` runs twice, finishing early on ``completion``."""
+    return content.replace(
+        b"<bpmn:outgoing>flow_check_to_end</bpmn:outgoing>",
+        b"<bpmn:outgoing>flow_check_to_end</bpmn:outgoing><bpmn:multiInstanceLoopCharacteristics>"
+        b"<bpmn:loopCardinality>2</bpmn:loopCardinality><bpmn:completionCondition>" + completion
+        + b"</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics>")
+
+
+@pytest.mark.parametrize("tag", [b"preScript", b"postScript"])
+def test_hostile_pre_or_post_script_is_refused_at_parse_time_naming_the_task(parse, bpmn, tag):
+    hostile = with_extension(bpmn("spiff_dialect.bpmn"),
+                             b"<spiffworkflow:%s>x = __import__('os')</spiffworkflow:%s>" % (tag, tag))
+
+    with pytest.raises(ModelError) as error:
+        parse("spiff_dialect.bpmn", hostile)
+
+    [issue] = error.value.issues
+    assert issue.element_id == "check"
+    assert issue.line is not None
+    assert issue.message.startswith(f"refused {tag.decode()}")
+
+
+def test_harmless_pre_script_is_accepted(parse, bpmn):
+    harmless = with_extension(bpmn("spiff_dialect.bpmn"), b"<spiffworkflow:preScript>x = 1</spiffworkflow:preScript>")
+
+    assert parse("spiff_dialect.bpmn", harmless)[0].process_id == "spiff_dialect"
+
+
+def test_hostile_completion_condition_is_refused_at_parse_time_naming_the_task(parse, bpmn):
+    hostile = with_multi_instance(bpmn("spiff_dialect.bpmn"), b"().__class__.__bases__")
+
+    with pytest.raises(ModelError) as error:
+        parse("spiff_dialect.bpmn", hostile)
+
+    [issue] = error.value.issues
+    assert issue.element_id == "check"
+    assert issue.message.startswith("refused completion condition")
+
+
+def test_camunda_completion_condition_is_translated(parse, bpmn):
+    camunda = with_multi_instance(bpmn("spiff_dialect.bpmn"), b"${total &gt; 10}")
+
+    spec = str(parse("spiff_dialect.bpmn", camunda)[0].spec_dict)
+
+    assert "(total > 10)" in spec
+
+
+def test_untranslatable_camunda_completion_condition_is_refused(parse, bpmn):
+    camunda = with_multi_instance(bpmn("spiff_dialect.bpmn"), b"${nrOfInstances.size() &gt; 1}")
+
+    with pytest.raises(ModelError) as error:
+        parse("spiff_dialect.bpmn", camunda)
+
+    [issue] = error.value.issues
+    assert issue.element_id == "check"
+    assert "unsupported expression in completion condition" in issue.message
+
+
+def test_hostile_action_body_is_refused_at_parse_time_naming_the_task(parse, bpmn):
+    hostile = bpmn("service_chain.bpmn").replace(b"{'sku': sku, 'quantity': quantity}", b"__import__('os')")
+
+    with pytest.raises(ModelError) as error:
+        parse("service_chain.bpmn", hostile)
+
+    [issue] = error.value.issues
+    assert (issue.element_id, issue.message.split(":")[0]) == ("reserve", "refused action body")
+
+
+def test_camunda_get_variable_in_an_assignment_attribute_resolves_the_variable(run, bpmn):
+    camunda = bpmn("camunda_dialect.bpmn").replace(b"claims,${team}", b"claims,${execution.getVariable('team')}")
+
+    instance = run("camunda_dialect.bpmn", camunda, requester="ann", team="fraud", urgency=3)
+
+    assert instance.task("assess").candidate_groups == ["claims", "fraud"]
+
+
+def test_assignment_attribute_with_more_than_a_variable_is_refused_naming_the_task(parse, bpmn):
+    camunda = bpmn("camunda_dialect.bpmn").replace(b'camunda:assignee="${requester}"',
+                                                   b'camunda:assignee="${requester.toUpperCase()}"')
+
+    with pytest.raises(ModelError) as error:
+        parse("camunda_dialect.bpmn", camunda)
+
+    [issue] = error.value.issues
+    assert issue.element_id == "assess"
+    assert "camunda:assignee" in issue.message and "toUpperCase()" in issue.message

@@ -1,8 +1,25 @@
 """RestrictedEnvironment: conditions and scripts from uploaded models, and the escapes it refuses."""
 
+import datetime
+import re
+from dataclasses import asdict
+
 import pytest
 
-from flowdesk.bpmn.script_engine import RestrictedEnvironment, ScriptRefused, check
+from flowdesk.bpmn import ExecutionError, script_engine
+from flowdesk.bpmn.script_engine import (
+    Limits,
+    OutputTooLarge,
+    RestrictedEnvironment,
+    ScriptRefused,
+    ScriptTimeout,
+    TaskDataNotJson,
+    ValueTooLarge,
+    check,
+    configure,
+    json_task_data,
+    restricted_script_engine,
+)
 
 
 @pytest.fixture
@@ -115,12 +132,14 @@ def test_refused_script_reports_the_offending_line():
     ("g = (i for i in [1])\nx = g.gi_frame.f_back", ScriptRefused),
     ("x = eval('1')", ScriptRefused),
     ("x = exec('1')", ScriptRefused),
+    # Builtins scripts never get: calling one is refused before running, not left to a NameError.
+    ("x = open('/etc/passwd').read()", ScriptRefused),
+    ("x = getattr((), '__class__')", ScriptRefused),
+    ("x = type(())", ScriptRefused),
+    ("x = globals()", ScriptRefused),
+    ("x = compile('1', 'f', 'eval')", ScriptRefused),
     # Compiles, then fails: the name or module is simply not there.
-    ("x = open('/etc/passwd').read()", NameError),
-    ("x = getattr((), '__class__')", NameError),
-    ("x = type(())", NameError),
-    ("x = globals()", NameError),
-    ("x = compile('1', 'f', 'eval')", NameError),
+    ("x = open", NameError),
     ("import os", ImportError),
     ("from os import system", ImportError),
     # Compiles, then refused by the attribute guards.
@@ -137,11 +156,130 @@ def test_escape_is_refused_at_compile_or_run_time(env, source, refused_with):
     assert "x" not in data
 
 
-def test_task_data_cannot_bring_back_the_real_builtins(env):
-    with pytest.raises(TypeError):
-        env.execute("x = open", {"__builtins__": None})
+def test_task_data_cannot_replace_the_restricted_builtins(env):
+    with pytest.raises(NameError):
+        env.execute("x = open", {"__builtins__": {"open": open}})
+
+
+def test_task_data_cannot_replace_the_guards(env):
+    data = {"_getattr_": "not a guard", "price": 2}
+
+    env.execute("total = price.real", data)
+
+    assert data["total"] == 2
 
 
 def test_service_calls_are_not_made_from_scripts(env):
     with pytest.raises(NotImplementedError):
         env.call_service({}, operation_name="http/GetRequest")
+
+
+def test_default_limits():
+    assert Limits() == Limits(timeout=1.0, max_memory_bytes=256 * 1024 ** 2, max_output_bytes=64 * 1024,
+                              max_items=1_000_000, max_int_bits=10_000, max_data_bytes=16 * 1024 ** 2)
+
+
+def test_configure_changes_only_the_given_limits_and_returns_the_previous(sandbox_limits):
+    before = script_engine.LIMITS
+
+    previous = configure(timeout=0.5, max_output_bytes=10)
+
+    assert previous == before
+    assert asdict(script_engine.LIMITS) == {**asdict(before), "timeout": 0.5, "max_output_bytes": 10}
+
+
+def test_timeout_applies_to_conditions(env, sandbox_limits):
+    sandbox_limits(timeout=0.1)
+
+    with pytest.raises(ScriptTimeout):
+        env.evaluate("len([a for a in range(10**6) for b in range(10**6)]) > 0", {})
+
+
+def test_output_limit_counts_every_print(env, sandbox_limits):
+    sandbox_limits(max_output_bytes=100)
+
+    with pytest.raises(OutputTooLarge):
+        env.execute("for i in range(20):\n    print('0123456789')", {})
+
+
+@pytest.mark.parametrize("source", [
+    "n = 1000001\nx = 'a' * n",
+    "n = 1000\nx = [[0] * n] * n",
+    "n = 10001\nx = 1 << n",
+    "n = 6\nx = '%0' + str(10**n + 1) + 'd'\ny = x % 1",
+    "n = 999999\nx = 'ab'.center(n) + 'ab'.center(n)",
+    "n = 10**6\nx = 'a' * n\ny = ','.join([x, x])",
+    "n = 10**12\nx = pow(2, n)",
+    "n = 2\nx = sum([[0] * 600000] * n, [])",
+    "n = 10**6\nx = math.comb(n, n // 2)",
+])
+def test_operations_building_values_over_the_limits_are_refused(env, source):
+    with pytest.raises(ValueTooLarge):
+        env.execute(source, {})
+
+
+def test_constant_values_over_the_limits_are_refused_before_running():
+    with pytest.raises(ScriptRefused, match=r"Line 2: '\*\*' would build a value of about [\d,]+ bits"):
+        check("x = 1\ny = 2 ** 10 ** 6")
+
+
+def test_calling_an_unavailable_builtin_is_refused_before_running():
+    with pytest.raises(ScriptRefused, match=r"open\(\) is not available"):
+        check("x = open('f')")
+
+
+def test_a_function_the_script_defines_may_reuse_an_unavailable_name(env):
+    data = {}
+
+    env.execute("def input(x):\n    return x * 2\nresult = input(2)", data)
+
+    assert data == {"result": 4}
+
+
+def test_tuples_become_lists_and_dates_iso_strings():
+    data = {"pair": (1, 2), "when": datetime.date(2026, 3, 2), "nested": {"at": datetime.time(8, 30)}}
+
+    assert json_task_data(data) == {"pair": [1, 2], "when": "2026-03-02", "nested": {"at": "08:30:00"}}
+
+
+def test_json_data_is_returned_unchanged():
+    data = {"items": [1, {"a": [True, None, 1.5, "x"]}]}
+
+    assert json_task_data(data)["items"] is data["items"]
+
+
+@pytest.mark.parametrize(("data", "named"), [
+    ({"tags": {"a"}}, "variable 'tags' holds a set"),
+    ({"wait": datetime.timedelta(days=1)}, "variable 'wait' holds a timedelta"),
+    ({"raw": b"x"}, "variable 'raw' holds a bytes"),
+    ({"ratio": float("inf")}, "variable 'ratio' holds inf"),
+    ({"counts": {1: 2}}, "variable 'counts' holds a dict with the int key 1"),
+    ({"deep": {"a": [1, print]}}, "variable 'deep['a'][1]' holds a builtin_function_or_method"),
+])
+def test_non_json_task_data_is_refused_naming_the_variable(data, named):
+    with pytest.raises(TaskDataNotJson, match=re.escape(named)):
+        json_task_data(data)
+
+
+def test_task_data_containing_itself_is_refused():
+    loop = []
+    loop.append(loop)
+
+    with pytest.raises(TaskDataNotJson, match="contains itself"):
+        json_task_data({"loop": loop})
+
+
+def test_task_data_over_the_size_limit_is_refused():
+    with pytest.raises(TaskDataNotJson, match="more than 1 MiB"):
+        json_task_data({"text": "x" * (1024 ** 2 + 1)}, limit=1024 ** 2)
+
+
+def test_failing_condition_message_says_what_went_wrong(run, with_condition):
+    instance = run("two_step.bpmn", with_condition("amount > limit"), amount=5)
+
+    with pytest.raises(ExecutionError, match="Error evaluating expression 'amount > limit': NameError"):
+        instance.complete("first")
+
+
+def test_restored_workflows_get_the_restricted_engine():
+    assert isinstance(restricted_script_engine().environment, RestrictedEnvironment)

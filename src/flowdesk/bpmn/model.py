@@ -9,10 +9,27 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import script_engine, serializer
+from . import expressions, script_engine, serializer
 from .errors import ModelError, ModelIssue, XmlRefused
 from .parser import FlowdeskParser
-from .xml import BPMN_NS, document_kind, give_sequence_flows_ids, parse_xml
+from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, give_sequence_flows_ids, parse_xml
+
+SPIFF_NS = NAMESPACES["spiffworkflow"]
+
+# Elements whose text SpiffWorkflow runs through the script engine: (tag, mode, what to call it).
+_CODE_ELEMENTS = (
+    (f"{{{BPMN_NS}}}script", "exec", "script"),
+    (f"{{{SPIFF_NS}}}preScript", "exec", "preScript"),
+    (f"{{{SPIFF_NS}}}postScript", "exec", "postScript"),
+    (f"{{{BPMN_NS}}}conditionExpression", "eval", "condition"),
+    (f"{{{BPMN_NS}}}condition", "eval", "condition"),  # conditional events
+    (f"{{{BPMN_NS}}}completionCondition", "eval", "completion condition"),
+    (f"{{{BPMN_NS}}}loopCondition", "eval", "loop condition"),
+    (f"{{{BPMN_NS}}}loopCardinality", "eval", "loop cardinality"),
+)
+# Attributes the server resolves itself, and only as a plain ``${variable}`` (see execution.py).
+_TICKET_ATTRIBUTES = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "priority")
+_HUMAN_TASKS = (f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask")
 
 
 @dataclass
@@ -30,6 +47,24 @@ class ProcessSpec:
 
     def to_dict(self) -> dict:
         return serializer.spec_to_dict(self.spec, self.subprocess_specs)
+
+    def message_start_names(self) -> list[str]:
+        """Messages that start this process (message start events)."""
+        from .events import message_start_names  # noqa: PLC0415 - events builds on this module
+
+        return message_start_names(self.spec)
+
+    def signal_start_names(self) -> list[str]:
+        """Signals that start this process (signal start events)."""
+        from .events import signal_start_names  # noqa: PLC0415 - events builds on this module
+
+        return signal_start_names(self.spec)
+
+    def timer_starts(self) -> list:
+        """Timer start events: when the scheduler should create instances."""
+        from .timers import timer_starts  # noqa: PLC0415 - timers builds on this module
+
+        return timer_starts(self.spec)
 
 
 @dataclass
@@ -77,20 +112,97 @@ def _check_references(root, filename: str) -> list[ModelIssue]:
     return issues
 
 
+def _owner_id(el) -> str | None:
+    """Id of the element a script, condition or property belongs to (itself if it has one)."""
+    for node in (el, *el.iterancestors()):
+        if node.get("id"):
+            return node.get("id")
+    return None
+
+
+def _action_bodies(root) -> list:
+    """``body`` properties of service tasks: a Python expression the server evaluates."""
+    found = []
+    for task in root.iter(f"{{{BPMN_NS}}}serviceTask"):
+        for ns in (CAMUNDA_NS, SPIFF_NS):
+            found += task.xpath("./bpmn:extensionElements/x:properties/x:property[@name='body']",
+                                namespaces={"bpmn": BPMN_NS, "x": ns})
+    return found
+
+
+def _ticket_properties(task) -> list:
+    return task.xpath("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
+                      namespaces={"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS})
+
+
+def _variable_references(value: str) -> str:
+    """``value`` with each ``${...}`` part rewritten as the ``${variable}`` execution.py resolves.
+
+    Raises ExpressionNotSupported for a part that is not simply a variable.
+    """
+    parts = value.split(",")
+    for n, part in enumerate(parts):
+        if expressions.is_expression(part):
+            python = expressions.translate(part)
+            if not python.isidentifier():
+                raise expressions.ExpressionNotSupported("anything but a ${variable} reference", part.strip())
+            parts[n] = "${" + python + "}"
+    return ",".join(parts)
+
+
+def _translate_expressions(root, filename: str) -> list[ModelIssue]:
+    """Rewrite Camunda ``${...}`` expressions as Python in the tree SpiffWorkflow will parse.
+
+    Only the parsed tree changes; the stored source keeps the XML as uploaded.
+    """
+    issues = []
+
+    def refuse(el, what: str, exc: ValueError):
+        issues.append(ModelIssue(filename, el.sourceline, _owner_id(el), f"unsupported expression in {what}: {exc}"))
+
+    for tag, mode, what in _CODE_ELEMENTS:
+        if mode != "eval":
+            continue
+        for el in root.iter(tag):
+            if expressions.is_expression(el.text):
+                try:
+                    el.text = expressions.translate(el.text)
+                except expressions.ExpressionNotSupported as exc:
+                    refuse(el, what, exc)
+    for prop in _action_bodies(root):
+        if expressions.is_expression(prop.get("value")):
+            try:
+                prop.set("value", expressions.translate(prop.get("value")))
+            except expressions.ExpressionNotSupported as exc:
+                refuse(prop, "action body", exc)
+    for task in (task for tag in _HUMAN_TASKS for task in root.iter(tag)):
+        targets = [(task, f"{{{CAMUNDA_NS}}}{name}", f"camunda:{name}") for name in _TICKET_ATTRIBUTES]
+        targets += [(prop, "value", f"property {prop.get('name')}") for prop in _ticket_properties(task)
+                    if prop.get("name") in _TICKET_ATTRIBUTES]
+        for el, attribute, what in targets:
+            value = el.get(attribute)
+            if value and ("${" in value or "#{" in value):
+                try:
+                    el.set(attribute, _variable_references(value))
+                except expressions.ExpressionNotSupported as exc:
+                    refuse(el, what, exc)
+    return issues
+
+
 def _check_scripts(root, filename: str) -> list[ModelIssue]:
     """Refuse at deploy time any script or condition the restricted compiler will not run."""
+    targets = [(el, el.text, mode, what) for tag, mode, what in _CODE_ELEMENTS for el in root.iter(tag)]
+    targets += [(prop, prop.get("value"), "eval", "action body") for prop in _action_bodies(root)]
     issues = []
-    targets = [(el, "exec") for el in root.iter(f"{{{BPMN_NS}}}script")]
-    targets += [(el, "eval") for el in root.iter(f"{{{BPMN_NS}}}conditionExpression")]
-    for el, mode in targets:
-        code = (el.text or "").strip()
-        if not code:
+    for el, text, mode, what in targets:
+        code = (text or "").strip()
+        # Untranslatable ${...} expressions were reported by _translate_expressions already.
+        if not code or expressions.is_expression(code):
             continue
         try:
             script_engine.check(code, mode)
         except SyntaxError as exc:
-            owner = el.getparent()
-            issues.append(ModelIssue(filename, el.sourceline, owner.get("id"), f"refused {'script' if mode == 'exec' else 'condition'}: {exc}"))
+            issues.append(ModelIssue(filename, el.sourceline, _owner_id(el), f"refused {what}: {exc}"))
     return issues
 
 
@@ -120,7 +232,9 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
         try:
             if kind == "bpmn":
                 give_sequence_flows_ids(root)
-                found = _check_references(root, filename) + _check_scripts(root, filename)
+                found = _check_references(root, filename)
+                found += _translate_expressions(root, filename)
+                found += _check_scripts(root, filename)
                 if found:
                     issues.extend(found)
                     continue
