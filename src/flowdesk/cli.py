@@ -74,7 +74,7 @@ def deploy(files: tuple[Path, ...]) -> None:
     runtime = _runtime(Settings.from_env())
     operator = Principal("cli", "cli", "admin", frozenset())
     try:
-        deployed = definitions.deploy(runtime, operator, [(f.name, f.read_bytes()) for f in files])
+        deployed, deployed_forms = definitions.deploy(runtime, operator, [(f.name, f.read_bytes()) for f in files])
     except DomainError as exc:
         click.echo(f"error: {exc.detail}", err=True)
         for issue in getattr(exc, "errors", None) or []:
@@ -83,6 +83,8 @@ def deploy(files: tuple[Path, ...]) -> None:
     for d in deployed:
         state = "new version" if d.created else "unchanged"
         click.echo(f"{d.version.process_key} v{d.version.version} ({state})")
+    for form in deployed_forms:
+        click.echo(f"form {form.name} v{form.version} ({'new version' if form.created else 'unchanged'})")
 
 
 @main.group()
@@ -125,10 +127,19 @@ def signing_secret() -> None:
 
 
 @main.command()
-def scheduler() -> None:
-    """Run the timer scheduler (arrives with timer events; nothing to run yet)."""
-    click.echo("flowdesk scheduler: no timers exist yet (timer events come in a later release)", err=True)
-    sys.exit(2)
+@click.option("--no-dispatcher", is_flag=True, help="Leave re-enqueuing lost jobs to the workers.")
+def scheduler(no_dispatcher: bool) -> None:
+    """Fire due timers, start timer-started processes, route messages (several may run)."""
+    import threading
+
+    from .workers import context
+    from .workers.scheduler import run
+
+    stop = threading.Event()
+    try:
+        run(context.runtime(), stop, dispatch_jobs=not no_dispatcher)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 if __name__ == "__main__":

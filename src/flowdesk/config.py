@@ -74,6 +74,15 @@ class Settings:
         default="INFO",
         metadata={"env": "LOG_LEVEL", "doc": "Python log level."},
     )
+    max_attachment_bytes: int = field(
+        default=10 * 1024 * 1024,
+        metadata={"env": "MAX_ATTACHMENT_BYTES", "doc": "Largest ticket attachment accepted (413 above)."},
+    )
+    attachment_dir: str | None = field(
+        default=None,
+        metadata={"env": "ATTACHMENT_DIR", "doc": "Directory that keeps attachment files, named by "
+                  "server-generated keys. Unset: attachments are stored in the database."},
+    )
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .api import create_app
 from .config import Settings
 from .engine.runtime import Runtime
-from .workers import context, dispatcher
+from .workers import context, scheduler
 from .workers.queue import InProcessQueue, queue_for
 
 
@@ -24,5 +24,6 @@ def build(settings: Settings | None = None) -> tuple[object, Runtime]:
     if isinstance(queue, InProcessQueue) and settings.embedded_workers:
         queue.start()
         runtime.on_close(queue.stop)
-        runtime.on_close(dispatcher.start_thread(runtime).set)
+        # The embedded scheduler also dispatches jobs, as a separate dispatcher would.
+        runtime.on_close(scheduler.start_thread(runtime).set)
     return create_app(settings, runtime=runtime), runtime

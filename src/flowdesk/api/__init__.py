@@ -10,7 +10,8 @@ from ..config import Settings
 from ..engine import identity
 from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
-from . import auth, definitions, errors, external_tasks, health, instances, operations, tickets
+from . import auth, definitions, errors, external_tasks, health, instances, messages, operations, tickets
+from . import attachments, comments, timeline
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if settings.auto_migrate:
             runtime.upgrade_schema()
     app.extensions["flowdesk"] = runtime
+    # An attachment (one file) may be allowed more than a whole batch of BPMN files.
+    app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_CONTENT_LENGTH"], runtime.max_attachment_bytes + 64 * 1024)
     try:
         created_key = identity.ensure_admin(runtime, settings.admin_key)
     except Conflict:
@@ -46,7 +49,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     api = errors.ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
-    for module in (health, definitions, instances, tickets, operations, external_tasks):
+    for module in (health, definitions, instances, tickets, operations, external_tasks, messages):
+        api.register_blueprint(module.blp)
+    for module in (timeline, comments, attachments):
         api.register_blueprint(module.blp)
     errors.register(app)
     auth.register(app)

@@ -39,16 +39,18 @@ class Definitions(MethodView):
         "application/xml": {"schema": {"type": "string"}},
     }})
     def post(self):
-        """Deploy one or more .bpmn/.dmn files.
+        """Deploy one or more .bpmn/.dmn files, and .json form schemas the models reference.
 
         Each executable process gets a new version only when its content changed
         (`created: false` otherwise). Invalid models answer 422 with file, line and element.
         """
-        deployed = definitions.deploy(runtime(), principal(), _uploaded_files())
+        deployed, deployed_forms = definitions.deploy(runtime(), principal(), _uploaded_files())
         body = [{"id": d.version.id, "key": d.version.process_key, "version": d.version.version,
-                 "name": d.version.name, "created": d.created, "created_at": d.version.created_at}
-                for d in deployed]
-        return body, 201 if any(d.created for d in deployed) else 200
+                 "name": d.version.name, "created": d.created, "created_at": d.version.created_at,
+                 "kind": "process"} for d in deployed]
+        body += [{"key": f.name, "version": f.version, "name": f.name, "created": f.created, "kind": "form"}
+                 for f in deployed_forms]
+        return body, 201 if any(d["created"] for d in body) else 200
 
     @blp.response(200, DefinitionSummarySchema(many=True))
     def get(self):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-
-from ..engine import instances
+from ..engine import instances, lifecycle
 from . import idempotency
 from .auth import principal, runtime
-from .schemas import InstancePageSchema, InstanceQuerySchema, InstanceSchema, StartSchema
+from .schemas import CancelSchema, InstancePageSchema, InstanceQuerySchema, InstanceSchema, StartSchema
 
 blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Process instances")
 
@@ -52,3 +51,28 @@ class InstanceItem(MethodView):
     def get(self, instance_id):
         """One instance: status, variables, open tickets, timestamps."""
         return instances.get_instance(runtime(), principal(), instance_id)
+
+
+@blp.route("/instances/<instance_id>/cancel")
+class InstanceCancel(MethodView):
+    @blp.arguments(CancelSchema)
+    @blp.response(200, InstanceSchema)
+    def post(self, body, instance_id):
+        """Cancel the instance: its tickets, jobs and external tasks are closed (system, admin)."""
+        return lifecycle.cancel(runtime(), principal(), instance_id, body.get("reason"))
+
+
+@blp.route("/instances/<instance_id>/suspend")
+class InstanceSuspend(MethodView):
+    @blp.response(200, InstanceSchema)
+    def post(self, instance_id):
+        """Hold the instance: tickets cannot be worked, jobs and timers wait (system, admin)."""
+        return lifecycle.suspend(runtime(), principal(), instance_id)
+
+
+@blp.route("/instances/<instance_id>/resume")
+class InstanceResume(MethodView):
+    @blp.response(200, InstanceSchema)
+    def post(self, instance_id):
+        """Let a suspended instance move again (system, admin)."""
+        return lifecycle.resume(runtime(), principal(), instance_id)

@@ -31,6 +31,8 @@ class TicketSchema(TicketSummarySchema):
     lane = fields.String(allow_none=True)
     documentation = fields.String(allow_none=True)
     form = fields.Dict(allow_none=True)
+    form_schema = fields.Dict(allow_none=True, metadata={
+        "description": "JSON schema the completion data must fit (detail view)"})
     data = fields.Dict()
     result = fields.Dict(allow_none=True)
     comment = fields.String(allow_none=True)
@@ -101,10 +103,36 @@ class IncidentSchema(Schema):
     resolved_by = fields.String(allow_none=True)
 
 
+class WaitingTimerSchema(Schema):
+    element_id = fields.String()
+    due = fields.DateTime()
+    kind = fields.String()
+
+
+class SubscriptionSchema(Schema):
+    kind = fields.String()
+    name = fields.String()
+    element_id = fields.String(allow_none=True)
+    correlations = fields.Dict()
+
+
+class CompletedElementSchema(Schema):
+    element_id = fields.String()
+    name = fields.String(allow_none=True)
+    type = fields.String()
+    finished_at = fields.DateTime()
+
+
 class InstanceSchema(InstanceCoreSchema):
+    next_timer_at = fields.DateTime(allow_none=True)
     open_tickets = fields.List(fields.Nested(TicketSummarySchema))
     jobs = fields.List(fields.Nested(JobSummarySchema), metadata={"description": "jobs not finished yet"})
     incidents = fields.List(fields.Nested(IncidentSchema), metadata={"description": "open incidents"})
+    timers = fields.List(fields.Nested(WaitingTimerSchema), metadata={"description": "detail view only"})
+    waiting_for = fields.List(fields.Nested(SubscriptionSchema), attribute="subscriptions",
+                              metadata={"description": "messages and signals it can catch (detail view only)"})
+    history = fields.List(fields.Nested(CompletedElementSchema),
+                          metadata={"description": "completed BPMN elements, in order (detail view only)"})
 
 
 class CompletionSchema(Schema):
@@ -181,12 +209,17 @@ class CompleteSchema(Schema):
     comment = fields.String(allow_none=True, validate=validate.Length(max=10000))
 
 
+class CancelSchema(Schema):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
 class StartSchema(Schema):
     variables = fields.Dict(load_default=dict)
     business_key = fields.String(allow_none=True, validate=validate.Length(max=255))
 
 
 class DeployedSchema(Schema):
+    kind = fields.String(metadata={"description": "process or form"})
     id = fields.String()
     key = fields.String()
     version = fields.Integer()
@@ -217,3 +250,80 @@ class DefinitionSchema(Schema):
     key = fields.String()
     name = fields.String()
     versions = fields.List(fields.Nested(DefinitionVersionSchema))
+
+
+# -- ticket timeline, progress steps, comments and attachments --
+
+
+class ProgressionSchema(Schema):
+    id = fields.Integer()
+    ticket_id = fields.String()
+    instance_id = fields.String()
+    action = fields.String()
+    performed_by = fields.String(allow_none=True)
+    previous_status = fields.String(allow_none=True)
+    new_status = fields.String()
+    comment = fields.String(allow_none=True)
+    metadata = fields.Dict(attribute="details")
+    created_at = fields.DateTime()
+
+
+class HistoryEntrySchema(Schema):
+    source = fields.String(metadata={"description": "`audit` (instance, jobs...) or `progression` (a ticket step)"})
+    id = fields.Integer()
+    action = fields.String()
+    actor = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    ticket_id = fields.String(allow_none=True)
+    detail = fields.Dict()
+    previous_status = fields.String(allow_none=True)
+    new_status = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+ProgressionListSchema = Schema.from_dict({"items": fields.List(fields.Nested(ProgressionSchema))},
+                                         name="ProgressionList")
+HistorySchema = Schema.from_dict({"items": fields.List(fields.Nested(HistoryEntrySchema))}, name="History")
+
+
+class ProgressSchema(Schema):
+    action = fields.String(required=True, validate=validate.Length(min=1, max=50),
+                           metadata={"description": "start_review, waiting_customer or resume"})
+    comment = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    data = fields.Dict(load_default=dict)
+
+
+class CommentInputSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    public = fields.Boolean(load_default=False, metadata={"description": "fit to show the requester"})
+
+
+class CommentEditSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+
+
+class CommentSchema(Schema):
+    id = fields.String()
+    ticket_id = fields.String()
+    author = fields.String()
+    body = fields.String(allow_none=True, metadata={"description": "null once deleted"})
+    public = fields.Boolean()
+    deleted = fields.Boolean()
+    created_at = fields.DateTime()
+    edited_at = fields.DateTime(allow_none=True)
+    deleted_at = fields.DateTime(allow_none=True)
+
+
+class AttachmentSchema(Schema):
+    id = fields.String()
+    ticket_id = fields.String()
+    filename = fields.String(metadata={"description": "display name; never used as a path"})
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.String()
+    created_at = fields.DateTime()
+
+
+CommentPageSchema = page_schema(CommentSchema, "CommentPage")
+AttachmentPageSchema = page_schema(AttachmentSchema, "AttachmentPage")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
 
 from ..bpmn import ModelError, ParsedProcess, ProcessSpec, XmlRefused, parse_models
-from . import audit
+from . import audit, forms
 from .errors import BadDocument, InvalidInput, InvalidModel, NotFound, PayloadTooLarge
-from .models import DefinitionVersion
+from .models import DefinitionVersion, TimerStartSchedule
 from .principal import Principal, Role
 from .runtime import Runtime
 
@@ -42,11 +44,47 @@ def _parse(files: list[tuple[str, bytes]], max_bytes: int) -> list[ParsedProcess
         raise InvalidModel("the model cannot be deployed", [i.as_dict() for i in exc.issues]) from exc
 
 
-def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) -> list[Deployed]:
-    """Parse ``files`` and store a new version of each process whose content changed."""
+def _is_form(filename: str, content: bytes) -> bool:
+    return filename.lower().endswith(".json") or content.lstrip()[:1] == b"{"
+
+
+def _start_events(process: ParsedProcess) -> dict:
+    """The non-plain start events of a process, so messages, signals and timers find it fast."""
+    spec = ProcessSpec.from_dict(process.process_id, process.spec_dict)
+    return {
+        "messages": spec.message_start_names(),
+        "signals": spec.signal_start_names(),
+        "timers": [{"element_id": t.element_id, "kind": t.kind, "value": t.value} for t in spec.timer_starts()],
+    }
+
+
+def _schedule_timer_starts(session, version: DefinitionVersion, now) -> None:
+    """The newest version of a process owns its timer start schedule; older ones stop starting."""
+    session.execute(delete(TimerStartSchedule).where(TimerStartSchedule.process_key == version.process_key))
+    spec = ProcessSpec.from_dict(version.process_key, version.spec)
+    for start in spec.timer_starts():
+        session.add(TimerStartSchedule(process_key=version.process_key, element_id=start.element_id,
+                                       definition_version_id=version.id, reference_at=now,
+                                       next_at=start.next_due(now, now - timedelta(microseconds=1))))
+
+
+def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) -> tuple[list[Deployed], list]:
+    """Parse ``files`` and store a new version of each process (and form) whose content changed.
+
+    Returns the processes and the JSON-schema forms deployed.
+    """
     principal.require(Role.MODELER, action="deploy definitions")
-    parsed = _parse(files, rt.max_upload_bytes)
+    if not files:
+        raise InvalidInput("no file uploaded", {"file": ["send one or more .bpmn/.dmn/.json files"]})
+    form_files = [(name, content) for name, content in files if _is_form(name, content)]
+    model_files = [(name, content) for name, content in files if not _is_form(name, content)]
+    for name, content in form_files:
+        if len(content) > rt.max_upload_bytes:
+            raise PayloadTooLarge(f"{name}: file is larger than {rt.max_upload_bytes} bytes")
+    schemas = [(name, forms.parse_schema(name, content)) for name, content in form_files]
+    parsed = _parse(model_files, rt.max_upload_bytes) if model_files else []
     with rt.uow() as uow:
+        deployed_forms = [forms.store(uow.session, name, schema, principal.name, rt.clock()) for name, schema in schemas]
         results = []
         for process in parsed:
             latest = uow.session.scalar(
@@ -68,13 +106,15 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
                 deployed_by=principal.name,
                 created_at=rt.clock(),
             )
+            version.start_events = _start_events(process)
             uow.session.add(version)
             uow.session.flush()
+            _schedule_timer_starts(uow.session, version, rt.clock())
             audit.record(uow.session, "definition.deployed", principal.name, process_key=process.process_id,
                          version=version.version, definition_version_id=version.id)
             results.append(Deployed(version, created=True))
         uow.commit()
-        return results
+        return results, deployed_forms
 
 
 def list_definitions(rt: Runtime, principal: Principal) -> list[DefinitionSummary]:

@@ -15,8 +15,8 @@ from ..bpmn import ExecutionError, TaskNotReady
 from ..bpmn import external as bpmn_external
 from . import audit
 from .errors import Conflict, InvalidInput, NotFound
-from .instances import execution_failed, lock_instance, restore, save
-from .models import ExternalTask, ExternalTaskStatus, Incident, Instance
+from .instances import execution_failed, lock_instance, require_running, restore, save
+from .models import ExternalTask, ExternalTaskStatus, Incident, Instance, InstanceStatus
 from .principal import Principal, Role
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
@@ -52,8 +52,10 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
                  or_(ExternalTask.retry_at.is_(None), ExternalTask.retry_at <= now)),
             and_(ExternalTask.status == ExternalTaskStatus.LOCKED.value, ExternalTask.lock_expires_at <= now),
         )
+        held = select(Instance.id).where(Instance.status != InstanceStatus.RUNNING.value)
         rows = list(uow.session.scalars(
-            select(ExternalTask).where(fetchable, ExternalTask.topic.in_(list(durations)))
+            select(ExternalTask).where(fetchable, ExternalTask.topic.in_(list(durations)),
+                                       ExternalTask.instance_id.not_in(held))
             .order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks).with_for_update(skip_locked=True)))
         locked = []
         for row in rows:
@@ -76,6 +78,7 @@ def _held(uow: UnitOfWork, principal: Principal, task_id: str, worker_id: str, r
     if row is None:
         raise NotFound(f"external task '{task_id}' does not exist")
     instance = lock_instance(uow.session, row.instance_id)
+    require_running(instance)
     row = uow.session.scalar(select(ExternalTask).where(ExternalTask.id == task_id)
                              .execution_options(populate_existing=True))
     if row.status != ExternalTaskStatus.LOCKED.value or row.worker_id != worker_id:

@@ -56,8 +56,10 @@ def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
         now = rt.clock()
         if incident.external_task_id:
             _reopen_external_task(uow.session, incident.external_task_id, now)
-        else:
+        elif incident.job_id:
             _rerun_job(rt, uow, instance, incident.job_id, now)
+        else:
+            instance.next_timer_at = now  # a failed timer step: the scheduler tries it again
         incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, principal.name
         audit.record(uow.session, "incident.retried", principal.name, instance_id=incident.instance_id,
                      incident_id=incident.id, job_id=incident.job_id, external_task_id=incident.external_task_id)

@@ -11,14 +11,15 @@ from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
 from . import audit, idempotency, paging, webhooks
 from .definitions import latest_version, spec_of
-from .errors import ExecutionFailed, InvalidInput, NotFound
+from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
-from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Ticket, TicketCandidate
+from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Message, MessageStatus, Ticket, TicketCandidate
 from .principal import Principal, Role
 from .jobs import active_jobs, sync_action_jobs
 from .projection import sync_external_tasks, sync_tickets
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
+from .waits import subscriptions_of, sync_waits
 
 INSTANCE_STATUSES = tuple(s.value for s in InstanceStatus)
 
@@ -31,6 +32,9 @@ class InstanceView:
     open_tickets: list[Ticket] = field(default_factory=list)
     jobs: list = field(default_factory=list)
     incidents: list = field(default_factory=list)
+    timers: list = field(default_factory=list)
+    subscriptions: list = field(default_factory=list)
+    history: list = field(default_factory=list)
 
     def __getattr__(self, name: str):
         # Read as the instance itself (id, status, variables...) plus ``open_tickets``.
@@ -42,6 +46,12 @@ def execution_failed(exc: ExecutionError) -> ExecutionFailed:
     line = f", line {exc.line}" if exc.line else ""
     return ExecutionFailed(f"the process failed{where}{line}: {exc.message}",
                            element_id=exc.element_id, line=exc.line)
+
+
+def require_running(instance: Instance) -> None:
+    """Commands that move an instance on refuse a suspended or finished one."""
+    if instance.status != InstanceStatus.RUNNING.value:
+        raise Conflict(f"instance '{instance.id}' is {instance.status}", instance_status=instance.status)
 
 
 def lock_instance(session: Session, instance_id: str) -> Instance:
@@ -56,7 +66,22 @@ def lock_instance(session: Session, instance_id: str) -> Instance:
 
 def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
     spec = spec_of(rt, session, instance.definition_version_id, instance.process_key)
-    return Execution.restore(spec, instance.state, instance.serializer_version)
+    return Execution.restore(spec, instance.state, instance.serializer_version, clock=rt.clock)
+
+
+def route_thrown(uow: UnitOfWork, instance: Instance, execution: Execution, now) -> None:
+    """Messages and signals the instance threw go to an outbox the scheduler routes.
+
+    Routing them here would lock other instances inside this command's transaction, and two
+    instances messaging each other at the same moment would deadlock.
+    """
+    for event in execution.take_thrown_events():
+        if event.kind not in ("message", "signal"):
+            continue
+        uow.session.add(Message(kind=event.kind, name=event.name, variables=event.payload or {},
+                                correlation_keys=event.correlations or {}, status=MessageStatus.PENDING.value,
+                                source_instance_id=instance.id, business_key=instance.business_key,
+                                created_at=now))
 
 
 def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution) -> list[Ticket]:
@@ -81,21 +106,23 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
             instance.error = "the process stopped without reaching an end event"
             audit.record(session, "instance.failed", None, instance_id=instance.id, error=instance.error)
         instance.completed_at = now
-        webhooks.emit(uow, f"instance.{instance.status}", _event_data(instance))
+        webhooks.emit(uow, f"instance.{instance.status}", event_data(instance))
     session.flush()
     tickets, opened = sync_tickets(session, instance, execution, now)
     for ticket in opened:
-        webhooks.emit(uow, "ticket.created", {**_event_data(instance), "ticket_id": ticket.id,
+        webhooks.emit(uow, "ticket.created", {**event_data(instance), "ticket_id": ticket.id,
                                                   "element_id": ticket.element_id, "name": ticket.name})
     sync_external_tasks(session, instance, execution, now)
     try:
         sync_action_jobs(uow, instance, execution, now)
     except ExecutionError as exc:
         raise execution_failed(exc) from exc
+    sync_waits(session, instance, execution)
+    route_thrown(uow, instance, execution, now)
     return tickets
 
 
-def _event_data(instance: Instance) -> dict:
+def event_data(instance: Instance) -> dict:
     return {"instance_id": instance.id, "process_key": instance.process_key, "business_key": instance.business_key,
             "status": instance.status}
 
@@ -110,29 +137,40 @@ def start_instance(rt: Runtime, principal: Principal, process_key: str, variable
         replay = idempotency.find(uow, principal, request)
         if replay is not None:
             return replay
-        version = latest_version(uow.session, process_key)
-        spec = spec_of(rt, uow.session, version.id, process_key)
-        try:
-            execution = Execution.start(spec, variables or {})
-        except ExecutionError as exc:
-            raise execution_failed(exc) from exc
-        now = rt.clock()
-        instance = Instance(
-            definition_version_id=version.id, process_key=process_key, process_version=version.version,
-            business_key=business_key, status=InstanceStatus.RUNNING.value, state={},
-            serializer_version=STATE_FORMAT, variables={}, version=0, started_by=principal.name,
-            created_at=now, updated_at=now,
-        )
-        uow.session.add(instance)
-        uow.session.flush()
-        audit.record(uow.session, "instance.started", principal.name, instance_id=instance.id,
-                     process_key=process_key, version=version.version)
-        webhooks.emit(uow, "instance.started", _event_data(instance))
-        save(rt, uow, instance, execution)
-        view = _view(uow.session, instance)
+        instance = create_instance(rt, uow, principal.name, latest_version(uow.session, process_key),
+                                   variables or {}, business_key)
+        view = view_of(uow.session, instance)
         idempotency.remember(uow, principal, request, view)
         uow.commit()
         return view
+
+
+def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, version, variables: dict,
+                    business_key: str | None, message: tuple[str, dict] | None = None,
+                    by_timer: bool | str = False, signal: str | None = None) -> Instance:
+    """Start ``version`` in the caller's transaction (API, message, signal or timer start)."""
+    process_key = version.process_key
+    spec = spec_of(rt, uow.session, version.id, process_key)
+    try:
+        execution = Execution.start(spec, variables, clock=rt.clock, message=message, by_timer=by_timer)
+        if signal is not None and not execution.broadcast_signal(signal, variables):
+            raise ExecutionError(f"the process has no signal start event for '{signal}'")
+    except ExecutionError as exc:
+        raise execution_failed(exc) from exc
+    now = rt.clock()
+    instance = Instance(
+        definition_version_id=version.id, process_key=process_key, process_version=version.version,
+        business_key=business_key, status=InstanceStatus.RUNNING.value, state={},
+        serializer_version=STATE_FORMAT, variables={}, version=0, started_by=started_by,
+        created_at=now, updated_at=now,
+    )
+    uow.session.add(instance)
+    uow.session.flush()
+    audit.record(uow.session, "instance.started", started_by, instance_id=instance.id,
+                 process_key=process_key, version=version.version)
+    webhooks.emit(uow, "instance.started", event_data(instance))
+    save(rt, uow, instance, execution)
+    return instance
 
 
 def _visible(query, principal: Principal):
@@ -155,7 +193,7 @@ def open_tickets(session: Session, instance_id: str) -> list[Ticket]:
     ))
 
 
-def _view(session: Session, instance: Instance) -> InstanceView:
+def view_of(session: Session, instance: Instance) -> InstanceView:
     from .incidents import open_incidents  # noqa: PLC0415 - incidents builds on this module
 
     return InstanceView(instance, open_tickets(session, instance.id), active_jobs(session, instance.id),
@@ -163,11 +201,17 @@ def _view(session: Session, instance: Instance) -> InstanceView:
 
 
 def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> InstanceView:
+    """The instance, where it waits (tickets, jobs, timers, messages, incidents) and what it did."""
     with rt.uow() as uow:
         instance = uow.session.scalar(_visible(select(Instance).where(Instance.id == instance_id), principal))
         if instance is None:
             raise NotFound(f"instance '{instance_id}' does not exist")
-        return _view(uow.session, instance)
+        view = view_of(uow.session, instance)
+        execution = restore(rt, uow.session, instance)
+        view.timers = execution.waiting_timers()
+        view.history = execution.completed_elements()
+        view.subscriptions = subscriptions_of(uow.session, instance.id)
+        return view
 
 
 def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None = None, status: str | None = None,
@@ -186,5 +230,5 @@ def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None
     with rt.uow() as uow:
         rows = list(uow.session.scalars(paging.apply(query, Instance, after, limit)))
         page = paging.page_of(rows, limit)
-        page.items = [_view(uow.session, i) for i in page.items]
+        page.items = [view_of(uow.session, i) for i in page.items]
         return page

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..bpmn import Execution
 from . import audit, signing
 from .errors import NotFound
-from .models import ACTIVE_JOB_STATUSES, Instance, Job, JobAttempt, JobKind, JobStatus
+from .models import ACTIVE_JOB_STATUSES, Instance, InstanceStatus, Job, JobAttempt, JobKind, JobStatus
 from .principal import Principal, Role
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
@@ -96,6 +96,9 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
         now = rt.clock()
         if job is None or job.status != JobStatus.PENDING.value or job.next_attempt_at > now + timedelta(seconds=1):
             return None
+        if job.instance_id and job.kind == JobKind.ACTION.value and \
+                uow.session.get(Instance, job.instance_id).status == InstanceStatus.SUSPENDED.value:
+            return None  # resume() hands it out again
         timeout = float(job.request.get("timeout") or 10.0)
         job.status, job.attempts, job.updated_at = JobStatus.RUNNING.value, job.attempts + 1, now
         job.lease_until = now + timedelta(seconds=timeout) + LEASE_MARGIN
@@ -130,8 +133,12 @@ def dispatch_due(rt: Runtime, limit: int = 100) -> list[str]:
                  or_(Job.enqueued_at.is_(None), Job.enqueued_at <= stale, Job.enqueued_at < Job.next_attempt_at)),
             and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now),
         )
+        # A suspended instance's calls wait; webhook deliveries about it still go out.
+        held = select(Instance.id).where(Instance.status == InstanceStatus.SUSPENDED.value)
+        not_held = or_(Job.kind != JobKind.ACTION.value, Job.instance_id.not_in(held))
         jobs = list(uow.session.scalars(
-            select(Job).where(due).order_by(Job.next_attempt_at).limit(limit).with_for_update(skip_locked=True)))
+            select(Job).where(due, not_held).order_by(Job.next_attempt_at).limit(limit)
+            .with_for_update(skip_locked=True)))
         ids = []
         for job in jobs:
             if job.status == JobStatus.RUNNING.value:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, WaitingUserTask, resolve_due_date
 from ..bpmn import external as bpmn_external
-from . import audit
+from . import audit, progressions
 from .models import (
     ACTIVE_EXTERNAL_STATUSES,
     ACTIVE_STATUSES,
@@ -68,6 +68,8 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
         ticket.version += 1
         audit.record(session, "ticket.cancelled", None, instance_id=instance.id, ticket_id=ticket.id,
                      reason="the task is no longer waiting")
+        progressions.record(session, ticket, "cancelled", None, progressions.status_before(ticket),
+                            reason="the task is no longer waiting")
     known = {t.task_id for t in current}
     created = []
     for task_id, task in waiting.items():
@@ -78,6 +80,8 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
         session.flush()
         audit.record(session, "ticket.created", None, instance_id=instance.id, ticket_id=ticket.id,
                      element_id=task.element_id)
+        progressions.record(session, ticket, "created", None, None, element_id=task.element_id,
+                            assignee=ticket.assignee)
         current.append(ticket)
         created.append(ticket)
     current.sort(key=lambda t: (t.created_at, t.id))

@@ -33,7 +33,8 @@ class Runtime:
     def __init__(self, database_url: str, *, clock: Callable[[], datetime] = utcnow,
                  queue: JobQueue | None = None, max_upload_bytes: int = 2 * 1024 * 1024,
                  master_key: bytes | None = None, action_allow_hosts: tuple[str, ...] = (),
-                 public_url: str = "http://127.0.0.1:8000", requeue_after: float = 30.0):
+                 public_url: str = "http://127.0.0.1:8000", requeue_after: float = 30.0,
+                 max_attachment_bytes: int = 10 * 1024 * 1024, attachment_dir: str | None = None):
         self.database_url = database_url
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
@@ -49,6 +50,9 @@ class Runtime:
         # A pending job not picked up this long after its enqueue is enqueued again (lost
         # enqueue, Redis restarted empty); duplicates are harmless because claiming is atomic.
         self.requeue_after = requeue_after
+        self.max_attachment_bytes = max_attachment_bytes
+        # Attachment bytes go to files under this directory when set, else to the database.
+        self.attachment_dir = attachment_dir
         self._closers: list[Callable[[], None]] = []
 
     @classmethod
@@ -59,6 +63,8 @@ class Runtime:
             master_key=load_master_key(settings.secret_key),
             action_allow_hosts=settings.action_allow_hosts,
             public_url=settings.public_url,
+            max_attachment_bytes=settings.max_attachment_bytes,
+            attachment_dir=settings.attachment_dir,
         )
         options.update(overrides)
         return cls(settings.database_url, **options)

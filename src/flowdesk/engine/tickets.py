@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, or_, select
 
 from ..bpmn import ExecutionError, TaskNotReady
-from . import audit, idempotency, paging, webhooks
+from . import audit, forms, idempotency, paging, progressions, webhooks
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from .idempotency import IdempotentRequest, Replay
-from .instances import execution_failed, lock_instance, restore, save
+from .instances import execution_failed, lock_instance, require_running, restore, save
 from .models import ACTIVE_STATUSES, Instance, Ticket, TicketCandidate, TicketStatus
 from .principal import Principal
 from .runtime import Runtime
@@ -52,7 +52,7 @@ def _visible(query, principal: Principal):
     return query.where(or_(Ticket.assignee == principal.name, _candidate_of(principal)))
 
 
-def _may_work(ticket: Ticket, principal: Principal) -> bool:
+def may_work(ticket: Ticket, principal: Principal) -> bool:
     if principal.is_admin or ticket.assignee == principal.name:
         return True
     return principal.name in ticket.candidate_users or bool(principal.groups & set(ticket.candidate_groups))
@@ -81,7 +81,7 @@ def list_tickets(rt: Runtime, principal: Principal, filters: TicketFilter, after
         return paging.page_of(rows, limit)
 
 
-def _find(session, principal: Principal, ticket_id: str) -> Ticket:
+def find_visible(session, principal: Principal, ticket_id: str) -> Ticket:
     ticket = session.scalar(_visible(select(Ticket).where(Ticket.id == ticket_id), principal)
                             .execution_options(populate_existing=True))
     if ticket is None:
@@ -90,42 +90,70 @@ def _find(session, principal: Principal, ticket_id: str) -> Ticket:
 
 
 def get_ticket(rt: Runtime, principal: Principal, ticket_id: str) -> Ticket:
+    """One visible ticket, with ``form_schema``: the JSON schema its completion data must fit."""
     with rt.uow() as uow:
-        return _find(uow.session, principal, ticket_id)
+        ticket = find_visible(uow.session, principal, ticket_id)
+        ticket.form_schema = forms.schema_of(uow.session, ticket.form)
+        return ticket
 
 
-def _check_precondition(ticket: Ticket, if_match: str | None) -> None:
+def check_precondition(ticket: Ticket, if_match: str | None) -> None:
     if if_match and if_match.strip() != "*" and ticket.etag not in [t.strip() for t in if_match.split(",")]:
         raise PreconditionFailed(f"ticket '{ticket.id}' changed since it was read (ETag is now {ticket.etag})")
 
 
-def _locked(session, principal: Principal, ticket_id: str) -> tuple[Ticket, Instance]:
+def locked(session, principal: Principal, ticket_id: str) -> tuple[Ticket, Instance]:
     """Find the ticket, lock its instance, then read the ticket again under the lock."""
-    ticket = _find(session, principal, ticket_id)
+    ticket = find_visible(session, principal, ticket_id)
     instance = lock_instance(session, ticket.instance_id)
-    return _find(session, principal, ticket_id), instance
+    require_running(instance)
+    return find_visible(session, principal, ticket_id), instance
 
 
-def _require_active(ticket: Ticket) -> None:
+def require_active(ticket: Ticket) -> None:
     if ticket.status not in ACTIVE_STATUSES:
         raise Conflict(f"ticket '{ticket.id}' is {ticket.status}", ticket_status=ticket.status)
+
+
+def _refuse_waiting(ticket: Ticket, command: str) -> None:
+    # Waiting means paused on someone outside: it must be resumed, never worked around.
+    if ticket.status == TicketStatus.WAITING.value:
+        raise Conflict(f"ticket '{ticket.id}' is waiting; resume it before you {command} it",
+                       ticket_status=ticket.status, allowed_actions=["resume"])
+
+
+def _changed_variables(before: dict, after: dict) -> dict:
+    """``{name: {"from": old, "to": new}}`` for each variable that differs; a missing side is left out."""
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        if name in before and name in after and before[name] == after[name]:
+            continue
+        change = {}
+        if name in before:
+            change["from"] = before[name]
+        if name in after:
+            change["to"] = after[name]
+        changes[name] = change
+    return changes
 
 
 def claim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | None = None) -> Ticket:
     """Take an open ticket; claiming one you already hold changes nothing."""
     with rt.uow() as uow:
-        ticket, _ = _locked(uow.session, principal, ticket_id)
-        _require_active(ticket)
-        _check_precondition(ticket, if_match)
+        ticket, _ = locked(uow.session, principal, ticket_id)
+        require_active(ticket)
+        _refuse_waiting(ticket, "claim")
+        check_precondition(ticket, if_match)
         if ticket.assignee == principal.name:
             return ticket
         if ticket.assignee is not None:
             raise Conflict(f"ticket '{ticket.id}' is claimed by {ticket.assignee}", assignee=ticket.assignee)
-        if not _may_work(ticket, principal):
+        if not may_work(ticket, principal):
             raise Forbidden(f"you are not a candidate for ticket '{ticket.id}'")
         ticket.assignee, ticket.status, ticket.claimed_at = principal.name, TicketStatus.CLAIMED.value, rt.clock()
         ticket.version += 1
         audit.record(uow.session, "ticket.claimed", principal.name, instance_id=ticket.instance_id, ticket_id=ticket.id)
+        progressions.record(uow.session, ticket, "claimed", principal.name, TicketStatus.OPEN.value)
         uow.commit()
         return ticket
 
@@ -133,9 +161,10 @@ def claim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | Non
 def unclaim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | None = None) -> Ticket:
     """Give a claimed ticket back to its candidates (the holder or an admin)."""
     with rt.uow() as uow:
-        ticket, _ = _locked(uow.session, principal, ticket_id)
-        _require_active(ticket)
-        _check_precondition(ticket, if_match)
+        ticket, _ = locked(uow.session, principal, ticket_id)
+        require_active(ticket)
+        _refuse_waiting(ticket, "unclaim")
+        check_precondition(ticket, if_match)
         if ticket.assignee is None:
             raise Conflict(f"ticket '{ticket.id}' is not claimed")
         if ticket.assignee != principal.name and not principal.is_admin:
@@ -145,6 +174,8 @@ def unclaim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | N
         ticket.version += 1
         audit.record(uow.session, "ticket.unclaimed", principal.name, instance_id=ticket.instance_id,
                      ticket_id=ticket.id, previous_assignee=previous)
+        progressions.record(uow.session, ticket, "unclaimed", principal.name, TicketStatus.CLAIMED.value,
+                            previous_assignee=previous)
         uow.commit()
         return ticket
 
@@ -159,14 +190,17 @@ def complete(rt: Runtime, principal: Principal, ticket_id: str, data: dict | Non
         replay = idempotency.find(uow, principal, request)
         if replay is not None:
             return replay
-        ticket, instance = _locked(uow.session, principal, ticket_id)
-        _require_active(ticket)
-        _check_precondition(ticket, if_match)
+        ticket, instance = locked(uow.session, principal, ticket_id)
+        require_active(ticket)
+        _refuse_waiting(ticket, "complete")
+        check_precondition(ticket, if_match)
         if ticket.assignee is not None and ticket.assignee != principal.name and not principal.is_admin:
             raise Conflict(f"ticket '{ticket.id}' is claimed by {ticket.assignee}", assignee=ticket.assignee)
-        if not _may_work(ticket, principal):
+        if not may_work(ticket, principal):
             raise Forbidden(f"you are not a candidate for ticket '{ticket.id}'")
+        forms.check(forms.schema_of(uow.session, ticket.form), data)
         execution = restore(rt, uow.session, instance)
+        variables_before = dict(instance.variables or {})
         try:
             execution.complete_user_task(ticket.task_id, data)
         except TaskNotReady as exc:
@@ -174,12 +208,15 @@ def complete(rt: Runtime, principal: Principal, ticket_id: str, data: dict | Non
         except ExecutionError as exc:
             raise execution_failed(exc) from exc
         now = rt.clock()
+        previous_status = ticket.status
         ticket.status, ticket.completed_at, ticket.completed_by = TicketStatus.COMPLETED.value, now, principal.name
         ticket.assignee = ticket.assignee or principal.name
         ticket.result, ticket.comment = data, comment
         ticket.version += 1
         audit.record(uow.session, "ticket.completed", principal.name, instance_id=instance.id, ticket_id=ticket.id,
                      data=data, comment=comment)
+        progressions.record(uow.session, ticket, "completed", principal.name, previous_status, comment, data=data,
+                            changed_variables=_changed_variables(variables_before, execution.variables))
         webhooks.emit(uow, "ticket.completed", {"instance_id": instance.id, "process_key": instance.process_key,
                                                 "business_key": instance.business_key, "ticket_id": ticket.id,
                                                 "element_id": ticket.element_id, "completed_by": principal.name})

@@ -14,8 +14,8 @@ from .principal import Principal, Role
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
 
-EVENTS = ("instance.started", "instance.completed", "instance.failed", "ticket.created", "ticket.completed",
-          "incident.created")
+EVENTS = ("instance.started", "instance.completed", "instance.failed", "instance.cancelled", "ticket.created",
+          "ticket.completed", "incident.created")
 DELIVERY_ATTEMPTS = 6
 
 

@@ -6,17 +6,29 @@ from .base import Base
 from .definition import DefinitionVersion
 from .idempotency import IdempotencyRecord
 from .identity import ApiKey, User, UserGroup
+from .event_subscription import EventSubscription
 from .external_task import ACTIVE_EXTERNAL_STATUSES, ExternalTask, ExternalTaskStatus
+from .form_schema import FormSchema
 from .incident import Incident
 from .instance import Instance, InstanceStatus
 from .job import ACTIVE_JOB_STATUSES, Job, JobAttempt, JobKind, JobStatus
+from .message import Message, MessageStatus
 from .secret import Secret
 from .ticket import ACTIVE_STATUSES, Ticket, TicketCandidate, TicketStatus
+from .timer_start import TimerStartSchedule
 from .webhook import WebhookSubscription
 
 __all__ = [
+    "EventSubscription", "Message", "MessageStatus", "TimerStartSchedule",
+    "FormSchema",
     "ACTIVE_EXTERNAL_STATUSES", "ExternalTask", "ExternalTaskStatus",
     "ACTIVE_JOB_STATUSES", "Incident", "Job", "JobAttempt", "JobKind", "JobStatus", "Secret",
     "WebhookSubscription", "ACTIVE_STATUSES", "ApiKey", "AuditEvent", "Base", "DefinitionVersion", "IdempotencyRecord",
     "Instance", "InstanceStatus", "Ticket", "TicketCandidate", "TicketStatus", "User", "UserGroup",
 ]
+
+from .attachment import AttachmentBlob, TicketAttachment  # noqa: E402
+from .comment import TicketComment  # noqa: E402
+from .progression import TicketProgression  # noqa: E402
+
+__all__ += ["AttachmentBlob", "TicketAttachment", "TicketComment", "TicketProgression"]

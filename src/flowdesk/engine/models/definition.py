@@ -28,6 +28,8 @@ class DefinitionVersion(Base):
     source: Mapped[bytes] = mapped_column(LargeBinary)
     spec: Mapped[dict] = mapped_column(OrderedJSON)
     element_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    # Start events other than a plain one: {"messages": [...], "signals": [...], "timers": [...]}
+    start_events: Mapped[dict | None] = mapped_column(JSONType, default=dict, nullable=True)
     deployed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -16,6 +16,7 @@ class InstanceStatus(str, enum.Enum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SUSPENDED = "suspended"  # nothing moves (tickets, jobs, timers) until it is resumed
 
 
 class Instance(Base):
@@ -26,6 +27,7 @@ class Instance(Base):
         Index("ix_instances_process_key_status", "process_key", "status", "created_at"),
         Index("ix_instances_business_key", "business_key"),
         Index("ix_instances_created_at_id", "created_at", "id"),
+        Index("ix_instances_next_timer_at", "next_timer_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -43,3 +45,5 @@ class Instance(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the earliest waiting timer is due: the scheduler's only question to this table.
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -16,9 +16,11 @@ class TicketStatus(str, enum.Enum):
     CLAIMED = "claimed"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    WAITING = "waiting"  # paused on someone outside (the customer) until resumed
 
 
-ACTIVE_STATUSES = (TicketStatus.OPEN.value, TicketStatus.CLAIMED.value)
+# Not finished: the task is still waiting for a person.
+ACTIVE_STATUSES = (TicketStatus.OPEN.value, TicketStatus.CLAIMED.value, TicketStatus.WAITING.value)
 
 
 class Ticket(Base):

@@ -1,0 +1,59 @@
+"""/messages and /signals: external systems correlate messages and broadcast signals."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..engine import messages
+from .auth import principal, runtime
+
+blp = Blueprint("messages", __name__, url_prefix="/api/v1", description="Messages and signals")
+
+
+class MessageInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    message_id = fields.String(validate=validate.Length(min=1, max=255),
+                               metadata={"description": "makes the message idempotent: a repeat changes nothing"})
+    business_key = fields.String(validate=validate.Length(max=255))
+    correlation_keys = fields.Dict(metadata={"description": "values the waiting instance must have"})
+    instance_id = fields.String()
+    variables = fields.Dict(load_default=dict)
+    buffer_ttl = fields.Integer(metadata={"description": "seconds to keep an uncorrelated message for a later waiter"})
+
+
+class SignalInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    variables = fields.Dict(load_default=dict)
+
+
+class DeliverySchema(Schema):
+    id = fields.Function(lambda d: d.message.id if d.message is not None else None)
+    status = fields.Function(lambda d: "buffered" if d.buffered else "delivered")
+    delivered_to = fields.List(fields.String(), metadata={"description": "instances that caught it"})
+    started = fields.List(fields.String(), metadata={"description": "instances it started"})
+    replayed = fields.Boolean()
+
+
+@blp.route("/messages")
+class Messages(MethodView):
+    @blp.arguments(MessageInputSchema)
+    @blp.response(200, DeliverySchema)
+    def post(self, body):
+        """Correlate a message to waiting instances, or start processes with a matching start event.
+
+        404 when nothing waits for it (unless ``buffer_ttl`` keeps it for a later waiter: 202).
+        """
+        name = body.pop("name")
+        result = messages.correlate(runtime(), principal(), name, **body)
+        return result, 202 if result.buffered else 200
+
+
+@blp.route("/signals")
+class Signals(MethodView):
+    @blp.arguments(SignalInputSchema)
+    @blp.response(200, DeliverySchema)
+    def post(self, body):
+        """Broadcast a signal to every waiting instance and every process a signal starts."""
+        return messages.broadcast(runtime(), principal(), body["name"], body["variables"])

@@ -1,0 +1,119 @@
+"""Task forms: deployed JSON schemas, forms built from camunda formData, and validating data.
+
+A ticket's form comes from the BPMN: camunda ``formData`` fields, a spiffworkflow
+``formJsonSchemaFilename`` deployed with the model, or a ``formKey`` naming a deployed schema.
+Completion data is checked against it on the server, whatever the client did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from sqlalchemy.orm import Session
+
+from .errors import InvalidInput
+from .models import FormSchema
+
+# camunda formField types -> JSON schema
+_FIELD_TYPES = {
+    "string": {"type": "string"},
+    "long": {"type": "integer"},
+    "integer": {"type": "integer"},
+    "double": {"type": "number"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string"},
+}
+
+
+@dataclass
+class DeployedForm:
+    name: str
+    version: int
+    created: bool
+
+
+def parse_schema(name: str, content: bytes) -> dict:
+    """A JSON schema from an uploaded file, or :class:`InvalidInput` naming the problem."""
+    try:
+        schema = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{name} is not JSON", [{"file": name, "line": getattr(exc, "lineno", None),
+                                                    "element_id": None, "message": str(exc)}]) from exc
+    if not isinstance(schema, dict):
+        raise InvalidInput(f"{name} is not a JSON schema", [{"file": name, "line": None, "element_id": None,
+                                                             "message": "a form schema must be a JSON object"}])
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise InvalidInput(f"{name} is not a valid JSON schema", [{"file": name, "line": None, "element_id": None,
+                                                                   "message": exc.message}]) from exc
+    return schema
+
+
+def store(session: Session, name: str, schema: dict, principal_name: str, now) -> DeployedForm:
+    """Keep ``schema`` as the current content of form ``name`` (a new version only when it changed)."""
+    content_hash = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+    row = session.get(FormSchema, name)
+    if row is not None and row.content_hash == content_hash:
+        return DeployedForm(name, row.version, False)
+    if row is None:
+        row = FormSchema(name=name, version=0, created_at=now)
+        session.add(row)
+    row.schema, row.content_hash, row.version = schema, content_hash, row.version + 1
+    row.deployed_by, row.updated_at = principal_name, now
+    return DeployedForm(name, row.version, True)
+
+
+def _from_fields(fields: list[dict]) -> dict:
+    properties, required = {}, []
+    for field in fields:
+        prop = dict(_FIELD_TYPES.get(field.get("type") or "string", {}))
+        if field.get("label"):
+            prop["title"] = field["label"]
+        if field.get("options"):
+            prop["enum"] = [option["id"] for option in field["options"]]
+            prop.pop("type", None)
+        properties[field["id"]] = prop
+        if field.get("required"):
+            required.append(field["id"])
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def schema_of(session: Session, form: dict | None) -> dict | None:
+    """The JSON schema a ticket's form stands for, or None when the task declares no form."""
+    if not form:
+        return None
+    if form.get("fields"):
+        return _from_fields(form["fields"])
+    for name in (form.get("schema_file"), form.get("key")):
+        if not name:
+            continue
+        for candidate in (name, f"{name}.json", name.removeprefix("embedded:").removeprefix("deployment:")):
+            row = session.get(FormSchema, candidate)
+            if row is not None:
+                return row.schema
+    return None
+
+
+def check(schema: dict | None, data: dict) -> None:
+    """Raise :class:`InvalidInput` with per-field messages when ``data`` does not fit ``schema``."""
+    if not schema:
+        return
+    errors: dict[str, list[str]] = {}
+    for error in Draft202012Validator(schema).iter_errors(data):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required" and not path:
+            missing = error.message.split("'")[1] if "'" in error.message else error.message
+            errors.setdefault(missing, []).append("is required")
+            continue
+        errors.setdefault(path or "data", []).append(error.message)
+    if errors:
+        raise InvalidInput("the form data does not match the task's form", errors)

@@ -1,0 +1,142 @@
+"""Messages and signals: correlating them to waiting instances or starting processes with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..bpmn import ExecutionError
+from . import audit
+from .errors import InvalidInput, NotFound
+from .instances import create_instance, execution_failed, lock_instance, restore, save
+from .models import DefinitionVersion, EventSubscription, InstanceStatus, Message, MessageStatus
+from .principal import Principal, Role
+from .runtime import Runtime
+from .unit_of_work import UnitOfWork
+
+MAX_BUFFER_TTL = 7 * 24 * 3600
+
+
+@dataclass
+class Delivery:
+    """Where a message or signal went."""
+
+    message: Message | None = None
+    delivered_to: list[str] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
+    buffered: bool = False
+    replayed: bool = False
+
+
+def _latest_versions(session) -> list[DefinitionVersion]:
+    rows = session.scalars(select(DefinitionVersion).order_by(DefinitionVersion.process_key,
+                                                             DefinitionVersion.version.desc()))
+    latest: dict[str, DefinitionVersion] = {}
+    for row in rows:
+        latest.setdefault(row.process_key, row)
+    return list(latest.values())
+
+
+def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict, *, business_key: str | None = None,
+            correlation_keys: dict | None = None, instance_id: str | None = None,
+            start_processes: bool = True, exclude_instance: str | None = None) -> Delivery:
+    """Let every waiting instance catch it; else (or for signals, also) start processes with it.
+
+    Instances are locked in id order so two concurrent deliveries never deadlock each other.
+    """
+    query = select(EventSubscription.instance_id).where(EventSubscription.kind == kind, EventSubscription.name == name)
+    if instance_id:
+        query = query.where(EventSubscription.instance_id == instance_id)
+    if business_key:
+        query = query.where(EventSubscription.business_key == business_key)
+    result = Delivery()
+    # A thrown signal was already caught inside the instance that threw it.
+    for target in sorted(set(uow.session.scalars(query)) - {exclude_instance}):
+        instance = lock_instance(uow.session, target)
+        if instance.status != InstanceStatus.RUNNING.value:
+            continue
+        execution = restore(rt, uow.session, instance)
+        try:
+            if kind == "message":
+                caught = execution.deliver_message(name, variables, correlation_keys or None)
+            else:
+                caught = execution.broadcast_signal(name, variables)
+        except ExecutionError as exc:
+            raise execution_failed(exc) from exc
+        if caught:
+            save(rt, uow, instance, execution)
+            audit.record(uow.session, f"{kind}.caught", None, instance_id=instance.id, name=name)
+            result.delivered_to.append(instance.id)
+            if kind == "message" and not instance_id and correlation_keys is None and business_key is None:
+                break  # an uncorrelated message goes to one waiting instance, the oldest id first
+    wants_start = kind == "signal" or not result.delivered_to
+    if start_processes and wants_start and not instance_id:
+        starts = "messages" if kind == "message" else "signals"
+        for version in _latest_versions(uow.session):
+            if name in (version.start_events or {}).get(starts, []):
+                started = create_instance(rt, uow, None, version, dict(variables or {}), business_key,
+                                          message=(name, variables) if kind == "message" else None,
+                                          signal=name if kind == "signal" else None)
+                result.started.append(started.id)
+    return result
+
+
+def _check(name, variables, correlation_keys) -> None:
+    errors = {}
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = ["a non-empty message name"]
+    if variables is not None and not isinstance(variables, dict):
+        errors["variables"] = ["must be a JSON object"]
+    if correlation_keys is not None and not isinstance(correlation_keys, dict):
+        errors["correlation_keys"] = ["must be a JSON object"]
+    if errors:
+        raise InvalidInput("invalid message", errors)
+
+
+def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str | None = None,
+              business_key: str | None = None, correlation_keys: dict | None = None,
+              instance_id: str | None = None, variables: dict | None = None,
+              buffer_ttl: int | None = None) -> Delivery:
+    """Deliver message ``name`` from an external system (idempotent per ``message_id``)."""
+    principal.require(Role.SYSTEM, action="send messages")
+    _check(name, variables, correlation_keys)
+    if buffer_ttl is not None and not 0 < buffer_ttl <= MAX_BUFFER_TTL:
+        raise InvalidInput("invalid buffer_ttl", {"buffer_ttl": [f"seconds between 1 and {MAX_BUFFER_TTL}"]})
+    with rt.uow() as uow:
+        if message_id:
+            seen = uow.session.scalar(select(Message).where(Message.message_id == message_id))
+            if seen is not None:
+                return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []),
+                                seen.status == MessageStatus.BUFFERED.value, replayed=True)
+        result = deliver(rt, uow, "message", name, variables or {}, business_key=business_key,
+                         correlation_keys=correlation_keys, instance_id=instance_id)
+        now = rt.clock()
+        message = Message(message_id=message_id, name=name, business_key=business_key, instance_id=instance_id,
+                          correlation_keys=correlation_keys or {}, variables=variables or {},
+                          delivered_to=result.delivered_to, started=result.started, sender=principal.name,
+                          created_at=now)
+        if result.delivered_to or result.started:
+            message.status, message.delivered_at = MessageStatus.DELIVERED.value, now
+        elif buffer_ttl:
+            message.status, message.expires_at = MessageStatus.BUFFERED.value, now + timedelta(seconds=buffer_ttl)
+            result.buffered = True
+        else:
+            raise NotFound(f"no instance is waiting for message '{name}' and no process starts with it")
+        uow.session.add(message)
+        uow.commit()
+        result.message = message
+        return result
+
+
+def broadcast(rt: Runtime, principal: Principal, name: str, variables: dict | None = None) -> Delivery:
+    """Send signal ``name`` to every waiting instance and every process a signal starts."""
+    principal.require(Role.SYSTEM, action="send signals")
+    _check(name, variables, None)
+    with rt.uow() as uow:
+        result = deliver(rt, uow, "signal", name, variables or {})
+        audit.record(uow.session, "signal.broadcast", principal.name, name=name,
+                     delivered_to=len(result.delivered_to), started=len(result.started))
+        uow.commit()
+        return result

@@ -1,0 +1,154 @@
+"""The scheduler's rounds: due timers, timer-started processes, thrown and buffered messages.
+
+Every round claims its rows with ``FOR UPDATE SKIP LOCKED`` and handles each instance in a
+transaction of its own, so several schedulers can run side by side without double work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..bpmn import ExecutionError
+from . import audit
+from .definitions import spec_of
+from .instances import create_instance, restore, save
+from .messages import deliver
+from .models import DefinitionVersion, EventSubscription, Incident, Instance, InstanceStatus, Message, MessageStatus
+from .models import TimerStartSchedule
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Round:
+    timers: int = 0
+    started: int = 0
+    messages: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.timers or self.started or self.messages)
+
+
+def fire_due_timers(rt: Runtime, limit: int = 100) -> int:
+    """Wake instances whose next timer is due; returns how many were stepped."""
+    done, seen = 0, []
+    while done < limit:
+        with rt.uow() as uow:
+            now = rt.clock()
+            # Each instance once per round: a timer that is not due by the instance's own reckoning
+            # must not be picked again and again.
+            query = select(Instance).where(Instance.status == InstanceStatus.RUNNING.value,
+                                           Instance.next_timer_at <= now)
+            if seen:
+                query = query.where(Instance.id.not_in(seen))
+            instance = uow.session.scalar(query.order_by(Instance.next_timer_at).limit(1)
+                                          .with_for_update(skip_locked=True))
+            if instance is None:
+                return done
+            seen.append(instance.id)
+            try:
+                execution = restore(rt, uow.session, instance)
+                execution.run()
+                save(rt, uow, instance, execution)
+            except ExecutionError as exc:
+                uow.session.rollback()
+                _timer_incident(rt, instance.id, exc)
+                done += 1
+                continue
+            audit.record(uow.session, "timer.fired", None, instance_id=instance.id)
+            uow.commit()
+            done += 1
+    return done
+
+
+def _timer_incident(rt: Runtime, instance_id: str, exc: ExecutionError) -> None:
+    """A step after a timer failed: park the instance's timers and tell a person why."""
+    with rt.uow() as uow:
+        instance = uow.session.get(Instance, instance_id)
+        instance.next_timer_at = None
+        where = f" at '{exc.element_id}'" if exc.element_id else ""
+        uow.session.add(Incident(instance_id=instance_id, element_id=exc.element_id,
+                                 message=f"the process failed after a timer{where}: {exc.message}"[:2000],
+                                 created_at=rt.clock()))
+        audit.record(uow.session, "incident.created", None, instance_id=instance_id, message=exc.message)
+        uow.commit()
+
+
+def start_timer_processes(rt: Runtime, limit: int = 20) -> int:
+    """Start instances of processes whose timer start event is due, and schedule the next start."""
+    with rt.uow() as uow:
+        now = rt.clock()
+        rows = list(uow.session.scalars(
+            select(TimerStartSchedule).where(TimerStartSchedule.next_at <= now).order_by(TimerStartSchedule.next_at)
+            .limit(limit).with_for_update(skip_locked=True)))
+        for row in rows:
+            version = uow.session.get(DefinitionVersion, row.definition_version_id)
+            spec = spec_of(rt, uow.session, version.id, version.process_key)
+            start = next((t for t in spec.timer_starts() if t.element_id == row.element_id), None)
+            try:
+                create_instance(rt, uow, None, version, {}, None, by_timer=row.element_id)
+            except Exception:  # noqa: BLE001 - one broken model must not stop the others' schedules
+                log.exception("timer start of %s failed", version.process_key)
+            row.next_at = start.next_due(row.reference_at, row.next_at) if start else None
+        uow.commit()
+        return len(rows)
+
+
+def route_messages(rt: Runtime, limit: int = 50) -> int:
+    """Deliver what processes threw, and buffered messages someone now waits for."""
+    with rt.uow() as uow:
+        now = rt.clock()
+        waiting_names = select(EventSubscription.name).where(EventSubscription.kind == "message")
+        pending = list(uow.session.scalars(
+            select(Message).where(
+                (Message.status == MessageStatus.PENDING.value)
+                | ((Message.status == MessageStatus.BUFFERED.value) & Message.name.in_(waiting_names)))
+            .order_by(Message.created_at).limit(limit).with_for_update(skip_locked=True)))
+        for message in pending:
+            buffered = message.status == MessageStatus.BUFFERED.value
+            if buffered and message.expires_at is not None and message.expires_at <= now:
+                message.status = MessageStatus.EXPIRED.value
+                continue
+            try:
+                result = deliver(rt, uow, message.kind, message.name, message.variables or {},
+                                 business_key=message.business_key if buffered else None,
+                                 correlation_keys=message.correlation_keys or None,
+                                 instance_id=message.instance_id, start_processes=not buffered,
+                                 exclude_instance=message.source_instance_id if message.kind == "signal" else None)
+            except Exception as exc:  # noqa: BLE001 - a failing target must not block the outbox
+                log.warning("message %s could not be delivered: %s", message.id, exc)
+                message.status = MessageStatus.UNDELIVERED.value
+                continue
+            if result.delivered_to or result.started:
+                message.status, message.delivered_at = MessageStatus.DELIVERED.value, now
+                message.delivered_to, message.started = result.delivered_to, result.started
+            elif not buffered:
+                message.status = MessageStatus.UNDELIVERED.value
+        expired = uow.session.scalars(select(Message).where(Message.status == MessageStatus.BUFFERED.value,
+                                                            Message.expires_at <= now).limit(limit))
+        for message in expired:
+            message.status = MessageStatus.EXPIRED.value
+        uow.commit()
+        return len(pending)
+
+
+def run_round(rt: Runtime) -> Round:
+    """One pass of everything the scheduler does."""
+    return Round(timers=fire_due_timers(rt), started=start_timer_processes(rt), messages=route_messages(rt))
+
+
+def next_wake(rt: Runtime):
+    """The earliest due time the scheduler knows of (so it can sleep exactly that long)."""
+    with rt.uow() as uow:
+        timer = uow.session.scalar(select(Instance.next_timer_at).where(
+            Instance.status == InstanceStatus.RUNNING.value, Instance.next_timer_at.is_not(None))
+            .order_by(Instance.next_timer_at).limit(1))
+        start = uow.session.scalar(select(TimerStartSchedule.next_at).where(TimerStartSchedule.next_at.is_not(None))
+                                   .order_by(TimerStartSchedule.next_at).limit(1))
+        due = [d for d in (timer, start) if d is not None]
+        return min(due) if due else None

@@ -1,0 +1,87 @@
+"""Progress steps that do not complete a ticket: a small state machine over its status.
+
+| action             | allowed in     | status afterwards             | progression     |
+|--------------------|----------------|-------------------------------|-----------------|
+| `start_review`     | claimed        | claimed (the holder only)     | `review_started`|
+| `waiting_customer` | open, claimed  | waiting                       | `waiting`       |
+| `resume`           | waiting        | the status before waiting     | `resumed`       |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import progressions
+from .errors import Conflict, Forbidden, InvalidInput
+from .models import Ticket, TicketStatus
+from .principal import Principal
+from .runtime import Runtime
+from .tickets import check_precondition, locked, may_work
+
+OPEN, CLAIMED, WAITING = TicketStatus.OPEN.value, TicketStatus.CLAIMED.value, TicketStatus.WAITING.value
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: tuple[str, ...]  # the statuses the action is allowed in
+    records: str  # the progression it appends
+    target: str | None  # the status afterwards; None: back to the one before waiting
+    holder_only: bool = False
+
+
+STEPS = {
+    "start_review": Step((CLAIMED,), "review_started", CLAIMED, holder_only=True),
+    "waiting_customer": Step((OPEN, CLAIMED), "waiting", WAITING),
+    "resume": Step((WAITING,), "resumed", None),
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    """The progress actions a ticket in ``status`` accepts."""
+    return [name for name, step in STEPS.items() if status in step.sources]
+
+
+def _step_for(ticket: Ticket, action: str) -> Step:
+    allowed = allowed_actions(ticket.status)
+    step = STEPS.get(action)
+    if step is not None and ticket.status in step.sources:
+        return step
+    what = (f"unknown action '{action}'" if step is None
+            else f"action '{action}' is not allowed while ticket '{ticket.id}' is {ticket.status}")
+    raise Conflict(f"{what}; allowed actions: {', '.join(allowed) or 'none'}", action=action,
+                   ticket_status=ticket.status, allowed_actions=allowed)
+
+
+def _check_actor(ticket: Ticket, principal: Principal, action: str, step: Step) -> None:
+    if ticket.assignee is not None:
+        if ticket.assignee == principal.name or (principal.is_admin and not step.holder_only):
+            return
+        only = f"; only the holder may {action} it" if step.holder_only else ""
+        raise Conflict(f"ticket '{ticket.id}' is claimed by {ticket.assignee}{only}", assignee=ticket.assignee)
+    if not may_work(ticket, principal):
+        raise Forbidden(f"you are not a candidate for ticket '{ticket.id}'")
+
+
+def progress(rt: Runtime, principal: Principal, ticket_id: str, action: str, comment: str | None = None,
+             data: dict | None = None, if_match: str | None = None) -> Ticket:
+    """Record a progress step without completing the task; 409 lists the allowed actions."""
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise InvalidInput("data must be an object", {"data": ["must be a JSON object"]})
+    with rt.uow() as uow:
+        ticket, _ = locked(uow.session, principal, ticket_id)
+        step = _step_for(ticket, action)
+        check_precondition(ticket, if_match)
+        _check_actor(ticket, principal, action, step)
+        previous = ticket.status
+        target = step.target
+        if target is None:
+            # Waiting keeps the assignee (claim and unclaim refuse a waiting ticket), so it
+            # tells the status before waiting when the timeline predates this record.
+            target = progressions.status_before_waiting(uow.session, ticket) or (CLAIMED if ticket.assignee else OPEN)
+        if target != previous:
+            ticket.status = target
+            ticket.version += 1
+        progressions.record(uow.session, ticket, step.records, principal.name, previous, comment, data=data)
+        uow.commit()
+        return ticket

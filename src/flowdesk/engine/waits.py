@@ -1,0 +1,37 @@
+"""Projections of the events an instance waits for: timers (a due time) and message/signal catches."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..bpmn import Execution
+from .models import EventSubscription, Instance
+
+
+def sync_waits(session: Session, instance: Instance, execution: Execution) -> None:
+    """Refresh ``next_timer_at`` and the instance's event subscriptions from the workflow."""
+    instance.next_timer_at = execution.next_timer_due() if instance.status == "running" else None
+    wanted = [("message", m.name, m.task_id, m.element_id, m.correlations) for m in execution.waiting_messages()]
+    wanted += [("signal", name, None, None, {}) for name in execution.waiting_signals()]
+    current = {(s.kind, s.name, s.task_id): s for s in session.scalars(
+        select(EventSubscription).where(EventSubscription.instance_id == instance.id))}
+    keep = set()
+    for kind, name, task_id, element_id, correlations in wanted:
+        key = (kind, name, task_id)
+        keep.add(key)
+        row = current.get(key)
+        if row is None:
+            session.add(EventSubscription(instance_id=instance.id, kind=kind, name=name, task_id=task_id,
+                                          element_id=element_id, business_key=instance.business_key,
+                                          correlations=correlations or {}))
+        elif row.correlations != (correlations or {}):
+            row.correlations = correlations or {}
+    stale = [row.id for key, row in current.items() if key not in keep]
+    if stale:
+        session.execute(delete(EventSubscription).where(EventSubscription.id.in_(stale)))
+
+
+def subscriptions_of(session: Session, instance_id: str) -> list[EventSubscription]:
+    return list(session.scalars(select(EventSubscription).where(EventSubscription.instance_id == instance_id)
+                                .order_by(EventSubscription.kind, EventSubscription.name)))

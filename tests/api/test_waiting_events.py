@@ -1,0 +1,156 @@
+"""Timers, messages and signals through the server: persisted between every step, woken by the scheduler."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from flowdesk.engine import scheduler
+
+
+@pytest.fixture
+def clock(runtime):
+    """The runtime's clock, frozen; ``clock.advance(minutes=...)`` moves it."""
+    class Clock:
+        now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+
+        def __call__(self):
+            return self.now
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    frozen = Clock()
+    runtime.clock = frozen
+    return frozen
+
+
+@pytest.fixture
+def deployed(deploy, clock):
+    return deploy("waiting_events.bpmn")
+
+
+def _instance(client, admin, instance_id):
+    return client.get(f"/api/v1/instances/{instance_id}", headers=admin).get_json()
+
+
+def test_timer_waits_and_is_shown(client, admin, start, deployed, clock):
+    instance = start("reminder")
+    assert instance["open_tickets"] == []
+    detail = _instance(client, admin, instance["id"])
+    [timer] = detail["timers"]
+    assert timer["element_id"] == "r_wait"
+    assert timer["due"] == "2026-11-21T12:10:00+00:00"
+    assert detail["next_timer_at"] == "2026-11-21T12:10:00+00:00"
+
+
+def test_scheduler_does_nothing_before_due(client, admin, start, deployed, clock, runtime):
+    instance = start("reminder")
+    clock.advance(minutes=9)
+    assert scheduler.fire_due_timers(runtime) == 0
+    assert _instance(client, admin, instance["id"])["open_tickets"] == []
+
+
+def test_scheduler_fires_due_timer(client, admin, start, deployed, clock, runtime):
+    instance = start("reminder")
+    clock.advance(minutes=10, seconds=1)
+    assert scheduler.fire_due_timers(runtime) == 1
+    detail = _instance(client, admin, instance["id"])
+    assert [t["element_id"] for t in detail["open_tickets"]] == ["follow_up"]
+    assert detail["timers"] == [] and detail["next_timer_at"] is None
+    assert [h["element_id"] for h in detail["history"]][-1] == "r_wait"
+
+
+def test_message_correlates_by_business_key(client, admin, start, deployed):
+    first = start("payment", business_key="ORDER-1")
+    second = start("payment", business_key="ORDER-2")
+    assert _instance(client, admin, first["id"])["waiting_for"][0]["name"] == "payment_received"
+    response = client.post("/api/v1/messages", headers=admin, json={
+        "name": "payment_received", "business_key": "ORDER-2", "variables": {"paid": 99}})
+    assert response.status_code == 200
+    assert response.get_json()["delivered_to"] == [second["id"]]
+    assert [t["element_id"] for t in _instance(client, admin, second["id"])["open_tickets"]] == ["ship"]
+    assert _instance(client, admin, second["id"])["variables"]["paid"] == 99
+    assert _instance(client, admin, first["id"])["open_tickets"] == []
+
+
+def test_message_with_id_is_idempotent(client, admin, start, deployed):
+    start("payment", business_key="ORDER-1")
+    body = {"name": "payment_received", "business_key": "ORDER-1", "message_id": "pay-1"}
+    first = client.post("/api/v1/messages", headers=admin, json=body).get_json()
+    again = client.post("/api/v1/messages", headers=admin, json=body)
+    assert again.status_code == 200
+    assert again.get_json()["delivered_to"] == first["delivered_to"]
+    assert again.get_json()["replayed"] is True
+
+
+def test_message_nobody_waits_for_is_404(client, admin, deployed):
+    response = client.post("/api/v1/messages", headers=admin, json={"name": "payment_received"})
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_buffered_message_is_delivered_when_someone_waits(client, admin, start, deployed, runtime):
+    response = client.post("/api/v1/messages", headers=admin, json={
+        "name": "payment_received", "business_key": "ORDER-9", "buffer_ttl": 60})
+    assert response.status_code == 202
+    instance = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert [t["element_id"] for t in _instance(client, admin, instance["id"])["open_tickets"]] == ["ship"]
+
+
+def test_buffered_message_expires(client, admin, start, deployed, runtime, clock):
+    client.post("/api/v1/messages", headers=admin, json={"name": "payment_received", "business_key": "X",
+                                                        "buffer_ttl": 60})
+    clock.advance(minutes=2)
+    scheduler.route_messages(runtime)
+    instance = start("payment", business_key="X")
+    scheduler.route_messages(runtime)
+    assert _instance(client, admin, instance["id"])["open_tickets"] == []
+
+
+def test_message_start_event_starts_process(client, admin, deployed):
+    response = client.post("/api/v1/messages", headers=admin, json={
+        "name": "order_placed", "business_key": "WEB-5", "variables": {"items": 3}})
+    [started] = response.get_json()["started"]
+    detail = _instance(client, admin, started)
+    assert detail["process_key"] == "order_by_message"
+    assert detail["business_key"] == "WEB-5"
+    assert [t["element_id"] for t in detail["open_tickets"]] == ["confirm"]
+
+
+def test_message_thrown_by_a_process_reaches_the_waiting_one(client, admin, start, deployed, runtime):
+    waiting = start("payment", business_key="ORDER-3")
+    thrower = start("pay_by_process")
+    assert thrower["status"] == "completed"
+    assert _instance(client, admin, waiting["id"])["open_tickets"] == []
+
+    assert scheduler.route_messages(runtime) == 1
+
+    assert [t["element_id"] for t in _instance(client, admin, waiting["id"])["open_tickets"]] == ["ship"]
+
+
+def test_signal_reaches_every_waiting_instance(client, admin, start, deployed):
+    waiting = [start("wait_for_go")["id"] for _ in range(3)]
+    response = client.post("/api/v1/signals", headers=admin, json={"name": "go"})
+    assert sorted(response.get_json()["delivered_to"]) == sorted(waiting)
+    assert all(_instance(client, admin, i)["status"] == "completed" for i in waiting)
+
+
+def test_timer_start_event_starts_instances_on_schedule(client, admin, deployed, clock, runtime):
+    assert scheduler.start_timer_processes(runtime) == 0
+    clock.advance(hours=1, seconds=1)
+    assert scheduler.start_timer_processes(runtime) == 1
+    clock.advance(hours=1)
+    assert scheduler.start_timer_processes(runtime) == 1
+    started = client.get("/api/v1/instances?process_key=hourly", headers=admin).get_json()["items"]
+    assert len(started) == 2
+    assert all(i["open_tickets"][0]["element_id"] == "check" for i in started)
+
+
+def test_agents_may_not_send_messages(client, make_user, deployed):
+    agent = make_user("ann", "agent", "agents")
+    assert client.post("/api/v1/messages", headers=agent, json={"name": "go"}).status_code == 403
+
+
+def test_message_without_name_is_422(client, admin):
+    assert client.post("/api/v1/messages", headers=admin, json={"variables": {}}).status_code == 422

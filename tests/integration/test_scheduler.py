@@ -1,0 +1,35 @@
+"""Several schedulers on one PostgreSQL: SKIP LOCKED shares the due timers, none runs twice."""
+
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from flowdesk.engine import scheduler
+
+
+def test_two_schedulers_fire_each_timer_once(client, admin, deploy, start, runtime):
+    deploy("waiting_events.bpmn")
+    ids = [start("reminder")["id"] for _ in range(30)]
+    real = runtime.clock
+    runtime.clock = lambda: real() + timedelta(minutes=11)
+    fired = []
+
+    def run():
+        fired.append(scheduler.fire_due_timers(runtime))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sum(fired) == 30
+    with runtime.db.connect() as conn:
+        counts = dict(conn.execute(sa.text(
+            "select instance_id, count(*) from audit_events where action = 'timer.fired' group by instance_id")).all())
+    assert sorted(counts) == sorted(ids)
+    assert set(counts.values()) == {1}
+    for instance_id in ids:
+        detail = client.get(f"/api/v1/instances/{instance_id}", headers=admin).get_json()
+        assert [t["element_id"] for t in detail["open_tickets"]] == ["follow_up"]
