@@ -51,7 +51,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the Alembic migrations up to REVISION."""
     from .engine import schema

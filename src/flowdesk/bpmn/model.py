@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as CallActivityMixin
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import expressions, script_engine, serializer
@@ -60,6 +62,24 @@ class ProcessSpec:
 
         return signal_start_names(self.spec)
 
+    def called_process_ids(self) -> set[str]:
+        """Processes its call activities call that this spec does not carry (deployed apart)."""
+        missing = set()
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                if isinstance(task_spec, CallActivityMixin) and task_spec.spec not in self.subprocess_specs:
+                    missing.add(task_spec.spec)
+        return missing
+
+    def with_called(self, called: dict[str, "ProcessSpec"]) -> "ProcessSpec":
+        """This spec plus the specs of separately deployed processes its call activities call."""
+        merged = dict(self.subprocess_specs)
+        for process_id, process in called.items():
+            merged.setdefault(process_id, process.spec)
+            for name, sub in process.subprocess_specs.items():
+                merged.setdefault(name, sub)
+        return ProcessSpec(self.process_id, self.spec, merged)
+
     def timer_starts(self) -> list:
         """Timer start events: when the scheduler should create instances."""
         from .timers import timer_starts  # noqa: PLC0415 - timers builds on this module
@@ -78,6 +98,36 @@ class ParsedProcess:
     spec_dict: dict
     content_hash: str
     element_ids: list[str] = field(default_factory=list)
+    # Processes called but not in this upload -> the version pinned in the model (or None: latest).
+    external_calls: dict[str, int | None] = field(default_factory=dict)
+
+
+def _subprocess_specs(parser, process_id: str) -> tuple[dict, set[str]]:
+    """Specs of everything ``process_id`` calls that this upload has, and the ids it lacks."""
+    found: dict = {}
+    missing: set[str] = set()
+    pending = [parser.get_spec(process_id)]
+    while pending:
+        for task_spec in pending.pop().task_specs.values():
+            if not isinstance(task_spec, SubWorkflowTaskMixin) or task_spec.spec in found or task_spec.spec in missing:
+                continue
+            sub = parser.get_spec(task_spec.spec, required=False)
+            if sub is None:
+                missing.add(task_spec.spec)
+            else:
+                found[task_spec.spec] = sub
+                pending.append(sub)
+    return found, missing
+
+
+def _pinned_versions(node) -> dict[str, int]:
+    """``camunda:calledElementBinding="version"`` pins a call activity to one deployed version."""
+    pinned = {}
+    for call in node.iter(f"{{{BPMN_NS}}}callActivity"):
+        version = call.get(f"{{{CAMUNDA_NS}}}calledElementVersion")
+        if call.get(f"{{{CAMUNDA_NS}}}calledElementBinding") == "version" and version and version.isdigit():
+            pinned[call.get("calledElement")] = int(version)
+    return pinned
 
 
 def _line_of(roots: dict, filename: str | None, element_id: str | None) -> int | None:
@@ -260,7 +310,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
             process_id = node.get("id")
             try:
                 spec = parser.get_spec(process_id)
-                subprocess_specs = parser.get_subprocess_specs(process_id)
+                subprocess_specs, missing = _subprocess_specs(parser, process_id)
                 spec_dict = serializer.spec_to_dict(spec, subprocess_specs)
             except ValidationException as exc:
                 issues.append(_issue_from(exc, roots))
@@ -277,6 +327,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 spec_dict=spec_dict,
                 content_hash=hashlib.sha256(canonical).hexdigest(),
                 element_ids=[el.get("id") for el in node.iter() if isinstance(el.tag, str) and el.get("id")],
+                external_calls={called: _pinned_versions(node).get(called) for called in sorted(missing)},
             ))
     if issues:
         raise ModelError(issues)

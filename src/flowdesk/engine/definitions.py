@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 
 from ..bpmn import ModelError, ParsedProcess, ProcessSpec, XmlRefused, parse_models
 from . import audit, forms
-from .errors import BadDocument, InvalidInput, InvalidModel, NotFound, PayloadTooLarge
+from .errors import BadDocument, Conflict, InvalidInput, InvalidModel, NotFound, PayloadTooLarge
 from .models import DefinitionVersion, TimerStartSchedule
 from .principal import Principal, Role
 from .runtime import Runtime
@@ -46,6 +46,59 @@ def _parse(files: list[tuple[str, bytes]], max_bytes: int) -> list[ParsedProcess
 
 def _is_form(filename: str, content: bytes) -> bool:
     return filename.lower().endswith(".json") or content.lstrip()[:1] == b"{"
+
+
+def _check_calls(session, parsed: list[ParsedProcess]) -> None:
+    """A call activity must call a process deployed before or in this same upload."""
+    here = {p.process_id for p in parsed}
+    issues = []
+    for process in parsed:
+        for called, pinned in process.external_calls.items():
+            query = select(DefinitionVersion.id).where(DefinitionVersion.process_key == called)
+            if pinned is not None:
+                query = query.where(DefinitionVersion.version == pinned)
+            if (called in here and pinned is None) or session.scalar(query.limit(1)) is not None:
+                continue
+            what = f"version {pinned} of process '{called}'" if pinned else f"process '{called}'"
+            issues.append({"file": process.filename, "line": None, "element_id": process.process_id,
+                           "message": f"a call activity calls {what}, which is not deployed"})
+    if issues:
+        raise InvalidModel("the model calls processes that are not deployed", issues)
+
+
+def resolve_calls(rt: Runtime, session, version: DefinitionVersion) -> tuple[ProcessSpec, dict[str, str]]:
+    """The version's spec with every separately deployed called process added, and their versions.
+
+    Called processes are the latest deployed version unless the model pins one, resolved now
+    (when an instance starts) and kept with the instance.
+    """
+    spec = spec_of(rt, session, version.id, version.process_key)
+    pins = dict(version.external_calls or {})
+    called: dict[str, str] = {}
+    pending = set(spec.called_process_ids())
+    while pending:
+        process_id = pending.pop()
+        query = select(DefinitionVersion).where(DefinitionVersion.process_key == process_id)
+        if pins.get(process_id) is not None:
+            query = query.where(DefinitionVersion.version == pins[process_id])
+        target = session.scalar(query.order_by(DefinitionVersion.version.desc()).limit(1))
+        if target is None:
+            raise Conflict(f"process '{version.process_key}' calls '{process_id}', which is not deployed")
+        called[process_id] = target.id
+        spec = spec.with_called({process_id: spec_of(rt, session, target.id, target.process_key)})
+        pins.update({k: v for k, v in (target.external_calls or {}).items() if k not in pins})
+        pending |= spec.called_process_ids() - set(called)
+    return spec, called
+
+
+def spec_with_calls(rt: Runtime, session, version_id: str, process_key: str, called: dict | None) -> ProcessSpec:
+    """An instance's spec: its version plus the called versions fixed at its start (cached)."""
+    spec = spec_of(rt, session, version_id, process_key)
+    if not called:
+        return spec
+    key = version_id + "|" + ",".join(f"{k}={v}" for k, v in sorted(called.items()))
+    return rt.specs.remember(key, lambda: spec.with_called({
+        pid: spec_of(rt, session, vid, pid) for pid, vid in called.items()}))
 
 
 def _start_events(process: ParsedProcess) -> dict:
@@ -84,6 +137,7 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
     schemas = [(name, forms.parse_schema(name, content)) for name, content in form_files]
     parsed = _parse(model_files, rt.max_upload_bytes) if model_files else []
     with rt.uow() as uow:
+        _check_calls(uow.session, parsed)
         deployed_forms = [forms.store(uow.session, name, schema, principal.name, rt.clock()) for name, schema in schemas]
         results = []
         for process in parsed:
@@ -107,6 +161,7 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
                 created_at=rt.clock(),
             )
             version.start_events = _start_events(process)
+            version.external_calls = process.external_calls or None
             uow.session.add(version)
             uow.session.flush()
             _schedule_timer_starts(uow.session, version, rt.clock())

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
 from . import audit, idempotency, paging, webhooks
-from .definitions import latest_version, spec_of
+from .definitions import latest_version, resolve_calls, spec_with_calls
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
 from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Message, MessageStatus, Ticket, TicketCandidate
@@ -65,7 +65,8 @@ def lock_instance(session: Session, instance_id: str) -> Instance:
 
 
 def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
-    spec = spec_of(rt, session, instance.definition_version_id, instance.process_key)
+    spec = spec_with_calls(rt, session, instance.definition_version_id, instance.process_key,
+                           instance.called_versions)
     return Execution.restore(spec, instance.state, instance.serializer_version, clock=rt.clock)
 
 
@@ -150,7 +151,7 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
                     by_timer: bool | str = False, signal: str | None = None) -> Instance:
     """Start ``version`` in the caller's transaction (API, message, signal or timer start)."""
     process_key = version.process_key
-    spec = spec_of(rt, uow.session, version.id, process_key)
+    spec, called = resolve_calls(rt, uow.session, version)
     try:
         execution = Execution.start(spec, variables, clock=rt.clock, message=message, by_timer=by_timer)
         if signal is not None and not execution.broadcast_signal(signal, variables):
@@ -162,7 +163,7 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
         definition_version_id=version.id, process_key=process_key, process_version=version.version,
         business_key=business_key, status=InstanceStatus.RUNNING.value, state={},
         serializer_version=STATE_FORMAT, variables={}, version=0, started_by=started_by,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, called_versions=called or None,
     )
     uow.session.add(instance)
     uow.session.flush()

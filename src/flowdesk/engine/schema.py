@@ -20,7 +20,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema of ``engine``'s database to ``revision``."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.connect() as connection:
@@ -33,4 +33,4 @@ def is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration."""
     script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == script.get_current_head()
+        return set(MigrationContext.configure(connection).get_current_heads()) == set(script.get_heads())

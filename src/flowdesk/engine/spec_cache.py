@@ -20,6 +20,20 @@ class SpecCache:
         self._items: OrderedDict[str, ProcessSpec] = OrderedDict()
         self._lock = threading.Lock()
 
+    def remember(self, key: str, build) -> ProcessSpec:
+        """The spec cached under ``key``, made by ``build()`` on a miss (merged call graphs)."""
+        with self._lock:
+            spec = self._items.get(key)
+            if spec is not None:
+                self._items.move_to_end(key)
+                return spec
+        spec = build()
+        with self._lock:
+            self._items[key] = spec
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+        return spec
+
     def get(self, version_id: str, process_key: str, load_dict) -> ProcessSpec:
         """The spec of ``version_id``; ``load_dict()`` supplies its serialized form on a miss."""
         with self._lock:

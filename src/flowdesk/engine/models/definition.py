@@ -30,6 +30,8 @@ class DefinitionVersion(Base):
     element_ids: Mapped[list] = mapped_column(JSONType, default=list)
     # Start events other than a plain one: {"messages": [...], "signals": [...], "timers": [...]}
     start_events: Mapped[dict | None] = mapped_column(JSONType, default=dict, nullable=True)
+    # Processes called but deployed apart -> pinned version number, or None for "the latest".
+    external_calls: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     deployed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)

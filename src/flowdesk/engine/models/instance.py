@@ -47,3 +47,6 @@ class Instance(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # When the earliest waiting timer is due: the scheduler's only question to this table.
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Separately deployed processes its call activities call: process id -> definition version
+    # id, fixed when the instance starts so a later deploy never changes a running instance.
+    called_versions: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
