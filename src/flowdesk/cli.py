@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 import click
 
+from . import logs
 from .config import Settings
 
 
@@ -24,10 +24,8 @@ def _runtime(settings: Settings, migrate: bool | None = None):
 @click.version_option(package_name="flowdesk")
 def main() -> None:
     """flowdesk: a BPMN process automation server."""
-    logging.basicConfig(level=Settings.from_env().log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Alembic narrates every plugin it loads at INFO; only its warnings are news.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    logs.configure(settings.log_level, settings.log_json)
 
 
 @main.command()

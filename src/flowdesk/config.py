@@ -74,6 +74,11 @@ class Settings:
         default="INFO",
         metadata={"env": "LOG_LEVEL", "doc": "Python log level."},
     )
+    log_json: bool = field(
+        default=True,
+        metadata={"env": "LOG_JSON", "doc": "Log one JSON object per line (with request, instance and job "
+                  "ids); `false` for plain text."},
+    )
     max_attachment_bytes: int = field(
         default=10 * 1024 * 1024,
         metadata={"env": "MAX_ATTACHMENT_BYTES", "doc": "Largest ticket attachment accepted (413 above)."},

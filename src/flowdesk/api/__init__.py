@@ -10,7 +10,7 @@ from ..config import Settings
 from ..engine import identity
 from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
-from . import auth, definitions, errors, external_tasks, health, instances, messages, operations, tickets
+from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, tickets
 from . import attachments, comments, timeline
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     api = errors.ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
-    for module in (health, definitions, instances, tickets, operations, external_tasks, messages):
+    for module in (health, observability, definitions, instances, tickets, operations, external_tasks, messages):
         api.register_blueprint(module.blp)
     for module in (timeline, comments, attachments):
         api.register_blueprint(module.blp)
     errors.register(app)
+    observability.register(app)
     auth.register(app)
     return app

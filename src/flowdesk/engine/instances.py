@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
+from .. import logs
 from . import audit, idempotency, paging, webhooks
 from .definitions import latest_version, resolve_calls, spec_with_calls
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
@@ -61,6 +62,7 @@ def lock_instance(session: Session, instance_id: str) -> Instance:
     )
     if instance is None:
         raise NotFound(f"instance '{instance_id}' does not exist")
+    logs.instance_id.set(instance.id)
     return instance
 
 

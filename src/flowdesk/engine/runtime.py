@@ -19,11 +19,18 @@ class JobQueue(Protocol):
 
     def enqueue(self, job_id: str) -> None: ...
 
+    def ping(self) -> None:
+        """Raise if the queue cannot take jobs right now."""
+        ...
+
 
 class NullQueue:
     """No queue attached: jobs wait in the outbox until a dispatcher enqueues them."""
 
     def enqueue(self, job_id: str) -> None:
+        return None
+
+    def ping(self) -> None:
         return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from .. import logs
 from ..engine import job_results, jobs, secrets, webhooks
 from ..engine.job_results import Outcome
 from ..engine.jobs import ClaimedJob
@@ -68,6 +69,7 @@ def run_job(job_id: str) -> str:
     from .context import runtime  # noqa: PLC0415 - the runtime is per process, made on first use
 
     rt = runtime()
+    logs.job_id.set(job_id)
     claimed = jobs.claim(rt, job_id)
     if claimed is None:
         return "skipped"

@@ -30,6 +30,12 @@ class RqQueue:
         # result and a duplicate is harmless (claiming is atomic).
         self.queue.enqueue(JOB_FUNCTION, job_id, job_timeout=600, result_ttl=0, failure_ttl=86400)
 
+    def ping(self) -> None:
+        self.connection.ping()
+
+    def depth(self) -> int:
+        return self.queue.count
+
 
 class InProcessQueue:
     """Embedded mode: a thread pool running jobs inside the server process."""
@@ -42,6 +48,13 @@ class InProcessQueue:
 
     def enqueue(self, job_id: str) -> None:
         self._items.put(job_id)
+
+    def ping(self) -> None:
+        if self._started and not any(thread.is_alive() for thread in self._threads):
+            raise RuntimeError("no embedded worker thread is alive")
+
+    def depth(self) -> int:
+        return self._items.qsize()
 
     def start(self) -> None:
         if not self._started:

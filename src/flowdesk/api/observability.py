@@ -1,0 +1,97 @@
+"""Request ids on every response and log line, /ready and Prometheus /metrics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+
+from flask import Flask, Response, current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+from .. import logs
+from ..engine import health
+from .auth import runtime
+
+blp = Blueprint("observability", __name__, description="Readiness and metrics")
+
+
+
+class DatabaseCollector:
+    """Gauges read from the database at scrape time (instances, tickets, jobs, incidents)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def collect(self):
+        with self.app.app_context():
+            snap = health.snapshot(runtime())
+        instances = GaugeMetricFamily("flowdesk_instances", "Process instances by process and status",
+                                      labels=["process_key", "status"])
+        for (key, status), count in snap.instances.items():
+            instances.add_metric([key, status], count)
+        tickets = GaugeMetricFamily("flowdesk_open_tickets", "Open tickets by candidate group", labels=["group"])
+        for group, count in snap.open_tickets.items():
+            tickets.add_metric([group], count)
+        jobs = GaugeMetricFamily("flowdesk_jobs", "Unfinished jobs by kind and status", labels=["kind", "status"])
+        for (kind, status), count in snap.jobs.items():
+            jobs.add_metric([kind, status], count)
+        age = GaugeMetricFamily("flowdesk_oldest_pending_job_seconds", "Age of the oldest pending job")
+        age.add_metric([], (datetime.now(timezone.utc) - snap.oldest_pending_job).total_seconds()
+                       if snap.oldest_pending_job else 0)
+        incidents = GaugeMetricFamily("flowdesk_open_incidents", "Open incidents")
+        incidents.add_metric([], snap.open_incidents)
+        breached = GaugeMetricFamily("flowdesk_sla_breached_tickets", "Open tickets past their SLA")
+        breached.add_metric([], snap.sla_breached)
+        yield from (instances, tickets, jobs, age, incidents, breached)
+
+
+@blp.route("/ready")
+class Ready(MethodView):
+    @blp.response(200)
+    def get(self):
+        """Database reachable, migrations current, queue reachable; 503 with Retry-After if not."""
+        checks = health.readiness(runtime())
+        body = {"status": "ready" if not any(checks.values()) else "not ready",
+                "checks": {name: problem or "ok" for name, problem in checks.items()}}
+        if any(checks.values()):
+            return body, 503, {"Retry-After": "5"}
+        return body
+
+
+@blp.route("/metrics")
+class Metrics(MethodView):
+    @blp.response(200, content_type=CONTENT_TYPE_LATEST)
+    def get(self):
+        """Prometheus metrics (no key needed; expose it only to your scraper)."""
+        return Response(generate_latest(current_app.extensions["flowdesk_metrics"]), mimetype=CONTENT_TYPE_LATEST)
+
+
+def register(app: Flask) -> None:
+    """Request ids and latency for every request; one metrics registry per app."""
+    registry = CollectorRegistry()
+    latency = Histogram("flowdesk_http_request_seconds", "HTTP request latency by endpoint",
+                        ["method", "endpoint", "status"], registry=registry)
+    registry.register(DatabaseCollector(app))
+    app.extensions["flowdesk_metrics"] = registry
+
+    @app.before_request
+    def _start():
+        rid = request.headers.get("X-Request-Id", "")[:100] or uuid.uuid4().hex
+        g.request_id, g.request_started = rid, time.perf_counter()
+        logs.request_id.set(rid)
+        logs.instance_id.set(None)
+        logs.job_id.set(None)
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-Id"] = getattr(g, "request_id", "")
+        started = getattr(g, "request_started", None)
+        if started is not None:
+            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            latency.labels(request.method, endpoint, str(response.status_code)).observe(
+                time.perf_counter() - started)
+        return response

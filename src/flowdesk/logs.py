@@ -1,0 +1,49 @@
+"""Structured JSON logs: every line carries the request, instance and job it belongs to.
+
+The ids live in context variables, so a thread or RQ job sets them once and every logger in
+every layer picks them up; nothing passes them around by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+instance_id: ContextVar[str | None] = ContextVar("instance_id", default=None)
+job_id: ContextVar[str | None] = ContextVar("job_id", default=None)
+
+_CONTEXT = {"request_id": request_id, "instance_id": instance_id, "job_id": job_id}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, ids in context, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name, var in _CONTEXT.items():
+            value = var.get()
+            if value:
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure(level: str = "INFO", json_lines: bool = True) -> None:
+    """Route the root logger to stderr, as JSON lines unless a person asked for plain text."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if json_lines else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Alembic narrates every plugin it loads at INFO; only its warnings are news.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
