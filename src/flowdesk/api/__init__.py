@@ -10,7 +10,7 @@ from ..config import Settings
 from ..engine import identity
 from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
-from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, tickets
+from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, tickets
 from . import attachments, comments, timeline
 
 log = logging.getLogger(__name__)
@@ -55,5 +55,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     errors.register(app)
     observability.register(app)
+    security.register(app)
     auth.register(app)
     return app
