@@ -1,0 +1,254 @@
+"""Running: one evaluation of compiled code, with its clock, its memory guard and the guards it calls."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+import types
+
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr_raise,
+)
+from RestrictedPython.PrintCollector import PrintCollector
+
+from .limits import Limits, OutputTooLarge, SandboxLimitExceeded, ScriptMemoryExceeded, ScriptTimeout
+from .namespace import _BUILTINS, _HELPERS
+from .sizes import (
+    _GROWING_TEXT_METHODS,
+    _OPERATORS,
+    _checked_range,
+    _estimate,
+    _extent,
+    _range_length,
+    _spec_numbers,
+    _text_method_size,
+    _too_large,
+)
+
+_CHECK_EVERY = 16          # ticks between looks at the clock
+_MEMORY_EVERY = 64         # clock looks between looks at the resident size
+_LARGE = 64 * 1024         # items; building a value this large looks at the resident size at once
+try:
+    _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+except (AttributeError, OSError, ValueError):  # pragma: no cover - not Linux
+    _PAGE_SIZE = 4096
+
+
+def _resident_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):  # pragma: no cover - no /proc: no memory guard
+        return None
+
+
+class _LimitedPrintCollector(PrintCollector):
+    def __init__(self, _getattr_=None, evaluation: "_Evaluation | None" = None):
+        super().__init__(_getattr_)
+        self.evaluation = evaluation
+
+    def write(self, text: str) -> None:
+        self.evaluation.count_output(len(text))
+        super().write(text)
+
+    def _call_print(self, *objects, **kwargs):
+        for value in objects:
+            # str() of a value would be built in full before write() could refuse it.
+            self.evaluation.count_output(_extent(value, self.evaluation.limits.max_output_bytes), dry_run=True)
+        return super()._call_print(*objects, **kwargs)
+
+
+class _Evaluation:
+    """One run of a script or condition: its limits, its clock and the guards that use them."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.deadline = time.thread_time() + limits.timeout
+        # Read at the first memory check: most conditions end long before one and skip the read.
+        self.memory_ceiling: int | None = None
+        self.units = 0
+        self.next_check = _CHECK_EVERY
+        self.checks = 0
+        self.output = 0
+        self.tripped: SandboxLimitExceeded | None = None
+        self.namespace: dict = {}
+
+    # The clock and the memory guard.
+
+    def tick(self) -> bool:
+        self.units += 1
+        if self.units >= self.next_check:
+            self._check(memory=False)
+        return True
+
+    def spend(self, items: int) -> None:
+        """Account for building a value of ``items`` items: large values look at memory at once."""
+        self.units += 1 + items // 1024
+        if self.units >= self.next_check or items >= _LARGE:
+            self._check(memory=items >= _LARGE)
+
+    def _check(self, memory: bool) -> None:
+        if self.tripped is not None:
+            raise self.tripped
+        self.next_check = self.units + _CHECK_EVERY
+        self.checks += 1
+        if time.thread_time() > self.deadline:
+            self._trip(ScriptTimeout(f"ran for more than {self.limits.timeout:g} s of CPU time"))
+        if memory or self.checks % _MEMORY_EVERY == 1:
+            resident = _resident_bytes()
+            if resident is None:
+                return
+            if self.memory_ceiling is None:
+                self.memory_ceiling = resident + self.limits.max_memory_bytes
+            elif resident > self.memory_ceiling:
+                self._trip(ScriptMemoryExceeded(
+                    f"used more than {self.limits.max_memory_bytes // 1024 ** 2} MiB of memory"))
+
+    def _trip(self, exc: SandboxLimitExceeded) -> None:
+        self.tripped = exc
+        self.next_check = 0  # every later tick raises again: catching the error does not help
+        raise exc
+
+    def finish(self) -> None:
+        """Raise again if the code caught a limit error and went on to its end."""
+        if self.tripped is not None:
+            raise self.tripped
+
+    def count_output(self, size: int, dry_run: bool = False) -> None:
+        if self.output + size > self.limits.max_output_bytes:
+            raise OutputTooLarge(f"printed more than {self.limits.max_output_bytes:,} characters")
+        if not dry_run:
+            self.output += size
+
+    def _allow(self, what: str, size: int, unit: str = "items") -> None:
+        if size > self.limits.max_items:
+            raise _too_large(what, size, self.limits.max_items, unit)
+        self.spend(size)
+
+    # Guards the compiled code calls.
+
+    def binop(self, op: str, a, b):
+        size = _estimate(op, a, b, self.limits)
+        if size:
+            self.spend(size)
+        return _OPERATORS[op](a, b)
+
+    def inplacevar(self, op: str, a, b):
+        return self.binop(op[:-1], a, b)
+
+    def getattr(self, ob, name: str):
+        """``safer_getattr`` that raises on a missing attribute and never hands out a module.
+
+        Modules lead to other modules (``datetime.sys.modules['os']``), and from there to anything;
+        a misspelt attribute must not quietly read as None and send a condition down the wrong flow.
+        """
+        value = safer_getattr_raise(ob, name)
+        if isinstance(value, types.ModuleType):
+            raise AttributeError(f"modules are not available to scripts: {name}")
+        if name in _GROWING_TEXT_METHODS:
+            if isinstance(ob, (str, bytes)):
+                return functools.partial(self._text_method, name, ob)
+            if ob is str or ob is bytes:
+                return functools.partial(self._text_method, name)
+        if name == "extend" and (isinstance(ob, list) or ob is list):
+            return functools.partial(self._extend, ob) if isinstance(ob, list) else self._extend
+        return value
+
+    def _text_method(self, name: str, text, *args, **kwargs):
+        if name == "join":
+            items = list(args[0]) if args else list(kwargs.pop("iterable"))
+            size = sum(len(i) for i in items if isinstance(i, (str, bytes))) + len(text) * max(len(items) - 1, 0)
+            self._allow(f"{type(text).__name__}.join()", size, "characters")
+            return text.join(items)
+        self._allow(f"{type(text).__name__}.{name}()", _text_method_size(text, name, args, kwargs), "characters")
+        return getattr(text, name)(*args, **kwargs)
+
+    def _extend(self, target: list, items):
+        items = items if isinstance(items, (list, tuple, str, range)) else list(items)
+        self._allow("list.extend()", len(target) + len(items))
+        target.extend(items)
+
+    def format(self, value, conversion: int, spec: str) -> str:
+        limit = self.limits.max_items
+        if not isinstance(value, (int, float, str)) and _extent(value, limit) > limit:
+            raise _too_large("an f-string", _extent(value, limit), limit, "characters")
+        _spec_numbers(spec, limit)
+        if conversion == ord("s"):
+            value = str(value)
+        elif conversion == ord("r"):
+            value = repr(value)
+        elif conversion == ord("a"):
+            value = ascii(value)
+        text = format(value, spec)
+        self.spend(len(text))
+        return text
+
+    def join(self, parts: tuple) -> str:
+        self._allow("an f-string", sum(len(part) for part in parts), "characters")
+        return "".join(parts)
+
+    def range(self, *args):
+        r = _checked_range(args, self.limits)
+        self.spend(_range_length(r))
+        return r
+
+    def pow(self, base, exp, mod=None):
+        if mod is None:
+            return self.binop("**", base, exp)
+        return pow(base, exp, mod)
+
+    def sum(self, iterable, /, start=0):
+        if isinstance(start, (int, float, complex)):
+            return sum(iterable, start)
+        total = start
+        for item in iterable:
+            total = self.binop("+", total, item)
+        return total
+
+    def print_collector(self, _getattr_=None) -> _LimitedPrintCollector:
+        return _LimitedPrintCollector(_getattr_, self)
+
+    def lookup(self, name: str, *keys):
+        """A variable, then keys into it; None wherever something along the way is missing.
+
+        Used by translated Camunda expressions for ``empty x`` and ``x == null`` only.
+        """
+        if not isinstance(name, str) or name.startswith("_"):
+            raise NameError(f"name {name!r} cannot be looked up")
+        value = self.namespace.get(name)
+        for key in keys:
+            if value is None:
+                return None
+            if isinstance(value, dict):
+                value = value.get(key)
+            elif isinstance(value, (list, tuple)) and isinstance(key, int):
+                value = value[key] if -len(value) <= key < len(value) else None
+            else:
+                raise TypeError(f"cannot read {key!r} of a {type(value).__name__}")
+        return value
+
+    def build_namespace(self, context: dict, external_context: dict | None) -> dict:
+        guards = {
+            "__builtins__": _BUILTINS,
+            "_getattr_": self.getattr,
+            "_getitem_": default_guarded_getitem,
+            "_getiter_": default_guarded_getiter,
+            "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+            "_unpack_sequence_": guarded_unpack_sequence,
+            "_write_": full_write_guard,
+            "_print_": self.print_collector,
+            "_inplacevar_": self.inplacevar,
+            "_binop_": self.binop,
+            "_tick_": self.tick,
+            "_format_": self.format,
+            "_join_": self.join,
+            "_lookup_": self.lookup,
+        }
+        # Guards last: task data (which comes from API callers) must not replace them.
+        self.namespace = {**_HELPERS, **(external_context or {}), **context, **guards}
+        return self.namespace

@@ -1,0 +1,96 @@
+"""What evaluated code sees besides task data: the allowed builtins and the ``math``/``datetime`` helpers.
+
+They are shared by every evaluation; the builtins that need the running one (``range``, ``pow``,
+``sum``) find it through the thread-local ``_running``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime
+import math
+import operator
+import threading
+import types
+from typing import TYPE_CHECKING
+
+from RestrictedPython import safe_builtins
+
+from . import limits
+from .sizes import _estimate, _too_large
+
+if TYPE_CHECKING:
+    from .evaluation import _Evaluation
+
+_EXTRA_BUILTINS = {
+    name: getattr(builtins, name)
+    for name in (
+        "all", "any", "dict", "enumerate", "filter", "list", "map", "max", "min", "reversed",
+        "set", "sorted", "sum", "tuple", "zip", "frozenset",
+    )
+}
+_BUILTINS = {**safe_builtins, **_EXTRA_BUILTINS}
+for _unsafe in ("setattr", "delattr", "__build_class__", "id", "hash", "_getattr_"):
+    _BUILTINS.pop(_unsafe, None)
+
+
+def _guarded_math(limits_of) -> types.SimpleNamespace:
+    """``math`` without module attributes and with the functions that can build huge integers bounded."""
+    namespace = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
+
+    def bits_check(what: str, bits: float):
+        limits = limits_of()
+        if bits > limits.max_int_bits:
+            raise _too_large(what, int(bits), limits.max_int_bits, "bits")
+
+    def factorial(n):
+        n = operator.index(n)
+        bits_check("math.factorial()", n * math.log2(n) if n > 1 else 0)
+        return math.factorial(n)
+
+    def comb(n, k):
+        n, k = operator.index(n), operator.index(k)
+        bits_check("math.comb()", min(n, max(0, min(k, n - k)) * math.log2(max(n, 2))))
+        return math.comb(n, k)
+
+    def perm(n, k=None):
+        n = operator.index(n)
+        k = n if k is None else operator.index(k)
+        bits_check("math.perm()", max(0, min(k, n)) * math.log2(max(n, 2)))
+        return math.perm(n, k)
+
+    def prod(iterable, *, start=1):
+        total = start
+        for item in iterable:
+            _estimate("*", total, item, limits_of())
+            total = total * item
+        return total
+
+    namespace.update(factorial=factorial, comb=comb, perm=perm, prod=prod)
+    return types.SimpleNamespace(**namespace)
+
+
+_MATH = _guarded_math(lambda: limits.LIMITS)
+_running = threading.local()
+
+
+def _current() -> "_Evaluation":
+    return _running.evaluation
+
+
+def _range(*args):
+    return _current().range(*args)
+
+
+def _pow(base, exp, mod=None):
+    return _current().pow(base, exp, mod)
+
+
+def _sum(iterable, /, start=0):
+    return _current().sum(iterable, start)
+
+
+# Shared by every evaluation; the builtins that need one find it through the thread-local.
+_BUILTINS.update(range=_range, pow=_pow, sum=_sum)
+# Names a script or condition may use besides the task data; task data of the same name wins.
+_HELPERS = {"math": _MATH, "datetime": datetime}
