@@ -29,6 +29,7 @@ from .action import ActionCall, ActionTask
 from .errors import ExecutionError
 from .events import ThrownEvent, WaitingMessage
 from .model import ProcessSpec
+from .parser import task_properties
 from .script_engine import restricted_script_engine
 from .timers import WaitingTimer
 
@@ -72,6 +73,8 @@ class WaitingUserTask:
     due_date: str | None
     form: dict | None
     data: dict = field(default_factory=dict)
+    # Extension properties (process, spiffworkflow, camunda): assignment, approval, sla, calendar...
+    properties: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -427,6 +430,7 @@ class Execution:
                 due_date=_resolve(details.get("due_date"), task.data),
                 form=form,
                 data=dict(task.data),
+                properties=task_properties(getattr(spec, "extensions", None) or {}),
             ))
         waiting.sort(key=lambda w: (w.element_id, w.task_id))
         return waiting

@@ -60,6 +60,23 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+def _properties_under(node, ns: dict) -> dict:
+    """camunda:property and spiffworkflow:property name/value pairs under ``node``'s extensionElements."""
+    found = {}
+    for prefix in ("spiffworkflow", "camunda"):  # camunda wins where both name one property
+        for prop in node.xpath(f"./bpmn:extensionElements/{prefix}:properties/{prefix}:property", namespaces=ns):
+            if prop.get("name"):
+                found[prop.get("name")] = prop.get("value")
+    return found
+
+
+def task_properties(extensions: dict) -> dict:
+    """A human task's extension properties: its process's, then its own spiffworkflow, then camunda ones."""
+    ticket = extensions.get("ticket") or {}
+    return {**(ticket.get("process_properties") or {}), **(extensions.get("properties") or {}),
+            **(ticket.get("properties") or {})}
+
+
 class HumanTaskParser(SpiffTaskParser):
     """Reads who should work a user/manual task, when it is due and what form it shows."""
 
@@ -91,6 +108,12 @@ class HumanTaskParser(SpiffTaskParser):
         }
         if camunda_properties:
             ticket["properties"] = camunda_properties
+        # Properties on the process (assignment policy, calendar...) apply to all its human tasks.
+        ns = {**NAMESPACES, "bpmn": self.nsmap["bpmn"]}
+        process = node.xpath("ancestor::bpmn:process[1]", namespaces=ns)
+        process_properties = _properties_under(process[0], ns) if process else {}
+        if process_properties:
+            ticket["process_properties"] = process_properties
         form = self._camunda_form(node)
         if form:
             ticket["form_fields"] = form
