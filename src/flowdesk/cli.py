@@ -94,14 +94,15 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system"]))
 @click.option("--group", "groups", multiple=True, help="Group membership; repeat for several.")
-def users_create(name: str, role: str, groups: tuple[str, ...]) -> None:
+@click.option("--lead-of", "lead_of", multiple=True, help="Member and lead of this group (assigns its tickets).")
+def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...]) -> None:
     """Create a user and print its API key (shown once)."""
     from .engine import identity
     from .engine.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
-        _, key = identity.create_user(runtime, name, role, list(groups))
+        _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of))
     except DomainError as exc:
         click.echo(f"error: {exc.detail}", err=True)
         sys.exit(1)

@@ -12,6 +12,7 @@ from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, tickets
 from . import attachments, comments, timeline
+from . import approvals, assignment, calendars, filters
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for module in (health, observability, definitions, instances, tickets, operations, external_tasks, messages):
         api.register_blueprint(module.blp)
     for module in (timeline, comments, attachments):
+        api.register_blueprint(module.blp)
+    for module in (assignment, approvals, calendars, filters):
         api.register_blueprint(module.blp)
     errors.register(app)
     observability.register(app)

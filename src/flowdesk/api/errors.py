@@ -35,13 +35,18 @@ TITLES = {
 }
 
 
-def problem(status: int, code: str, detail: str, errors=None, headers: dict | None = None,
-            extra: dict | None = None) -> Response:
+def problem_body(status: int, code: str, detail: str, errors=None, extra: dict | None = None) -> dict:
     body = {"type": f"https://flowdesk.dev/problems/{code}", "title": TITLES.get(status, "Error"),
             "status": status, "detail": detail, "code": code}
     if errors:
         body["errors"] = errors
     body.update({k: v for k, v in (extra or {}).items() if v is not None and k not in body})
+    return body
+
+
+def problem(status: int, code: str, detail: str, errors=None, headers: dict | None = None,
+            extra: dict | None = None) -> Response:
+    body = problem_body(status, code, detail, errors, extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -55,6 +60,11 @@ def _status_for(error: domain.DomainError) -> int:
         if cls in STATUS_OF:
             return STATUS_OF[cls]
     return 400
+
+
+def problem_of(error: domain.DomainError) -> dict:
+    """The problem+json body a domain error answers with (for results inside a 200, such as bulk)."""
+    return problem_body(_status_for(error), error.code, error.detail, getattr(error, "errors", None), error.extra)
 
 
 def handle_domain_error(error: domain.DomainError) -> Response:

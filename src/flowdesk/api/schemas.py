@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..engine import sla
 from ..engine.instances import INSTANCE_STATUSES
 from ..engine.tickets import TICKET_STATUSES
+from .auth import runtime
+
+
+class SlaSchema(Schema):
+    state = fields.String(metadata={"description": "`ok`, `at_risk` (75% of the allowed time used) or `breached`"})
+    due_at = fields.DateTime(allow_none=True)
+    remaining_seconds = fields.Integer(allow_none=True, metadata={
+        "description": "wall-clock seconds to the due date (negative when past it); frozen while waiting"})
+    at_risk_at = fields.DateTime(allow_none=True)
+    paused = fields.Boolean(metadata={"description": "waiting: the SLA clock stands still"})
+    breached_at = fields.DateTime(allow_none=True, metadata={"description": "when the scheduler marked the breach"})
+    calendar = fields.String(allow_none=True, metadata={"description": "business calendar the time counts in"})
+
+
+class _SlaField(fields.Nested):
+    """The ticket's SLA at the runtime's clock, computed when the ticket is written out."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return sla.status_of(obj, runtime().clock())
 
 
 class TicketSummarySchema(Schema):
@@ -25,6 +45,11 @@ class TicketSummarySchema(Schema):
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    process_version = fields.Integer(allow_none=True)
+    owner = fields.String(allow_none=True, metadata={"description": "who delegated the ticket (keeps it)"})
+    delegation_state = fields.String(allow_none=True, metadata={"description": "`pending` or `resolved`"})
+    approval_level = fields.Integer(allow_none=True, metadata={"description": "set on approval tasks"})
+    sla = _SlaField(SlaSchema)
 
 
 class TicketSchema(TicketSummarySchema):
@@ -146,7 +171,6 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
                              "next_cursor": fields.String(allow_none=True)}, name=name)
 
 
-TicketPageSchema = page_schema(TicketSummarySchema, "TicketPage")
 InstancePageSchema = page_schema(InstanceSchema, "InstancePage")
 IncidentPageSchema = page_schema(IncidentSchema, "IncidentPage")
 DeliveryPageSchema = page_schema(JobSummarySchema, "DeliveryPage")
@@ -182,15 +206,6 @@ class WebhookSchema(Schema):
 class PageQuerySchema(Schema):
     limit = fields.Integer(validate=validate.Range(1, 200), load_default=50)
     after = fields.String(metadata={"description": "`next_cursor` of the previous page"})
-
-
-class TicketQuerySchema(PageQuerySchema):
-    status = fields.String(validate=validate.OneOf(TICKET_STATUSES))
-    assignee = fields.String(metadata={"description": "`me` or a user name"})
-    candidate_group = fields.String()
-    process_key = fields.String()
-    instance_id = fields.String()
-    element_id = fields.String()
 
 
 class IncidentQuerySchema(PageQuerySchema):

@@ -6,11 +6,12 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import tickets
-from ..engine.tickets import TicketFilter
+from ..engine import inbox, saved_filters, tickets
+from ..engine.inbox import InboxQuery
 from . import idempotency
 from .auth import principal, runtime
-from .schemas import CompleteSchema, CompletionSchema, TicketPageSchema, TicketQuerySchema, TicketSchema
+from .schemas import CompleteSchema, CompletionSchema, TicketSchema
+from .work_schemas import InboxFilterSchema, InboxPageSchema, InboxQuerySchema
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="The work queue")
 
@@ -27,12 +28,19 @@ def render_completion(result) -> tuple[int, dict]:
 
 @blp.route("")
 class Tickets(MethodView):
-    @blp.arguments(TicketQuerySchema, location="query")
-    @blp.response(200, TicketPageSchema)
+    @blp.arguments(InboxQuerySchema, location="query")
+    @blp.response(200, InboxPageSchema)
     def get(self, query):
-        """Tickets you may see: the ones you hold and the ones naming you or your groups."""
-        after, limit = query.pop("after", None), query.pop("limit")
-        return tickets.list_tickets(runtime(), principal(), TicketFilter(**query), after, limit)
+        """Your inbox: tickets you hold, own or are offered, filtered, sorted and paged by cursor.
+
+        `filter=<id>` starts from one of your saved filters; parameters given here override it.
+        """
+        after, limit, count = query.pop("after", None), query.pop("limit"), query.pop("count")
+        saved_id = query.pop("filter", None)
+        if saved_id:
+            saved = saved_filters.get_mine(runtime(), principal(), saved_id)
+            query = {**InboxFilterSchema().load(saved.query), **query}
+        return inbox.list_tickets(runtime(), principal(), InboxQuery(**query), after, limit, count)
 
 
 @blp.route("/<ticket_id>")

@@ -26,11 +26,15 @@ def new_api_key() -> str:
 
 
 def principal_of(user: User) -> Principal:
-    return Principal(user.id, user.name, user.role, frozenset(user.group_names))
+    return Principal(user.id, user.name, user.role, frozenset(user.group_names), frozenset(user.lead_of))
 
 
-def create_user(rt: Runtime, name: str, role: str, groups: list[str] | tuple = (), key: str | None = None) -> tuple[User, str]:
-    """Create a user with ``role`` and ``groups`` and an API key; return both (key in clear once)."""
+def create_user(rt: Runtime, name: str, role: str, groups: list[str] | tuple = (), key: str | None = None,
+                lead_of: list[str] | tuple = ()) -> tuple[User, str]:
+    """Create a user with ``role`` and ``groups`` and an API key; return both (key in clear once).
+
+    ``lead_of`` groups make the user a member and the group's lead (may assign its tickets).
+    """
     with rt.uow() as uow:
         if role not in ROLES:
             raise InvalidInput(f"unknown role '{role}'", {"role": [f"must be one of {', '.join(ROLES)}"]})
@@ -38,7 +42,8 @@ def create_user(rt: Runtime, name: str, role: str, groups: list[str] | tuple = (
             raise InvalidInput("invalid user name", {"name": ["1 to 100 characters"]})
         if uow.session.scalar(select(User).where(User.name == name)) is not None:
             raise Conflict(f"user '{name}' already exists")
-        user = User(name=name, role=role, groups=[UserGroup(group=g) for g in sorted(set(groups))])
+        user = User(name=name, role=role, groups=[UserGroup(group=g, lead=g in set(lead_of))
+                                                  for g in sorted(set(groups) | set(lead_of))])
         uow.session.add(user)
         key = key or new_api_key()
         uow.session.add(ApiKey(user=user, key_hash=_hash(key), prefix=key[:10]))

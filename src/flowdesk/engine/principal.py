@@ -24,6 +24,7 @@ class Principal:
     name: str
     role: str
     groups: frozenset[str] = field(default_factory=frozenset)
+    lead_of: frozenset[str] = field(default_factory=frozenset)  # groups whose tickets they may assign
 
     @property
     def is_admin(self) -> bool:

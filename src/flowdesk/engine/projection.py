@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..bpmn import Execution, WaitingUserTask, resolve_due_date
+from ..bpmn import Execution, WaitingUserTask
 from ..bpmn import external as bpmn_external
-from . import audit, progressions
+from ..bpmn.human_tasks import approval_level
+from . import assignment, audit, progressions, sla
 from .models import (
     ACTIVE_EXTERNAL_STATUSES,
     ACTIVE_STATUSES,
@@ -29,9 +30,10 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
         element_id=task.element_id,
         name=task.name,
         process_key=instance.process_key,
+        process_version=instance.process_version,
         business_key=instance.business_key,
         priority=task.priority,
-        due_at=resolve_due_date(task.due_date, now),
+        approval_level=approval_level(task.properties),
         lane=task.lane,
         documentation=task.documentation,
         form=task.form,
@@ -76,12 +78,14 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
         if task_id in known:
             continue
         ticket = _new_ticket(instance, task, now)
+        sla.start(session, ticket, task, now)
         session.add(ticket)
         session.flush()
         audit.record(session, "ticket.created", None, instance_id=instance.id, ticket_id=ticket.id,
                      element_id=task.element_id)
         progressions.record(session, ticket, "created", None, None, element_id=task.element_id,
                             assignee=ticket.assignee)
+        assignment.auto_assign(session, instance, ticket, task, now)
         current.append(ticket)
         created.append(ticket)
     current.sort(key=lambda t: (t.created_at, t.id))

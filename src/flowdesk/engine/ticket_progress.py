@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import progressions
+from . import progressions, sla
 from .errors import Conflict, Forbidden, InvalidInput
 from .models import Ticket, TicketStatus
 from .principal import Principal
@@ -82,6 +82,13 @@ def progress(rt: Runtime, principal: Principal, ticket_id: str, action: str, com
         if target != previous:
             ticket.status = target
             ticket.version += 1
-        progressions.record(uow.session, ticket, step.records, principal.name, previous, comment, data=data)
+        # Waiting stops the SLA clock; resuming moves the due date by the time waited.
+        changed = {}
+        if step.records == "waiting":
+            sla.pause(ticket, rt.clock())
+        elif step.records == "resumed":
+            changed = sla.resume(uow.session, ticket, rt.clock())
+        progressions.record(uow.session, ticket, step.records, principal.name, previous, comment, data=data,
+                            **changed)
         uow.commit()
         return ticket

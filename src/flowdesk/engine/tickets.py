@@ -1,4 +1,4 @@
-"""The work queue: listing, claiming, unclaiming and completing tickets."""
+"""The work queue: reading, claiming, unclaiming and completing tickets (the inbox list: inbox.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, or_, select
 
 from ..bpmn import ExecutionError, TaskNotReady
-from . import audit, forms, idempotency, paging, progressions, webhooks
+from . import audit, forms, idempotency, progressions, webhooks
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from .idempotency import IdempotentRequest, Replay
 from .instances import execution_failed, lock_instance, require_running, restore, save
@@ -16,16 +16,7 @@ from .principal import Principal
 from .runtime import Runtime
 
 TICKET_STATUSES = tuple(s.value for s in TicketStatus)
-
-
-@dataclass
-class TicketFilter:
-    status: str | None = None
-    assignee: str | None = None
-    candidate_group: str | None = None
-    process_key: str | None = None
-    instance_id: str | None = None
-    element_id: str | None = None
+DELEGATION_PENDING = "pending"
 
 
 @dataclass
@@ -45,11 +36,13 @@ def _candidate_of(principal: Principal):
     )
 
 
-def _visible(query, principal: Principal):
-    """Admins see every ticket; everyone else the ones they hold or are a candidate for."""
+def visible(query, principal: Principal):
+    """Admins see every ticket; everyone else the ones they hold, own (delegated) or are a candidate for."""
     if principal.is_admin:
         return query
-    return query.where(or_(Ticket.assignee == principal.name, _candidate_of(principal)))
+    return query.where(or_(Ticket.assignee == principal.name, Ticket.owner == principal.name,
+                           _candidate_of(principal)))
+
 
 
 def may_work(ticket: Ticket, principal: Principal) -> bool:
@@ -58,31 +51,8 @@ def may_work(ticket: Ticket, principal: Principal) -> bool:
     return principal.name in ticket.candidate_users or bool(principal.groups & set(ticket.candidate_groups))
 
 
-def list_tickets(rt: Runtime, principal: Principal, filters: TicketFilter, after: str | None = None,
-                 limit: int | None = None) -> paging.Page:
-    """Visible tickets matching ``filters``, oldest first, one page at a time."""
-    limit = paging.check_limit(limit)
-    query = _visible(select(Ticket), principal)
-    if filters.status:
-        if filters.status not in TICKET_STATUSES:
-            raise InvalidInput("unknown status", {"status": [f"must be one of {', '.join(TICKET_STATUSES)}"]})
-        query = query.where(Ticket.status == filters.status)
-    if filters.assignee:
-        query = query.where(Ticket.assignee == (principal.name if filters.assignee == "me" else filters.assignee))
-    if filters.candidate_group:
-        query = query.where(exists().where(TicketCandidate.ticket_id == Ticket.id, TicketCandidate.kind == "group",
-                                           TicketCandidate.name == filters.candidate_group))
-    for column, value in ((Ticket.process_key, filters.process_key), (Ticket.instance_id, filters.instance_id),
-                          (Ticket.element_id, filters.element_id)):
-        if value:
-            query = query.where(column == value)
-    with rt.uow() as uow:
-        rows = list(uow.session.scalars(paging.apply(query, Ticket, after, limit)))
-        return paging.page_of(rows, limit)
-
-
 def find_visible(session, principal: Principal, ticket_id: str) -> Ticket:
-    ticket = session.scalar(_visible(select(Ticket).where(Ticket.id == ticket_id), principal)
+    ticket = session.scalar(visible(select(Ticket).where(Ticket.id == ticket_id), principal)
                             .execution_options(populate_existing=True))
     if ticket is None:
         raise NotFound(f"ticket '{ticket_id}' does not exist")
@@ -120,6 +90,26 @@ def _refuse_waiting(ticket: Ticket, command: str) -> None:
     if ticket.status == TicketStatus.WAITING.value:
         raise Conflict(f"ticket '{ticket.id}' is waiting; resume it before you {command} it",
                        ticket_status=ticket.status, allowed_actions=["resume"])
+
+
+def _refuse_delegated(ticket: Ticket, command: str) -> None:
+    # A delegate works the ticket for its owner and hands it back (resolve); only then it moves on.
+    if ticket.delegation_state == DELEGATION_PENDING:
+        raise Conflict(f"ticket '{ticket.id}' is delegated to {ticket.assignee}; it must be resolved back to "
+                       f"{ticket.owner} before you {command} it", assignee=ticket.assignee, owner=ticket.owner,
+                       allowed_actions=["resolve"])
+
+
+def check_workable(ticket: Ticket, principal: Principal, if_match: str | None, command: str = "complete") -> None:
+    """What completing (or deciding) a ticket needs: active, not paused or delegated, held or offered to you."""
+    require_active(ticket)
+    _refuse_waiting(ticket, command)
+    _refuse_delegated(ticket, command)
+    check_precondition(ticket, if_match)
+    if ticket.assignee is not None and ticket.assignee != principal.name and not principal.is_admin:
+        raise Conflict(f"ticket '{ticket.id}' is claimed by {ticket.assignee}", assignee=ticket.assignee)
+    if not may_work(ticket, principal):
+        raise Forbidden(f"you are not a candidate for ticket '{ticket.id}'")
 
 
 def _changed_variables(before: dict, after: dict) -> dict:
@@ -164,6 +154,7 @@ def unclaim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | N
         ticket, _ = locked(uow.session, principal, ticket_id)
         require_active(ticket)
         _refuse_waiting(ticket, "unclaim")
+        _refuse_delegated(ticket, "unclaim")
         check_precondition(ticket, if_match)
         if ticket.assignee is None:
             raise Conflict(f"ticket '{ticket.id}' is not claimed")
@@ -191,37 +182,39 @@ def complete(rt: Runtime, principal: Principal, ticket_id: str, data: dict | Non
         if replay is not None:
             return replay
         ticket, instance = locked(uow.session, principal, ticket_id)
-        require_active(ticket)
-        _refuse_waiting(ticket, "complete")
-        check_precondition(ticket, if_match)
-        if ticket.assignee is not None and ticket.assignee != principal.name and not principal.is_admin:
-            raise Conflict(f"ticket '{ticket.id}' is claimed by {ticket.assignee}", assignee=ticket.assignee)
-        if not may_work(ticket, principal):
-            raise Forbidden(f"you are not a candidate for ticket '{ticket.id}'")
+        check_workable(ticket, principal, if_match)
+        if ticket.approval_level is not None:
+            raise Conflict(f"ticket '{ticket.id}' is an approval task: approve or reject it instead",
+                           allowed_actions=["approve", "reject"])
         forms.check(forms.schema_of(uow.session, ticket.form), data)
-        execution = restore(rt, uow.session, instance)
-        variables_before = dict(instance.variables or {})
-        try:
-            execution.complete_user_task(ticket.task_id, data)
-        except TaskNotReady as exc:
-            raise Conflict(f"the task of ticket '{ticket.id}' is no longer waiting") from exc
-        except ExecutionError as exc:
-            raise execution_failed(exc) from exc
-        now = rt.clock()
-        previous_status = ticket.status
-        ticket.status, ticket.completed_at, ticket.completed_by = TicketStatus.COMPLETED.value, now, principal.name
-        ticket.assignee = ticket.assignee or principal.name
-        ticket.result, ticket.comment = data, comment
-        ticket.version += 1
-        audit.record(uow.session, "ticket.completed", principal.name, instance_id=instance.id, ticket_id=ticket.id,
-                     data=data, comment=comment)
-        progressions.record(uow.session, ticket, "completed", principal.name, previous_status, comment, data=data,
-                            changed_variables=_changed_variables(variables_before, execution.variables))
-        webhooks.emit(uow, "ticket.completed", {"instance_id": instance.id, "process_key": instance.process_key,
-                                                "business_key": instance.business_key, "ticket_id": ticket.id,
-                                                "element_id": ticket.element_id, "completed_by": principal.name})
-        tickets = save(rt, uow, instance, execution)
-        result = Completion(ticket, instance, tickets)
+        result = finish(rt, uow, principal, ticket, instance, data, comment)
         idempotency.remember(uow, principal, request, result)
         uow.commit()
         return result
+
+
+def finish(rt: Runtime, uow, principal: Principal, ticket: Ticket, instance: Instance, data: dict,
+           comment: str | None) -> Completion:
+    """Complete ``ticket``'s task with ``data`` in the caller's transaction (its instance locked, checks done)."""
+    execution = restore(rt, uow.session, instance)
+    variables_before = dict(instance.variables or {})
+    try:
+        execution.complete_user_task(ticket.task_id, data)
+    except TaskNotReady as exc:
+        raise Conflict(f"the task of ticket '{ticket.id}' is no longer waiting") from exc
+    except ExecutionError as exc:
+        raise execution_failed(exc) from exc
+    now = rt.clock()
+    previous_status = ticket.status
+    ticket.status, ticket.completed_at, ticket.completed_by = TicketStatus.COMPLETED.value, now, principal.name
+    ticket.assignee = ticket.assignee or principal.name
+    ticket.result, ticket.comment = data, comment
+    ticket.version += 1
+    audit.record(uow.session, "ticket.completed", principal.name, instance_id=instance.id, ticket_id=ticket.id,
+                 data=data, comment=comment)
+    progressions.record(uow.session, ticket, "completed", principal.name, previous_status, comment, data=data,
+                        changed_variables=_changed_variables(variables_before, execution.variables))
+    webhooks.emit(uow, "ticket.completed", {"instance_id": instance.id, "process_key": instance.process_key,
+                                            "business_key": instance.business_key, "ticket_id": ticket.id,
+                                            "element_id": ticket.element_id, "completed_by": principal.name})
+    return Completion(ticket, instance, save(rt, uow, instance, execution))

@@ -32,3 +32,10 @@ from .comment import TicketComment  # noqa: E402
 from .progression import TicketProgression  # noqa: E402
 
 __all__ += ["AttachmentBlob", "TicketAttachment", "TicketComment", "TicketProgression"]
+
+from .approval import Approval  # noqa: E402
+from .assignment import AssignmentCursor, TicketAssignment  # noqa: E402
+from .calendar import BusinessCalendar  # noqa: E402
+from .saved_filter import SavedFilter  # noqa: E402
+
+__all__ += ["Approval", "AssignmentCursor", "BusinessCalendar", "SavedFilter", "TicketAssignment"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, new_id, utcnow
@@ -27,12 +27,18 @@ class User(Base):
     def group_names(self) -> list[str]:
         return sorted(g.group for g in self.groups)
 
+    @property
+    def lead_of(self) -> list[str]:
+        return sorted(g.group for g in self.groups if g.lead)
+
 
 class UserGroup(Base):
     __tablename__ = "user_groups"
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     group: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # A group lead may assign the group's tickets to its members.
+    lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="groups")
 

@@ -27,9 +27,21 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_created_at_id", "status", "created_at", "id"),
-        Index("ix_tickets_assignee_status", "assignee", "status"),
         Index("ix_tickets_instance_id_status", "instance_id", "status"),
         Index("ix_tickets_task_id", "task_id"),
+        # The inbox: each common filter leads, its sort key and the id (keyset tie-break) follow.
+        Index("ix_tickets_status_due_at_id", "status", "due_at", "id"),
+        Index("ix_tickets_status_priority_id", "status", "priority", "id"),
+        Index("ix_tickets_assignee_status_due_at_id", "assignee", "status", "due_at", "id"),
+        Index("ix_tickets_owner_status", "owner", "status"),
+        Index("ix_tickets_process_key_process_version_status", "process_key", "process_version", "status"),
+        Index("ix_tickets_element_id_status", "element_id", "status"),
+        Index("ix_tickets_business_key", "business_key"),
+        # The SLA scheduler step: active, not yet marked, due before now.
+        Index("ix_tickets_status_sla_breached_at_due_at", "status", "sla_breached_at", "due_at"),
+        # Automatic assignment: an agent's last assignment and last completion (longest idle).
+        Index("ix_tickets_assignee_claimed_at", "assignee", "claimed_at"),
+        Index("ix_tickets_completed_by_completed_at", "completed_by", "completed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -38,6 +50,7 @@ class Ticket(Base):
     element_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
     process_key: Mapped[str] = mapped_column(String(255))
+    process_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     business_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN.value)
     assignee: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -54,6 +67,17 @@ class Ticket(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     completed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Delegation, Camunda style: the owner keeps the ticket while the assignee (delegate) works it.
+    owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    delegation_state: Mapped[str | None] = mapped_column(String(20), nullable=True)  # pending, resolved
+    # Set on approval tasks (extension property ``approval``): decided with approve/reject.
+    approval_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # SLA: allowed time (working seconds with a calendar), when 75% of it is used up, pauses.
+    calendar: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    sla_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sla_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     candidates: Mapped[list["TicketCandidate"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="TicketCandidate.name"

@@ -1,0 +1,21 @@
+"""Inbox filters a user saved under a name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+
+
+class SavedFilter(Base):
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict] = mapped_column(JSONType, default=dict)  # GET /tickets parameters
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
