@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import definitions
+from ..engine import definitions, instance_migration
 from ..engine.errors import InvalidInput
 from .auth import principal, runtime
-from .schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema
+from .schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema, DeployImpactSchema
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions",
                 description="BPMN/DMN definitions and their versions")
 
 XML_TYPES = ("application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream")
+
+
+def _dry_run() -> bool:
+    value = request.args.get("dry_run", "false").strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise InvalidInput("dry_run must be true or false", {"dry_run": [f"got '{value}'"]})
+    return value in ("true", "1")
 
 
 def _uploaded_files() -> list[tuple[str, bytes]]:
@@ -33,6 +40,9 @@ def _uploaded_files() -> list[tuple[str, bytes]]:
 @blp.route("")
 class Definitions(MethodView):
     @blp.response(201, DeployedSchema(many=True))
+    @blp.alt_response(200, schema=DeployImpactSchema(many=True),
+                      description="`?dry_run=true`: what the deploy would do to running instances; nothing stored")
+    @blp.doc(parameters=[{"in": "query", "name": "dry_run", "schema": {"type": "boolean"}, "required": False}])
     @blp.doc(requestBody={"content": {
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
@@ -43,7 +53,12 @@ class Definitions(MethodView):
 
         Each executable process gets a new version only when its content changed
         (`created: false` otherwise). Invalid models answer 422 with file, line and element.
+        With `?dry_run=true` nothing is stored: the answer (200) lists per process whether a new
+        version would be created and which running instances of older versions could move to it.
         """
+        if _dry_run():
+            impacts = instance_migration.deploy_dry_run(runtime(), principal(), _uploaded_files())
+            return jsonify(DeployImpactSchema(many=True).dump(impacts))
         deployed, deployed_forms = definitions.deploy(runtime(), principal(), _uploaded_files())
         body = [{"id": d.version.id, "key": d.version.process_key, "version": d.version.version,
                  "name": d.version.name, "created": d.created, "created_at": d.version.created_at,

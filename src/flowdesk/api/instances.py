@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from ..engine import instances, lifecycle
+from ..engine import instance_migration, instances, lifecycle
 from . import idempotency
 from .auth import principal, runtime
-from .schemas import CancelSchema, InstancePageSchema, InstanceQuerySchema, InstanceSchema, StartSchema
+from .schemas import (
+    BulkMigrateSchema,
+    BulkMigrationSchema,
+    CancelSchema,
+    InstancePageSchema,
+    InstanceQuerySchema,
+    InstanceSchema,
+    MigrateSchema,
+    StartSchema,
+)
 
 blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Process instances")
 
@@ -76,3 +85,32 @@ class InstanceResume(MethodView):
     def post(self, instance_id):
         """Let a suspended instance move again (system, admin)."""
         return lifecycle.resume(runtime(), principal(), instance_id)
+
+
+@blp.route("/instances/<instance_id>/migrate")
+class InstanceMigrate(MethodView):
+    @blp.arguments(MigrateSchema)
+    @blp.response(200, InstanceSchema)
+    def post(self, body, instance_id):
+        """Move a running or suspended instance to another version of its process (modeler, admin).
+
+        Refused with 409 and `reasons` when something it waits on (an open ticket, a running job,
+        a waiting event, a running subprocess) has no counterpart in that version.
+        """
+        return instance_migration.migrate(runtime(), principal(), instance_id, body["version"])
+
+
+@blp.route("/processes/<process_key>/migrate")
+class ProcessMigrate(MethodView):
+    @blp.arguments(BulkMigrateSchema)
+    @blp.response(200, BulkMigrationSchema)
+    def post(self, body, process_key):
+        """Move up to `limit` running or suspended instances to `to_version`, oldest first (modeler, admin).
+
+        Each instance moves in its own transaction; the answer says per instance whether it
+        moved or why it was refused.
+        """
+        results = instance_migration.migrate_bulk(runtime(), principal(), process_key, body.get("from_version"),
+                                                  body["to_version"], body["limit"])
+        migrated = sum(1 for r in results if r.status == "migrated")
+        return {"migrated": migrated, "refused": len(results) - migrated, "results": results}

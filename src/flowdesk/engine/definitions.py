@@ -172,6 +172,21 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
         return results, deployed_forms
 
 
+def parse_upload(rt: Runtime, session, files: list[tuple[str, bytes]]) -> list[ParsedProcess]:
+    """The processes :func:`deploy` would store for ``files``, refused as deploy refuses them; stores nothing."""
+    if not files:
+        raise InvalidInput("no file uploaded", {"file": ["send one or more .bpmn/.dmn/.json files"]})
+    for name, content in files:
+        if _is_form(name, content):
+            if len(content) > rt.max_upload_bytes:
+                raise PayloadTooLarge(f"{name}: file is larger than {rt.max_upload_bytes} bytes")
+            forms.parse_schema(name, content)
+    model_files = [(name, content) for name, content in files if not _is_form(name, content)]
+    parsed = _parse(model_files, rt.max_upload_bytes) if model_files else []
+    _check_calls(session, parsed)
+    return parsed
+
+
 def list_definitions(rt: Runtime, principal: Principal) -> list[DefinitionSummary]:
     """Every process key with its latest version, sorted by key."""
     with rt.uow() as uow:
