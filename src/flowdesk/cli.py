@@ -119,6 +119,25 @@ def worker(burst: bool, no_dispatcher: bool) -> None:
     work(burst=burst, with_dispatcher=not no_dispatcher)
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be removed and archived; change nothing.")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100000),
+              help="Rows deleted or archived per transaction.")
+def cleanup(dry_run: bool, batch_size: int) -> None:
+    """Remove history past retention and archive old finished instances (FLOWDESK_RETENTION_DAYS)."""
+    from .engine import retention
+
+    runtime = _runtime(Settings.from_env())
+    report = retention.cleanup(runtime, runtime.clock(), batch_size, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for name, count in report.as_dict().items():
+        if name not in ("dry_run", "batches", "complete", "archived_instances"):
+            click.echo(f"{verb} {count} {name.replace('_', ' ')}")
+    click.echo(f"{'would archive' if dry_run else 'archived'} {report.archived_instances} finished instances")
+    if not dry_run:
+        click.echo(f"in {report.batches} transactions of at most {batch_size} rows")
+
+
 @main.command("signing-secret")
 def signing_secret() -> None:
     """Print the key action servers use to verify X-Flowdesk-Signature (hex)."""

@@ -88,6 +88,12 @@ class Settings:
         metadata={"env": "ATTACHMENT_DIR", "doc": "Directory that keeps attachment files, named by "
                   "server-generated keys. Unset: attachments are stored in the database."},
     )
+    retention_days: int = field(
+        default=90,
+        metadata={"env": "RETENTION_DAYS", "doc": "Days history is kept (ticket progressions, audit events, "
+                  "job attempts, webhook deliveries, handled messages) and after which finished instances "
+                  "are archived; a process's `retention_days` property overrides it. `0` keeps everything."},
+    )
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -77,6 +77,8 @@ class InstanceCoreSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
+    archived_at = fields.DateTime(allow_none=True, metadata={
+        "description": "set when retention removed the state of this finished instance"})
 
 
 class JobSummarySchema(Schema):

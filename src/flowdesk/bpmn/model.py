@@ -100,6 +100,8 @@ class ParsedProcess:
     element_ids: list[str] = field(default_factory=list)
     # Processes called but not in this upload -> the version pinned in the model (or None: latest).
     external_calls: dict[str, int | None] = field(default_factory=dict)
+    # Days the history of its instances is kept (process property ``retention_days``); None: the global setting.
+    retention_days: int | None = None
 
 
 def _subprocess_specs(parser, process_id: str) -> tuple[dict, set[str]]:
@@ -128,6 +130,23 @@ def _pinned_versions(node) -> dict[str, int]:
         if call.get(f"{{{CAMUNDA_NS}}}calledElementBinding") == "version" and version and version.isdigit():
             pinned[call.get("calledElement")] = int(version)
     return pinned
+
+
+def retention_days(node, filename: str) -> int | None:
+    """The ``retention_days`` extension property of a ``bpmn:process`` (camunda or spiffworkflow).
+
+    Raises :class:`ModelError` when it is not a whole number of days.
+    """
+    for ns in (CAMUNDA_NS, SPIFF_NS):
+        found = node.xpath("./bpmn:extensionElements/x:properties/x:property[@name='retention_days']",
+                           namespaces={"bpmn": BPMN_NS, "x": ns})
+        if found:
+            value = (found[0].get("value") or "").strip()
+            if not value.isdigit() or int(value) > 36500:
+                raise ModelError([ModelIssue(filename, found[0].sourceline, node.get("id"),
+                                             f"retention_days must be a whole number of days, not '{value}'")])
+            return int(value)
+    return None
 
 
 def _line_of(roots: dict, filename: str | None, element_id: str | None) -> int | None:
@@ -318,7 +337,14 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
             except (SpiffWorkflowException, KeyError, TypeError, ValueError) as exc:
                 issues.append(ModelIssue(filename, node.sourceline, process_id, f"{type(exc).__name__}: {exc}"))
                 continue
+            try:
+                retention = retention_days(node, filename)
+            except ModelError as exc:
+                issues.extend(exc.issues)
+                continue
             canonical = json.dumps(_without_file_names(spec_dict), sort_keys=True, default=str).encode()
+            if retention is not None:  # a changed retention is a new version; models without one keep their hash
+                canonical += f"|retention_days={retention}".encode()
             processes.append(ParsedProcess(
                 process_id=process_id,
                 name=node.get("name") or process_id,
@@ -328,6 +354,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 content_hash=hashlib.sha256(canonical).hexdigest(),
                 element_ids=[el.get("id") for el in node.iter() if isinstance(el.tag, str) and el.get("id")],
                 external_calls={called: _pinned_versions(node).get(called) for called in sorted(missing)},
+                retention_days=retention,
             ))
     if issues:
         raise ModelError(issues)

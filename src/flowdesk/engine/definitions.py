@@ -162,6 +162,7 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
             )
             version.start_events = _start_events(process)
             version.external_calls = process.external_calls or None
+            version.retention_days = process.retention_days
             uow.session.add(version)
             uow.session.flush()
             _schedule_timer_starts(uow.session, version, rt.clock())

@@ -67,6 +67,10 @@ def lock_instance(session: Session, instance_id: str) -> Instance:
 
 
 def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
+    """The instance's workflow; an archived instance has none left, so every command on it is 409."""
+    if instance.archived_at is not None:
+        raise Conflict(f"instance '{instance.id}' is archived: its state was removed after the retention period",
+                       instance_status=instance.status)
     spec = spec_with_calls(rt, session, instance.definition_version_id, instance.process_key,
                            instance.called_versions)
     return Execution.restore(spec, instance.state, instance.serializer_version, clock=rt.clock)
@@ -210,9 +214,10 @@ def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> Instanc
         if instance is None:
             raise NotFound(f"instance '{instance_id}' does not exist")
         view = view_of(uow.session, instance)
-        execution = restore(rt, uow.session, instance)
-        view.timers = execution.waiting_timers()
-        view.history = execution.completed_elements()
+        if instance.archived_at is None:  # archived: no state left to tell timers and history
+            execution = restore(rt, uow.session, instance)
+            view.timers = execution.waiting_timers()
+            view.history = execution.completed_elements()
         view.subscriptions = subscriptions_of(uow.session, instance.id)
         return view
 

@@ -41,7 +41,8 @@ class Runtime:
                  queue: JobQueue | None = None, max_upload_bytes: int = 2 * 1024 * 1024,
                  master_key: bytes | None = None, action_allow_hosts: tuple[str, ...] = (),
                  public_url: str = "http://127.0.0.1:8000", requeue_after: float = 30.0,
-                 max_attachment_bytes: int = 10 * 1024 * 1024, attachment_dir: str | None = None):
+                 max_attachment_bytes: int = 10 * 1024 * 1024, attachment_dir: str | None = None,
+                 retention_days: int = 90):
         self.database_url = database_url
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
@@ -60,6 +61,10 @@ class Runtime:
         self.max_attachment_bytes = max_attachment_bytes
         # Attachment bytes go to files under this directory when set, else to the database.
         self.attachment_dir = attachment_dir
+        # History older than this is removed and finished instances archived (0: keep everything).
+        self.retention_days = retention_days
+        # When this process last ran the retention cleanup (the scheduler runs it hourly).
+        self.last_cleanup_at: datetime | None = None
         self._closers: list[Callable[[], None]] = []
 
     @classmethod
@@ -72,6 +77,7 @@ class Runtime:
             public_url=settings.public_url,
             max_attachment_bytes=settings.max_attachment_bytes,
             attachment_dir=settings.attachment_dir,
+            retention_days=settings.retention_days,
         )
         options.update(overrides)
         return cls(settings.database_url, **options)

@@ -19,6 +19,7 @@ from .messages import deliver
 from .models import DefinitionVersion, EventSubscription, Incident, Instance, InstanceStatus, Message, MessageStatus
 from .models import TimerStartSchedule
 from .runtime import Runtime
+from .retention import cleanup_if_due
 from .sla import mark_breaches
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def route_messages(rt: Runtime, limit: int = 50) -> int:
 
 def run_round(rt: Runtime) -> Round:
     """One pass of everything the scheduler does."""
+    cleanup_if_due(rt)  # retention: at most hourly, time-boxed
     mark_breaches(rt)
     return Round(timers=fire_due_timers(rt), started=start_timer_processes(rt), messages=route_messages(rt))
 

@@ -15,6 +15,7 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_instance_id_id", "instance_id", "id"),
         Index("ix_audit_events_ticket_id_id", "ticket_id", "id"),
+        Index("ix_audit_events_created_at", "created_at"),  # retention cleanup
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

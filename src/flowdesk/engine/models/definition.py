@@ -35,3 +35,5 @@ class DefinitionVersion(Base):
     deployed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Days its instances' history is kept (process property ``retention_days``); None: the global setting.
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -28,6 +28,7 @@ class Instance(Base):
         Index("ix_instances_business_key", "business_key"),
         Index("ix_instances_created_at_id", "created_at", "id"),
         Index("ix_instances_next_timer_at", "next_timer_at"),
+        Index("ix_instances_status_completed_at", "status", "completed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -50,3 +51,5 @@ class Instance(Base):
     # Separately deployed processes its call activities call: process id -> definition version
     # id, fixed when the instance starts so a later deploy never changes a running instance.
     called_versions: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
+    # Set when retention emptied the state of a finished instance; the row and its projections stay.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -35,6 +35,7 @@ class Job(Base):
         Index("ix_jobs_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_jobs_instance_id_status", "instance_id", "status"),
         Index("ix_jobs_subscription_id_created_at", "subscription_id", "created_at"),
+        Index("ix_jobs_kind_finished_at", "kind", "finished_at"),  # retention cleanup
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -63,7 +64,10 @@ class JobAttempt(Base):
     """One try of a job: when, by which worker, and how it ended."""
 
     __tablename__ = "job_attempts"
-    __table_args__ = (Index("ix_job_attempts_job_id_number", "job_id", "number"),)
+    __table_args__ = (
+        Index("ix_job_attempts_job_id_number", "job_id", "number"),
+        Index("ix_job_attempts_started_at", "started_at"),  # retention cleanup
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))

@@ -24,6 +24,7 @@ class Message(Base):
     __table_args__ = (
         Index("ix_messages_message_id", "message_id", unique=True),
         Index("ix_messages_status_name", "status", "name"),
+        Index("ix_messages_status_created_at", "status", "created_at"),  # retention cleanup
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

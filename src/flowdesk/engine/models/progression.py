@@ -17,6 +17,7 @@ class TicketProgression(Base):
     __table_args__ = (
         Index("ix_ticket_progressions_ticket_id_id", "ticket_id", "id"),
         Index("ix_ticket_progressions_instance_id_id", "instance_id", "id"),
+        Index("ix_ticket_progressions_created_at", "created_at"),  # retention cleanup
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
