@@ -218,3 +218,10 @@ def test_script_leaving_a_datetime_stores_its_iso_string(run, with_script):
     variables = run("spiff_dialect.bpmn", with_script(script), price=1, quantity=1).execution.variables
 
     assert (variables["when"], variables["day"]) == ("2026-03-02T08:30:00", "2026-03-02")
+
+
+def test_single_underscore_names_are_allowed_but_not_guard_names():
+    script_engine.check("_undefined = 1\nx = _undefined + 1", "exec")
+    for refused in ("_getattr_ = 1", "__x = 1", "_tick_ = None"):
+        with pytest.raises(SyntaxError):
+            script_engine.check(refused, "exec")

@@ -193,6 +193,10 @@ class Execution:
                     break
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _error_from(exc) from exc
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # Model data SpiffWorkflow does not wrap (a timer date that is not a date...):
+            # the step fails like any other, it is not a server error.
+            raise ExecutionError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             self._stamp_completed()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -171,7 +172,11 @@ def _check_references(root, filename: str) -> list[ModelIssue]:
     """Sequence flows must connect elements that exist (SpiffWorkflow's message is obscure)."""
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     issues = []
-    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+    for flow in list(root.iter(f"{{{BPMN_NS}}}sequenceFlow")):
+        if flow.get("sourceRef") is None or flow.get("targetRef") is None:
+            # A flow drawn loose (no source or no target) connects nothing; SpiffWorkflow skips it.
+            flow.getparent().remove(flow)
+            continue
         for attribute in ("sourceRef", "targetRef"):
             ref = flow.get(attribute)
             if ref not in ids:
@@ -219,6 +224,27 @@ def _variable_references(value: str) -> str:
     return ",".join(parts)
 
 
+_JODA_STEP = re.compile(r"\.plus(Years|Months|Weeks|Days|Hours|Minutes|Seconds)\((\d+)\)")
+_JODA_DUE = re.compile(r"^\s*[$#]\{\s*dateTime\(\)((?:\.plus\w+\(\d+\))+)(?:\.toDate\(\))?\s*\}\s*$")
+_ISO_PARTS = {"Years": ("Y", False), "Months": ("M", False), "Weeks": ("W", False), "Days": ("D", False),
+              "Hours": ("H", True), "Minutes": ("M", True), "Seconds": ("S", True)}
+
+
+def _relative_due_date(value: str) -> str | None:
+    """Camunda's ``${dateTime().plusDays(2).toDate()}`` as the ISO duration ``P2D`` (else None)."""
+    match = _JODA_DUE.match(value)
+    if not match:
+        return None
+    date, time = "", ""
+    for unit, amount in _JODA_STEP.findall(match.group(1)):
+        letter, is_time = _ISO_PARTS[unit]
+        if is_time:
+            time += f"{amount}{letter}"
+        else:
+            date += f"{amount}{letter}"
+    return "P" + date + (f"T{time}" if time else "")
+
+
 def _translate_expressions(root, filename: str) -> list[ModelIssue]:
     """Rewrite Camunda ``${...}`` expressions as Python in the tree SpiffWorkflow will parse.
 
@@ -251,6 +277,10 @@ def _translate_expressions(root, filename: str) -> list[ModelIssue]:
         for el, attribute, what in targets:
             value = el.get(attribute)
             if value and ("${" in value or "#{" in value):
+                relative = _relative_due_date(value) if attribute.endswith("dueDate") or "dueDate" in what else None
+                if relative:
+                    el.set(attribute, relative)
+                    continue
                 try:
                     el.set(attribute, _variable_references(value))
                 except expressions.ExpressionNotSupported as exc:

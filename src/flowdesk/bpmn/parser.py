@@ -327,6 +327,23 @@ class FlowdeskParser(SpiffBpmnParser):
         super().add_bpmn_xml(bpmn, filename)
 
 
+class LenientIdValidator(BpmnValidator):
+    """The BPMN XSD check, except that a repeated id is not an error.
+
+    The SpiffArena editor writes the same id twice (a data object declared in two places, a
+    multi-instance input and output data item); SpiffWorkflow runs such models, so refusing
+    them would refuse working models. Every other schema error still refuses the upload.
+    """
+
+    def validate(self, bpmn, filename=None):
+        self.preprocess(bpmn)
+        if self.validator.validate(bpmn):
+            return
+        errors = [e for e in self.validator.error_log if "atomic type 'xs:ID'" not in e.message]
+        if errors:
+            raise ValidationException(errors[0].message, file_name=filename, line_number=errors[0].line)
+
+
 _VALIDATOR: BpmnValidator | None = None
 
 
@@ -334,5 +351,5 @@ def _validator() -> BpmnValidator:
     # Building the XSD validator reads a dozen schema files; do it once per process.
     global _VALIDATOR
     if _VALIDATOR is None:
-        _VALIDATOR = BpmnValidator(imports={"spiffworkflow": SPIFF_XSD})
+        _VALIDATOR = LenientIdValidator(imports={"spiffworkflow": SPIFF_XSD})
     return _VALIDATOR

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..bpmn import ExecutionError
 from . import audit
+from .errors import ExecutionFailed
 from .definitions import spec_of
 from .instances import create_instance, restore, save
 from .messages import deliver
@@ -52,19 +53,24 @@ def fire_due_timers(rt: Runtime, limit: int = 100) -> int:
                                           .with_for_update(skip_locked=True))
             if instance is None:
                 return done
-            seen.append(instance.id)
+            instance_id = instance.id
+            seen.append(instance_id)
+            failure = None
             try:
                 execution = restore(rt, uow.session, instance)
                 execution.run()
                 save(rt, uow, instance, execution)
+                audit.record(uow.session, "timer.fired", None, instance_id=instance_id)
+                uow.commit()
             except ExecutionError as exc:
-                uow.session.rollback()
-                _timer_incident(rt, instance.id, exc)
-                done += 1
-                continue
-            audit.record(uow.session, "timer.fired", None, instance_id=instance.id)
-            uow.commit()
-            done += 1
+                failure = exc
+            except ExecutionFailed as exc:
+                failure = ExecutionError(exc.detail, element_id=exc.extra.get("element_id"))
+        # The failed transaction is closed before the incident is written: on SQLite it would
+        # otherwise still hold the write lock the incident's transaction waits for.
+        if failure is not None:
+            _timer_incident(rt, instance_id, failure)
+        done += 1
     return done
 
 

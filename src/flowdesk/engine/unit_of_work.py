@@ -49,6 +49,8 @@ class UnitOfWork:
             self.session.commit()
         except IntegrityError as exc:
             self.session.rollback()
+            if not _is_unique_violation(exc):
+                raise  # a NOT NULL or foreign key violation is a bug, not a race: let it show
             raise Conflict("the change conflicts with a concurrent one; retry the request") from exc
         except OperationalError as exc:
             self.session.rollback()
@@ -58,6 +60,14 @@ class UnitOfWork:
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    """Two requests inserted the same key at once (PostgreSQL 23505, SQLite UNIQUE)."""
+    code = getattr(exc.orig, "pgcode", None)
+    if code is not None:
+        return code == "23505"
+    return "UNIQUE constraint failed" in str(exc.orig)
 
 
 def _enqueue(queue, job_id: str) -> None:

@@ -12,8 +12,10 @@ from .models import EventSubscription, Instance
 def sync_waits(session: Session, instance: Instance, execution: Execution) -> None:
     """Refresh ``next_timer_at`` and the instance's event subscriptions from the workflow."""
     instance.next_timer_at = execution.next_timer_due() if instance.status == "running" else None
-    wanted = [("message", m.name, m.task_id, m.element_id, m.correlations) for m in execution.waiting_messages()]
-    wanted += [("signal", name, None, None, {}) for name in execution.waiting_signals()]
+    # A catch without a name (no messageRef/signalRef) can never be sent to: nothing to project.
+    wanted = [("message", m.name, m.task_id, m.element_id, m.correlations)
+              for m in execution.waiting_messages() if m.name]
+    wanted += [("signal", name, None, None, {}) for name in execution.waiting_signals() if name]
     current = {(s.kind, s.name, s.task_id): s for s in session.scalars(
         select(EventSubscription).where(EventSubscription.instance_id == instance.id))}
     keep = set()

@@ -30,6 +30,11 @@ class _SandboxPolicy(RestrictingNodeTransformer):
     def check_name(self, node, name, allow_magic_methods=False):
         if name in _READABLE_RESERVED and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             return
+        if name and name.startswith("_") and not name.startswith("__") and not name.endswith("_"):
+            # Modelers use names like ``_undefined``. Every guard and helper the sandbox injects
+            # ends with "_" (``_getattr_``, ``_tick_``...) and dunders stay refused, so a script
+            # can name its own variables this way without reaching or replacing a guard.
+            return
         super().check_name(node, name, allow_magic_methods)
 
     @staticmethod
