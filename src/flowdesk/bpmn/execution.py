@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, field
@@ -29,15 +28,14 @@ from .action import ActionCall, ActionTask
 from .errors import ExecutionError
 from .events import ThrownEvent, WaitingMessage
 from .model import ProcessSpec
-from .parser import task_properties
 from .script_engine import restricted_script_engine
 from .timers import WaitingTimer
+from .user_tasks import WaitingUserTask, waiting_user_tasks
 
 Clock = Callable[[], datetime]
 _FINISHED_AT = "flowdesk_finished_at"
 _ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
 
-_VARIABLE_REF = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*$")
 
 
 # Most specific first: a call activity is also a subprocess, a send task also a throw event.
@@ -58,26 +56,6 @@ class TaskNotReady(Exception):
 
 
 @dataclass
-class WaitingUserTask:
-    """A READY user or manual task: the source of one ticket."""
-
-    task_id: str
-    element_id: str
-    name: str
-    lane: str | None
-    documentation: str | None
-    assignee: str | None
-    candidate_users: list[str]
-    candidate_groups: list[str]
-    priority: int | None
-    due_date: str | None
-    form: dict | None
-    data: dict = field(default_factory=dict)
-    # Extension properties (process, spiffworkflow, camunda): assignment, approval, sla, calendar...
-    properties: dict = field(default_factory=dict)
-
-
-@dataclass
 class CompletedElement:
     """One completed BPMN element of an instance's history."""
 
@@ -95,26 +73,6 @@ def _finished_at(task) -> datetime:
 
 def _element_type(spec) -> str:
     return next((tag for cls, tag in _ELEMENT_TYPES if isinstance(spec, cls)), type(spec).__name__)
-
-
-def _resolve(value: str | None, data: dict) -> str | None:
-    """``${name}`` / ``#{name}`` in an assignment attribute names a process variable."""
-    if not value:
-        return None
-    match = _VARIABLE_REF.match(value)
-    if match:
-        resolved = data.get(match.group(1))
-        return None if resolved is None else str(resolved)
-    return value
-
-
-def _resolve_list(values: list[str], data: dict) -> list[str]:
-    out: list[str] = []
-    for value in values:
-        resolved = _resolve(value, data) if _VARIABLE_REF.match(value) else value
-        if isinstance(resolved, str):
-            out.extend(part.strip() for part in resolved.split(",") if part.strip())
-    return out
 
 
 def _error_from(exc: Exception) -> ExecutionError:
@@ -405,36 +363,4 @@ class Execution:
 
     def user_tasks(self) -> list[WaitingUserTask]:
         """Every READY user or manual task, in a stable order."""
-        waiting = []
-        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
-            spec = task.task_spec
-            details = (getattr(spec, "extensions", None) or {}).get("ticket", {})
-            form = None
-            if details.get("form_fields") or details.get("form_key") or details.get("form_schema_file"):
-                form = {
-                    "key": details.get("form_key"),
-                    "fields": details.get("form_fields", []),
-                    "schema_file": details.get("form_schema_file"),
-                }
-            priority = details.get("priority")
-            try:
-                priority = int(_resolve(priority, task.data)) if priority not in (None, "") else None
-            except (TypeError, ValueError):  # TypeError: ``${var}`` names an unset variable
-                priority = None
-            waiting.append(WaitingUserTask(
-                task_id=str(task.id),
-                element_id=spec.bpmn_id,
-                name=spec.bpmn_name or spec.bpmn_id,
-                lane=spec.lane,
-                documentation=spec.documentation,
-                assignee=_resolve(details.get("assignee"), task.data),
-                candidate_users=_resolve_list(details.get("candidate_users", []), task.data),
-                candidate_groups=_resolve_list(details.get("candidate_groups", []), task.data),
-                priority=priority,
-                due_date=_resolve(details.get("due_date"), task.data),
-                form=form,
-                data=dict(task.data),
-                properties=task_properties(getattr(spec, "extensions", None) or {}),
-            ))
-        waiting.sort(key=lambda w: (w.element_id, w.task_id))
-        return waiting
+        return waiting_user_tasks(self.workflow)
