@@ -10,7 +10,7 @@ from ..config import Settings
 from ..engine import identity
 from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
-from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, tickets
+from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, filters
 
@@ -59,5 +59,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.register(app)
     observability.register(app)
     security.register(app)
+    text_input.register(app)
     auth.register(app)
     return app

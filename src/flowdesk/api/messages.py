@@ -20,7 +20,8 @@ class MessageInputSchema(Schema):
     correlation_keys = fields.Dict(metadata={"description": "values the waiting instance must have"})
     instance_id = fields.String()
     variables = fields.Dict(load_default=dict)
-    buffer_ttl = fields.Integer(metadata={"description": "seconds to keep an uncorrelated message for a later waiter"})
+    buffer_ttl = fields.Integer(validate=validate.Range(1, 30 * 24 * 3600), metadata={
+        "description": "seconds to keep an uncorrelated message for a later waiter (at most 30 days)"})
 
 
 class SignalInputSchema(Schema):
@@ -39,7 +40,8 @@ class DeliverySchema(Schema):
 @blp.route("/messages")
 class Messages(MethodView):
     @blp.arguments(MessageInputSchema)
-    @blp.response(200, DeliverySchema)
+    @blp.response(200, DeliverySchema, description="Delivered")
+    @blp.alt_response(202, schema=DeliverySchema, description="Buffered for a later waiter", success=True)
     def post(self, body):
         """Correlate a message to waiting instances, or start processes with a matching start event.
 
