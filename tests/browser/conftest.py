@@ -78,16 +78,24 @@ def screens(request) -> Screens:
 @pytest.fixture
 def open_page(browser, server):
     """``open_page(width=1280)`` -> a fresh browser tab (own session storage) that fails the test on
-    any script error or Content-Security-Policy violation."""
+    any script error or Content-Security-Policy violation (``expected_console_error``: a pattern to allow)."""
     contexts, problems = [], []
 
-    def make(width: int = 1280, height: int = 900):
+    def make(width: int = 1280, height: int = 900, expected_console_error: str | None = None):
         context = browser.new_context(viewport={"width": width, "height": height}, base_url=server)
         contexts.append(context)
         page = context.new_page()
+
+        def console(message):
+            # 4xx answers the page handles are logged by Chromium as failed loads; those are fine.
+            if message.type != "error" or "Failed to load resource" in message.text:
+                return
+            if expected_console_error and re.search(expected_console_error, message.text):
+                return
+            problems.append(f"console error: {message.text}")
+
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-                if msg.type == "error" and "Failed to load resource" not in msg.text else None)
+        page.on("console", console)
         page.set_default_timeout(15000)
         return page
 
@@ -95,3 +103,23 @@ def open_page(browser, server):
     for context in contexts:
         context.close()
     assert not problems, problems
+
+
+@pytest.fixture
+def make_key(make_user):
+    """``make_key(name, role, *groups)`` -> the new user's API key, to type into the login form."""
+    return lambda *args: make_user(*args)["Authorization"].removeprefix("Bearer ")
+
+
+@pytest.fixture
+def log_in():
+    """``log_in(page, key, start="/ui/inbox")``: opens ``start``, is sent to the login form, logs in."""
+    from playwright.sync_api import expect
+
+    def run(page, key: str, start: str = "/ui/inbox") -> None:
+        page.goto(start)
+        expect(page).to_have_url(re.compile(r"/ui/login"))
+        page.get_by_label("API key or access token").fill(key)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.locator("#who")).not_to_be_empty()
+    return run

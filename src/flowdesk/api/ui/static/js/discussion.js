@@ -35,8 +35,8 @@ export async function loadAttachments(path) {
     : el("li", { class: "empty" }, "No attachments."));
 }
 
-/** Hooks up the comment and upload forms of the page. */
-export function wireDiscussion(path) {
+/** Hooks up the comment and upload forms of the page; `changed()` runs after each addition. */
+export function wireDiscussion(path, changed) {
   const commentForm = document.getElementById("comment-form");
   commentForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -46,7 +46,7 @@ export function wireDiscussion(path) {
       await api(`${path}/comments`, { method: "POST", json: { body, public: isPublic } });
       commentForm.reset();
       say("Comment added.");
-      await loadComments(path);
+      await Promise.all([loadComments(path), changed()]);
     });
   });
   const uploadForm = document.getElementById("attachment-form");
@@ -60,7 +60,7 @@ export function wireDiscussion(path) {
       await api(`${path}/attachments`, { method: "POST", body: data });
       uploadForm.reset();
       say(`${file.name} uploaded.`);
-      await loadAttachments(path);
+      await Promise.all([loadAttachments(path), changed()]);
     });
   });
 }

@@ -26,7 +26,8 @@ function diagramMarks(instance) {
     pairs.push([incident.element_id, "fd-incident"]);
     if (incident.element_id) badges[incident.element_id] = "incident";
   }
-  return { marks: marksOf(pairs), badges };
+  const walked = [...(instance.history || []).map((h) => h.element_id), ...waiting.map(([id]) => id).filter(Boolean)];
+  return { marks: marksOf(pairs), badges, path: walked };
 }
 
 function renderFacts(instance) {

@@ -98,12 +98,8 @@ async function renderTimeline() {
 async function renderDiagram() {
   const container = document.getElementById("diagram");
   if (!ticket.process_version) return;
-  try {
-    const xml = await definitionXml(ticket.process_key, ticket.process_version);
-    await showDiagram(container, xml, { marks: marksOf([[ticket.element_id, ACTIVE.has(ticket.status) ? "fd-current" : "fd-completed"]]) });
-  } catch (error) {
-    clear(container, el("p", { class: "help" }, `The diagram could not be shown: ${error.message}`));
-  }
+  const xml = await definitionXml(ticket.process_key, ticket.process_version);
+  await showDiagram(container, xml, { marks: marksOf([[ticket.element_id, ACTIVE.has(ticket.status) ? "fd-current" : "fd-completed"]]) });
 }
 
 async function load() {
@@ -111,7 +107,7 @@ async function load() {
   renderFacts();
   renderWork();
   renderSla();
-  await Promise.all([renderTimeline(), loadComments(path, who), loadAttachments(path), renderDiagram()]);
+  await Promise.all([renderTimeline(), loadComments(path), loadAttachments(path), renderDiagram()]);
 }
 
 async function act(action) {
@@ -168,6 +164,6 @@ document.getElementById("ticket-form").addEventListener("submit", async (event) 
 
 guarded(async () => {
   who = await start();
-  wireDiscussion(path, who);
+  wireDiscussion(path, renderTimeline);
   await load();
 });
