@@ -145,25 +145,54 @@ def test_a_form_error_is_shown_beside_its_field(open_page, deploy, start, make_k
     expect(page.locator("#ticket-facts")).to_contain_text("open")
 
 
-def test_an_incident_is_marked_retried_and_the_instance_cancelled(open_page, screens, client, deploy, start,
-                                                                  make_user, admin, log_in):
-    deploy("external_invoice.bpmn")
-    instance = start("external_invoice", {"amount": 120})
+def _fetch_and_lock(client, worker):
+    response = client.post("/api/v1/external-tasks/fetch-and-lock", headers=worker, json={
+        "worker_id": "w1", "max_tasks": 1, "topics": [{"topic_name": "payments", "lock_duration": 60000}]})
+    return response.get_json()
+
+
+def test_an_incident_is_marked_on_the_diagram_and_retried(open_page, screens, client, deploy, start, make_user,
+                                                          admin, log_in):
+    deploy("card_payment.bpmn")
+    instance = start("card_payment", {"amount": 120})
     worker = make_user("payments", "system")
-    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=worker, json={
-        "worker_id": "w1", "max_tasks": 1, "topics": [{"topic_name": "payments", "lock_duration": 60000}]}).get_json()
+    [task] = _fetch_and_lock(client, worker)
     client.post(f"/api/v1/external-tasks/{task['id']}/failure", headers=worker,
                 json={"worker_id": "w1", "error_message": "card expired", "retries": 0})
 
     page = open_page()
-    page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, key_of(admin), f"/ui/instances/{instance['id']}")
     incidents = page.locator("#incidents")
     expect(incidents).to_contain_text("card expired")
+    expect(page.locator('#diagram .djs-element.fd-incident[data-element-id="charge"]')).to_have_count(1)
+    expect(page.locator('#diagram .djs-element.fd-completed[data-element-id="payment_due"]')).to_have_count(1)
+    expect(page.locator("#diagram .fd-badge")).to_have_text("incident")
     screens.shoot(page, "instance-incident")
+
     incidents.get_by_role("button", name="Retry").click()
     expect(page.locator("#status")).to_contain_text("retried")
     expect(incidents).to_contain_text("None.")
+    expect(page.locator("#diagram .djs-element.fd-incident")).to_have_count(0)
+    assert len(_fetch_and_lock(client, worker)) == 1  # the task can be worked again
+
+
+def test_the_current_ticket_is_marked_and_the_instance_cancelled(open_page, client, deploy, start, make_user, admin,
+                                                                log_in):
+    deploy("card_payment.bpmn")
+    instance = start("card_payment", {"amount": 120})
+    worker = make_user("payments", "system")
+    [task] = _fetch_and_lock(client, worker)
+    client.post(f"/api/v1/external-tasks/{task['id']}/complete", headers=worker, json={"worker_id": "w1"})
+
+    page = open_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, key_of(admin), f"/ui/instances/{instance['id']}")
+    expect(page.locator('#diagram .djs-element.fd-current[data-element-id="send_receipt"]')).to_have_count(1)
+    expect(page.locator('#diagram .djs-element.fd-completed[data-element-id="charge"]')).to_have_count(1)
+    for flow in ("flow_due_to_charge", "flow_charge_to_receipt"):
+        expect(page.locator(f'#diagram .djs-connection.fd-completed[data-element-id="{flow}"]')).to_have_count(1)
+    expect(page.locator("#diagram .fd-badge")).to_have_text("ticket")
+    expect(page.locator("#open-tickets")).to_contain_text("Send receipt")
 
     page.get_by_label("Reason for cancelling").fill("customer withdrew")
     page.get_by_role("button", name="Cancel instance").click()
