@@ -71,7 +71,7 @@ export async function guarded(work) {
 export async function me() {
   if (!session.key()) {
     location.assign(loginUrl());
-    throw new Error("not logged in");
+    throw new ApiError(401, { title: "Please log in" }); // guarded() stays quiet while the page leaves
   }
   const cached = sessionStorage.getItem("flowdesk.me");
   if (cached) return JSON.parse(cached);
