@@ -109,6 +109,8 @@ def test_purchase_approval_through_the_ui(open_page, screens, log_in, client, ma
     for flow in ("flow_manager_approved", "flow_director_to_cfo"):
         expect(page.locator(f'#diagram .djs-connection.fd-completed[data-element-id="{flow}"]')).to_have_count(0)
     expect(page.locator("#history")).to_contain_text("Director approval")
+    expect(page.locator("#approvals li")).to_have_count(2)
+    expect(page.locator("#approvals li").first).to_contain_text("Within budget")
     screens.shoot(page, "instance-completed")
 
     page.goto("/ui/instances")

@@ -133,6 +133,20 @@ def test_comments_and_attachments_on_a_ticket(open_page, screens, deploy, start,
     screens.shoot(page, "ticket-discussion")
 
 
+def test_waiting_for_the_customer_and_resuming(open_page, deploy, start, make_key, log_in):
+    deploy("inbox.bpmn")
+    [item] = _inbox_items(start, 1, datetime.now(timezone.utc) + timedelta(days=3))
+    page = open_page()
+    log_in(page, make_key("ann", "agent", "agents"), f"/ui/tickets/{item['open_tickets'][0]['id']}")
+    page.get_by_role("button", name="Wait for the customer").click()
+    expect(page.locator("#ticket-facts")).to_contain_text("waiting")
+    expect(page.locator("#sla")).to_contain_text("paused")
+    expect(page.get_by_role("button", name="Complete")).to_have_count(0)
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator("#ticket-facts")).to_contain_text("open")
+    expect(page.locator("#timeline")).to_contain_text("resumed")
+
+
 def test_a_form_error_is_shown_beside_its_field(open_page, deploy, start, make_key, log_in):
     deploy("purchase_approval.bpmn")
     instance = start("purchase_approval", {})

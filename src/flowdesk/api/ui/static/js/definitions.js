@@ -1,7 +1,7 @@
 // Definitions: deploy by drag and drop (errors shown against file and element), versions, diagram.
 import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
-import { clear, el, fail, guarded, say, start, when } from "./page.js";
+import { clear, clearAlert, el, fail, guarded, say, start, when } from "./page.js";
 
 const dropzone = document.getElementById("dropzone");
 const input = document.getElementById("upload-files");
@@ -45,6 +45,9 @@ async function showRefused(errors) {
   const file = files.find((f) => byFile.has(f.name) && /\.(bpmn|xml)$/i.test(f.name));
   if (!file) return;
   const marks = marksOf(byFile.get(file.name).map((e) => [e.element_id, "fd-incident"]));
+  versionSelect.replaceChildren();
+  versionSelect.disabled = true;
+  document.getElementById("definition-heading").textContent = `Diagram: ${file.name}`;
   try {
     await showDiagram(diagram, await file.text(), { marks });
     document.getElementById("version-facts").textContent = `${file.name} (not deployed): elements with errors are marked red.`;
@@ -58,20 +61,22 @@ async function deploy() {
   }
   const body = new FormData();
   for (const file of files) body.append("file", file, file.name);
-  await guarded(async () => {
-    try {
-      const deployed = await api("/definitions", { method: "POST", body });
-      clear(result, el("h3", {}, "Deployed"), el("ul", {}, deployed.map((d) => el("li", {},
-        `${d.kind === "form" ? "form" : "process"} ${d.key} version ${d.version}${d.created ? "" : " (unchanged)"}`))));
-      say(`Deployed ${deployed.map((d) => d.key).join(", ")}.`);
-      await loadList();
-      const process = deployed.find((d) => d.kind !== "form");
-      if (process) await select(process.key, process.version);
-    } catch (error) {
-      if (error instanceof ApiError && Array.isArray(error.problem.errors)) await showRefused(error.problem.errors);
-      throw error;
-    }
-  });
+  clearAlert();
+  try {
+    const deployed = await api("/definitions", { method: "POST", body });
+    clear(result, el("h3", {}, "Deployed"), el("ul", {}, deployed.map((d) => el("li", {},
+      `${d.kind === "form" ? "form" : "process"} ${d.key} version ${d.version}${d.created ? "" : " (unchanged)"}`))));
+    say(`Deployed ${deployed.map((d) => d.key).join(", ")}.`);
+    await loadList();
+    const process = deployed.find((d) => d.kind !== "form");
+    if (process) await select(process.key, process.version);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return; // on the way to the login page
+    const refused = error instanceof ApiError && Array.isArray(error.problem.errors);
+    if (refused) await showRefused(error.problem.errors);
+    else clear(result);
+    fail(error, { details: !refused });
+  }
 }
 
 document.getElementById("upload-form").addEventListener("submit", (event) => {

@@ -76,10 +76,23 @@ function renderLists(instance) {
     el("strong", {}, h.name || h.element_id), el("span", { class: "sub" }, ` ${h.type} · ${when(h.finished_at)}`))));
 }
 
+async function renderApprovals() {
+  const { decided, ahead } = await api(`${path}/approvals`);
+  const items = [
+    ...decided.map((a) => el("li", {}, el("strong", {}, `Level ${a.level} ${a.element_id}`), " ", badge(a.decision.replaceAll("_", " "), a.decision),
+      el("span", { class: "sub" }, ` ${a.approver} · ${when(a.created_at)}`), a.comment ? el("div", {}, a.comment) : null)),
+    ...ahead.map((step) => el("li", { class: "ahead" }, el("strong", {}, `Level ${step.level} ${step.name || step.element_id}`),
+      el("span", { class: "sub" }, ` ahead · ${(step.candidate_groups || []).join(", ")}`))),
+  ];
+  document.getElementById("approvals-section").hidden = !items.length;
+  clear(document.getElementById("approvals"), items);
+}
+
 async function load() {
   const instance = await api(path);
   renderFacts(instance);
   renderLists(instance);
+  await renderApprovals();
   const container = document.getElementById("diagram");
   const xml = await definitionXml(instance.process_key, instance.process_version);
   shownVersion = instance.process_version;

@@ -27,11 +27,12 @@ export function say(message) {
   document.getElementById("status").textContent = message;
 }
 
-/** Shows an error (a problem+json answer with its per-field errors, or any exception). */
-export function fail(error) {
+/** Shows an error (a problem+json answer with its per-field errors, or any exception);
+ * `details: false` leaves the per-field errors to the page, which shows them in place. */
+export function fail(error, { details = true } = {}) {
   const box = document.getElementById("alert");
   const items = [];
-  const errors = error instanceof ApiError ? error.problem.errors : null;
+  const errors = error instanceof ApiError && details ? error.problem.errors : null;
   if (Array.isArray(errors)) {
     for (const e of errors) {
       const where = [e.file, e.line ? `line ${e.line}` : null, e.element_id].filter(Boolean).join(", ");

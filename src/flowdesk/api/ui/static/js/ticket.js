@@ -40,11 +40,18 @@ function renderFacts() {
   if (ticket.status === "claimed" && (mine || who.role === "admin")) {
     buttons.push(el("button", { type: "button", class: "secondary", onclick: () => act("unclaim") }, "Unclaim"));
   }
+  if (ticket.status === "open" || ticket.status === "claimed") {
+    buttons.push(el("button", { type: "button", class: "secondary", onclick: () => progress("waiting_customer") },
+                    "Wait for the customer"));
+  }
+  if (ticket.status === "waiting") {
+    buttons.push(el("button", { type: "button", onclick: () => progress("resume") }, "Resume"));
+  }
   clear(document.getElementById("ticket-claim"), buttons);
 }
 
 function renderWork() {
-  const active = ACTIVE.has(ticket.status);
+  const active = ticket.status === "open" || ticket.status === "claimed"; // a waiting ticket resumes first
   renderForm(fields, ticket.form_schema, ticket.data);
   for (const input of document.querySelectorAll("#ticket-form input, #ticket-form select, #ticket-form textarea")) {
     input.disabled = !active;
@@ -57,6 +64,8 @@ function renderWork() {
                  el("button", { type: "button", class: "danger", "data-action": "reject", onclick: () => decide("reject") }, "Reject"));
   } else if (active) {
     buttons.push(el("button", { type: "submit", "data-action": "complete" }, "Complete"));
+  } else if (ticket.status === "waiting") {
+    buttons.push(el("p", { class: "help" }, "This ticket waits for the customer; resume it to work on it."));
   } else {
     buttons.push(el("p", { class: "help" }, `This ticket is ${ticket.status}; nothing is left to do here.`));
   }
@@ -114,6 +123,14 @@ async function act(action) {
   await guarded(async () => {
     await api(`${path}/${action}`, { method: "POST", headers: { "If-Match": ticket.etag } });
     say(action === "claim" ? "You claimed this ticket." : "You gave this ticket back.");
+    await load();
+  });
+}
+
+async function progress(action) {
+  await guarded(async () => {
+    await api(`${path}/progress`, { method: "POST", json: { action } });
+    say(action === "resume" ? "Work resumed; the SLA clock runs again." : "Waiting for the customer; the SLA clock stops.");
     await load();
   });
 }
