@@ -147,12 +147,13 @@ def test_waiting_for_the_customer_and_resuming(open_page, deploy, start, make_ke
     expect(page.locator("#timeline")).to_contain_text("resumed")
 
 
-def test_a_form_error_is_shown_beside_its_field(open_page, deploy, start, make_key, log_in):
+def test_the_form_is_prefilled_and_its_errors_shown_beside_the_field(open_page, deploy, start, make_key, log_in):
     deploy("purchase_approval.bpmn")
-    instance = start("purchase_approval", {})
+    instance = start("purchase_approval", {"amount": 12})
     page = open_page()
     log_in(page, make_key("rita", "agent", "requesters"), f"/ui/tickets/{instance['open_tickets'][0]['id']}")
-    page.get_by_label("Amount").fill("12")
+    expect(page.get_by_label("Amount")).to_have_value("12")
+    expect(page.get_by_label("Description")).to_have_value("")
     page.get_by_role("button", name="Complete").click()
     expect(page.locator("#field-description-error")).to_contain_text("required")
     expect(page.get_by_label("Description")).to_have_attribute("aria-invalid", "true")
@@ -163,6 +164,25 @@ def _fetch_and_lock(client, worker):
     response = client.post("/api/v1/external-tasks/fetch-and-lock", headers=worker, json={
         "worker_id": "w1", "max_tasks": 1, "topics": [{"topic_name": "payments", "lock_duration": 60000}]})
     return response.get_json()
+
+
+def test_a_rejection_needs_a_comment_and_ends_the_request(open_page, client, deploy, start, make_key, admin, log_in):
+    deploy("purchase_approval.bpmn")
+    instance = start("purchase_approval", {})
+    submitted = client.post(f"/api/v1/tickets/{instance['open_tickets'][0]['id']}/complete", headers=admin,
+                            json={"data": {"amount": 500, "description": "Chairs"}}).get_json()
+    [approval] = submitted["open_tickets"]
+    page = open_page()
+    log_in(page, make_key("max", "agent", "managers"), f"/ui/tickets/{approval['id']}")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.locator("#alert")).to_contain_text("Say why in the comment")
+    expect(page.get_by_label("Comment", exact=True)).to_be_focused()
+    page.get_by_label("Comment", exact=True).fill("Not in this year's budget")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.locator("#status")).to_contain_text("Rejected. The instance is completed")
+    expect(page.locator("#timeline")).to_contain_text("rejected")
+    variables = client.get(f"/api/v1/instances/{instance['id']}", headers=admin).get_json()["variables"]
+    assert variables["manager_approval_decision"] == "rejected"
 
 
 def test_an_incident_is_marked_on_the_diagram_and_retried(open_page, screens, client, deploy, start, make_user,
