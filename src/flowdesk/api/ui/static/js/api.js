@@ -47,10 +47,7 @@ export async function api(path, { method = "GET", json, body, headers = {}, as =
   if (response.status === 204) return null;
   if (as === "blob") return { blob: await response.blob(), headers: response.headers };
   if (as === "text") return response.text();
-  const data = await response.json();
-  const etag = response.headers.get("ETag");
-  if (etag && data && typeof data === "object") Object.defineProperty(data, "etag_header", { value: etag });
-  return data;
+  return response.json();
 }
 
 /** `{a: 1, b: ""}` -> "?a=1" (empty values left out). */
