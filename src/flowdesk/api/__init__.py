@@ -12,7 +12,7 @@ from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
-from . import approvals, assignment, calendars, filters
+from . import approvals, assignment, calendars, filters, me, ui
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     for module in (timeline, comments, attachments):
         api.register_blueprint(module.blp)
-    for module in (assignment, approvals, calendars, filters):
+    for module in (assignment, approvals, calendars, filters, me):
         api.register_blueprint(module.blp)
     errors.register(app)
     observability.register(app)
     security.register(app)
     text_input.register(app)
     auth.register(app)
+    ui.register(app)
     return app

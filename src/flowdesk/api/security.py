@@ -1,7 +1,8 @@
 """Response headers that keep browsers from doing anything clever with API answers.
 
 CORS stays off: no Access-Control-* header is ever sent, so browsers on other origins cannot
-read the API with a user's credentials. The API docs page needs its scripts and styles.
+read the API with a user's credentials. The API docs page needs its scripts and styles; the web UI
+under /ui gets a policy of its own.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ _HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The web UI runs only its own scripts and talks only to its own origin. Inline style attributes
+# are allowed because the bpmn-js viewer positions the diagram with them; inline scripts are not.
+_UI_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+           "font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 def register(app: Flask) -> None:
@@ -22,7 +27,9 @@ def register(app: Flask) -> None:
     def _secure(response):
         for name, value in _HEADERS.items():
             response.headers.setdefault(name, value)
-        if not request.path.startswith("/api/docs"):
+        if request.path.startswith("/ui"):
+            response.headers.setdefault("Content-Security-Policy", _UI_CSP)
+        elif not request.path.startswith("/api/docs"):
             response.headers.setdefault("Content-Security-Policy", _API_CSP)
         if request.path.startswith("/api/v1"):
             response.headers.setdefault("Cache-Control", "no-store")
