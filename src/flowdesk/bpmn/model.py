@@ -33,6 +33,8 @@ _CODE_ELEMENTS = (
 # Attributes the server resolves itself, and only as a plain ``${variable}`` (see execution.py).
 _TICKET_ATTRIBUTES = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "priority")
 _HUMAN_TASKS = (f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask")
+# Declared languages that mean Python (besides any name containing "python").
+_PYTHON_LANGUAGES = ("py", "text/x-python", "application/x-python")
 
 
 @dataclass
@@ -288,6 +290,32 @@ def _translate_expressions(root, filename: str) -> list[ModelIssue]:
     return issues
 
 
+def _script_language(el) -> str:
+    """The language a script (``scriptFormat``) or expression (``language``) says it is written in."""
+    owner = el.getparent() if el.tag == f"{{{BPMN_NS}}}script" else el
+    return ((owner.get("scriptFormat") if owner is not None else None) or el.get("language") or "").strip()
+
+
+def _is_python(language: str) -> bool:
+    return not language or "python" in language.lower() or language.lower() in _PYTHON_LANGUAGES
+
+
+def _check_script_languages(root, filename: str) -> list[ModelIssue]:
+    """Refuse scripts and expressions declared in another language (Groovy, JavaScript, ...).
+
+    Only Python runs, in the sandbox; running it as Python would misread the model or fail later.
+    """
+    issues = []
+    for tag, _mode, what in _CODE_ELEMENTS:
+        for el in root.iter(tag):
+            language = _script_language(el)
+            if not _is_python(language):
+                issues.append(ModelIssue(filename, el.sourceline, _owner_id(el),
+                                         f"refused {what}: the {what} is written in '{language}'; "
+                                         "flowdesk runs Python scripts only (in its sandbox)"))
+    return issues
+
+
 def _check_scripts(root, filename: str) -> list[ModelIssue]:
     """Refuse at deploy time any script or condition the restricted compiler will not run."""
     targets = [(el, el.text, mode, what) for tag, mode, what in _CODE_ELEMENTS for el in root.iter(tag)]
@@ -295,8 +323,9 @@ def _check_scripts(root, filename: str) -> list[ModelIssue]:
     issues = []
     for el, text, mode, what in targets:
         code = (text or "").strip()
-        # Untranslatable ${...} expressions were reported by _translate_expressions already.
-        if not code or expressions.is_expression(code):
+        # Untranslatable ${...} expressions were reported by _translate_expressions already,
+        # scripts in other languages by _check_script_languages.
+        if not code or expressions.is_expression(code) or not _is_python(_script_language(el)):
             continue
         try:
             script_engine.check(code, mode)
@@ -332,6 +361,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
             if kind == "bpmn":
                 give_sequence_flows_ids(root)
                 found = _check_references(root, filename)
+                found += _check_script_languages(root, filename)
                 found += _translate_expressions(root, filename)
                 found += _check_scripts(root, filename)
                 if found:
