@@ -305,11 +305,35 @@ def condition_hints(roots: list) -> dict[str, list]:
                     _add(hints, name, flag, not flag)
                 else:
                     _add(hints, name, single or double)
+        _add_decision_hints(root, hints)
     return hints
 
 
+def _add_decision_hints(root, hints: dict) -> None:
+    """A decision table's input column that reads a plain variable: the literals its rules test."""
+    for table in root.iter():
+        if not isinstance(table.tag, str) or etree.QName(table).localname != "decisionTable":
+            continue
+        columns = []
+        for child in table:
+            if isinstance(child.tag, str) and etree.QName(child).localname == "input":
+                text = "".join(child.itertext()).strip()
+                columns.append(text if text.isidentifier() else None)
+        for rule in (r for r in table if isinstance(r.tag, str) and etree.QName(r).localname == "rule"):
+            entries = [e for e in rule if isinstance(e.tag, str) and etree.QName(e).localname == "inputEntry"]
+            for name, entry in zip(columns, entries):
+                literal = re.fullmatch(r"""\s*(?:"([^"]*)"|'([^']*)'|(-?\d+(?:\.\d+)?))\s*""", "".join(entry.itertext()))
+                if name and literal:
+                    text, other, number = literal.groups()
+                    if number is not None:
+                        _add(hints, name, float(number) if "." in number else int(number))
+                    else:
+                        _add(hints, name, text if text is not None else other)
+
+
 def task_outputs(roots: list) -> dict[str, list[str]]:
-    """Data objects each human task writes (dataOutputAssociation): its completion must set them."""
+    """Data objects each human task writes (dataOutputAssociation) and multi-instance output items:
+    its completion must set them."""
     outputs: dict[str, list[str]] = {}
     for root in roots:
         refs = {r.get("id"): r.get("dataObjectRef") for r in root.iter(_q("dataObjectReference"))}
@@ -319,7 +343,84 @@ def task_outputs(roots: list) -> dict[str, list[str]]:
                     name = refs.get((target.text or "").strip())
                     if name:
                         outputs.setdefault(task.get("id"), []).append(name)
+        # Each instance of a multi-instance task hands back its output item.
+        for item in root.iter(_q("outputDataItem")):
+            task = item.getparent().getparent()
+            if item.get("id") and task.get("id"):
+                outputs.setdefault(task.get("id"), []).append(item.get("id"))
     return outputs
+
+
+_NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
+# How a script or expression uses a variable tells the kind of value a person or system would give.
+_USES = [
+    (re.compile(_NAME + r"\.(?:upper|lower|strip|split|startswith|endswith|replace|title|format)\("), "text"),
+    (re.compile(_NAME + r"\s*\+\s*['\"]"), "text"),
+    (re.compile(r"['\"]\s*\+\s*" + _NAME + r"\b"), "text"),
+    (re.compile(r"\blen\(\s*" + _NAME + r"\s*\)"), "list"),
+    (re.compile(r"\bfor\s+\w+\s+in\s+" + _NAME + r"\b"), "list"),
+    (re.compile(_NAME + r"\[\s*['\"]"), "record"),
+]
+_KEY = re.compile(_NAME + r"""\[\s*['"]([^'"]+)['"]\s*\]""")
+_TIMER_VALUE = {"timeDate": START_TIME.isoformat(), "timeDuration": "PT1M", "timeCycle": "R1/PT1M"}
+
+
+def _script_texts(roots: list) -> list[str]:
+    """Scripts, pre/post scripts, conditions and parameter values: the code that reads variables."""
+    texts = []
+    for root in roots:
+        for node in root.iter():
+            if not isinstance(node.tag, str):
+                continue
+            name = etree.QName(node).localname
+            if name in ("script", "preScript", "postScript", "conditionExpression", "condition") and node.text:
+                texts.append(node.text)
+            elif name == "parameter" and node.get("value"):
+                texts.append(node.get("value"))
+    return texts
+
+
+def start_values(roots: list) -> dict:
+    """Variables the model needs before it can run: what a timer's ``${name}`` names (an ISO
+    date, duration or cycle) and a multi-instance task's ``loopDataInputRef`` collection (two
+    items). The caller that starts such a process provides them."""
+    values: dict = {}
+    for root in roots:
+        for definition in root.iter(_q("timerEventDefinition")):
+            for child in definition:
+                kind = etree.QName(child).localname if isinstance(child.tag, str) else ""
+                match = re.fullmatch(r"[$#]\{\s*" + _NAME + r"\s*\}", (child.text or "").strip())
+                if match and kind in _TIMER_VALUE:
+                    values[match.group(1)] = _TIMER_VALUE[kind]
+        for ref in root.iter(_q("loopDataInputRef")):
+            if (ref.text or "").strip().isidentifier():
+                values[ref.text.strip()] = ["1", "2"]
+    return values
+
+
+def typed_values(roots: list) -> dict:
+    """A value of the right kind for variables the scripts read but nothing in the corpus sets.
+
+    One a script calls string methods on (or adds to a string) gets a numeric string; one it
+    takes ``len`` of or loops over a one-item list; one it indexes with a key a record with
+    those keys (numeric strings again). Used instead of ``True`` when such a variable must be
+    seeded (the manifest's own run seeded it, or a NameError names it).
+    """
+    values: dict = {}
+    texts = _script_texts(roots)
+    for text in texts:
+        for pattern, kind in _USES:
+            for name in pattern.findall(text):
+                if name in values:
+                    continue
+                if kind == "text":
+                    values[name] = "1"
+                elif kind == "list":
+                    values[name] = ["1"]
+                else:
+                    keys = [key for var, key in _KEY.findall(" ".join(texts)) if var == name]
+                    values[name] = {key: "1" for key in keys}
+    return values
 
 
 # -- one file's run --------------------------------------------------------------------------
@@ -406,6 +507,7 @@ class Harness:
         event.listen(self.rt.db, "handle_error", self._db_error)
         self.seeds: dict = {}
         self.hints: dict[str, list] = {}
+        self.typed: dict = {}
         self.outputs: dict[str, list[str]] = {}
         self.visits: Counter = Counter()  # (instance, element) -> completions so far
         self.added_seeds: list[str] = []  # names NameErrors asked for
@@ -495,7 +597,7 @@ def with_missing_variables(h: Harness, send) -> tuple[int, object]:
         match = _UNDEFINED.search(problem_text(body)) if status == 422 else None
         if not match or match.group(1) in h.seeds:
             return status, body
-        h.seeds[match.group(1)] = True
+        h.seeds[match.group(1)] = h.typed.get(match.group(1), True)
         h.added_seeds.append(match.group(1))
     return status, body
 
@@ -844,7 +946,9 @@ def run_once(entry: Entry, corpus: Path, env: Environment, errors: ErrorLog, tim
         h.outputs = task_outputs(roots)
         # Seeds: what the manifest's own run had to seed (True, as it did), and the first value
         # each condition compares with.
-        h.seeds = {name: True for name in entry.seeded_vars}
+        h.typed = typed_values(roots)
+        h.seeds = {name: h.typed.get(name, True) for name in entry.seeded_vars}
+        h.seeds.update(start_values(roots))
         h.seeds.update({name: values[0] for name, values in h.hints.items()})
         status, body = deploy_file(h, [entry.file, *outcome.companions])
         if status not in (200, 201):
