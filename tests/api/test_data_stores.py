@@ -52,7 +52,7 @@ def test_the_store_is_kept_in_the_database_for_the_default_tenant(client, admin,
     publish(client, admin, start, {"EUR": 0.9})
 
     with runtime.uow() as uow:
-        assert DatabaseDataStores(uow.session).values() == {"Exchange rates": {"EUR": 0.9}}
+        assert DatabaseDataStores(uow.session).values() == {"exchange_rates": {"EUR": 0.9}}
 
 
 def test_reading_a_store_nothing_wrote_yet_fails_the_start_and_changes_nothing(client, admin, deploy, runtime):
@@ -77,7 +77,7 @@ def test_completing_the_writing_task_without_the_value_is_refused_and_changes_no
     response = complete(client, admin, ticket_id, {"something_else": 1})
 
     assert response.status_code == 422
-    assert "Exchange rates" in response.get_json()["detail"]
+    assert "exchange_rates" in response.get_json()["detail"]
     assert client.get(f"/api/v1/tickets/{ticket_id}", headers=admin).get_json()["status"] != "completed"
     with runtime.uow() as uow:
         assert DatabaseDataStores(uow.session).values() == {}

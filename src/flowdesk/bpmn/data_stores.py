@@ -1,10 +1,11 @@
-"""BPMN data stores: every ``dataStore`` a model names is a JSON store the server keeps.
+"""BPMN data stores: every ``dataStore`` a model declares is a JSON store the server keeps.
 
-A task with a data input association from a ``dataStoreReference`` finds the store's value in
-its data under the data store's id when it starts; a data output association writes the task
-data of that name to the store when the task completes (and removes it from the task data, as
-for data objects). Stores are shared by name: what one instance writes, a later instance of
-any process reads.
+The data store's id names the store and the task data variable (its ``name`` is a label, or
+in SpiffArena models the implementation, e.g. ``JSONDataStore``). A task with a data input
+association from a ``dataStoreReference`` finds the store's value in its data when it starts;
+a data output association writes the task data of that name to the store when the task
+completes (and removes it from the task data, as for data objects). Stores are shared: what
+one instance writes, a later instance of any process reads.
 
 The bpmn layer keeps no data: reads and writes go through a :class:`DataStorePort` the engine
 binds for the duration of a unit of work (:func:`bind`), so they commit or roll back with the
@@ -48,32 +49,32 @@ def unbind(token: Token) -> None:
 def _port(my_task, data_store: "JsonDataStore", **direction) -> DataStorePort:
     port = _PORT.get()
     if port is None:
-        raise WorkflowDataException(f"the data store '{data_store.bpmn_name}' is not available here",
+        raise WorkflowDataException(f"the data store '{data_store.bpmn_id}' is not available here",
                                     my_task, **direction)
     return port
 
 
 class JsonDataStore(BpmnDataStoreSpecification):
-    """A named JSON store (the data store's ``name``); task data sees it under the store's id."""
+    """The JSON store named by the data store's id; task data sees it under the same name."""
 
     def get(self, my_task):
         """Data input association: copy the store's value into the task data."""
-        value = _port(my_task, self, data_input=self).read(self.bpmn_name)
+        value = _port(my_task, self, data_input=self).read(self.bpmn_id)
         my_task.data[self.bpmn_id] = deepcopy(value)
 
     def set(self, my_task):
         """Data output association: write the task data of the store's id to the store."""
         if self.bpmn_id not in my_task.data:
             raise WorkflowDataException(
-                f"the data store '{self.bpmn_name}' could not be written: the task data has no "
-                f"'{self.bpmn_id}'", my_task, data_output=self)
+                f"the data store '{self.bpmn_id}' could not be written: the task set no value "
+                "of that name", my_task, data_output=self)
         value = my_task.data[self.bpmn_id]
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise WorkflowDataException(f"the data store '{self.bpmn_name}' takes JSON values only: {exc}",
+            raise WorkflowDataException(f"the data store '{self.bpmn_id}' takes JSON values only: {exc}",
                                         my_task, data_output=self) from None
-        _port(my_task, self, data_output=self).write(self.bpmn_name, deepcopy(value))
+        _port(my_task, self, data_output=self).write(self.bpmn_id, deepcopy(value))
         del my_task.data[self.bpmn_id]
 
     def delete(self, my_task):

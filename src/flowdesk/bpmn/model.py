@@ -316,6 +316,19 @@ def _check_script_languages(root, filename: str) -> list[ModelIssue]:
     return issues
 
 
+def _check_data_store_types(root, filename: str) -> list[ModelIssue]:
+    """Accept the SpiffArena editor's ``type="json"`` on data store references (every store is a
+    JSON store; the attribute is not BPMN, so it goes before schema validation) and refuse the
+    other store kinds, whose keyed semantics a JSON store would silently change."""
+    issues = []
+    for ref in root.iter(f"{{{BPMN_NS}}}dataStoreReference"):
+        kind = ref.attrib.pop("type", None)
+        if kind is not None and kind.strip().lower() != "json":
+            issues.append(ModelIssue(filename, ref.sourceline, ref.get("id"),
+                                     f"data store type '{kind}' is not supported: data stores are JSON stores"))
+    return issues
+
+
 def _check_scripts(root, filename: str) -> list[ModelIssue]:
     """Refuse at deploy time any script or condition the restricted compiler will not run."""
     targets = [(el, el.text, mode, what) for tag, mode, what in _CODE_ELEMENTS for el in root.iter(tag)]
@@ -362,6 +375,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 give_sequence_flows_ids(root)
                 found = _check_references(root, filename)
                 found += _check_script_languages(root, filename)
+                found += _check_data_store_types(root, filename)
                 found += _translate_expressions(root, filename)
                 found += _check_scripts(root, filename)
                 if found:
