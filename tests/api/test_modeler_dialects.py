@@ -93,7 +93,7 @@ def test_camunda_conditions_choose_the_path(client, admin, deploy, start, amount
 
 def test_an_untranslatable_camunda_condition_is_a_422_naming_the_flow_and_construct(client, admin):
     content = (DATA / "camunda_conditions.bpmn").read_bytes().replace(
-        b"${amount &lt;= 1000 || !approved}", b"${order.items.size() &gt; 0}")
+        b"${amount &lt;= 1000 || !approved}", b"${riskService.isRisky(amount)}")
 
     response = client.post("/api/v1/definitions", data={"file": [(io.BytesIO(content), "camunda_conditions.bpmn")]},
                            headers=admin, content_type="multipart/form-data")
@@ -101,5 +101,5 @@ def test_an_untranslatable_camunda_condition_is_a_422_naming_the_flow_and_constr
     assert response.status_code == 422
     [error] = response.get_json()["errors"]
     assert error["element_id"] == "flow_gateway_to_small"
-    assert "method call 'size()'" in error["message"]
+    assert "method call 'isRisky()'" in error["message"]
     assert client.get("/api/v1/definitions", headers=admin).get_json() == []
