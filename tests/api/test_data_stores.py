@@ -81,3 +81,13 @@ def test_completing_the_writing_task_without_the_value_is_refused_and_changes_no
     assert client.get(f"/api/v1/tickets/{ticket_id}", headers=admin).get_json()["status"] != "completed"
     with runtime.uow() as uow:
         assert DatabaseDataStores(uow.session).values() == {}
+
+
+def test_a_task_reading_and_writing_the_store_sees_what_the_step_wrote_before(client, admin, deploy, start):
+    deploy("visit_counter.bpmn")
+
+    first = start("visit_counter")
+    second = start("visit_counter")
+
+    assert first["variables"]["seen"] == 2
+    assert second["variables"]["seen"] == 4

@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .models import DEFAULT_TENANT, DataStore
 from .models.base import utcnow
+
+_UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class DatabaseDataStores:
@@ -19,30 +22,24 @@ class DatabaseDataStores:
         self.session = session
         self.tenant_id = tenant_id
 
-    def _row(self, name: str, for_update: bool = False) -> DataStore | None:
-        query = select(DataStore).where(DataStore.tenant_id == self.tenant_id, DataStore.name == name)
-        # Writers of one store queue up on PostgreSQL; a concurrent first write is a 409 at commit.
-        return self.session.scalar(query.with_for_update() if for_update else query)
-
     def read(self, name: str) -> Any:
         """The store's value, or None when nothing was written to it yet."""
-        row = self._row(name)
-        return None if row is None else row.value
+        # The column, not the entity: a value written earlier in this transaction is what counts.
+        return self.session.execute(select(DataStore.value).where(
+            DataStore.tenant_id == self.tenant_id, DataStore.name == name)).scalar_one_or_none()
 
     def write(self, name: str, value: Any) -> None:
-        """Replace the store's value."""
-        row = self._row(name, for_update=True)
+        """Replace the store's value (an upsert: two first writes at once do not collide)."""
         now = utcnow()
-        if row is None:
-            self.session.add(DataStore(tenant_id=self.tenant_id, name=name, value=value, created_at=now,
-                                       updated_at=now))
-        else:
-            row.value = value
-            row.updated_at = now
-        self.session.flush()
+        insert = _UPSERT[self.session.get_bind().dialect.name]
+        statement = insert(DataStore).values(tenant_id=self.tenant_id, name=name, value=value,
+                                             created_at=now, updated_at=now)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[DataStore.tenant_id, DataStore.name],
+            set_={"value": statement.excluded.value, "updated_at": now}))
 
     def values(self) -> dict[str, Any]:
         """Every store of the tenant by name."""
-        rows = self.session.scalars(select(DataStore).where(DataStore.tenant_id == self.tenant_id)
-                                    .order_by(DataStore.name))
-        return {row.name: row.value for row in rows}
+        rows = self.session.execute(select(DataStore.name, DataStore.value)
+                                    .where(DataStore.tenant_id == self.tenant_id).order_by(DataStore.name))
+        return {name: value for name, value in rows}
