@@ -1,5 +1,7 @@
 """BPMN data stores over REST: a task writes a named JSON store, a later instance reads it."""
 
+import pytest
+
 from flowdesk.engine.data_stores import DatabaseDataStores
 
 
@@ -91,3 +93,70 @@ def test_a_task_reading_and_writing_the_store_sees_what_the_step_wrote_before(cl
 
     assert first["variables"]["seen"] == 2
     assert second["variables"]["seen"] == 4
+
+
+def test_an_admin_seeds_a_store_that_instances_then_read(client, admin, deploy, start):
+    deploy("exchange_rates.bpmn")
+
+    response = client.put("/api/v1/data-stores/exchange_rates", json={"value": {"EUR": 0.8}}, headers=admin)
+
+    assert response.status_code == 201
+    assert start("quote", {"price_usd": 10})["variables"]["price_eur"] == 8.0
+
+
+def test_replacing_a_store_answers_200_with_the_new_value(client, admin):
+    client.put("/api/v1/data-stores/exchange_rates", json={"value": {"EUR": 0.8}}, headers=admin)
+
+    response = client.put("/api/v1/data-stores/exchange_rates", json={"value": [1, 2]}, headers=admin)
+
+    assert response.status_code == 200
+    assert response.get_json()["value"] == [1, 2]
+
+
+def test_stores_written_by_processes_are_listed_and_readable(client, admin, deploy, start):
+    deploy("exchange_rates.bpmn")
+    publish(client, admin, start, {"EUR": 0.9})
+
+    listed = client.get("/api/v1/data-stores", headers=admin).get_json()
+    one = client.get("/api/v1/data-stores/exchange_rates", headers=admin).get_json()
+
+    assert [(s["name"], s["value"]) for s in listed] == [("exchange_rates", {"EUR": 0.9})]
+    assert one["value"] == {"EUR": 0.9}
+
+
+def test_a_store_nothing_wrote_is_404(client, admin):
+    response = client.get("/api/v1/data-stores/exchange_rates", headers=admin)
+
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_deleting_a_store_empties_it(client, admin):
+    client.put("/api/v1/data-stores/exchange_rates", json={"value": 1}, headers=admin)
+
+    assert client.delete("/api/v1/data-stores/exchange_rates", headers=admin).status_code == 204
+    assert client.get("/api/v1/data-stores/exchange_rates", headers=admin).status_code == 404
+
+
+@pytest.mark.parametrize("body", [{}, {"value": 1, "other": 2}])
+def test_a_put_without_exactly_a_value_is_422_and_changes_nothing(client, admin, body):
+    response = client.put("/api/v1/data-stores/exchange_rates", json=body, headers=admin)
+
+    assert response.status_code == 422
+    assert client.get("/api/v1/data-stores", headers=admin).get_json() == []
+
+
+def test_a_name_that_cannot_be_a_data_store_id_is_422(client, admin):
+    response = client.put("/api/v1/data-stores/9 rates", json={"value": 1}, headers=admin)
+
+    assert response.status_code == 422
+    assert "name" in response.get_json()["errors"]
+
+
+def test_agents_may_neither_read_nor_write_stores(client, admin, make_user):
+    agent = make_user("sue", "agent")
+    client.put("/api/v1/data-stores/exchange_rates", json={"value": 1}, headers=admin)
+
+    assert client.get("/api/v1/data-stores/exchange_rates", headers=agent).status_code == 403
+    assert client.put("/api/v1/data-stores/exchange_rates", json={"value": 2}, headers=agent).status_code == 403
+    assert client.get("/api/v1/data-stores/exchange_rates", headers=admin).get_json()["value"] == 1

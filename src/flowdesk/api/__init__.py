@@ -12,7 +12,7 @@ from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, tickets
 from . import attachments, comments, timeline
-from . import approvals, assignment, calendars, filters
+from . import approvals, assignment, calendars, data_stores, filters
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     for module in (assignment, approvals, calendars, filters):
         api.register_blueprint(module.blp)
+    api.register_blueprint(data_stores.blp)
     errors.register(app)
     observability.register(app)
     security.register(app)
