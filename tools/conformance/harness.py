@@ -107,6 +107,7 @@ class Harness:
         self.seeds: dict = {}
         self.hints: dict[str, list] = {}
         self.typed: dict = {}
+        self.functions: set[str] = set()
         self.outputs: dict[str, list[str]] = {}
         self.visits: Counter = Counter()  # (instance, element) -> completions so far
         self.added_seeds: list[str] = []  # names NameErrors asked for
@@ -188,13 +189,15 @@ def with_missing_variables(h: Harness, send) -> tuple[int, object]:
     """``send()`` again after each 422 whose NameError names a variable nothing set.
 
     Such a variable would come from a form or a caller the corpus does not include (what the
-    manifest's own run "seeded"); it becomes a seed (True) for this and every later request.
-    A refused request changes nothing, so sending it again is safe.
+    manifest's own run "seeded"); it becomes a seed (True, or the kind of value the scripts
+    read) for this and every later request. A name the scripts call as a function is left
+    undefined: no data can stand in for it. A refused request changes nothing, so sending it
+    again is safe.
     """
     for _ in range(MAX_NAME_RETRIES):
         status, body = send()
         match = _UNDEFINED.search(problem_text(body)) if status == 422 else None
-        if not match or match.group(1) in h.seeds:
+        if not match or match.group(1) in h.seeds or match.group(1) in h.functions:
             return status, body
         h.seeds[match.group(1)] = h.typed.get(match.group(1), True)
         h.added_seeds.append(match.group(1))

@@ -260,6 +260,12 @@ def start_values(roots: list) -> dict:
     return values
 
 
+def called_names(roots: list) -> set[str]:
+    """Names the scripts call as functions (``get_current_user()``): no seeded value can stand in."""
+    pattern = re.compile(r"(?<![.\w])" + _NAME + r"\s*\(")
+    return {name for text in _script_texts(roots) for name in pattern.findall(text)}
+
+
 def typed_values(roots: list) -> dict:
     """A value of the right kind for variables the scripts read but nothing in the corpus sets.
 

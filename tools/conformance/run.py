@@ -16,7 +16,7 @@ from .config import ADMIN_KEY, MASTER_KEY
 from .harness import ErrorLog, Harness, Outcome, deploy_file, problem_text, summarize_traceback
 from .judging import classify, judge
 from .manifest import Entry, read_manifest
-from .model_facts import (read_xml, companions_of, condition_hints, processes_of, start_values, task_outputs,
+from .model_facts import (called_names, read_xml, companions_of, condition_hints, processes_of, start_values, task_outputs,
                           typed_values)
 from .report import Report
 from .roles import drive_instances, start_process
@@ -61,7 +61,8 @@ def run_once(entry: Entry, corpus: Path, env: Environment, errors: ErrorLog, tim
         # Seeds: what the manifest's own run had to seed (True, as it did), and the first value
         # each condition compares with.
         h.typed = typed_values(roots)
-        h.seeds = {name: h.typed.get(name, True) for name in entry.seeded_vars}
+        h.functions = called_names(roots)
+        h.seeds = {name: h.typed.get(name, True) for name in entry.seeded_vars if name not in h.functions}
         h.seeds.update(start_values(roots))
         h.seeds.update({name: values[0] for name, values in h.hints.items()})
         status, body = deploy_file(h, [entry.file, *outcome.companions])
