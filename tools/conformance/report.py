@@ -35,7 +35,8 @@ class Report:
         """(manifest ``runs_to_end``, executable files with it, how many of them flowdesk ran), most first."""
         groups: dict[str, list[Outcome]] = defaultdict(list)
         for o in self.executable:
-            groups[o.entry.runs_to_end.split(":")[0]].append(o)
+            label = o.entry.runs_to_end.split(":")[0]  # "no (silent early completion: details)"
+            groups[label + ")" if label.count("(") > label.count(")") else label].append(o)
         return sorted(((k, len(v), sum(o.ran_to_end for o in v)) for k, v in groups.items()),
                       key=lambda row: (-row[1], row[0]))
 
