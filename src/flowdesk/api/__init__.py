@@ -12,7 +12,7 @@ from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
-from . import approvals, assignment, calendars, filters, me, ui
+from . import approvals, assignment, calendars, data_stores, filters, me, ui
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     for module in (timeline, comments, attachments):
         api.register_blueprint(module.blp)
-    for module in (assignment, approvals, calendars, filters, me):
+    for module in (assignment, approvals, calendars, filters, me, data_stores):
         api.register_blueprint(module.blp)
     errors.register(app)
     observability.register(app)

@@ -3,6 +3,7 @@
 Nothing here touches a database or HTTP; ``engine`` drives it through :class:`Execution`.
 """
 
+from . import data_stores
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
 from .due_date import resolve_due_date
 from .events import ThrownEvent, WaitingMessage
@@ -26,6 +27,7 @@ __all__ = [
     "WaitingTimer",
     "WaitingUserTask",
     "XmlRefused",
+    "data_stores",
     "parse_models",
     "resolve_due_date",
 ]

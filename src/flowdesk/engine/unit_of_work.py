@@ -8,6 +8,8 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..bpmn import data_stores
+from .data_stores import DatabaseDataStores
 from .errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -17,7 +19,8 @@ class UnitOfWork:
     """``with runtime.uow() as uow: ...; uow.commit()`` — leaving without commit rolls back.
 
     Work that must only happen once the transaction is durable (enqueuing a job, waking a
-    worker) is registered with :meth:`after_commit`.
+    worker) is registered with :meth:`after_commit`. BPMN data stores read and write through
+    this transaction while the unit of work is open.
     """
 
     def __init__(self, session_factory: sessionmaker[Session], queue=None):
@@ -29,9 +32,11 @@ class UnitOfWork:
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
         self._after_commit = []
+        self._data_stores = data_stores.bind(DatabaseDataStores(self.session))
         return self
 
     def __exit__(self, *exc_info) -> None:
+        data_stores.unbind(self._data_stores)
         # close() rolls back anything uncommitted but, unlike rollback(), leaves loaded
         # objects readable, so handlers can return what they read.
         self.session.close()

@@ -1,0 +1,27 @@
+"""BPMN data stores: one JSON value per store name and tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONType, UTCDateTime, utcnow
+
+DEFAULT_TENANT = "default"
+
+
+class DataStore(Base):
+    """The value a BPMN ``dataStore`` of this name holds for one tenant."""
+
+    __tablename__ = "data_stores"
+
+    # Tenants come later: until then every store belongs to the default one.
+    tenant_id: Mapped[str] = mapped_column(String(100), primary_key=True, default=DEFAULT_TENANT,
+                                           server_default=DEFAULT_TENANT)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
