@@ -62,7 +62,7 @@ def spawn(tmp_path, master_key):
             process.wait(10)
 
 
-def _stopped(process: subprocess.Popen, timeout: float = 30.0) -> int:
+def _stopped(process: subprocess.Popen, timeout: float = 60.0) -> int:
     try:
         return process.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -107,7 +107,7 @@ def test_worker_finishes_the_call_in_flight_then_exits(worker_runtime, slow_acti
     start("single_action")
     start("single_action")
     worker = spawn(["worker", "--no-dispatcher"], cluster_env)
-    _wait_for(lambda: action_server.calls("/slow"), what="the worker to call the action")
+    _wait_for(lambda: action_server.calls("/slow"), timeout=120, what="the worker to call the action")
 
     worker.send_signal(signal.SIGTERM)
 
@@ -123,16 +123,16 @@ def test_worker_finishes_the_call_in_flight_then_exits(worker_runtime, slow_acti
 
 def test_second_sigterm_hands_the_job_back_to_another_worker(worker_runtime, slow_action, start, spawn,
                                                              cluster_env, action_server, drain):
-    slow_action.extend([15.0, 0])
+    slow_action.extend([60.0, 0])
     started = start("single_action")
     worker = spawn(["worker", "--no-dispatcher"], cluster_env)
-    _wait_for(lambda: action_server.calls("/slow"), what="the worker to call the action")
+    _wait_for(lambda: action_server.calls("/slow"), timeout=120, what="the worker to call the action")
 
     worker.send_signal(signal.SIGTERM)
     time.sleep(1.5)  # RQ ignores a second signal within a second of the first
     worker.send_signal(signal.SIGTERM)
 
-    assert _stopped(worker, timeout=10) == 0
+    assert _stopped(worker, timeout=40) == 0  # well before the 60 s call would have ended
     [(job_id, status, attempts)] = _job_rows(worker_runtime)
     assert (status, attempts) == ("pending", 1)  # back at once, not after the lease runs out
     with worker_runtime.db.connect() as conn:
@@ -162,7 +162,7 @@ def test_scheduler_stops_between_rounds_and_no_timer_fires_twice(runtime, deploy
             return dict(conn.execute(sa.text("select instance_id, count(*) from audit_events "
                                              "where action = 'timer.fired' group by instance_id")).all())
 
-    _wait_for(lambda: fired(), what="the scheduler to fire a timer")
+    _wait_for(lambda: fired(), timeout=120, what="the scheduler to fire a timer")
     scheduler_process.send_signal(signal.SIGTERM)
 
     assert _stopped(scheduler_process) == 0
@@ -190,7 +190,7 @@ def test_embedded_server_lets_its_worker_threads_finish_on_sigterm(tmp_path, spa
         except httpx.HTTPError:
             return False
 
-    _wait_for(up, what="the server to start")
+    _wait_for(up, timeout=120, what="the server to start")
     action_server.routes["/slow"] = lambda r: (time.sleep(2), (200, {"done": True}, {}))[1]
     xml = ((DATA / "single_action.bpmn").read_text().replace("{{url}}", f"{action_server.url}/slow")
            .replace("{{timeout}}", "20").replace("{{retries}}", "0"))
@@ -198,7 +198,7 @@ def test_embedded_server_lets_its_worker_threads_finish_on_sigterm(tmp_path, spa
                       headers={**headers, "Content-Type": "application/xml"}).status_code == 201
     assert httpx.post(f"{api}/api/v1/processes/single_action/instances", json={},
                       headers=headers).status_code == 201
-    _wait_for(lambda: action_server.calls("/slow"), what="the embedded worker to call the action")
+    _wait_for(lambda: action_server.calls("/slow"), timeout=120, what="the embedded worker to call the action")
 
     server.send_signal(signal.SIGTERM)
 
