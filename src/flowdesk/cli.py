@@ -34,13 +34,31 @@ def main() -> None:
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 def serve(host: str, port: int, debug: bool) -> None:
     """Run the API server. With no configuration: embedded mode on a SQLite file here."""
+    from werkzeug.serving import make_server
+
     from .server import build
+    from .workers.shutdown import on_terminate
 
     settings = Settings.from_env()
-    app, _ = build(settings)
+    app, runtime = build(settings)
     where = settings.database_url if not settings.is_sqlite else f"SQLite ({settings.database_url[10:]})"
     click.echo(f"flowdesk: serving on http://{host}:{port}  database: {where}  docs: http://{host}:{port}/api/docs")
-    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
+    app.debug = debug
+    server = make_server(host, port, app, threaded=True)
+    # Request threads are joined when the server closes, so requests in flight finish (drain).
+    server.daemon_threads = False
+
+    def interrupt(signum: int) -> None:
+        # serve_forever ends on KeyboardInterrupt and closes the socket; SIGTERM takes the same way.
+        raise KeyboardInterrupt
+
+    on_terminate(interrupt)
+    try:
+        server.serve_forever()
+    finally:
+        # Stops the embedded scheduler after its round and lets the worker threads finish their jobs.
+        runtime.close()
+        click.echo("flowdesk: stopped", err=True)
 
 
 @main.group()
@@ -152,12 +170,16 @@ def scheduler(no_dispatcher: bool) -> None:
 
     from .workers import context
     from .workers.scheduler import run
+    from .workers.shutdown import on_terminate
 
     stop = threading.Event()
-    try:
-        run(context.runtime(), stop, dispatch_jobs=not no_dispatcher)
-    except KeyboardInterrupt:
-        stop.set()
+    # SIGTERM and Ctrl+C end the loop after the round in progress: every instance is stepped in
+    # a transaction of its own, so none is left half done.
+    on_terminate(lambda signum: stop.set())
+    runtime = context.runtime()
+    run(runtime, stop, dispatch_jobs=not no_dispatcher)
+    runtime.close()
+    click.echo("flowdesk scheduler stopped", err=True)
 
 
 if __name__ == "__main__":
