@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import expressions, script_engine, serializer
+from . import expressions, script_engine, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
 from .parser import FlowdeskParser
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, give_sequence_flows_ids, parse_xml
@@ -334,6 +334,8 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 found = _check_references(root, filename)
                 found += _translate_expressions(root, filename)
                 found += _check_scripts(root, filename)
+                if not found:  # an expression refused above would be reported twice
+                    found += ticket_properties.check(root, filename)
                 if found:
                     issues.extend(found)
                     continue
