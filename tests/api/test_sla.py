@@ -234,3 +234,19 @@ def test_group_inbox_by_due_date_sees_the_moved_due_date(client, admin, start, c
     listed = client.get("/api/v1/tickets?candidate_group=agents&sort=due", headers=bob).get_json()["items"]
     assert [t["id"] for t in listed] == [later["id"], paused["id"]]
     assert [t["sla"]["remaining_seconds"] for t in listed] == [2 * 3600, 3 * 3600]  # on the test clock
+
+
+def test_timer_boundary_events_are_the_sla_of_a_task_without_due_date(client, admin, start, clock, runtime, deploy):
+    deploy("timers.bpmn")  # process "sla": 30 minutes non-interrupting reminder, 2 hours interrupting
+    [ticket] = start("sla")["open_tickets"]
+    assert _at(ticket["due_at"]) == MONDAY + timedelta(hours=2)
+    assert _at(ticket["sla"]["at_risk_at"]) == MONDAY + timedelta(minutes=30)
+    clock.advance(minutes=20)
+    assert _ticket(client, admin, ticket["id"])["sla"]["state"] == "ok"
+    clock.advance(minutes=20)
+    assert _ticket(client, admin, ticket["id"])["sla"]["state"] == "at_risk"
+    clock.advance(hours=2)
+    scheduler.run_round(runtime)  # the diagram takes its breach path: the ticket is cancelled
+    assert _ticket(client, admin, ticket["id"])["status"] == "cancelled"
+    names = [t["element_id"] for t in client.get("/api/v1/tickets?status=open", headers=admin).get_json()["items"]]
+    assert "escalate" in names
