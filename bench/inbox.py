@@ -17,6 +17,10 @@ Then it times, for random agents (principal role ``agent``, member of one group)
 - counts per filter: the engine's count where it has one, else the same filters and
   visibility rule as ``list_tickets`` under ``SELECT count(*)``, written here with the models.
 
+Each case is also run under EXPLAIN ANALYZE for 50 agents: the server-side execution time of
+its statements (summed per call) moves much less with the machine's load than the wall clock.
+The load ends with VACUUM ANALYZE, the state autovacuum keeps a table in steady use in.
+
     python bench/inbox.py                       # 100,000 tickets, ~1 minute
     python bench/inbox.py --tickets 1000000     # the full size (loading takes a few minutes)
     python bench/inbox.py --explain             # also print the plans of the page queries
