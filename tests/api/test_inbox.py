@@ -262,3 +262,20 @@ def test_count_stops_at_the_cap_and_says_so(client, admin, item, monkeypatch):
     item()
     page = _list(client, admin, "count=true&candidate_group=agents&status=open")
     assert (page["total"], page["total_capped"]) == (2, True)
+
+
+@pytest.mark.parametrize("sort", ["due", "-due", "priority", "-priority", "created", "-created"])
+def test_agent_inbox_merges_offered_and_held_tickets_in_order(client, admin, item, clock, make_user, sort):
+    bob = make_user("bob", "agent", "agents", "night_shift")
+    carol = make_user("carol", "agent", "finance")
+    for n in range(5):
+        item(priority=n % 3, due=T0 + timedelta(hours=n % 2))
+        clock.now += timedelta(minutes=1)
+    item()
+    held = item(priority=1)
+    client.post(f"/api/v1/tickets/{held['id']}/claim", headers=bob)
+    assert _all_pages(client, bob, f"sort={sort}") == _ids(client, admin, f"sort={sort}&limit=200")
+    assert _all_pages(client, bob, f"sort={sort}&status=open") == _ids(client, admin, f"sort={sort}&status=open&limit=200")
+    assert _all_pages(client, carol, f"sort={sort}") == []
+    client.post(f"/api/v1/tickets/{held['id']}/assign", json={"user": "carol"}, headers=admin)
+    assert _all_pages(client, carol, f"sort={sort}") == [held["id"]]

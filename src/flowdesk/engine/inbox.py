@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import and_, func, or_, select, true, union, union_all
 from sqlalchemy.orm import aliased, defer, joinedload
 
 from . import paging, sla
@@ -43,12 +43,13 @@ class _Driver:
     id: object
 
 
-_TICKETS = _Driver(Ticket.status, {"created": Ticket.created_at, "due": Ticket.due_at, "priority": Ticket.priority},
-                   Ticket.id)
-_GROUP_CANDIDATES = _Driver(TicketCandidate.status, {"created": TicketCandidate.created_at,
-                                                     "due": TicketCandidate.due_at,
-                                                     "priority": TicketCandidate.priority},
-                            TicketCandidate.ticket_id)
+def _driver_of(entity, id_column) -> _Driver:
+    return _Driver(entity.status, {"created": entity.created_at, "due": entity.due_at, "priority": entity.priority},
+                   id_column)
+
+
+_TICKETS = _driver_of(Ticket, Ticket.id)
+_GROUP_CANDIDATES = _driver_of(TicketCandidate, TicketCandidate.ticket_id)
 
 
 @dataclass
@@ -143,6 +144,24 @@ class _Selection:
     tickets: object  # SELECT of the matching visible tickets
     driver: _Driver  # what it is ordered and paged by
     ids: object  # SELECT of their ids: the cheapest way to count them
+    # When set, the tickets are these sources' (SELECT of ids, its driver): each an ordered index
+    # range, so a page is the first rows of each, merged, instead of sorting every visible ticket.
+    sources: list = field(default_factory=list)
+
+
+def _visible_sources(principal: Principal, status: str | None) -> list:
+    """The visibility rule as ordered sources: one per candidate name of yours, held, owned."""
+    sources = []
+    for kind, name in [("user", principal.name)] + [("group", g) for g in sorted(principal.groups)]:
+        candidate = aliased(TicketCandidate)
+        stmt = select(candidate.ticket_id).where(candidate.kind == kind, candidate.name == name)
+        sources.append((stmt.where(candidate.status == status) if status else stmt,
+                        _driver_of(candidate, candidate.ticket_id)))
+    for column in ("assignee", "owner"):
+        ticket = aliased(Ticket)
+        stmt = select(ticket.id).where(getattr(ticket, column) == principal.name)
+        sources.append((stmt.where(ticket.status == status) if status else stmt, _driver_of(ticket, ticket.id)))
+    return sources
 
 
 def _select(principal: Principal, query: InboxQuery, now: datetime) -> _Selection:
@@ -168,10 +187,12 @@ def _select(principal: Principal, query: InboxQuery, now: datetime) -> _Selectio
     if principal.is_admin or mine:
         return _Selection(stmt, _TICKETS, stmt.with_only_columns(Ticket.id))
     visible_ids = _visible_ids(principal, query.status)
-    stmt = stmt.where(Ticket.id.in_(visible_ids))
-    # With no other filter the union (already narrowed by status) is the answer.
-    return _Selection(stmt, _TICKETS, select(visible_ids.subquery()) if not conditions else
-                      stmt.with_only_columns(Ticket.id))
+    if conditions:
+        stmt = stmt.where(Ticket.id.in_(visible_ids))
+        return _Selection(stmt, _TICKETS, stmt.with_only_columns(Ticket.id))
+    # Your whole inbox: the union (already narrowed by status) is the answer, and its sources
+    # each come in order.
+    return _Selection(stmt, _TICKETS, select(visible_ids.subquery()), _visible_sources(principal, query.status))
 
 
 def _encode(sort: str, value, id_: str) -> str:
@@ -204,26 +225,43 @@ _SUMMARY = (joinedload(Ticket.candidates), *(defer(column) for column in (
     Ticket.data, Ticket.form, Ticket.result, Ticket.comment, Ticket.documentation)))
 
 
-def _page(session, stmt, driver: _Driver, sort: str, after: str | None, limit: int) -> tuple[list[Ticket], bool]:
-    stmt = stmt.options(*_SUMMARY)
-    descending = sort.startswith("-")
-    column, nullable = driver.sorts[sort.lstrip("-")], sort.lstrip("-") in NULLABLE_SORTS
+def _page(session, selection: _Selection, sort: str, after: str | None, limit: int) -> tuple[list[Ticket], bool]:
+    descending, key = sort.startswith("-"), sort.lstrip("-")
+    nullable = key in NULLABLE_SORTS
     value, last_id = _decode(after, sort) if after else (None, None)
     beyond = (lambda c, v: c < v) if descending else (lambda c, v: c > v)
-    order = (column.desc(), driver.id.desc()) if descending else (column, driver.id)
+
+    def first(predicate, by_key: bool, count: int) -> list[Ticket]:
+        """The first ``count`` tickets, in order, among those whose (key, id) fit ``predicate``."""
+        def ordered(stmt, driver: _Driver):
+            columns = ((driver.sorts[key],) if by_key else ()) + (driver.id,)
+            return (stmt.where(predicate(driver.sorts[key], driver.id))
+                    .order_by(*(c.desc() if descending else c for c in columns)).limit(count))
+
+        stmt = selection.tickets
+        if selection.sources:
+            firsts = [ordered(source, driver).subquery() for source, driver in selection.sources]
+            stmt = stmt.where(Ticket.id.in_(union_all(*(select(first.c[0]) for first in firsts))))
+        stmt = ordered(stmt.options(*_SUMMARY), selection.driver)
+        return list(session.scalars(stmt).unique())
+
     rows: list[Ticket] = []
     if after is None or value is not None:
-        valued = stmt.where(column.is_not(None)) if nullable else stmt
-        if after is not None:
-            valued = valued.where(or_(beyond(column, value), and_(column == value, beyond(driver.id, last_id))))
-        rows = list(session.scalars(valued.order_by(*order).limit(limit + 1)).unique())
+        def valued(column, id_):
+            clauses = [column.is_not(None)] if nullable else []
+            if after is not None:
+                clauses.append(or_(beyond(column, value), and_(column == value, beyond(id_, last_id))))
+            return and_(true(), *clauses)
+
+        rows = first(valued, True, limit + 1)
     if nullable and len(rows) <= limit:
         # Then the tickets without a value, after the last one of them already listed.
-        unvalued = stmt.where(column.is_(None))
-        if after is not None and value is None:
-            unvalued = unvalued.where(beyond(driver.id, last_id))
-        id_order = driver.id.desc() if descending else driver.id
-        rows += list(session.scalars(unvalued.order_by(id_order).limit(limit + 1 - len(rows))).unique())
+        def unvalued(column, id_):
+            if after is not None and value is None:
+                return and_(column.is_(None), beyond(id_, last_id))
+            return column.is_(None)
+
+        rows += first(unvalued, False, limit + 1 - len(rows))
     return rows[:limit], len(rows) > limit
 
 
@@ -241,7 +279,7 @@ def list_tickets(rt: Runtime, principal: Principal, query: InboxQuery, after: st
     _check(query)
     with rt.uow() as uow:
         selection = _select(principal, query, rt.clock())
-        rows, more = _page(uow.session, selection.tickets, selection.driver, query.sort, after, limit)
+        rows, more = _page(uow.session, selection, query.sort, after, limit)
         cursor = None
         if more:
             key = query.sort.lstrip("-")
