@@ -9,9 +9,11 @@ from .due_date import resolve_due_date
 from .events import ThrownEvent, WaitingMessage
 from .execution import CompletedElement, Execution, TaskNotReady, WaitingUserTask
 from .model import ParsedProcess, ProcessSpec, parse_models
+from .ticket_properties import ASSIGNMENT_POLICIES
 from .timers import TimerStart, WaitingTimer
 
 __all__ = [
+    "ASSIGNMENT_POLICIES",
     "BpmnError",
     "CompletedElement",
     "Execution",

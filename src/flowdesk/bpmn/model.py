@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import model_checks, serializer
+from . import model_checks, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
 from .parser import FlowdeskParser
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, give_sequence_flows_ids, parse_xml
@@ -183,6 +183,8 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 found += model_checks.check_data_store_types(root, filename)
                 found += model_checks.translate_expressions(root, filename)
                 found += model_checks.check_scripts(root, filename)
+                if not found:  # an expression refused above would be reported twice
+                    found += ticket_properties.check(root, filename)
                 if found:
                     issues.extend(found)
                     continue
