@@ -17,7 +17,15 @@ _HEADERS = {
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, max_json_bytes: int | None = None) -> None:
+    if max_json_bytes:
+        @app.before_request
+        def _limit_json_body():
+            # Uploads have their own, larger limit; a JSON command never needs that much.
+            if request.is_json and request.path.startswith("/api/v1"):
+                request.max_content_length = max_json_bytes
+            return None
+
     @app.after_request
     def _secure(response):
         for name, value in _HEADERS.items():

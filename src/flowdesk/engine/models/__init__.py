@@ -39,3 +39,7 @@ from .calendar import BusinessCalendar  # noqa: E402
 from .saved_filter import SavedFilter  # noqa: E402
 
 __all__ += ["Approval", "AssignmentCursor", "BusinessCalendar", "SavedFilter", "TicketAssignment"]
+
+from .audit_log import AuditLogEntry  # noqa: E402
+
+__all__ += ["AuditLogEntry"]
