@@ -26,6 +26,17 @@ from .identity_schemas import (
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Users, groups and API keys")
 
 
+class _Issued:
+    """A stored user or key plus the secret shown with it this once."""
+
+    def __init__(self, row, **shown):
+        self._row = row
+        self.__dict__.update(shown)
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+
 @blp.route("/users")
 class Users(MethodView):
     @blp.response(200, UserSchema(many=True))
@@ -40,7 +51,7 @@ class Users(MethodView):
         user, key = identity.create_user(runtime(), body["name"], body["role"], body["groups"],
                                          lead_of=body["lead_of"], process_keys=body.get("process_keys"),
                                          message_names=body.get("message_names"), by=principal())
-        return {**UserSchema().dump(user), "api_key": key}
+        return _Issued(user, api_key=key)
 
 
 @blp.route("/users/<name>")
@@ -112,7 +123,7 @@ class ApiKeys(MethodView):
         """A new key for a user, with scopes, expiry and allow-lists; the secret is returned once."""
         user = body.pop("user")
         row, secret = api_keys.create(runtime(), principal(), user, **body)
-        return {**ApiKeySchema().dump(row), "key": secret}
+        return _Issued(row, key=secret)
 
 
 @blp.route("/api-keys/<key_id>/rotate")
@@ -122,7 +133,7 @@ class ApiKeyRotation(MethodView):
     def post(self, body, key_id):
         """Replace a key (admins, or its owner): same rights, new secret; the old one lasts the grace."""
         row, secret = api_keys.rotate(runtime(), principal(), key_id, body["grace_seconds"])
-        return {**ApiKeySchema().dump(row), "key": secret}
+        return _Issued(row, key=secret)
 
 
 @blp.route("/api-keys/<key_id>")

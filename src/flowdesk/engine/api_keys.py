@@ -77,7 +77,7 @@ def add_key(session: Session, user: User, now: datetime, *, secret: str | None =
             message_names=None) -> tuple[ApiKey, str]:
     """Attach a new key to ``user`` in the caller's transaction; return it and its secret."""
     secret = secret or new_secret()
-    row = ApiKey(user_id=user.id, key_hash=hash_secret(secret), prefix=secret[:10], name=name,
+    row = ApiKey(user=user, key_hash=hash_secret(secret), prefix=secret[:10], name=name,
                  scopes=_scopes(scopes), expires_at=expires_at, created_at=now,
                  process_keys=_names("process_keys", process_keys),
                  message_names=_names("message_names", message_names))
