@@ -14,8 +14,6 @@ from .models import ApiKey, User, UserGroup
 from .principal import ROLES, Principal, Role
 from .runtime import Runtime
 
-# Compatibility: callers that create keys outside the API use these names.
-new_api_key = api_keys.new_secret
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}")
 _UNSET = object()
 
