@@ -31,8 +31,7 @@ def principal_of(user: User, key: ApiKey | None = None) -> Principal:
     return Principal(user.id, user.name, user.role, frozenset(user.group_names), frozenset(user.lead_of),
                      process_keys=_narrowed(user.process_keys, key.process_keys if key else None),
                      message_names=_narrowed(user.message_names, key.message_names if key else None),
-                     scopes=frozenset(key.scopes if key is not None else ("read", "write")),
-                     key_id=key.id if key is not None else None)
+                     scopes=frozenset(key.scopes if key is not None else ("read", "write")))
 
 
 def _check_names(field_name: str, values) -> list[str] | None:

@@ -34,7 +34,6 @@ class Principal:
     process_keys: frozenset[str] | None = None
     message_names: frozenset[str] | None = None
     scopes: frozenset[str] = frozenset(SCOPES)
-    key_id: str | None = None  # the API key used (rate limits count per key)
 
     @property
     def is_admin(self) -> bool:
