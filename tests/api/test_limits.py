@@ -74,3 +74,24 @@ def test_oversized_chunked_json_body_is_413(limited, admin):
 def test_uploads_keep_their_own_larger_limit(limited, admin, deploy):
     # A BPMN file bigger than the JSON limit still deploys.
     assert deploy("ticket_progression.bpmn")[0]["key"] == "ticket_progression"
+
+
+@pytest.mark.redis
+def test_limits_are_shared_through_redis_by_every_api_process(make_client, make_user, deploy):
+    import os
+
+    from redis import Redis
+
+    url = os.environ.get("FLOWDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        Redis.from_url(url).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {url} is required in CI: {exc}")
+        pytest.skip(f"Redis not reachable at {url} ({exc})")
+    deploy("simple_user_task.bpmn")
+    crm = make_user("crm", "system")  # a new key each run, so counters of earlier runs do not count
+    first, second = (make_client(rate_limit="2/minute", redis_url=url) for _ in range(2))
+    assert [_start(first, crm).status_code, _start(second, crm).status_code] == [201, 201]
+    assert _start(first, crm).status_code == 429
+    assert _start(second, crm).status_code == 429
