@@ -102,3 +102,10 @@ def test_user_and_group_changes_are_audited(client, admin):
     assert actions == [("user.created", "sue"), ("user.updated", "sue"), ("group.changed", "support"),
                        ("user.deleted", "sue")]
     assert next(e for e in entries if e["action"] == "user.updated")["detail"] == {"role": "modeler"}
+
+
+def test_patch_makes_a_member_lead_of_their_group(client, admin, make_user):
+    make_user("max", "agent", "managers")
+    response = client.patch("/api/v1/users/max", json={"lead_of": ["managers"]}, headers=admin)
+    assert response.status_code == 200
+    assert (response.get_json()["groups"], response.get_json()["lead_of"]) == (["managers"], ["managers"])
