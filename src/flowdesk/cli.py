@@ -108,23 +108,115 @@ def users() -> None:
     """User and API key commands."""
 
 
+def _operator():
+    from .engine.principal import Principal
+
+    return Principal("cli", "cli", "admin", frozenset())
+
+
+def _fail(exc) -> None:
+    click.echo(f"error: {exc.detail}", err=True)
+    sys.exit(1)
+
+
 @users.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system"]))
+@click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system", "auditor"]))
 @click.option("--group", "groups", multiple=True, help="Group membership; repeat for several.")
 @click.option("--lead-of", "lead_of", multiple=True, help="Member and lead of this group (assigns its tickets).")
-def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...]) -> None:
+@click.option("--process-key", "process_keys", multiple=True, help="Only these processes may be started (system).")
+@click.option("--message", "message_names", multiple=True, help="Only these messages/signals may be sent (system).")
+def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...],
+                 process_keys: tuple[str, ...], message_names: tuple[str, ...]) -> None:
     """Create a user and print its API key (shown once)."""
     from .engine import identity
     from .engine.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
-        _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of))
+        _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of),
+                                      process_keys=list(process_keys) or None,
+                                      message_names=list(message_names) or None)
     except DomainError as exc:
-        click.echo(f"error: {exc.detail}", err=True)
-        sys.exit(1)
+        _fail(exc)
     click.echo(key)
+
+
+@users.command("list")
+def users_list() -> None:
+    """Users with their role, groups and keys (never the secrets)."""
+    from .engine import api_keys, identity
+
+    runtime = _runtime(Settings.from_env())
+    keys = api_keys.list_keys(runtime, _operator())
+    for user in identity.list_users(runtime, _operator()):
+        click.echo(f"{user.name}\t{user.role}\t{','.join(user.group_names) or '-'}")
+        for key in (k for k in keys if k.user_id == user.id):
+            state = "revoked" if key.revoked_at else f"expires {key.expires_at:%Y-%m-%dT%H:%MZ}" if key.expires_at \
+                else "active"
+            click.echo(f"  key {key.id} {key.prefix}... {','.join(key.scopes)} {state}")
+
+
+@users.command("delete")
+@click.argument("name")
+def users_delete(name: str) -> None:
+    """Delete a user and their keys."""
+    from .engine import identity
+    from .engine.errors import DomainError
+
+    try:
+        identity.delete_user(_runtime(Settings.from_env()), _operator(), name)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"deleted {name}")
+
+
+@users.command("add-key")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(["read", "write"]), help="Default: both.")
+@click.option("--expires-in", type=click.IntRange(min=1), help="Seconds until the key stops working.")
+@click.option("--label", help="What the key is for.")
+def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, label: str | None) -> None:
+    """Give user NAME another API key and print it (shown once)."""
+    from .engine import api_keys
+    from .engine.errors import DomainError
+
+    try:
+        _, secret = api_keys.create(_runtime(Settings.from_env()), _operator(), name, name=label,
+                                    scopes=list(scopes) or None, expires_in=expires_in)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(secret)
+
+
+@users.command("rotate-key")
+@click.argument("key_id")
+@click.option("--grace", default=0, show_default=True, type=click.IntRange(0, 7 * 24 * 3600),
+              help="Seconds the old key keeps working.")
+def users_rotate_key(key_id: str, grace: int) -> None:
+    """Replace API key KEY_ID by a new one with the same rights and print it (shown once)."""
+    from .engine import api_keys
+    from .engine.errors import DomainError
+
+    try:
+        _, secret = api_keys.rotate(_runtime(Settings.from_env()), _operator(), key_id, grace)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(secret)
+
+
+@users.command("revoke-key")
+@click.argument("key_id")
+def users_revoke_key(key_id: str) -> None:
+    """Revoke API key KEY_ID at once."""
+    from .engine import api_keys
+    from .engine.errors import DomainError
+
+    try:
+        api_keys.revoke(_runtime(Settings.from_env()), _operator(), key_id)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"revoked {key_id}")
 
 
 @main.command()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..engine import messages
+from ..engine import inbound, messages
+from ..engine.signing import SIGNATURE_HEADER
 from .auth import principal, runtime
+
+
+def _check_signature() -> None:
+    """Callers with a signing secret must sign the exact body they send."""
+    inbound.require_signature(runtime(), principal(), request.headers.get(SIGNATURE_HEADER),
+                              request.get_data(cache=True), current_app.config.get("FLOWDESK_INBOUND_SECRET"))
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1", description="Messages and signals")
 
@@ -26,6 +34,8 @@ class MessageInputSchema(Schema):
 
 class SignalInputSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    message_id = fields.String(validate=validate.Length(min=1, max=255),
+                               metadata={"description": "makes the signal idempotent: a repeat changes nothing"})
     variables = fields.Dict(load_default=dict)
 
 
@@ -47,6 +57,7 @@ class Messages(MethodView):
 
         404 when nothing waits for it (unless ``buffer_ttl`` keeps it for a later waiter: 202).
         """
+        _check_signature()
         name = body.pop("name")
         result = messages.correlate(runtime(), principal(), name, **body)
         return result, 202 if result.buffered else 200
@@ -58,4 +69,5 @@ class Signals(MethodView):
     @blp.response(200, DeliverySchema)
     def post(self, body):
         """Broadcast a signal to every waiting instance and every process a signal starts."""
-        return messages.broadcast(runtime(), principal(), body["name"], body["variables"])
+        _check_signature()
+        return messages.broadcast(runtime(), principal(), body["name"], body["variables"], body.get("message_id"))

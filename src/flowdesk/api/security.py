@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from ..engine.errors import PayloadTooLarge
+
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -22,7 +24,22 @@ _UI_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inli
            "font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, max_json_bytes: int | None = None) -> None:
+    if max_json_bytes:
+        @app.before_request
+        def _limit_json_body():
+            # Uploads have their own, larger limit; a JSON command never needs that much.
+            if not (request.is_json and request.path.startswith("/api/v1")):
+                return None
+            request.max_content_length = max_json_bytes
+            if request.content_length is None:
+                # A chunked body has no length to check up front and werkzeug would only cut it
+                # at the limit; read one byte past it (cached for the handler) to tell.
+                request.max_content_length = max_json_bytes + 1
+                if len(request.get_data(cache=True)) > max_json_bytes:
+                    raise PayloadTooLarge(f"the JSON body is larger than {max_json_bytes} bytes")
+            return None
+
     @app.after_request
     def _secure(response):
         for name, value in _HEADERS.items():

@@ -43,3 +43,7 @@ __all__ += ["Approval", "AssignmentCursor", "BusinessCalendar", "SavedFilter", "
 from .data_store import DEFAULT_TENANT, DataStore  # noqa: E402
 
 __all__ += ["DEFAULT_TENANT", "DataStore"]
+
+from .audit_log import AuditLogEntry  # noqa: E402
+
+__all__ += ["AuditLogEntry"]
