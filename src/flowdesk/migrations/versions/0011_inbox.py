@@ -1,14 +1,14 @@
 """inbox at scale: ticket candidates carry the ticket's status and sort keys, indexed per group
 
 Revision ID: 0011_inbox
-Revises: 0009
+Revises: 0010_data_stores
 Create Date: 2026-11-22 02:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0011_inbox'
-down_revision = '0009'
+down_revision = '0010_data_stores'
 branch_labels = None
 depends_on = None
 

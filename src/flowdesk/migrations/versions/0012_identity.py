@@ -1,7 +1,7 @@
 """identity: API key scopes, expiry, rotation; caller allow-lists and signing secrets; audit log
 
 Revision ID: 0012_identity
-Revises: 0009
+Revises: 0011_inbox
 Create Date: 2026-11-22 02:40:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = '0012_identity'
-down_revision = '0009'
+down_revision = '0011_inbox'
 branch_labels = None
 depends_on = None
 
