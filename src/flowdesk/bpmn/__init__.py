@@ -6,7 +6,8 @@ Nothing here touches a database or HTTP; ``engine`` drives it through :class:`Ex
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
 from .due_date import resolve_due_date
 from .events import ThrownEvent, WaitingMessage
-from .execution import CompletedElement, Execution, TaskNotReady, WaitingUserTask
+from .execution import Execution, TaskNotReady, WaitingUserTask
+from .history import CompletedElement
 from .model import ParsedProcess, ProcessSpec, parse_models
 from .timers import TimerStart, WaitingTimer
 

@@ -5,27 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.bpmn.specs.mixins import (
-    BoundaryEventMixin, CallActivityMixin, EventBasedGatewayMixin, ExclusiveGatewayMixin, InclusiveGatewayMixin,
-    IntermediateCatchEventMixin, IntermediateThrowEventMixin, ManualTaskMixin, NoneTaskMixin, ParallelGatewayMixin,
-    ReceiveTaskMixin, ScriptTaskMixin, SendTaskMixin, ServiceTaskMixin, SubWorkflowTaskMixin,
-    TransactionSubprocessMixin, UserTaskMixin,
-)
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
-from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import events, serializer, timers
+from . import events, history, serializer, timers
 from .action import ActionCall, ActionTask
 from .errors import ExecutionError
+from .history import CompletedElement
 from .events import ThrownEvent, WaitingMessage
 from .model import ProcessSpec
 from .script_engine import restricted_script_engine
@@ -33,46 +25,14 @@ from .timers import WaitingTimer
 from .user_tasks import WaitingUserTask, waiting_user_tasks
 
 Clock = Callable[[], datetime]
-_FINISHED_AT = "flowdesk_finished_at"
+# Where the state keeps the history lines of pruned tasks (see history.prune).
+_PRUNED_HISTORY = "flowdesk_pruned_history"
 _ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
 
 
 
-# Most specific first: a call activity is also a subprocess, a send task also a throw event.
-_ELEMENT_TYPES = (
-    (ActionTask, "serviceTask"), (UserTaskMixin, "userTask"), (ManualTaskMixin, "manualTask"),
-    (ScriptTaskMixin, "scriptTask"), (ServiceTaskMixin, "serviceTask"), (BusinessRuleTaskMixin, "businessRuleTask"),
-    (SendTaskMixin, "sendTask"), (ReceiveTaskMixin, "receiveTask"), (CallActivityMixin, "callActivity"),
-    (TransactionSubprocessMixin, "transaction"), (SubWorkflowTaskMixin, "subProcess"), (NoneTaskMixin, "task"),
-    (ExclusiveGatewayMixin, "exclusiveGateway"), (InclusiveGatewayMixin, "inclusiveGateway"),
-    (ParallelGatewayMixin, "parallelGateway"), (EventBasedGatewayMixin, "eventBasedGateway"),
-    (StartEvent, "startEvent"), (EndEvent, "endEvent"), (BoundaryEventMixin, "boundaryEvent"),
-    (IntermediateCatchEventMixin, "intermediateCatchEvent"), (IntermediateThrowEventMixin, "intermediateThrowEvent"),
-)
-
-
 class TaskNotReady(Exception):
     """The task does not exist in this instance or is not in the state the command needs."""
-
-
-@dataclass
-class CompletedElement:
-    """One completed BPMN element of an instance's history."""
-
-    element_id: str
-    name: str | None
-    type: str
-    finished_at: datetime
-
-
-def _finished_at(task) -> datetime:
-    stamp = task.internal_data.get(_FINISHED_AT)
-    # States saved before stamping existed only have SpiffWorkflow's wall-clock time.
-    return timers.parse_date(stamp) if stamp else datetime.fromtimestamp(task.last_state_change, timezone.utc)
-
-
-def _element_type(spec) -> str:
-    return next((tag for cls, tag in _ELEMENT_TYPES if isinstance(spec, cls)), type(spec).__name__)
 
 
 def _error_from(exc: Exception) -> ExecutionError:
@@ -94,9 +54,11 @@ class Execution:
     wall clock, decides when a timer is due.
     """
 
-    def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None):
+    def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None,
+                 pruned_history: history.PrunedHistory | None = None):
         self.workflow = workflow
         self.clock = clock or timers.utc_now
+        self._pruned_history = pruned_history or history.PrunedHistory()
         for spec in (workflow.spec, *workflow.subprocess_specs.values()):
             events.wire_event_subprocesses(spec)  # specs parsed before the parser did it
         # Timer definitions are shared by every instance of a spec: they find the clock here.
@@ -129,12 +91,19 @@ class Execution:
     def restore(cls, process: ProcessSpec, state: dict, state_format: str = serializer.STATE_FORMAT,
                 clock: Clock | None = None) -> "Execution":
         """Rebuild an instance from saved state against its (cached) process spec."""
+        pruned = state.get(_PRUNED_HISTORY)
+        if pruned:  # kept out of the state restored (and copied) below: it only ever grows
+            state = {key: value for key, value in state.items() if key != _PRUNED_HISTORY}
         workflow = serializer.state_from_dict(state, process.spec, process.subprocess_specs, state_format)
-        return cls(workflow, clock)
+        return cls(workflow, clock, history.PrunedHistory.from_dict(pruned))
 
     def dump(self) -> dict:
         """The state to save: JSON-ready, without the spec."""
-        return serializer.state_to_dict(self.workflow)
+        state = serializer.state_to_dict(self.workflow)
+        pruned = self._pruned_history.to_dict()
+        if pruned:
+            state[_PRUNED_HISTORY] = pruned
+        return state
 
     def now(self) -> datetime:
         """The instance's current time (aware UTC)."""
@@ -157,6 +126,7 @@ class Execution:
             raise ExecutionError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             self._stamp_completed()
+            self._prune()
 
     def _tasks(self, state: int | None = None) -> list:
         """Every task of the instance, subprocesses included, optionally only those in ``state``."""
@@ -167,9 +137,14 @@ class Execution:
         # SpiffWorkflow stamps state changes with real time; history needs the instance's clock.
         now = None
         for task in self._tasks(TaskState.COMPLETED):
-            if task.task_spec.bpmn_id and _FINISHED_AT not in task.internal_data:
+            if task.task_spec.bpmn_id and history.FINISHED_AT not in task.internal_data:
                 now = now or self.now().isoformat()
-                task.internal_data[_FINISHED_AT] = now
+                task.internal_data[history.FINISHED_AT] = now
+
+    def _prune(self) -> None:
+        subprocesses = self.workflow.subprocesses
+        for workflow in (self.workflow, *subprocesses.values()):
+            self._pruned_history.add(history.prune(workflow, subprocesses.keys()))
 
     def waiting_timers(self) -> list[WaitingTimer]:
         """Every WAITING timer (intermediate, boundary, event gateway, in subprocesses), earliest first."""
@@ -224,20 +199,8 @@ class Execution:
 
     def completed_elements(self) -> list[CompletedElement]:
         """The BPMN elements completed so far, in completion order (subprocesses included)."""
-        done = [
-            t for t in self._tasks(TaskState.COMPLETED)
-            if t.task_spec.bpmn_id and not isinstance(t.task_spec, LoopTask)
-        ]
-        done.sort(key=lambda t: t.last_state_change)
-        return [
-            CompletedElement(
-                element_id=t.task_spec.bpmn_id,
-                name=t.task_spec.bpmn_name,
-                type=_element_type(t.task_spec),
-                finished_at=_finished_at(t),
-            )
-            for t in done
-        ]
+        return history.completed_elements([self.workflow, *self.workflow.subprocesses.values()],
+                                          self._pruned_history)
 
     def complete_user_task(self, task_id: str, data: dict) -> None:
         """Complete a READY user/manual task with ``data`` and run on to the next wait state."""
