@@ -33,3 +33,20 @@ def test_two_schedulers_fire_each_timer_once(client, admin, deploy, start, runti
     for instance_id in ids:
         detail = client.get(f"/api/v1/instances/{instance_id}", headers=admin).get_json()
         assert [t["element_id"] for t in detail["open_tickets"]] == ["follow_up"]
+
+
+def test_a_failing_timer_in_a_batch_rolls_back_alone(client, admin, deploy, start, runtime):
+    deploy("timer_then_script.bpmn")
+    ids = [start("timer_then_script", {"divisor": divisor})["id"] for divisor in (1, 2, 0, 4)]
+    real = runtime.clock
+    runtime.clock = lambda: real() + timedelta(minutes=11)
+
+    assert scheduler.fire_due_timers(runtime, batch=10) == 4
+
+    detail = {i: client.get(f"/api/v1/instances/{i}", headers=admin).get_json() for i in ids}
+    assert [detail[i]["status"] for i in ids] == ["completed", "completed", "running", "completed"]
+    assert [detail[i]["variables"].get("share") for i in ids] == [100, 50, None, 25]
+    failed = detail[ids[2]]
+    assert failed["next_timer_at"] is None
+    assert [i["element_id"] for i in failed["incidents"]] == ["divide"]
+    assert scheduler.fire_due_timers(runtime) == 0
