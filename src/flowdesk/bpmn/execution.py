@@ -25,6 +25,7 @@ from .timers import WaitingTimer
 from .user_tasks import WaitingUserTask, waiting_user_tasks
 
 Clock = Callable[[], datetime]
+WAIT_KINDS = frozenset({"user_task", "action", "external_task", "event"})
 # Where the state keeps the history lines of pruned tasks (see history.prune).
 _PRUNED_HISTORY = "flowdesk_pruned_history"
 _ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
@@ -59,6 +60,10 @@ class Execution:
         self.workflow = workflow
         self.clock = clock or timers.utc_now
         self._pruned_history = pruned_history or history.PrunedHistory()
+        # What the instance waited for when it was loaded (nothing for a new one): the server's
+        # projections of it were refreshed from exactly that, so a kind absent here needs no
+        # lookup. Unknown (every kind) for a workflow handed in from elsewhere.
+        self.waits_when_loaded: frozenset[str] = WAIT_KINDS
         for spec in (workflow.spec, *workflow.subprocess_specs.values()):
             events.wire_event_subprocesses(spec)  # specs parsed before the parser did it
         # Timer definitions are shared by every instance of a spec: they find the clock here.
@@ -77,6 +82,7 @@ class Execution:
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=restricted_script_engine())
         workflow.task_tree.data.update(variables or {})
         execution = cls(workflow, clock)
+        execution.waits_when_loaded = frozenset()
         if by_timer:
             timers.fire_timer_starts(workflow, execution.now(), None if by_timer is True else by_timer)
         execution.run()
@@ -95,7 +101,24 @@ class Execution:
         if pruned:  # kept out of the state restored (and copied) below: it only ever grows
             state = {key: value for key, value in state.items() if key != _PRUNED_HISTORY}
         workflow = serializer.state_from_dict(state, process.spec, process.subprocess_specs, state_format)
-        return cls(workflow, clock, history.PrunedHistory.from_dict(pruned))
+        execution = cls(workflow, clock, history.PrunedHistory.from_dict(pruned))
+        execution.waits_when_loaded = execution.waiting_kinds()
+        return execution
+
+    def waiting_kinds(self) -> frozenset[str]:
+        """The kinds of things the instance waits for now: ``user_task`` (READY user or manual
+        tasks), ``action`` and ``external_task`` (STARTED service tasks), ``event`` (a named
+        message or signal it can catch). A cheap summary of the projections' inputs."""
+        kinds = set()
+        for task in self._tasks(TaskState.READY | TaskState.STARTED):
+            spec = task.task_spec
+            if task.state == TaskState.READY and spec.manual:
+                kinds.add("user_task")
+            elif task.state == TaskState.STARTED and isinstance(spec, ActionTask):
+                kinds.add("external_task" if spec.is_external else "action")
+        if any(m.name for m in self.waiting_messages()) or any(self.waiting_signals()):
+            kinds.add("event")
+        return frozenset(kinds)
 
     def dump(self) -> dict:
         """The state to save: JSON-ready, without the spec."""
