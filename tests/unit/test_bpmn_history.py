@@ -68,3 +68,19 @@ def test_a_pruned_loop_still_takes_its_boundary_timer(run):
     instance = run("review_loop.bpmn")
     _go_round(instance, 50)
     assert [t.element_id for t in instance.execution.waiting_timers()] == ["review_overdue"]
+
+
+def test_a_parallel_review_loop_past_the_old_depth_limit_joins_every_turn(run):
+    instance = run("parallel_review_loop.bpmn")
+    for turn in range(400):  # 400 turns: the unpruned tree passed SpiffWorkflow's depth limit at ~333
+        first, second = ("legal", "finance") if turn % 2 else ("finance", "legal")
+        assert sorted(instance.waiting()) == ["finance", "legal"]
+        instance.complete(first, again=True)
+        assert instance.waiting() == [second]  # the join waits for the other branch
+        instance.complete(second, again=True)
+    instance.complete("legal", again=False)
+    instance.complete("finance", again=False)
+
+    assert instance.execution.reached_end_event
+    ids = [element.element_id for element in instance.execution.completed_elements()]
+    assert ids.count("both") == ids.count("legal") == 401
