@@ -41,8 +41,9 @@ def fire_due_timers(rt: Runtime, limit: int = 200, batch: int = 25) -> int:
     """Wake instances whose next timer is due; returns how many were stepped.
 
     Up to ``batch`` due instances are claimed per transaction (``SKIP LOCKED``, so another
-    scheduler takes the next ones) and each is stepped in a savepoint of its own: one commit
-    per batch instead of one per timer, and a failing instance rolls back alone.
+    scheduler takes the next ones): one commit per batch instead of one per timer. A step
+    that fails does so before anything of it is written, so it costs no savepoint and the
+    rest of the batch is kept; the failed instance gets an incident.
     """
     done, seen = 0, []
     while done < limit:
@@ -59,40 +60,43 @@ def fire_due_timers(rt: Runtime, limit: int = 200, batch: int = 25) -> int:
                                                  .limit(min(batch, limit - done)).with_for_update(skip_locked=True)))
             if not instances:
                 return done
+            stepped = 0
             for instance in instances:
                 seen.append(instance.id)
-                failure = _fire(rt, uow, instance)
+                stepped += 1
+                try:
+                    failure = _fire(rt, uow, instance)
+                except ExecutionFailed as exc:
+                    # save() failed after writing: the batch's transaction cannot be kept. The
+                    # others are due again next round; this one becomes an incident.
+                    uow.session.rollback()
+                    failures = [(instance.id, ExecutionError(exc.detail, element_id=exc.extra.get("element_id")))]
+                    break
                 if failure is not None:
                     failures.append((instance.id, failure))
-            uow.commit()
+            else:
+                uow.commit()
         # The incident is written after the batch's transaction is closed: on SQLite it would
         # otherwise still hold the write lock the incident's transaction waits for.
         for instance_id, failure in failures:
             _timer_incident(rt, instance_id, failure)
-        done += len(instances)
+        done += stepped
     return done
 
 
 def _fire(rt: Runtime, uow, instance: Instance) -> ExecutionError | None:
-    """Step one claimed instance in a savepoint; the failure, rolled back, or None."""
-    instance_id = instance.id
-    savepoint = uow.session.begin_nested()
+    """Step one claimed instance and save it; the failure (with nothing written) or None."""
     try:
         execution = restore(rt, uow.session, instance)
         execution.run()
-        save(rt, uow, instance, execution)
-        audit.record(uow.session, "timer.fired", None, instance_id=instance_id)
-        savepoint.commit()
-        return None
+        # save() evaluates the calls of started service tasks; a model error there shows now,
+        # before anything is written.
+        execution.pending_actions()
     except ExecutionError as exc:
-        savepoint.rollback()
         return exc
-    except ExecutionFailed as exc:
-        savepoint.rollback()
-        return ExecutionError(exc.detail, element_id=exc.extra.get("element_id"))
-    except BaseException:
-        savepoint.rollback()
-        raise
+    save(rt, uow, instance, execution)
+    audit.record(uow.session, "timer.fired", None, instance_id=instance.id)
+    return None
 
 
 def _timer_incident(rt: Runtime, instance_id: str, exc: ExecutionError) -> None:
