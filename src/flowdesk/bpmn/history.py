@@ -145,9 +145,10 @@ def prune(workflow, subprocess_tasks) -> list[list]:
     """Remove the tasks of ``workflow`` nothing needs any more; the history rows of those removed.
 
     A completed task with a single child is cut out of its chain (the child takes its place
-    under the parent); a finished leaf (a boundary event that did not fire, a branch a join
-    cancelled, a boundary join SpiffWorkflow leaves behind) is dropped; end events stay. Nothing near a task still to run is touched, nor the tasks whose
-    ids are in ``subprocess_tasks`` (the top-level workflow's ``subprocesses`` keys).
+    under the parent); a completed or cancelled leaf (a boundary event that did not fire, a
+    branch a join cancelled, a boundary join SpiffWorkflow leaves behind) is dropped; end
+    events stay. Nothing near a task still to run is touched, nor the tasks whose ids are in
+    ``subprocess_tasks`` (the top-level workflow's ``subprocesses`` keys).
     """
     kept = _kept(workflow, subprocess_tasks)
     tasks = workflow.tasks
@@ -164,7 +165,7 @@ def prune(workflow, subprocess_tasks) -> list[list]:
                 continue
             parent._children[parent._children.index(task.id)] = child.id
             child._parent = parent.id
-        elif task.has_state(TaskState.FINISHED_MASK) and not task._children:
+        elif task.state in (TaskState.COMPLETED, TaskState.CANCELLED) and not task._children:
             parent._children.remove(task.id)
         else:
             continue
