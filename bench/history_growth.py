@@ -13,8 +13,9 @@ Every step costs O(history), so stepping 1,000 times with save/restore on each i
 gets the same state through the engine's own save before each window (``--every-step`` saves and
 restores on every step of (a) instead).
 
-First it shows SpiffWorkflow's task-tree depth limit (a loop breaks after ~333 turns) and
-then lifts it in this process to measure beyond. Last, the serialized state size of the
+First it checks SpiffWorkflow's task-tree depth limit (an unpruned loop broke after ~333 turns;
+flowdesk now prunes completed tasks, so none is expected) and, if it is hit, lifts it in this
+process to measure beyond. Last, the serialized state size of the
 reference approval process at each of its wait states.
 
     python bench/history_growth.py                # ~1-2 minutes

@@ -37,6 +37,7 @@ class SqlMeter:
         from sqlalchemy import event
 
         self.count, self.seconds, self._t = 0, 0.0, {}
+        self.statements: list[str] | None = None  # a list: record the statements run
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
@@ -46,6 +47,8 @@ class SqlMeter:
     def _after(self, conn, cursor, statement, parameters, context, executemany):
         self.seconds += time.perf_counter() - self._t.pop(id(cursor), time.perf_counter())
         self.count += 1
+        if self.statements is not None:
+            self.statements.append(" ".join(statement.split())[:160])
 
     def snapshot(self):
         return self.count, self.seconds
@@ -55,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instances", type=int, default=100)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--statements", action="store_true", help="print the SQL statements of one instance's commands")
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -106,6 +110,13 @@ def main() -> None:
 
         for i in range(10):  # warm-up
             one(i)
+        if args.statements:
+            banner("SQL statements of one instance, in order (start, complete, job)")
+            meter.statements = []
+            one(10)
+            for statement in meter.statements:
+                print(f"   {statement}")
+            meter.statements = None
         for values in stats.values():
             values.clear()
         for i in range(args.instances):

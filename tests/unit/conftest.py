@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from SpiffWorkflow.util.task import TaskState
 
 from flowdesk.bpmn import Execution, ParsedProcess, ProcessSpec, WaitingUserTask, parse_models
 
@@ -60,11 +59,9 @@ class Instance:
         self.execution = save_and_restore(self.parsed, self.execution)
 
     def completed_elements(self) -> set[str]:
-        """Element ids of the completed top-level tasks (events and gateways included)."""
-        return {
-            task.task_spec.bpmn_id for task in self.execution.workflow.get_tasks(state=TaskState.COMPLETED)
-            if task.task_spec.bpmn_id
-        }
+        """Element ids of the completed tasks (events and gateways included)."""
+        # Through the history: completed tasks nothing needs any more are pruned from the tree.
+        return {element.element_id for element in self.execution.completed_elements()}
 
 
 @pytest.fixture

@@ -382,3 +382,23 @@ def test_process_with_an_end_event_has_not_ended_while_a_task_waits(run):
     instance = run("simple_user_task.bpmn")
 
     assert not instance.execution.reached_end_event
+
+
+def test_a_new_instance_was_loaded_waiting_for_nothing(parse):
+    [parsed] = parse("two_step.bpmn")
+    execution = Execution.start(ProcessSpec.from_dict(parsed.process_id, parsed.spec_dict))
+    assert execution.waits_when_loaded == frozenset()
+    assert execution.waiting_kinds() == {"user_task"}
+
+
+def test_a_restored_instance_remembers_what_it_waited_for_when_loaded(run):
+    instance = run("two_step.bpmn")
+    assert instance.execution.waits_when_loaded == {"user_task"}
+    instance.execution.complete_user_task(instance.task("first").task_id, {"skip": True})
+    assert instance.execution.waiting_kinds() == frozenset()
+    assert instance.execution.waits_when_loaded == {"user_task"}
+
+
+def test_waiting_kinds_names_a_started_service_task(run):
+    instance = run("service_chain.bpmn")
+    assert instance.execution.waiting_kinds() == {"action"}

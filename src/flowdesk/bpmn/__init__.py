@@ -7,7 +7,8 @@ from . import data_stores
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
 from .due_date import resolve_due_date
 from .events import ThrownEvent, WaitingMessage
-from .execution import CompletedElement, Execution, TaskNotReady, WaitingUserTask
+from .execution import Execution, TaskNotReady, WaitingUserTask
+from .history import CompletedElement
 from .model import ParsedProcess, ProcessSpec, parse_models
 from .ticket_properties import ASSIGNMENT_POLICIES
 from .timers import TimerStart, WaitingTimer

@@ -5,27 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.bpmn.specs.mixins import (
-    BoundaryEventMixin, CallActivityMixin, EventBasedGatewayMixin, ExclusiveGatewayMixin, InclusiveGatewayMixin,
-    IntermediateCatchEventMixin, IntermediateThrowEventMixin, ManualTaskMixin, NoneTaskMixin, ParallelGatewayMixin,
-    ReceiveTaskMixin, ScriptTaskMixin, SendTaskMixin, ServiceTaskMixin, SubWorkflowTaskMixin,
-    TransactionSubprocessMixin, UserTaskMixin,
-)
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
-from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import events, serializer, timers
+from . import events, history, serializer, timers
 from .action import ActionCall, ActionTask
 from .errors import ExecutionError
+from .history import CompletedElement
 from .events import ThrownEvent, WaitingMessage
 from .model import ProcessSpec
 from .script_engine import restricted_script_engine
@@ -33,46 +25,15 @@ from .timers import WaitingTimer
 from .user_tasks import WaitingUserTask, waiting_user_tasks
 
 Clock = Callable[[], datetime]
-_FINISHED_AT = "flowdesk_finished_at"
+WAIT_KINDS = frozenset({"user_task", "action", "external_task", "event"})
+# Where the state keeps the history lines of pruned tasks (see history.prune).
+_PRUNED_HISTORY = "flowdesk_pruned_history"
 _ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
 
 
 
-# Most specific first: a call activity is also a subprocess, a send task also a throw event.
-_ELEMENT_TYPES = (
-    (ActionTask, "serviceTask"), (UserTaskMixin, "userTask"), (ManualTaskMixin, "manualTask"),
-    (ScriptTaskMixin, "scriptTask"), (ServiceTaskMixin, "serviceTask"), (BusinessRuleTaskMixin, "businessRuleTask"),
-    (SendTaskMixin, "sendTask"), (ReceiveTaskMixin, "receiveTask"), (CallActivityMixin, "callActivity"),
-    (TransactionSubprocessMixin, "transaction"), (SubWorkflowTaskMixin, "subProcess"), (NoneTaskMixin, "task"),
-    (ExclusiveGatewayMixin, "exclusiveGateway"), (InclusiveGatewayMixin, "inclusiveGateway"),
-    (ParallelGatewayMixin, "parallelGateway"), (EventBasedGatewayMixin, "eventBasedGateway"),
-    (StartEvent, "startEvent"), (EndEvent, "endEvent"), (BoundaryEventMixin, "boundaryEvent"),
-    (IntermediateCatchEventMixin, "intermediateCatchEvent"), (IntermediateThrowEventMixin, "intermediateThrowEvent"),
-)
-
-
 class TaskNotReady(Exception):
     """The task does not exist in this instance or is not in the state the command needs."""
-
-
-@dataclass
-class CompletedElement:
-    """One completed BPMN element of an instance's history."""
-
-    element_id: str
-    name: str | None
-    type: str
-    finished_at: datetime
-
-
-def _finished_at(task) -> datetime:
-    stamp = task.internal_data.get(_FINISHED_AT)
-    # States saved before stamping existed only have SpiffWorkflow's wall-clock time.
-    return timers.parse_date(stamp) if stamp else datetime.fromtimestamp(task.last_state_change, timezone.utc)
-
-
-def _element_type(spec) -> str:
-    return next((tag for cls, tag in _ELEMENT_TYPES if isinstance(spec, cls)), type(spec).__name__)
 
 
 def _error_from(exc: Exception) -> ExecutionError:
@@ -94,9 +55,15 @@ class Execution:
     wall clock, decides when a timer is due.
     """
 
-    def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None):
+    def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None,
+                 pruned_history: history.PrunedHistory | None = None):
         self.workflow = workflow
         self.clock = clock or timers.utc_now
+        self._pruned_history = pruned_history or history.PrunedHistory()
+        # What the instance waited for when it was loaded (nothing for a new one): the server's
+        # projections of it were refreshed from exactly that, so a kind absent here needs no
+        # lookup. Unknown (every kind) for a workflow handed in from elsewhere.
+        self.waits_when_loaded: frozenset[str] = WAIT_KINDS
         for spec in (workflow.spec, *workflow.subprocess_specs.values()):
             events.wire_event_subprocesses(spec)  # specs parsed before the parser did it
         # Timer definitions are shared by every instance of a spec: they find the clock here.
@@ -115,6 +82,7 @@ class Execution:
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=restricted_script_engine())
         workflow.task_tree.data.update(variables or {})
         execution = cls(workflow, clock)
+        execution.waits_when_loaded = frozenset()
         if by_timer:
             timers.fire_timer_starts(workflow, execution.now(), None if by_timer is True else by_timer)
         execution.run()
@@ -129,12 +97,36 @@ class Execution:
     def restore(cls, process: ProcessSpec, state: dict, state_format: str = serializer.STATE_FORMAT,
                 clock: Clock | None = None) -> "Execution":
         """Rebuild an instance from saved state against its (cached) process spec."""
+        pruned = state.get(_PRUNED_HISTORY)
+        if pruned:  # kept out of the state restored (and copied) below: it only ever grows
+            state = {key: value for key, value in state.items() if key != _PRUNED_HISTORY}
         workflow = serializer.state_from_dict(state, process.spec, process.subprocess_specs, state_format)
-        return cls(workflow, clock)
+        execution = cls(workflow, clock, history.PrunedHistory.from_dict(pruned))
+        execution.waits_when_loaded = execution.waiting_kinds()
+        return execution
+
+    def waiting_kinds(self) -> frozenset[str]:
+        """The kinds of things the instance waits for now: ``user_task`` (READY user or manual
+        tasks), ``action`` and ``external_task`` (STARTED service tasks), ``event`` (a named
+        message or signal it can catch). A cheap summary of the projections' inputs."""
+        kinds = set()
+        for task in self._tasks(TaskState.READY | TaskState.STARTED):
+            spec = task.task_spec
+            if task.state == TaskState.READY and spec.manual:
+                kinds.add("user_task")
+            elif task.state == TaskState.STARTED and isinstance(spec, ActionTask):
+                kinds.add("external_task" if spec.is_external else "action")
+        if any(m.name for m in self.waiting_messages()) or any(self.waiting_signals()):
+            kinds.add("event")
+        return frozenset(kinds)
 
     def dump(self) -> dict:
         """The state to save: JSON-ready, without the spec."""
-        return serializer.state_to_dict(self.workflow)
+        state = serializer.state_to_dict(self.workflow)
+        pruned = self._pruned_history.to_dict()
+        if pruned:
+            state[_PRUNED_HISTORY] = pruned
+        return state
 
     def now(self) -> datetime:
         """The instance's current time (aware UTC)."""
@@ -157,6 +149,7 @@ class Execution:
             raise ExecutionError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             self._stamp_completed()
+            self._prune()
 
     def _tasks(self, state: int | None = None) -> list:
         """Every task of the instance, subprocesses included, optionally only those in ``state``."""
@@ -167,9 +160,14 @@ class Execution:
         # SpiffWorkflow stamps state changes with real time; history needs the instance's clock.
         now = None
         for task in self._tasks(TaskState.COMPLETED):
-            if task.task_spec.bpmn_id and _FINISHED_AT not in task.internal_data:
+            if task.task_spec.bpmn_id and history.FINISHED_AT not in task.internal_data:
                 now = now or self.now().isoformat()
-                task.internal_data[_FINISHED_AT] = now
+                task.internal_data[history.FINISHED_AT] = now
+
+    def _prune(self) -> None:
+        subprocesses = self.workflow.subprocesses
+        for workflow in (self.workflow, *subprocesses.values()):
+            self._pruned_history.add(history.prune(workflow, subprocesses.keys()))
 
     def waiting_timers(self) -> list[WaitingTimer]:
         """Every WAITING timer (intermediate, boundary, event gateway, in subprocesses), earliest first."""
@@ -224,20 +222,8 @@ class Execution:
 
     def completed_elements(self) -> list[CompletedElement]:
         """The BPMN elements completed so far, in completion order (subprocesses included)."""
-        done = [
-            t for t in self._tasks(TaskState.COMPLETED)
-            if t.task_spec.bpmn_id and not isinstance(t.task_spec, LoopTask)
-        ]
-        done.sort(key=lambda t: t.last_state_change)
-        return [
-            CompletedElement(
-                element_id=t.task_spec.bpmn_id,
-                name=t.task_spec.bpmn_name,
-                type=_element_type(t.task_spec),
-                finished_at=_finished_at(t),
-            )
-            for t in done
-        ]
+        return history.completed_elements([self.workflow, *self.workflow.subprocesses.values()],
+                                          self._pruned_history)
 
     def complete_user_task(self, task_id: str, data: dict) -> None:
         """Complete a READY user/manual task with ``data`` and run on to the next wait state."""

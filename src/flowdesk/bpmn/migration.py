@@ -170,7 +170,10 @@ def migrate(execution: Execution, new_spec: ProcessSpec) -> Execution:
     # A round trip through JSON, exactly as the next request will restore it, proves the state
     # fits the new spec and reconnects what restoring connects (events, multi-instance merges).
     state = json.loads(json.dumps(execution.dump()))
-    return Execution.restore(new_spec, state, clock=execution.clock)
+    migrated = Execution.restore(new_spec, state, clock=execution.clock)
+    # The server's projections still mirror what the instance waited for before it moved.
+    migrated.waits_when_loaded |= execution.waits_when_loaded
+    return migrated
 
 
 def _drop_subprocess(workflow, parent_task) -> None:

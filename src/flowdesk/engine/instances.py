@@ -115,16 +115,19 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
         instance.completed_at = now
         webhooks.emit(uow, f"instance.{instance.status}", event_data(instance))
     session.flush()
-    tickets, opened = sync_tickets(session, instance, execution, now)
+    # Projections mirror what the instance waited for when loaded: a kind it did not wait for
+    # then has no active rows, so its lookup is skipped (one round trip less per kind).
+    loaded = execution.waits_when_loaded
+    tickets, opened = sync_tickets(session, instance, execution, now, "user_task" in loaded)
     for ticket in opened:
         webhooks.emit(uow, "ticket.created", {**event_data(instance), "ticket_id": ticket.id,
                                                   "element_id": ticket.element_id, "name": ticket.name})
-    sync_external_tasks(session, instance, execution, now)
+    sync_external_tasks(session, instance, execution, now, "external_task" in loaded)
     try:
-        sync_action_jobs(uow, instance, execution, now)
+        sync_action_jobs(uow, instance, execution, now, "action" in loaded)
     except ExecutionError as exc:
         raise execution_failed(exc) from exc
-    sync_waits(session, instance, execution)
+    sync_waits(session, instance, execution, "event" in loaded)
     route_thrown(uow, instance, execution, now)
     return tickets
 

@@ -13,7 +13,7 @@ from . import audit, signing, webhooks
 from .errors import Conflict, NotFound, Unauthenticated
 from .instances import lock_instance, restore, save
 from .jobs import backoff
-from .models import Incident, Job, JobAttempt, JobKind, JobStatus
+from .models import Incident, Instance, Job, JobAttempt, JobKind, JobStatus
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
 
@@ -83,9 +83,15 @@ def _retry_or_give_up(uow: UnitOfWork, job: Job, outcome: Outcome, now: datetime
     give_up(uow.session, job, now, reason, uow)
 
 
+def _instance_of(uow: UnitOfWork, job: Job) -> Instance:
+    """The job's instance, which :func:`_locked_job` already locked and loaded in this transaction."""
+    instance = uow.session.get(Instance, job.instance_id)  # from the identity map: no second read
+    return instance if instance is not None else lock_instance(uow.session, job.instance_id)
+
+
 def _resume_instance(rt: Runtime, uow: UnitOfWork, job: Job, result) -> None:
     """Complete the job's task with the response and move the instance on."""
-    instance = lock_instance(uow.session, job.instance_id)
+    instance = _instance_of(uow, job)
     execution = restore(rt, uow.session, instance)
     try:
         execution.complete_action(job.task_id, result, job.request.get("result_variable"))
@@ -101,7 +107,7 @@ def _resume_instance(rt: Runtime, uow: UnitOfWork, job: Job, result) -> None:
 
 
 def _throw(rt: Runtime, uow: UnitOfWork, job: Job, code: str, outcome: Outcome) -> bool:
-    instance = lock_instance(uow.session, job.instance_id)
+    instance = _instance_of(uow, job)
     execution = restore(rt, uow.session, instance)
     try:
         caught = execution.throw_error(job.task_id, code, {"status_code": outcome.status_code, "body": outcome.body})

@@ -55,12 +55,17 @@ def backoff(attempt: int) -> float:
     return delay * random.uniform(0.8, 1.2)
 
 
-def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, now: datetime) -> list[Job]:
-    """Write a job for each newly STARTED action task; cancel jobs whose task moved on."""
+def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, now: datetime,
+                     may_have_rows: bool = True) -> list[Job]:
+    """Write a job for each newly STARTED action task; cancel jobs whose task moved on.
+
+    ``may_have_rows=False`` (the instance had no such task when loaded) skips the lookup.
+    """
     session = uow.session
     calls = {call.task_id: call for call in execution.pending_actions()}
     active = list(session.scalars(select(Job).where(
-        Job.instance_id == instance.id, Job.kind == JobKind.ACTION.value, Job.status.in_(ACTIVE_JOB_STATUSES))))
+        Job.instance_id == instance.id, Job.kind == JobKind.ACTION.value, Job.status.in_(ACTIVE_JOB_STATUSES)))) \
+        if may_have_rows else []
     known = set()
     for job in active:
         if job.task_id in calls:
@@ -96,8 +101,8 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
         now = rt.clock()
         if job is None or job.status != JobStatus.PENDING.value or job.next_attempt_at > now + timedelta(seconds=1):
             return None
-        if job.instance_id and job.kind == JobKind.ACTION.value and \
-                uow.session.get(Instance, job.instance_id).status == InstanceStatus.SUSPENDED.value:
+        if job.instance_id and job.kind == JobKind.ACTION.value and uow.session.scalar(
+                select(Instance.status).where(Instance.id == job.instance_id)) == InstanceStatus.SUSPENDED.value:
             return None  # resume() hands it out again
         timeout = float(job.request.get("timeout") or 10.0)
         job.status, job.attempts, job.updated_at = JobStatus.RUNNING.value, job.attempts + 1, now

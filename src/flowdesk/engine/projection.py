@@ -51,15 +51,16 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
 
 
 def sync_tickets(session: Session, instance: Instance, execution: Execution,
-                 now: datetime) -> tuple[list[Ticket], list[Ticket]]:
+                 now: datetime, may_have_rows: bool = True) -> tuple[list[Ticket], list[Ticket]]:
     """Open a ticket for each new READY human task, cancel tickets whose task left READY.
 
     Returns the instance's active tickets after the refresh, and the ones opened now.
+    ``may_have_rows=False`` (the instance had no such task when loaded) skips the lookup.
     """
     waiting = {task.task_id: task for task in execution.user_tasks()}
     active = list(session.scalars(
         select(Ticket).where(Ticket.instance_id == instance.id, Ticket.status.in_(ACTIVE_STATUSES))
-    ))
+    )) if may_have_rows else []
     current = []
     for ticket in active:
         if ticket.task_id in waiting:
@@ -92,11 +93,13 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
     return current, created
 
 
-def sync_external_tasks(session: Session, instance: Instance, execution: Execution, now: datetime) -> None:
+def sync_external_tasks(session: Session, instance: Instance, execution: Execution, now: datetime,
+                        may_have_rows: bool = True) -> None:
     """Open a row for each newly waiting external task; cancel rows whose task moved on."""
     waiting = {w.task_id: w for w in bpmn_external.waiting(execution)}
     active = list(session.scalars(select(ExternalTask).where(
-        ExternalTask.instance_id == instance.id, ExternalTask.status.in_(ACTIVE_EXTERNAL_STATUSES))))
+        ExternalTask.instance_id == instance.id, ExternalTask.status.in_(ACTIVE_EXTERNAL_STATUSES)))) \
+        if may_have_rows else []
     known = set()
     for row in active:
         if row.task_id in waiting:

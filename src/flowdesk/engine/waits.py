@@ -9,15 +9,17 @@ from ..bpmn import Execution
 from .models import EventSubscription, Instance
 
 
-def sync_waits(session: Session, instance: Instance, execution: Execution) -> None:
+def sync_waits(session: Session, instance: Instance, execution: Execution, may_have_rows: bool = True) -> None:
     """Refresh ``next_timer_at`` and the instance's event subscriptions from the workflow."""
     instance.next_timer_at = execution.next_timer_due() if instance.status == "running" else None
     # A catch without a name (no messageRef/signalRef) can never be sent to: nothing to project.
     wanted = [("message", m.name, m.task_id, m.element_id, m.correlations)
               for m in execution.waiting_messages() if m.name]
     wanted += [("signal", name, None, None, {}) for name in execution.waiting_signals() if name]
+    if not wanted and not may_have_rows:
+        return
     current = {(s.kind, s.name, s.task_id): s for s in session.scalars(
-        select(EventSubscription).where(EventSubscription.instance_id == instance.id))}
+        select(EventSubscription).where(EventSubscription.instance_id == instance.id))} if may_have_rows else {}
     keep = set()
     for kind, name, task_id, element_id, correlations in wanted:
         key = (kind, name, task_id)

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from ..engine import signing
+from .action_clients import ClientPool, shared_pool
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -270,15 +271,42 @@ def _redirect_message(response: httpx.Response) -> str:
     return f"action URL answered with a redirect to {location}; redirects are not followed"
 
 
+def _send(client: httpx.Client, method: str, url: httpx.URL, address: IPAddress, headers: dict[str, str],
+          raw_body: bytes, extensions: dict, timeout: httpx.Timeout, deadline: float, total_timeout: float,
+          max_response_bytes: int) -> tuple[httpx.Response, bytes]:
+    outgoing = client.build_request(method, url.copy_with(host=str(address)), headers=headers,
+                                    content=raw_body or None, extensions=extensions, timeout=timeout)
+    try:
+        response = client.send(outgoing, stream=True)
+        try:
+            if 300 <= response.status_code < 400:
+                raise ActionRefused(_redirect_message(response), status_code=response.status_code)
+            raw = _read_capped(response, max_response_bytes, deadline, total_timeout)
+        finally:
+            response.close()
+    except httpx.TimeoutException:
+        raise ActionError(f"action URL timed out after {total_timeout:g}s", retryable=True) from None
+    except httpx.LocalProtocolError:
+        # h11 quotes the offending header value in its message, so do not pass it on.
+        raise ActionError("action request could not be encoded as HTTP") from None
+    except httpx.DecodingError as exc:
+        raise ActionError(f"action response could not be decoded ({exc})") from None
+    except httpx.TransportError as exc:
+        raise ActionError(f"action URL connection failed ({type(exc).__name__}: {exc})", retryable=True) from None
+    return response, raw
+
+
 def call_action(request: ActionRequest, *, signing_secret: bytes, allow_hosts: Collection[str] = (),
                 max_response_bytes: int = 1024 * 1024, connect_timeout: float = 5.0,
-                transport: httpx.BaseTransport | None = None) -> ActionResponse:
+                transport: httpx.BaseTransport | None = None, clients: ClientPool | None = None) -> ActionResponse:
     """Send ``request`` to its action URL and return the answer, whatever its status.
 
     Raises :class:`ActionRefused` for URLs, addresses and redirects that policy forbids (checked
     before any connection is made) and :class:`ActionError` for timeouts, connection failures
     and oversized responses; ``retryable`` says whether trying again may help. ``allow_hosts``
-    holds host names or ``host:port`` entries whose addresses are not judged.
+    holds host names or ``host:port`` entries whose addresses are not judged. Calls go through
+    ``clients`` (default: the process's :func:`shared_pool`), or through a client of their own
+    on ``transport`` when one is given.
     """
     if not 0 < request.timeout < float("inf"):
         raise ActionRefused("action timeout must be a positive number of seconds")
@@ -295,29 +323,14 @@ def call_action(request: ActionRequest, *, signing_secret: bytes, allow_hosts: C
     extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
     remaining = max(deadline - time.monotonic(), 0.001)
     timeout = httpx.Timeout(remaining, connect=min(connect_timeout, remaining))
-    # trust_env=False: proxy variables would send the call somewhere the guard never judged,
-    # and .netrc would add credentials the process model never asked for.
-    with httpx.Client(transport=transport, follow_redirects=False, trust_env=False, timeout=timeout) as client:
-        outgoing = client.build_request(method, url.copy_with(host=str(address)), headers=headers,
-                                        content=raw_body or None, extensions=extensions)
-        try:
-            response = client.send(outgoing, stream=True)
-            try:
-                if 300 <= response.status_code < 400:
-                    raise ActionRefused(_redirect_message(response), status_code=response.status_code)
-                raw = _read_capped(response, max_response_bytes, deadline, request.timeout)
-            finally:
-                response.close()
-        except httpx.TimeoutException:
-            raise ActionError(f"action URL timed out after {request.timeout:g}s", retryable=True) from None
-        except httpx.LocalProtocolError:
-            # h11 quotes the offending header value in its message, so do not pass it on.
-            raise ActionError("action request could not be encoded as HTTP") from None
-        except httpx.DecodingError as exc:
-            raise ActionError(f"action response could not be decoded ({exc})") from None
-        except httpx.TransportError as exc:
-            raise ActionError(f"action URL connection failed ({type(exc).__name__}: {exc})",
-                              retryable=True) from None
+    if transport is not None:
+        with httpx.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
+            response, raw = _send(client, method, url, address, headers, raw_body, extensions, timeout,
+                                  deadline, request.timeout, max_response_bytes)
+    else:
+        client = (clients or shared_pool()).client(url)
+        response, raw = _send(client, method, url, address, headers, raw_body, extensions, timeout,
+                              deadline, request.timeout, max_response_bytes)
     return ActionResponse(status_code=response.status_code,
                           headers={name.lower(): value for name, value in response.headers.items()},
                           body=_json_of(raw), text=_text_of(raw, response))

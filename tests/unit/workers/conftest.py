@@ -52,8 +52,11 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         if self.path == "/echo":
-            echo = {"method": self.command, "headers": dict(self.headers.items()), "body": body.decode("utf-8")}
+            echo = {"method": self.command, "headers": dict(self.headers.items()), "body": body.decode("utf-8"),
+                    "client_port": self.client_address[1]}
             self._answer(200, json.dumps(echo).encode())
+        elif self.path == "/set-cookie":
+            self._answer(200, b"{}", Set_Cookie="session=from-another-process; Path=/")
         elif self.path == "/redirect":
             self._answer(302, b"", Location="http://169.254.169.254/latest/meta-data/")
         elif self.path == "/slow":
@@ -100,6 +103,10 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _route
 
 
+class KeepAliveHandler(Handler):
+    protocol_version = "HTTP/1.1"  # every answer has a Content-Length, so connections can stay open
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -122,6 +129,12 @@ def _serve(httpd: _Server, scheme: str):
 def server():
     """A real HTTP server on 127.0.0.1 (free port) with echo, redirect, slow, drip, huge, 500 and text routes."""
     yield from _serve(_Server(("127.0.0.1", 0), Handler), "http")
+
+
+@pytest.fixture
+def keepalive_server():
+    """The same server speaking HTTP/1.1, so a client may reuse its connection."""
+    yield from _serve(_Server(("127.0.0.1", 0), KeepAliveHandler), "http")
 
 
 @pytest.fixture
