@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
-from ..engine import identity
+from ..engine import identity, tenancy
 from ..engine.errors import Unauthenticated
 from ..engine.principal import Principal
 from ..engine.runtime import Runtime
@@ -41,4 +41,12 @@ def register(app: Flask) -> None:
         if key is None and request.headers.get("Authorization"):
             raise Unauthenticated("the Authorization header must be 'Bearer <key>'")
         g.principal = identity.authenticate(runtime(), key)
+        # Every unit of work of this request reads and writes the principal's tenant only.
+        g.tenant_token = tenancy.begin_acting_for(g.principal.tenant_id)
         return None
+
+    @app.teardown_request
+    def _leave_tenant(_exc):
+        token = g.pop("tenant_token", None)
+        if token is not None:
+            tenancy.end_acting(token)

@@ -13,6 +13,8 @@ from .models import ApiKey, User, UserGroup
 from .models.base import utcnow
 from .principal import ROLES, Principal
 from .runtime import Runtime
+from .tenancy import SYSTEM, acting_for
+from .tenants import require_tenant
 
 KEY_PREFIX = "fd_"
 
@@ -26,15 +28,21 @@ def new_api_key() -> str:
 
 
 def principal_of(user: User) -> Principal:
-    return Principal(user.id, user.name, user.role, frozenset(user.group_names), frozenset(user.lead_of))
+    return Principal(user.id, user.name, user.role, frozenset(user.group_names), frozenset(user.lead_of),
+                     tenant_id=user.tenant_id)
 
 
 def create_user(rt: Runtime, name: str, role: str, groups: list[str] | tuple = (), key: str | None = None,
-                lead_of: list[str] | tuple = ()) -> tuple[User, str]:
+                lead_of: list[str] | tuple = (), tenant: str | None = None) -> tuple[User, str]:
     """Create a user with ``role`` and ``groups`` and an API key; return both (key in clear once).
 
     ``lead_of`` groups make the user a member and the group's lead (may assign its tickets).
+    The user belongs to ``tenant`` (default: the tenant the caller acts for).
     """
+    if tenant is not None:
+        require_tenant(rt, tenant)
+        with acting_for(tenant):
+            return create_user(rt, name, role, groups, key, lead_of)
     with rt.uow() as uow:
         if role not in ROLES:
             raise InvalidInput(f"unknown role '{role}'", {"role": [f"must be one of {', '.join(ROLES)}"]})
@@ -74,7 +82,8 @@ def authenticate(rt: Runtime, key: str | None) -> Principal:
     """The principal owning bearer ``key``, or :class:`Unauthenticated`."""
     if not key:
         raise Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
-    with rt.uow() as uow:
+    # Keys are unique across tenants; the key tells whose the caller is.
+    with rt.uow(SYSTEM) as uow:
         api_key = uow.session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(key)))
         if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(key)):
             raise Unauthenticated("the API key is not valid")

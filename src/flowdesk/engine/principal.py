@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 
 from .errors import Forbidden
+from .models.tenant import DEFAULT_TENANT
 
 
 class Role(str, enum.Enum):
@@ -25,6 +26,7 @@ class Principal:
     role: str
     groups: frozenset[str] = field(default_factory=frozenset)
     lead_of: frozenset[str] = field(default_factory=frozenset)  # groups whose tickets they may assign
+    tenant_id: str = DEFAULT_TENANT  # whose rows every request of this principal sees
 
     @property
     def is_admin(self) -> bool:

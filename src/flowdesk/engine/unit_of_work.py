@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import tenancy
 from .errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -17,19 +18,31 @@ class UnitOfWork:
     """``with runtime.uow() as uow: ...; uow.commit()`` — leaving without commit rolls back.
 
     Work that must only happen once the transaction is durable (enqueuing a job, waking a
-    worker) is registered with :meth:`after_commit`.
+    worker) is registered with :meth:`after_commit`. It reads and writes the rows of one
+    tenant: ``tenant``, else the one the caller acts for (:func:`tenancy.acting_for`).
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], queue=None):
+    def __init__(self, session_factory: sessionmaker[Session], queue=None, tenant: str | None = None):
         self._session_factory = session_factory
         self._queue = queue
+        self._tenant = tenant
         self.session: Session
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
+        tenancy.set_scope(self.session, self._tenant or tenancy.current())
         self._after_commit = []
         return self
+
+    @property
+    def tenant(self) -> str:
+        """The tenant this unit of work acts for (:data:`tenancy.SYSTEM`: claiming across tenants)."""
+        return tenancy.scope_of(self.session)
+
+    def scope_to(self, tenant_id: str) -> None:
+        """Act for ``tenant_id`` from here on: a round that claimed a row across tenants handles it."""
+        tenancy.set_scope(self.session, tenant_id)
 
     def __exit__(self, *exc_info) -> None:
         # close() rolls back anything uncommitted but, unlike rollback(), leaves loaded
@@ -76,6 +89,3 @@ def _enqueue(queue, job_id: str) -> None:
         queue.enqueue(job_id)
     except Exception:  # noqa: BLE001 - a lost enqueue is recovered, never fatal to the command
         log.warning("could not enqueue job %s; the dispatcher will retry", job_id, exc_info=True)
-
-    def flush(self) -> None:
-        self.session.flush()

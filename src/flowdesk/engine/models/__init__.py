@@ -39,3 +39,7 @@ from .calendar import BusinessCalendar  # noqa: E402
 from .saved_filter import SavedFilter  # noqa: E402
 
 __all__ += ["Approval", "AssignmentCursor", "BusinessCalendar", "SavedFilter", "TicketAssignment"]
+
+from .tenant import DEFAULT_TENANT, Tenant, TenantOwned  # noqa: E402
+
+__all__ += ["DEFAULT_TENANT", "Tenant", "TenantOwned"]

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow
 
 
@@ -23,7 +24,7 @@ class TicketStatus(str, enum.Enum):
 ACTIVE_STATUSES = (TicketStatus.OPEN.value, TicketStatus.CLAIMED.value, TicketStatus.WAITING.value)
 
 
-class Ticket(Base):
+class Ticket(TenantOwned, Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_created_at_id", "status", "created_at", "id"),
@@ -96,7 +97,7 @@ class Ticket(Base):
         return f'"{self.id}.{self.version}"'
 
 
-class TicketCandidate(Base):
+class TicketCandidate(TenantOwned, Base):
     """Who may work a ticket: a user or a group. A table, so the inbox filter is an index."""
 
     __tablename__ = "ticket_candidates"
