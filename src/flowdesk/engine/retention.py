@@ -29,6 +29,8 @@ from .models import (
     MessageStatus,
     TicketProgression,
 )
+from . import tenancy
+from .models import Tenant
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -137,6 +139,16 @@ def cleanup(rt: Runtime, now: datetime, batch_size: int = 500, dry_run: bool = F
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     report, clock = CleanupReport(dry_run=dry_run), _Budget(budget)
+    with rt.uow(tenancy.SYSTEM) as uow:
+        tenants = list(uow.session.scalars(select(Tenant.id).order_by(Tenant.id)))
+    # Per tenant: each has its own processes, with their own retention days, under the same keys.
+    for tenant in tenants:
+        with tenancy.acting_for(tenant):
+            _cleanup_tenant(rt, report, clock, now, batch_size)
+    return report
+
+
+def _cleanup_tenant(rt: Runtime, report: CleanupReport, clock: _Budget, now: datetime, batch_size: int) -> None:
     with rt.uow() as uow:
         groups, default = _groups(rt, uow.session, now)
     for group in groups + ([default] if default else []):
@@ -146,7 +158,6 @@ def cleanup(rt: Runtime, now: datetime, batch_size: int = 500, dry_run: bool = F
     if default is not None:
         messages = Message.status.in_(HANDLED_MESSAGES) & (Message.created_at < default.cutoff)
         _purge(rt, report, "messages", Message.id, messages, batch_size, clock)
-    return report
 
 
 def _in_batches(rt: Runtime, report: CleanupReport, clock: _Budget, batch_size: int, one_batch) -> int:

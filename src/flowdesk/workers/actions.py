@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from .. import logs
-from ..engine import job_results, jobs, secrets, webhooks
+from ..engine import job_results, jobs, secrets, tenancy, webhooks
 from ..engine.job_results import Outcome
 from ..engine.jobs import ClaimedJob
 from ..engine.models import JobKind
@@ -73,7 +73,8 @@ def run_job(job_id: str) -> str:
     claimed = jobs.claim(rt, job_id)
     if claimed is None:
         return "skipped"
-    outcome = attempt(rt, claimed)
+    with tenancy.acting_for(claimed.tenant_id):  # its secrets and webhook keys are its tenant's
+        outcome = attempt(rt, claimed)
     status = job_results.finish(rt, job_id, claimed.attempt, outcome)
     log.info("job %s attempt %s: %s -> %s", job_id, claimed.attempt, outcome.kind, status)
     return status
