@@ -1,4 +1,4 @@
-"""The ``flowdesk`` command: serve, db upgrade, deploy, users."""
+"""The ``flowdesk`` command: serve, db upgrade, deploy, users, tenants."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import click
 
 from . import logs
 from .config import Settings
+
+DEFAULT_TENANT = "default"  # as in flowdesk.engine.models.tenant (kept here: the CLI imports lazily)
 
 
 def _runtime(settings: Settings, migrate: bool | None = None):
@@ -63,16 +65,20 @@ def db_upgrade(revision: str) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def deploy(files: tuple[Path, ...]) -> None:
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant that owns the definitions.")
+def deploy(files: tuple[Path, ...], tenant: str) -> None:
     """Deploy BPMN/DMN FILES as the admin user (same rules as POST /definitions)."""
-    from .engine import definitions
+    from .engine import definitions, tenancy
     from .engine.errors import DomainError
     from .engine.principal import Principal
+    from .engine.tenants import require_tenant
 
     runtime = _runtime(Settings.from_env())
-    operator = Principal("cli", "cli", "admin", frozenset())
+    operator = Principal("cli", "cli", "admin", frozenset(), tenant_id=tenant)
     try:
-        deployed, deployed_forms = definitions.deploy(runtime, operator, [(f.name, f.read_bytes()) for f in files])
+        require_tenant(runtime, tenant)
+        with tenancy.acting_for(tenant):
+            deployed, deployed_forms = definitions.deploy(runtime, operator, [(f.name, f.read_bytes()) for f in files])
     except DomainError as exc:
         click.echo(f"error: {exc.detail}", err=True)
         for issue in getattr(exc, "errors", None) or []:
@@ -95,18 +101,50 @@ def users() -> None:
 @click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system"]))
 @click.option("--group", "groups", multiple=True, help="Group membership; repeat for several.")
 @click.option("--lead-of", "lead_of", multiple=True, help="Member and lead of this group (assigns its tickets).")
-def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...]) -> None:
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant the user belongs to.")
+def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...], tenant: str) -> None:
     """Create a user and print its API key (shown once)."""
     from .engine import identity
     from .engine.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
-        _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of))
+        _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of), tenant=tenant)
     except DomainError as exc:
         click.echo(f"error: {exc.detail}", err=True)
         sys.exit(1)
     click.echo(key)
+
+
+@main.group()
+def tenants() -> None:
+    """Tenant commands: each tenant has its own users, definitions, instances and tickets."""
+
+
+@tenants.command("create")
+@click.argument("tenant_id")
+@click.option("--name", help="Display name (default: the id).")
+def tenants_create(tenant_id: str, name: str | None) -> None:
+    """Create tenant TENANT_ID (a lowercase slug such as 'acme')."""
+    from .engine.errors import DomainError
+    from .engine.tenants import create_tenant
+
+    runtime = _runtime(Settings.from_env())
+    try:
+        tenant = create_tenant(runtime, tenant_id, name)
+    except DomainError as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(1)
+    click.echo(f"tenant {tenant.id} ({tenant.name}) created")
+
+
+@tenants.command("list")
+def tenants_list() -> None:
+    """List the tenants."""
+    from .engine.tenants import list_tenants
+
+    for tenant in list_tenants(_runtime(Settings.from_env())):
+        click.echo(f"{tenant.id}\t{tenant.name}")
 
 
 @main.command()

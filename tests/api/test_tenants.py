@@ -1,0 +1,236 @@
+"""Tenants: two companies deploy the same process key on one server and never see each other.
+
+Every read or write by tenant A of tenant B's rows answers 404 (not 403: B's ids do not exist
+for A) and changes nothing; messages and signals stay within the sender's tenant; the
+scheduler and workers act for the tenant of the row they handle.
+"""
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from flowdesk.engine import identity, jobs, job_results, scheduler, tenancy, tenants
+from flowdesk.engine.errors import Conflict, InvalidInput, NotFound
+from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.models import AuditEvent, Ticket
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+@pytest.fixture
+def clock(runtime):
+    class Clock:
+        now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+
+        def __call__(self):
+            return self.now
+
+    frozen = Clock()
+    runtime.clock = frozen
+    return frozen
+
+
+@pytest.fixture
+def acme(runtime):
+    """Headers of the admin of a second tenant, 'acme' (the server's ``admin`` is the default tenant's)."""
+    tenants.create_tenant(runtime, "acme", "Acme Corp")
+    _, key = identity.create_user(runtime, "admin", "admin", tenant="acme")
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def deploy_both(deploy, acme):
+    def both(*names):
+        return deploy(*names), deploy(*names, headers=acme)
+    return both
+
+
+@pytest.fixture
+def theirs(client, admin, deploy_both, start):
+    """What the default tenant (B here) owns: an instance, its open ticket with a comment and an attachment."""
+    deploy_both("simple_user_task.bpmn")
+    instance = start("simple_user_task", business_key="SHARED-1")
+    ticket_id = instance["open_tickets"][0]["id"]
+    comment = client.post(f"/api/v1/tickets/{ticket_id}/comments", headers=admin, json={"body": "private note"})
+    attachment = client.post(f"/api/v1/tickets/{ticket_id}/attachments", headers=admin,
+                             data={"file": (DATA.joinpath("refund_form.json").open("rb"), "form.json")},
+                             content_type="multipart/form-data")
+    assert comment.status_code == 201 and attachment.status_code == 201
+    return {"instance": instance["id"], "ticket": ticket_id, "comment": comment.get_json()["id"],
+            "attachment": attachment.get_json()["id"]}
+
+
+def _ticket(client, headers, ticket_id):
+    response = client.get(f"/api/v1/tickets/{ticket_id}", headers=headers)
+    return {**response.get_json(), "etag": response.headers["ETag"]}
+
+
+def test_each_tenant_deploys_the_same_process_key_as_version_1(deploy_both):
+    mine, theirs_ = deploy_both("simple_user_task.bpmn")
+    assert [d["version"] for d in mine] == [d["version"] for d in theirs_] == [1]
+    assert mine[0]["id"] != theirs_[0]["id"]
+
+
+def test_lists_show_only_the_callers_tenant(client, admin, acme, start, theirs):
+    own = start("simple_user_task", business_key="SHARED-1", headers=acme)
+    for path in ("/api/v1/instances", "/api/v1/tickets"):
+        ids = [item["id"] for item in client.get(path, headers=acme).get_json()["items"]]
+        expected = own["id"] if path.endswith("instances") else own["open_tickets"][0]["id"]
+        assert ids == [expected]
+    versions = client.get("/api/v1/definitions/simple_user_task", headers=acme).get_json()["versions"]
+    assert [v["deployed_by"] for v in versions] == ["admin"] and len(versions) == 1
+    found = client.get("/api/v1/instances?business_key=SHARED-1", headers=admin).get_json()["items"]
+    assert [i["id"] for i in found] == [theirs["instance"]]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/instances/{instance}",
+    "/api/v1/instances/{instance}/history",
+    "/api/v1/instances/{instance}/approvals",
+    "/api/v1/tickets/{ticket}",
+    "/api/v1/tickets/{ticket}/comments",
+    "/api/v1/tickets/{ticket}/attachments",
+    "/api/v1/tickets/{ticket}/attachments/{attachment}",
+    "/api/v1/tickets/{ticket}/progressions",
+    "/api/v1/tickets/{ticket}/assignment",
+])
+def test_reading_another_tenants_rows_is_404(client, acme, theirs, path):
+    response = client.get(path.format(**theirs), headers=acme)
+    assert response.status_code == 404, response.get_json()
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("post", "/api/v1/tickets/{ticket}/claim", None),
+    ("post", "/api/v1/tickets/{ticket}/complete", {"data": {"x": 1}}),
+    ("post", "/api/v1/tickets/{ticket}/assign", {"user": "admin"}),
+    ("post", "/api/v1/tickets/{ticket}/progress", {"action": "waiting_customer"}),
+    ("post", "/api/v1/tickets/{ticket}/comments", {"body": "hello from acme"}),
+    ("patch", "/api/v1/tickets/{ticket}/comments/{comment}", {"body": "rewritten"}),
+    ("delete", "/api/v1/tickets/{ticket}/comments/{comment}", None),
+    ("post", "/api/v1/instances/{instance}/cancel", None),
+    ("post", "/api/v1/instances/{instance}/suspend", None),
+    ("post", "/api/v1/instances/{instance}/migrate", {"version": 1}),
+])
+def test_writing_another_tenants_rows_is_404_and_changes_nothing(client, admin, acme, theirs, method, path, body):
+    before = _ticket(client, admin, theirs["ticket"])
+    response = getattr(client, method)(path.format(**theirs), headers=acme, json=body)
+    assert response.status_code == 404, response.get_json()
+    after = _ticket(client, admin, theirs["ticket"])
+    assert (after["status"], after["assignee"], after["etag"]) == (before["status"], before["assignee"],
+                                                                   before["etag"])
+    instance = client.get(f"/api/v1/instances/{theirs['instance']}", headers=admin).get_json()
+    assert instance["status"] == "running"
+    [comment] = client.get(f"/api/v1/tickets/{theirs['ticket']}/comments", headers=admin).get_json()["items"]
+    assert (comment["body"], comment["deleted"]) == ("private note", False)
+
+
+def test_bulk_claim_of_another_tenants_ticket_fails_per_ticket(client, admin, acme, theirs):
+    before = _ticket(client, admin, theirs["ticket"])
+    response = client.post("/api/v1/tickets/bulk", headers=acme,
+                           json={"action": "claim", "ticket_ids": [theirs["ticket"]]})
+    assert response.get_json()["succeeded"] == 0
+    assert response.get_json()["results"][0]["problem"]["status"] == 404
+    assert _ticket(client, admin, theirs["ticket"])["etag"] == before["etag"]
+
+
+def test_an_attachment_id_of_another_tenant_is_404_under_an_own_ticket(client, acme, start, theirs):
+    own_ticket = start("simple_user_task", headers=acme)["open_tickets"][0]["id"]
+    response = client.get(f"/api/v1/tickets/{own_ticket}/attachments/{theirs['attachment']}", headers=acme)
+    assert response.status_code == 404
+
+
+def test_jobs_and_incidents_of_another_tenant_are_404(client, admin, acme, runtime, deploy_both, start):
+    model = (DATA / "service_chain.bpmn").read_text().replace("{{port}}", "9").encode()
+    for headers in (admin, acme):
+        assert client.post("/api/v1/definitions", data=model, content_type="application/xml",
+                           headers=headers).status_code == 201
+    started = start("service_chain", {"sku": "A-1", "quantity": 2})
+    [job] = started["jobs"]
+    # The worker's path: a queued job id, claimed and reported without any caller's tenant.
+    claimed = jobs.claim(runtime, job["id"])
+    assert claimed.tenant_id == "default"
+    job_results.finish(runtime, job["id"], claimed.attempt, Outcome("refused", message="no", retryable=False))
+    [incident] = client.get(f"/api/v1/incidents?instance_id={started['id']}", headers=admin).get_json()["items"]
+
+    assert client.get(f"/api/v1/jobs/{job['id']}", headers=acme).status_code == 404
+    assert client.get(f"/api/v1/incidents/{incident['id']}", headers=acme).status_code == 404
+    assert client.get("/api/v1/incidents", headers=acme).get_json()["items"] == []
+    assert client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=acme).status_code == 404
+    assert client.get(f"/api/v1/incidents/{incident['id']}", headers=admin).get_json()["status"] == "open"
+
+
+def test_signals_reach_only_the_senders_tenant(client, admin, acme, deploy_both, start):
+    deploy_both("waiting_events.bpmn")
+    own = start("wait_for_go", headers=acme)["id"]
+    other = start("wait_for_go")["id"]
+    response = client.post("/api/v1/signals", headers=acme, json={"name": "go"})
+    assert response.get_json()["delivered_to"] == [own]
+    assert client.get(f"/api/v1/instances/{other}", headers=admin).get_json()["status"] == "running"
+
+
+def test_messages_correlate_only_within_the_senders_tenant(client, admin, acme, deploy_both, start):
+    deploy_both("waiting_events.bpmn")
+    other = start("payment", business_key="ORDER-1")["id"]
+    body = {"name": "payment_received", "business_key": "ORDER-1"}
+    assert client.post("/api/v1/messages", headers=acme, json=body).status_code == 404
+    targeted = {"name": "payment_received", "instance_id": other}
+    assert client.post("/api/v1/messages", headers=acme, json=targeted).status_code == 404
+    assert client.get(f"/api/v1/instances/{other}", headers=admin).get_json()["open_tickets"] == []
+
+
+def test_a_buffered_message_waits_for_a_catcher_of_its_own_tenant(client, admin, acme, runtime, deploy_both, start):
+    deploy_both("waiting_events.bpmn")
+    assert client.post("/api/v1/messages", headers=acme, json={
+        "name": "payment_received", "business_key": "ORDER-9", "buffer_ttl": 600}).status_code == 202
+    other = start("payment", business_key="ORDER-9")["id"]
+    scheduler.route_messages(runtime)
+    assert client.get(f"/api/v1/instances/{other}", headers=admin).get_json()["open_tickets"] == []
+    own = start("payment", business_key="ORDER-9", headers=acme)["id"]
+    assert scheduler.route_messages(runtime) == 1
+    [ticket] = client.get(f"/api/v1/instances/{own}", headers=acme).get_json()["open_tickets"]
+    assert ticket["element_id"] == "ship"
+
+
+def test_the_scheduler_fires_every_tenants_timers_each_in_its_tenant(client, admin, acme, runtime, clock,
+                                                                      deploy_both, start):
+    deploy_both("waiting_events.bpmn")
+    own = start("reminder", headers=acme)["id"]
+    other = start("reminder")["id"]
+    clock.now += timedelta(minutes=11)
+    assert scheduler.fire_due_timers(runtime) == 2
+    for headers, instance_id in ((acme, own), (admin, other)):
+        [ticket] = client.get(f"/api/v1/tickets?instance_id={instance_id}", headers=headers).get_json()["items"]
+        assert ticket["element_id"] == "follow_up"
+    with runtime.uow(tenancy.SYSTEM) as uow:
+        owners = {t.instance_id: t.tenant_id for t in uow.session.query(Ticket)}
+        assert owners == {own: "acme", other: "default"}
+        assert {e.tenant_id for e in uow.session.query(AuditEvent).filter(AuditEvent.instance_id == own)} == {"acme"}
+
+
+def test_user_names_secrets_and_calendars_are_per_tenant(client, admin, acme, runtime):
+    identity.create_user(runtime, "sue", "agent", tenant="acme")
+    identity.create_user(runtime, "sue", "agent")
+    for headers, value in ((admin, "default-token"), (acme, "acme-token")):
+        assert client.put("/api/v1/secrets/token", headers=headers, json={"value": value}).status_code in (200, 201)
+    assert [s["name"] for s in client.get("/api/v1/secrets", headers=acme).get_json()] == ["token"]
+    assert client.delete("/api/v1/secrets/token", headers=acme).status_code == 204
+    assert [s["name"] for s in client.get("/api/v1/secrets", headers=admin).get_json()] == ["token"]
+    calendar = {"time_zone": "UTC", "working_days": [1, 2, 3, 4, 5], "hours": ["09:00", "17:00"]}
+    assert client.put("/api/v1/calendars/office", headers=acme, json=calendar).status_code in (200, 201)
+    assert client.get("/api/v1/calendars/office", headers=admin).status_code == 404
+
+
+def test_a_user_of_an_unknown_tenant_is_refused(runtime):
+    with pytest.raises(NotFound):
+        identity.create_user(runtime, "sue", "agent", tenant="nobody")
+
+
+def test_a_tenant_id_is_a_slug_created_once(runtime):
+    tenants.create_tenant(runtime, "acme")
+    with pytest.raises(Conflict):
+        tenants.create_tenant(runtime, "acme")
+    with pytest.raises(InvalidInput):
+        tenants.create_tenant(runtime, "Acme Corp")
+    assert [t.id for t in tenants.list_tenants(runtime)] == ["acme", "default"]
