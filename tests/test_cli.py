@@ -69,3 +69,36 @@ def test_unconfigured_installation_gets_a_private_key_file(cli, tmp_path):
 
 def test_unknown_role_is_refused(cli):
     assert cli("users", "create", "x", "--role", "wizard").exit_code != 0
+
+
+def test_tenants_create_and_a_user_of_that_tenant(cli, tmp_path):
+    assert cli("tenants", "create", "acme", "--name", "Acme Corp").exit_code == 0
+    assert "acme\tAcme Corp" in cli("tenants", "list").output
+    result = cli("users", "create", "sue", "--role", "agent", "--tenant", "acme")
+    assert result.exit_code == 0
+    key = result.output.strip().splitlines()[-1]
+
+    from flowdesk.engine import identity
+    from flowdesk.engine.runtime import Runtime
+
+    principal = identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}", master_key=b"unused"), key)
+    assert (principal.name, principal.tenant_id) == ("sue", "acme")
+    # The same name in the default tenant is another user.
+    assert cli("users", "create", "sue", "--role", "agent").exit_code == 0
+
+
+def test_deploy_into_a_tenant(cli):
+    cli("tenants", "create", "acme")
+    result = cli("deploy", "--tenant", "acme", str(EXAMPLES / "ticket_progression.bpmn"))
+    assert result.exit_code == 0
+    assert "ticket_progression v1 (new version)" in result.output
+    assert "v1 (new version)" in cli("deploy", str(EXAMPLES / "ticket_progression.bpmn")).output
+
+
+def test_unknown_or_invalid_tenant_is_refused(cli):
+    assert cli("users", "create", "sue", "--role", "agent", "--tenant", "nobody").exit_code == 1
+    assert cli("deploy", "--tenant", "nobody", str(EXAMPLES / "ticket_progression.bpmn")).exit_code == 1
+    result = cli("tenants", "create", "Not A Slug")
+    assert result.exit_code == 1 and "invalid tenant id" in result.output
+    cli("tenants", "create", "acme")
+    assert cli("tenants", "create", "acme").exit_code == 1
