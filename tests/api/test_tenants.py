@@ -5,6 +5,7 @@ for A) and changes nothing; messages and signals stay within the sender's tenant
 scheduler and workers act for the tenant of the row they handle.
 """
 
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -234,3 +235,72 @@ def test_a_tenant_id_is_a_slug_created_once(runtime):
     with pytest.raises(InvalidInput):
         tenants.create_tenant(runtime, "Acme Corp")
     assert [t.id for t in tenants.list_tenants(runtime)] == ["acme", "default"]
+
+
+def test_external_task_workers_fetch_only_their_tenants_tasks(client, admin, acme, runtime, deploy_both, start):
+    deploy_both("external_invoice.bpmn")
+    other = start("external_invoice", {"amount": 120})
+    fetch = {"worker_id": "w1", "max_tasks": 10, "topics": [{"topic_name": "payments", "lock_duration": 60_000}]}
+    assert client.post("/api/v1/external-tasks/fetch-and-lock", headers=acme, json=fetch).get_json() == []
+    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=admin, json=fetch).get_json()
+    assert task["process_instance_id"] == other["id"]
+    response = client.post(f"/api/v1/external-tasks/{task['id']}/complete", headers=acme,
+                           json={"worker_id": "w1", "variables": {"charge_id": "x"}})
+    assert response.status_code == 404
+    assert client.get(f"/api/v1/instances/{other['id']}", headers=admin).get_json()["status"] == "running"
+
+
+def test_a_lost_job_becomes_an_incident_of_its_own_tenant(client, admin, acme, runtime, clock, deploy_both):
+    model = (DATA / "service_chain.bpmn").read_text().replace("{{port}}", "9").encode()
+    assert client.post("/api/v1/definitions", data=model, content_type="application/xml",
+                       headers=acme).status_code == 201
+    started = client.post("/api/v1/processes/service_chain/instances", headers=acme,
+                          json={"variables": {"sku": "A-1", "quantity": 2}}).get_json()
+    [job] = started["jobs"]
+    # Each worker dies holding its attempt; the dispatcher (across tenants) finds it after the lease.
+    for _ in range(3):  # the first attempt and its two retries
+        assert jobs.claim(runtime, job["id"]) is not None
+        clock.now += timedelta(minutes=10)
+        jobs.dispatch_due(runtime)
+    [incident] = client.get("/api/v1/incidents", headers=acme).get_json()["items"]
+    assert incident["instance_id"] == started["id"]
+    assert client.get("/api/v1/incidents", headers=admin).get_json()["items"] == []
+
+
+def test_embedded_workers_run_each_job_for_its_tenant_with_its_secrets(tmp_path, action_server, master_key):
+    from flowdesk.config import Settings
+    from flowdesk.server import build
+    from flowdesk.workers import context
+
+    for route in ("/reserve-default", "/reserve-acme"):
+        action_server.routes[route] = lambda r, route=route: (200, {"route": route}, {})
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", admin_key="fd_embedded",
+                        secret_key=master_key.decode(), action_allow="127.0.0.1")
+    app, rt = build(settings)
+    try:
+        tenants.create_tenant(rt, "acme")
+        _, key = identity.create_user(rt, "admin", "admin", tenant="acme")
+        client = app.test_client()
+        model = (DATA / "single_action.bpmn").read_text().replace("{{url}}", action_server.url + "/{{secret:route}}")
+        model = model.replace("{{timeout}}", "5").replace("{{retries}}", "0").encode()
+        started = {}
+        for tenant, token in (("default", "fd_embedded"), ("acme", key)):
+            headers = {"Authorization": f"Bearer {token}"}
+            assert client.put("/api/v1/secrets/route", headers=headers,
+                              json={"value": f"reserve-{tenant}"}).status_code in (200, 201)
+            assert client.post("/api/v1/definitions", data=model, content_type="application/xml",
+                               headers=headers).status_code == 201
+            started[tenant] = (headers, client.post("/api/v1/processes/single_action/instances", headers=headers,
+                                                    json={"variables": {}}).get_json()["id"])
+
+        def answers():
+            return {tenant: client.get(f"/api/v1/instances/{instance_id}", headers=headers).get_json()
+                    for tenant, (headers, instance_id) in started.items()}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(i["status"] != "completed" for i in answers().values()):
+            time.sleep(0.05)
+        assert {t: i["variables"].get("answer") for t, i in answers().items()} == {
+            "default": {"route": "/reserve-default"}, "acme": {"route": "/reserve-acme"}}
+    finally:
+        rt.close()
+        context.use(None)
