@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import identity, jobs, job_results, scheduler, tenancy, tenants
+from flowdesk.engine import identity, jobs, job_results, scheduler, sla, tenancy, tenants
 from flowdesk.engine.errors import Conflict, InvalidInput, NotFound
 from flowdesk.engine.job_results import Outcome
 from flowdesk.engine.models import AuditEvent, Ticket
@@ -304,3 +304,22 @@ def test_embedded_workers_run_each_job_for_its_tenant_with_its_secrets(tmp_path,
     finally:
         rt.close()
         context.use(None)
+
+
+def test_sla_breaches_of_two_tenants_in_one_round_reach_only_their_own_webhooks(client, admin, acme, runtime,
+                                                                                 clock, deploy_both, start):
+    deploy_both("sla.bpmn")
+    hooks = {}
+    for tenant, headers in (("default", admin), ("acme", acme)):
+        hooks[tenant] = client.post("/api/v1/webhooks", headers=headers, json={
+            "url": f"https://example.org/{tenant}", "events": ["ticket.sla_breached"]}).get_json()["id"]
+    instances = {"acme": start("sla_plain", headers=acme), "default": start("sla_plain")}
+    tickets = {tenant: instance["open_tickets"][0]["id"] for tenant, instance in instances.items()}
+    clock.now += timedelta(hours=5)
+    assert sla.mark_breaches(runtime) == 2  # one transaction, acting for each ticket's tenant in turn
+    for tenant, headers in (("default", admin), ("acme", acme)):
+        [delivery] = client.get(f"/api/v1/webhooks/{hooks[tenant]}/deliveries", headers=headers).get_json()["items"]
+        job = client.get(f"/api/v1/jobs/{delivery['id']}", headers=headers).get_json()
+        assert (job["event"], job["instance_id"]) == ("ticket.sla_breached", instances[tenant]["id"])
+        steps = client.get(f"/api/v1/tickets/{tickets[tenant]}/progressions", headers=headers).get_json()["items"]
+        assert [s["action"] for s in steps].count("sla_breached") == 1
