@@ -323,3 +323,16 @@ def test_sla_breaches_of_two_tenants_in_one_round_reach_only_their_own_webhooks(
         assert (job["event"], job["instance_id"]) == ("ticket.sla_breached", instances[tenant]["id"])
         steps = client.get(f"/api/v1/tickets/{tickets[tenant]}/progressions", headers=headers).get_json()["items"]
         assert [s["action"] for s in steps].count("sla_breached") == 1
+
+
+def test_redeploying_in_one_tenant_keeps_the_others_timer_starts(client, admin, acme, runtime, clock, deploy_both):
+    deploy_both("waiting_events.bpmn")
+    changed = (DATA / "waiting_events.bpmn").read_text().replace('name="Hourly check"', 'name="Hourly check v2"')
+    response = client.post("/api/v1/definitions", data=changed.encode(), content_type="application/xml", headers=acme)
+    assert response.status_code == 201
+    # Deploying replaces acme's start schedules (a bulk delete by process key): the default tenant's stay.
+    clock.now += timedelta(hours=1, seconds=1)
+    assert scheduler.start_timer_processes(runtime) == 2
+    for headers, version in ((admin, 1), (acme, 2)):
+        [started] = client.get("/api/v1/instances?process_key=hourly", headers=headers).get_json()["items"]
+        assert started["process_version"] == version
