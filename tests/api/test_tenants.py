@@ -10,8 +10,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from flowdesk.engine import identity, jobs, job_results, scheduler, sla, tenancy, tenants
+from flowdesk.engine import identity, jobs, job_results, retention, scheduler, sla, tenancy, tenants
 from flowdesk.engine.errors import Conflict, InvalidInput, NotFound
 from flowdesk.engine.job_results import Outcome
 from flowdesk.engine.models import AuditEvent, Ticket
@@ -336,3 +337,31 @@ def test_redeploying_in_one_tenant_keeps_the_others_timer_starts(client, admin, 
     for headers, version in ((admin, 1), (acme, 2)):
         [started] = client.get("/api/v1/instances?process_key=hourly", headers=headers).get_json()["items"]
         assert started["process_version"] == version
+
+
+def test_retention_cleans_every_tenant_by_its_own_process_settings(client, admin, acme, runtime, start):
+    plain = (DATA / "two_step.bpmn").read_bytes()
+    end = plain.index(b">", plain.index(b'<bpmn:process id="two_step"')) + 1
+    kept_long = (plain[:end] + b'<bpmn:extensionElements><camunda:properties><camunda:property '
+                 b'name="retention_days" value="400" /></camunda:properties></bpmn:extensionElements>' + plain[end:])
+    for headers, model in ((admin, plain), (acme, kept_long)):
+        assert client.post("/api/v1/definitions", data=model, content_type="application/xml",
+                           headers=headers).status_code == 201
+    instances = {"default": start("two_step")["id"], "acme": start("two_step", headers=acme)["id"]}
+    old = datetime.now(timezone.utc) - timedelta(days=91)
+    with runtime.uow("acme") as uow:  # history of acme's that no process overrides: 90 days
+        uow.session.add(AuditEvent(action="secret.changed", detail={}, created_at=old))
+        uow.commit()
+    with runtime.uow(tenancy.SYSTEM) as uow:
+        uow.session.execute(sa.update(AuditEvent).values(created_at=old))
+        uow.commit()
+
+    retention.cleanup(runtime, datetime.now(timezone.utc))
+
+    with runtime.uow(tenancy.SYSTEM) as uow:
+        left = {tenant: uow.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.instance_id == instance_id)) for tenant, instance_id in instances.items()}
+        unattached = uow.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.instance_id.is_(None)))
+    assert left["default"] == 0 and left["acme"] > 0  # same process key: 90 days (default) vs 400 (acme)
+    assert unattached == 0
