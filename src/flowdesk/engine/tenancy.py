@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
 from .models import DEFAULT_TENANT, TenantOwned
@@ -63,13 +63,6 @@ def set_scope(session: Session, tenant_id: str) -> None:
 def key(session: Session, **columns) -> dict:
     """The primary key of a row keyed by name within the session's tenant (for ``session.get``)."""
     return {"tenant_id": scope_of(session), **columns}
-
-
-def owner_of(session_factory: sessionmaker[Session], model: type[TenantOwned], row_id) -> str | None:
-    """The tenant of one row, looked up across tenants (a worker learning its job's tenant)."""
-    with session_factory() as session:
-        set_scope(session, SYSTEM)
-        return session.scalar(select(model.tenant_id).where(model.id == row_id))
 
 
 def install(factory: sessionmaker[Session]) -> None:
