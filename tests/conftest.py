@@ -134,15 +134,26 @@ def client(app):
 
 
 @pytest.fixture
+def make_client(runtime):
+    """``make_client(rate_limit="2/minute", ...)`` -> a test client of an app built with those settings."""
+    def make(**settings):
+        app = create_app(Settings(database_url=runtime.database_url, admin_key=ADMIN_KEY, auto_migrate=False,
+                                  **settings), runtime=runtime)
+        app.config["TESTING"] = True
+        return app.test_client()
+    return make
+
+
+@pytest.fixture
 def admin():
     return {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 @pytest.fixture
 def make_user(runtime):
-    """``make_user(name, role, *groups)`` -> request headers carrying the new user's key."""
-    def make(name: str, role: str = "agent", *groups: str) -> dict:
-        _, key = identity.create_user(runtime, name, role, list(groups))
+    """``make_user(name, role, *groups, process_keys=[...])`` -> request headers carrying the new user's key."""
+    def make(name: str, role: str = "agent", *groups: str, **options) -> dict:
+        _, key = identity.create_user(runtime, name, role, list(groups), **options)
         return {"Authorization": f"Bearer {key}"}
     return make
 
@@ -224,6 +235,14 @@ class ActionServer:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def signing_key():
+    """An RSA key pair standing in for an identity provider's token signing key."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.fixture

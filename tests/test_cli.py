@@ -71,6 +71,73 @@ def test_unknown_role_is_refused(cli):
     assert cli("users", "create", "x", "--role", "wizard").exit_code != 0
 
 
+def _authenticate(tmp_path, key):
+    from flowdesk.engine import identity
+    from flowdesk.engine.runtime import Runtime
+
+    return identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}", master_key=b"unused"), key)
+
+
+def _key_ids(cli, user):
+    lines = cli("users", "list").output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{user}\t"))
+    return [line.split()[1] for line in lines[start + 1:] if line.startswith("  key ")]
+
+
+def test_users_create_system_with_allow_lists(cli, tmp_path):
+    key = cli("users", "create", "crm", "--role", "system", "--process-key", "billing", "--message", "paid").output
+    principal = _authenticate(tmp_path, key.strip().splitlines()[-1])
+    assert (principal.process_keys, principal.message_names) == (frozenset({"billing"}), frozenset({"paid"}))
+
+
+def test_users_create_auditor(cli, tmp_path):
+    key = cli("users", "create", "ida", "--role", "auditor").output.strip().splitlines()[-1]
+    assert _authenticate(tmp_path, key).role == "auditor"
+
+
+def test_users_list_shows_users_and_keys_without_secrets(cli):
+    key = cli("users", "create", "sue", "--role", "agent", "--group", "support").output.strip().splitlines()[-1]
+    listing = cli("users", "list").output
+    assert "sue\tagent\tsupport" in listing
+    assert key[:10] in listing and key not in listing
+
+
+def test_users_add_key_with_scope_and_expiry(cli, tmp_path):
+    cli("users", "create", "crm", "--role", "system")
+    result = cli("users", "add-key", "crm", "--scope", "read", "--expires-in", "3600", "--label", "reports")
+    assert result.exit_code == 0
+    assert _authenticate(tmp_path, result.output.strip().splitlines()[-1]).scopes == frozenset({"read"})
+
+
+def test_users_rotate_key_replaces_the_old_one(cli, tmp_path):
+    from flowdesk.engine.errors import Unauthenticated
+
+    old = cli("users", "create", "crm", "--role", "system").output.strip().splitlines()[-1]
+    [key_id] = _key_ids(cli, "crm")
+    new = cli("users", "rotate-key", key_id).output.strip().splitlines()[-1]
+    assert _authenticate(tmp_path, new).name == "crm"
+    with pytest.raises(Unauthenticated):
+        _authenticate(tmp_path, old)
+
+
+def test_users_revoke_key(cli, tmp_path):
+    from flowdesk.engine.errors import Unauthenticated
+
+    key = cli("users", "create", "crm", "--role", "system").output.strip().splitlines()[-1]
+    [key_id] = _key_ids(cli, "crm")
+    assert cli("users", "revoke-key", key_id).exit_code == 0
+    with pytest.raises(Unauthenticated):
+        _authenticate(tmp_path, key)
+    assert "revoked" in cli("users", "list").output
+
+
+def test_users_delete(cli):
+    cli("users", "create", "sue", "--role", "agent")
+    assert cli("users", "delete", "sue").exit_code == 0
+    assert "sue" not in cli("users", "list").output
+    assert cli("users", "delete", "sue").exit_code == 1
+
+
 def test_tenants_create_and_a_user_of_that_tenant(cli, tmp_path):
     assert cli("tenants", "create", "acme", "--name", "Acme Corp").exit_code == 0
     assert "acme\tAcme Corp" in cli("tenants", "list").output
@@ -78,10 +145,7 @@ def test_tenants_create_and_a_user_of_that_tenant(cli, tmp_path):
     assert result.exit_code == 0
     key = result.output.strip().splitlines()[-1]
 
-    from flowdesk.engine import identity
-    from flowdesk.engine.runtime import Runtime
-
-    principal = identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}", master_key=b"unused"), key)
+    principal = _authenticate(tmp_path, key)
     assert (principal.name, principal.tenant_id) == ("sue", "acme")
     # The same name in the default tenant is another user.
     assert cli("users", "create", "sue", "--role", "agent").exit_code == 0

@@ -36,13 +36,31 @@ def main() -> None:
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 def serve(host: str, port: int, debug: bool) -> None:
     """Run the API server. With no configuration: embedded mode on a SQLite file here."""
+    from werkzeug.serving import make_server
+
     from .server import build
+    from .workers.shutdown import on_terminate
 
     settings = Settings.from_env()
-    app, _ = build(settings)
+    app, runtime = build(settings)
     where = settings.database_url if not settings.is_sqlite else f"SQLite ({settings.database_url[10:]})"
     click.echo(f"flowdesk: serving on http://{host}:{port}  database: {where}  docs: http://{host}:{port}/api/docs")
-    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
+    app.debug = debug
+    server = make_server(host, port, app, threaded=True)
+    # Request threads are joined when the server closes, so requests in flight finish (drain).
+    server.daemon_threads = False
+
+    def interrupt(signum: int) -> None:
+        # serve_forever ends on KeyboardInterrupt and closes the socket; SIGTERM takes the same way.
+        raise KeyboardInterrupt
+
+    on_terminate(interrupt)
+    try:
+        server.serve_forever()
+    finally:
+        # Stops the embedded scheduler after its round and lets the worker threads finish their jobs.
+        runtime.close()
+        click.echo("flowdesk: stopped", err=True)
 
 
 @main.group()
@@ -96,24 +114,116 @@ def users() -> None:
     """User and API key commands."""
 
 
+def _operator():
+    from .engine.principal import Principal
+
+    return Principal("cli", "cli", "admin", frozenset())
+
+
+def _fail(exc) -> None:
+    click.echo(f"error: {exc.detail}", err=True)
+    sys.exit(1)
+
+
 @users.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system"]))
+@click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system", "auditor"]))
 @click.option("--group", "groups", multiple=True, help="Group membership; repeat for several.")
 @click.option("--lead-of", "lead_of", multiple=True, help="Member and lead of this group (assigns its tickets).")
+@click.option("--process-key", "process_keys", multiple=True, help="Only these processes may be started (system).")
+@click.option("--message", "message_names", multiple=True, help="Only these messages/signals may be sent (system).")
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant the user belongs to.")
-def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...], tenant: str) -> None:
+def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...],
+                 process_keys: tuple[str, ...], message_names: tuple[str, ...], tenant: str) -> None:
     """Create a user and print its API key (shown once)."""
     from .engine import identity
     from .engine.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
-        _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of), tenant=tenant)
+        _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of),
+                                      process_keys=list(process_keys) or None,
+                                      message_names=list(message_names) or None, tenant=tenant)
     except DomainError as exc:
-        click.echo(f"error: {exc.detail}", err=True)
-        sys.exit(1)
+        _fail(exc)
     click.echo(key)
+
+
+@users.command("list")
+def users_list() -> None:
+    """Users with their role, groups and keys (never the secrets)."""
+    from .engine import api_keys, identity
+
+    runtime = _runtime(Settings.from_env())
+    keys = api_keys.list_keys(runtime, _operator())
+    for user in identity.list_users(runtime, _operator()):
+        click.echo(f"{user.name}\t{user.role}\t{','.join(user.group_names) or '-'}")
+        for key in (k for k in keys if k.user_id == user.id):
+            state = "revoked" if key.revoked_at else f"expires {key.expires_at:%Y-%m-%dT%H:%MZ}" if key.expires_at \
+                else "active"
+            click.echo(f"  key {key.id} {key.prefix}... {','.join(key.scopes)} {state}")
+
+
+@users.command("delete")
+@click.argument("name")
+def users_delete(name: str) -> None:
+    """Delete a user and their keys."""
+    from .engine import identity
+    from .engine.errors import DomainError
+
+    try:
+        identity.delete_user(_runtime(Settings.from_env()), _operator(), name)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"deleted {name}")
+
+
+@users.command("add-key")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(["read", "write"]), help="Default: both.")
+@click.option("--expires-in", type=click.IntRange(min=1), help="Seconds until the key stops working.")
+@click.option("--label", help="What the key is for.")
+def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, label: str | None) -> None:
+    """Give user NAME another API key and print it (shown once)."""
+    from .engine import api_keys
+    from .engine.errors import DomainError
+
+    try:
+        _, secret = api_keys.create(_runtime(Settings.from_env()), _operator(), name, name=label,
+                                    scopes=list(scopes) or None, expires_in=expires_in)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(secret)
+
+
+@users.command("rotate-key")
+@click.argument("key_id")
+@click.option("--grace", default=0, show_default=True, type=click.IntRange(0, 7 * 24 * 3600),
+              help="Seconds the old key keeps working.")
+def users_rotate_key(key_id: str, grace: int) -> None:
+    """Replace API key KEY_ID by a new one with the same rights and print it (shown once)."""
+    from .engine import api_keys
+    from .engine.errors import DomainError
+
+    try:
+        _, secret = api_keys.rotate(_runtime(Settings.from_env()), _operator(), key_id, grace)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(secret)
+
+
+@users.command("revoke-key")
+@click.argument("key_id")
+def users_revoke_key(key_id: str) -> None:
+    """Revoke API key KEY_ID at once."""
+    from .engine import api_keys
+    from .engine.errors import DomainError
+
+    try:
+        api_keys.revoke(_runtime(Settings.from_env()), _operator(), key_id)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"revoked {key_id}")
 
 
 @main.group()
@@ -190,12 +300,16 @@ def scheduler(no_dispatcher: bool) -> None:
 
     from .workers import context
     from .workers.scheduler import run
+    from .workers.shutdown import on_terminate
 
     stop = threading.Event()
-    try:
-        run(context.runtime(), stop, dispatch_jobs=not no_dispatcher)
-    except KeyboardInterrupt:
-        stop.set()
+    # SIGTERM and Ctrl+C end the loop after the round in progress: every instance is stepped in
+    # a transaction of its own, so none is left half done.
+    on_terminate(lambda signum: stop.set())
+    runtime = context.runtime()
+    run(runtime, stop, dispatch_jobs=not no_dispatcher)
+    runtime.close()
+    click.echo("flowdesk scheduler stopped", err=True)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,63 @@ class Settings:
                   "are archived; a process's `retention_days` property overrides it. `0` keeps everything."},
     )
 
+    jwt_issuer: str | None = field(
+        default=None,
+        metadata={"env": "JWT_ISSUER", "doc": "Issuer (`iss`) of bearer JWTs from an external identity provider. "
+                  "JWTs are accepted when this, `JWT_AUDIENCE` and one of `JWT_JWKS_URL`/`JWT_PUBLIC_KEY` are set."},
+    )
+    jwt_audience: str | None = field(
+        default=None,
+        metadata={"env": "JWT_AUDIENCE", "doc": "Audience (`aud`) a JWT must be issued for."},
+    )
+    jwt_algorithms: str = field(
+        default="RS256",
+        metadata={"env": "JWT_ALGORITHMS", "doc": "Comma-separated JWT signature algorithms accepted; only "
+                  "asymmetric ones (`RS*`, `PS*`, `ES*`, `EdDSA`), never `none` or `HS*`."},
+    )
+    jwt_jwks_url: str | None = field(
+        default=None,
+        metadata={"env": "JWT_JWKS_URL", "doc": "URL of the identity provider's JWKS (keys cached 5 minutes)."},
+    )
+    jwt_public_key: str | None = field(
+        default=None,
+        metadata={"env": "JWT_PUBLIC_KEY", "doc": "PEM public key that signs JWTs (instead of a JWKS URL)."},
+    )
+    jwt_role_claim: str = field(
+        default="roles",
+        metadata={"env": "JWT_ROLE_CLAIM", "doc": "Claim (dotted path, e.g. `realm_access.roles`) listing flowdesk "
+                  "roles; the strongest one granted applies."},
+    )
+    jwt_groups_claim: str = field(
+        default="groups",
+        metadata={"env": "JWT_GROUPS_CLAIM", "doc": "Claim (dotted path) listing the caller's groups."},
+    )
+    jwt_name_claim: str = field(
+        default="sub",
+        metadata={"env": "JWT_NAME_CLAIM", "doc": "Claim that names the caller (ticket assignee, audit actor)."},
+    )
+    jwt_tenant_claim: str = field(
+        default="tenant",
+        metadata={"env": "JWT_TENANT_CLAIM", "doc": "Claim (dotted path) naming the caller's tenant; a token "
+                  "without it acts for the `default` tenant."},
+    )
+    inbound_signing_secret: str | None = field(
+        default=None,
+        metadata={"env": "INBOUND_SIGNING_SECRET", "doc": "When set, every `POST /messages` and `/signals` must "
+                  "carry `X-Flowdesk-Signature` (HMAC-SHA256 over timestamp and body, 300 s window); a user's own "
+                  "signing secret takes precedence."},
+    )
+    rate_limit: str = field(
+        default="1200/minute",
+        metadata={"env": "RATE_LIMIT", "doc": "Requests per API key (or address) to the start, message and signal "
+                  "endpoints, e.g. `1200/minute` or `10/second;500/hour`; above it 429 with `Retry-After`. Counted "
+                  "in memory, or in Redis when `REDIS_URL` is set. Empty: no limit."},
+    )
+    max_json_bytes: int = field(
+        default=1024 * 1024,
+        metadata={"env": "MAX_JSON_BYTES", "doc": "Largest JSON request body accepted (413 above)."},
+    )
+
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         """Read every ``FLOWDESK_*`` variable; keyword arguments win over the environment."""

@@ -25,5 +25,6 @@ def build(settings: Settings | None = None) -> tuple[object, Runtime]:
         queue.start()
         runtime.on_close(queue.stop)
         # The embedded scheduler also dispatches jobs, as a separate dispatcher would.
-        runtime.on_close(scheduler.start_thread(runtime).set)
+        # Closing stops the scheduler first (it also enqueues), then lets the workers finish.
+        runtime.on_close(scheduler.start_thread(runtime).stop)
     return create_app(settings, runtime=runtime), runtime

@@ -215,3 +215,67 @@ def test_saved_filter_names_are_unique_per_user(client, admin):
     again = client.post("/api/v1/me/filters", json={"name": "mine", "query": {"status": "open"}}, headers=admin)
     assert again.status_code == 409
     assert len(client.get("/api/v1/me/filters", headers=admin).get_json()) == 1
+
+
+def test_group_inbox_follows_claim_unclaim_and_completion(client, admin, item, make_user):
+    bob = make_user("bob", "agent", "agents")
+    first, second = item(), item()
+    client.post(f"/api/v1/tickets/{first['id']}/claim", headers=bob)
+    assert _ids(client, bob, "candidate_group=agents&status=open") == [second["id"]]
+    assert _ids(client, bob, "candidate_group=agents&status=claimed") == [first["id"]]
+    client.post(f"/api/v1/tickets/{first['id']}/unclaim", headers=bob)
+    assert set(_ids(client, bob, "candidate_group=agents&status=open")) == {first["id"], second["id"]}
+    client.post(f"/api/v1/tickets/{second['id']}/claim", headers=bob)
+    assert client.post(f"/api/v1/tickets/{second['id']}/complete", json={"data": {}},
+                       headers=bob).status_code == 200
+    assert _ids(client, bob, "candidate_group=agents&status=completed") == [second["id"]]
+    assert _list(client, bob, "candidate_group=agents&status=open&count=true")["total"] == 1
+
+
+@pytest.mark.parametrize("sort", ["due", "-due", "priority", "-priority", "created", "-created"])
+def test_group_inbox_pages_like_the_whole_inbox(client, admin, item, clock, sort):
+    for n in range(4):
+        item(priority=n % 2, due=T0 + timedelta(hours=n % 3))
+        clock.now += timedelta(minutes=1)
+    item()
+    assert _all_pages(client, admin, f"candidate_group=agents&status=open&sort={sort}") == \
+        _ids(client, admin, f"status=open&sort={sort}&limit=200")
+
+
+def test_group_of_others_shows_only_what_you_hold(client, admin, item, make_user):
+    carol = make_user("carol", "agent", "finance")
+    held, _ = item(), item()
+    assert client.post(f"/api/v1/tickets/{held['id']}/assign", json={"user": "carol"},
+                       headers=admin).status_code == 200
+    assert _ids(client, carol, "candidate_group=agents") == [held["id"]]
+    assert _list(client, carol, "candidate_group=agents&status=open&count=true")["total"] == 0
+    assert _list(client, carol, "status=claimed&count=true")["total"] == 1
+
+
+def test_count_stops_at_the_cap_and_says_so(client, admin, item, monkeypatch):
+    from flowdesk.engine import inbox
+
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    item(), item()
+    page = _list(client, admin, "count=true")
+    assert (page["total"], page["total_capped"]) == (2, False)
+    item()
+    page = _list(client, admin, "count=true&candidate_group=agents&status=open")
+    assert (page["total"], page["total_capped"]) == (2, True)
+
+
+@pytest.mark.parametrize("sort", ["due", "-due", "priority", "-priority", "created", "-created"])
+def test_agent_inbox_merges_offered_and_held_tickets_in_order(client, admin, item, clock, make_user, sort):
+    bob = make_user("bob", "agent", "agents", "night_shift")
+    carol = make_user("carol", "agent", "finance")
+    for n in range(5):
+        item(priority=n % 3, due=T0 + timedelta(hours=n % 2))
+        clock.now += timedelta(minutes=1)
+    item()
+    held = item(priority=1)
+    client.post(f"/api/v1/tickets/{held['id']}/claim", headers=bob)
+    assert _all_pages(client, bob, f"sort={sort}") == _ids(client, admin, f"sort={sort}&limit=200")
+    assert _all_pages(client, bob, f"sort={sort}&status=open") == _ids(client, admin, f"sort={sort}&status=open&limit=200")
+    assert _all_pages(client, carol, f"sort={sort}") == []
+    client.post(f"/api/v1/tickets/{held['id']}/assign", json={"user": "carol"}, headers=admin)
+    assert _all_pages(client, carol, f"sort={sort}") == [held["id"]]

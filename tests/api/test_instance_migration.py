@@ -1,9 +1,12 @@
 """Migrating running instances to another version: one, in bulk, and the deploy dry run."""
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from flowdesk.engine import scheduler
 
 DATA = Path(__file__).parent.parent / "data"
 TWO_STEP = (DATA / "two_step.bpmn").read_bytes()
@@ -295,3 +298,82 @@ def test_a_dry_run_flag_that_is_not_a_boolean_is_422(client, admin):
                            headers=admin)
     assert response.status_code == 422
     assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+
+
+@pytest.fixture
+def intake_v1(client, admin, deploy, start):
+    """An intake instance on version 1, its review ticket open; version 2 deployed beside it."""
+    deploy("intake_v1.bpmn")
+    instance = start("intake")
+    deploy("intake_v2.bpmn")
+    return instance
+
+
+def _ticket(client, admin, ticket_id):
+    return client.get(f"/api/v1/tickets/{ticket_id}", headers=admin).get_json()
+
+
+def test_an_open_ticket_takes_the_new_versions_name_candidates_form_and_due_date(client, admin, intake_v1):
+    ticket_id = intake_v1["open_tickets"][0]["id"]
+
+    assert _migrate(client, admin, intake_v1["id"], {"version": 2}).status_code == 200
+
+    ticket = _ticket(client, admin, ticket_id)
+    assert (ticket["name"], ticket["candidate_groups"], ticket["candidate_users"]) == (
+        "Review the request", ["reviewers"], ["sue"])
+    assert ticket["priority"] == 5 and ticket["process_version"] == 2
+    assert [f["id"] for f in ticket["form"]["fields"]] == ["verdict"]
+    assert datetime.fromisoformat(ticket["due_at"]) == datetime.fromisoformat(ticket["created_at"]) + timedelta(hours=4)
+
+
+def test_a_ticket_refreshed_by_a_migration_records_a_progression(client, admin, intake_v1):
+    ticket_id = intake_v1["open_tickets"][0]["id"]
+    _migrate(client, admin, intake_v1["id"], {"version": 2})
+
+    timeline = client.get(f"/api/v1/tickets/{ticket_id}/progressions", headers=admin).get_json()["items"]
+
+    [migrated] = [p for p in timeline if p["action"] == "migrated"]
+    assert migrated["performed_by"] == "admin"
+    details = migrated["metadata"]
+    assert (details["from_version"], details["to_version"]) == (1, 2)
+    assert details["changes"]["name"] == {"from": "Review", "to": "Review the request"}
+    assert details["changes"]["candidates"]["to"] == {"users": ["sue"], "groups": ["reviewers"]}
+    assert set(details["changes"]) == {"name", "candidates", "priority", "form", "due_at"}
+
+
+def test_a_claimed_ticket_keeps_its_holder_through_a_migration(client, admin, intake_v1):
+    ticket_id = intake_v1["open_tickets"][0]["id"]
+    assert client.post(f"/api/v1/tickets/{ticket_id}/claim", headers=admin).status_code == 200
+
+    _migrate(client, admin, intake_v1["id"], {"version": 2})
+
+    ticket = _ticket(client, admin, ticket_id)
+    assert (ticket["status"], ticket["assignee"], ticket["name"]) == ("claimed", "admin", "Review the request")
+
+
+def test_a_boundary_timer_added_by_the_new_version_attaches_to_the_waiting_task(client, admin, runtime, intake_v1):
+    migrated_at = runtime.clock()
+    ticket_id = intake_v1["open_tickets"][0]["id"]
+    _migrate(client, admin, intake_v1["id"], {"version": 2})
+
+    [timer] = _get(client, admin, intake_v1["id"])["timers"]
+    assert timer["element_id"] == "review_late"
+    assert timedelta(minutes=10) <= datetime.fromisoformat(timer["due"]) - migrated_at < timedelta(minutes=11)
+    real = runtime.clock
+    runtime.clock = lambda: real() + timedelta(minutes=11)
+    assert scheduler.fire_due_timers(runtime) == 1
+
+    after = _get(client, admin, intake_v1["id"])
+    assert [t["element_id"] for t in after["open_tickets"]] == ["escalate"]
+    assert _ticket(client, admin, ticket_id)["status"] == "cancelled"
+
+
+def test_a_task_that_gained_a_boundary_event_still_completes_once(client, admin, intake_v1):
+    _migrate(client, admin, intake_v1["id"], {"version": 2})
+
+    result = _complete(client, admin, intake_v1["open_tickets"][0]["id"], {"verdict": "fine"})
+
+    assert result["instance"]["status"] == "completed"
+    after = _get(client, admin, intake_v1["id"])
+    assert after["timers"] == []
+    assert [e["element_id"] for e in after["history"] if e["element_id"] in ("end", "end_escalated")] == ["end"]

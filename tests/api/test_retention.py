@@ -16,6 +16,8 @@ from flowdesk.engine.models import (
     Job,
     JobAttempt,
     Message,
+    Ticket,
+    TicketAssignment,
     TicketProgression,
 )
 from flowdesk.engine.scheduler import run_round
@@ -143,6 +145,46 @@ def test_handled_messages_past_retention_are_removed_and_buffered_ones_kept(runt
 
     assert report.messages == 3
     assert _count(runtime, Message) == 3
+
+
+def test_messages_follow_the_retention_of_their_instance_process(runtime, client, admin, deploy, start):
+    for days in ("7", "365"):
+        process = "two_step" if days == "7" else "simple_user_task"
+        name = "two_step.bpmn" if days == "7" else "simple_user_task.bpmn"
+        response = client.post("/api/v1/definitions", data=with_retention(name, process, days),
+                               content_type="application/xml", headers=admin)
+        assert response.status_code == 201
+    short, long = start("two_step"), start("simple_user_task")
+    ten_days_ago = NOW - timedelta(days=10)
+    thrown_by_short = Message(kind="message", name="a", status="delivered", created_at=ten_days_ago,
+                              source_instance_id=short["id"])
+    sent_to_short = Message(kind="message", name="b", status="delivered", created_at=ten_days_ago,
+                            instance_id=short["id"])
+    sent_to_long = Message(kind="message", name="c", status="delivered", created_at=OLD, instance_id=long["id"])
+    unrelated_recent, unrelated_old = _message("delivered", ten_days_ago), _message("delivered", OLD)
+    _add(runtime, thrown_by_short, sent_to_short, sent_to_long, unrelated_recent, unrelated_old)
+
+    report = _cleanup(runtime)
+
+    assert report.messages == 3
+    with runtime.uow() as uow:
+        kept = sorted(uow.session.scalars(sa.select(Message.name).order_by(Message.name)))
+    assert kept == ["c", "paid"]  # the 365-day process keeps its message; the recent global one stays
+
+
+def test_assignment_decisions_past_retention_are_removed(runtime, finished):
+    with runtime.uow() as uow:
+        ticket_id = uow.session.scalar(sa.select(Ticket.id).where(Ticket.instance_id == finished["id"]))
+    _add(runtime, TicketAssignment(ticket_id=ticket_id, instance_id=finished["id"], rule="manual", reason="old",
+                                   created_at=OLD),
+         TicketAssignment(ticket_id=ticket_id, instance_id=finished["id"], rule="manual", reason="new",
+                          created_at=RECENT))
+
+    report = _cleanup(runtime)
+
+    assert report.ticket_assignments == 1
+    with runtime.uow() as uow:
+        assert list(uow.session.scalars(sa.select(TicketAssignment.reason))) == ["new"]
 
 
 def test_a_process_retention_property_overrides_the_global_setting(runtime, client, admin, deploy, start):

@@ -222,3 +222,31 @@ def test_only_admins_define_calendars(client, admin, make_user):
 def test_bad_calendar_name_is_422(client, admin):
     response = client.put("/api/v1/calendars/bad%20name", json=OFFICE, headers=admin)
     assert response.status_code == 422 and "name" in response.get_json()["errors"]
+
+
+def test_group_inbox_by_due_date_sees_the_moved_due_date(client, admin, start, clock, bob):
+    [paused] = start("sla_plain")["open_tickets"]
+    clock.advance(hours=1)
+    [later] = start("sla_plain")["open_tickets"]  # due an hour after the first
+    _progress(client, bob, paused["id"], "waiting_customer")
+    clock.advance(hours=2)
+    _progress(client, bob, paused["id"], "resume")  # its due date moves 2 hours: after the other's
+    listed = client.get("/api/v1/tickets?candidate_group=agents&sort=due", headers=bob).get_json()["items"]
+    assert [t["id"] for t in listed] == [later["id"], paused["id"]]
+    assert [t["sla"]["remaining_seconds"] for t in listed] == [2 * 3600, 3 * 3600]  # on the test clock
+
+
+def test_timer_boundary_events_are_the_sla_of_a_task_without_due_date(client, admin, start, clock, runtime, deploy):
+    deploy("timers.bpmn")  # process "sla": 30 minutes non-interrupting reminder, 2 hours interrupting
+    [ticket] = start("sla")["open_tickets"]
+    assert _at(ticket["due_at"]) == MONDAY + timedelta(hours=2)
+    assert _at(ticket["sla"]["at_risk_at"]) == MONDAY + timedelta(minutes=30)
+    clock.advance(minutes=20)
+    assert _ticket(client, admin, ticket["id"])["sla"]["state"] == "ok"
+    clock.advance(minutes=20)
+    assert _ticket(client, admin, ticket["id"])["sla"]["state"] == "at_risk"
+    clock.advance(hours=2)
+    scheduler.run_round(runtime)  # the diagram takes its breach path: the ticket is cancelled
+    assert _ticket(client, admin, ticket["id"])["status"] == "cancelled"
+    names = [t["element_id"] for t in client.get("/api/v1/tickets?status=open", headers=admin).get_json()["items"]]
+    assert "escalate" in names

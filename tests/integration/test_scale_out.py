@@ -37,7 +37,7 @@ def cluster(postgres_url, redis_url, master_key, runtime):
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in commands]
     urls = [f"http://127.0.0.1:{p}" for p in ports]
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine takes long to import and start
         for url in urls:
             while True:
                 try:

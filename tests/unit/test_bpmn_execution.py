@@ -367,3 +367,18 @@ def test_completed_elements_include_subprocess_contents_before_the_subprocess(ru
 
     assert instance.completed_ids() == ["eis_start", "risky_start", "risky_ok", "risky_end", "risky"]
     assert instance.execution.completed_elements()[-1].type == "subProcess"
+
+
+def test_process_without_end_events_ends_when_its_last_task_is_done(run):
+    instance = run("no_end_event.bpmn")
+
+    instance.complete("review")
+
+    assert instance.execution.is_completed
+    assert instance.execution.reached_end_event
+
+
+def test_process_with_an_end_event_has_not_ended_while_a_task_waits(run):
+    instance = run("simple_user_task.bpmn")
+
+    assert not instance.execution.reached_end_event

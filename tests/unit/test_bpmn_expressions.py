@@ -43,6 +43,12 @@ def evaluate():
     ("${1.5e3 + .5 - 2}", "((1500.0 + 0.5) - 2)"),
     ("${s == 'a && b || !c }'}", "(s == 'a && b || !c }')"),
     ("${s == 'it\\'s'}", "(s == \"it's\")"),
+    ("${items.size() > 0}", "(len(items) > 0)"),
+    ("${!items.isEmpty()}", "(not (len(items) == 0))"),
+    ("${name.contains('a') || tags.contains(tag)}", "(('a' in name) or (tag in tags))"),
+    ("${status.equals('open')}", "(status == 'open')"),
+    ("${code.substring(0, 2) eq 'DE'}", "(code[0:2] == 'DE')"),
+    ("${customer.get('name').trim().toUpperCase()}", "customer['name'].strip().upper()"),
 ])
 def test_translates_juel_to_python(expression, python):
     assert translate(expression) == python
@@ -69,6 +75,20 @@ def test_translates_juel_to_python(expression, python):
     ("${customer.address.city == 'Paris'}", {"customer": {"address": {"city": "Paris"}}}, True),
     ("${execution.getVariable('approved')}", {"approved": True}, True),
     ("${approved ? 'yes' : 'no'}", {"approved": False}, "no"),
+    ("${items.size() > 1}", {"items": ["a", "b"]}, True),
+    ("${name.length() == 3}", {"name": "Ann"}, True),
+    ("${items.isEmpty()}", {"items": []}, True),
+    ("${name.contains('nn')}", {"name": "Ann"}, True),
+    ("${roles.contains('admin')}", {"roles": ["agent"]}, False),
+    ("${limits.containsKey('eur')}", {"limits": {"eur": 5}}, True),
+    ("${limits.containsValue(5)}", {"limits": {"eur": 5}}, True),
+    ("${country.equalsIgnoreCase('de')}", {"country": "DE"}, True),
+    ("${email.endsWith('@example.com')}", {"email": "a@example.com"}, True),
+    ("${email.startsWith('a@')}", {"email": "a@example.com"}, True),
+    ("${name.toLowerCase()}", {"name": "Ann"}, "ann"),
+    ("${code.substring(2)}", {"code": "DE123"}, "123"),
+    ("${amount.toString()}", {"amount": 5}, "5"),
+    ("${items.get(0)}", {"items": ["a"]}, "a"),
 ])
 def test_translated_expression_evaluates_like_juel(evaluate, expression, data, expected):
     assert evaluate(expression, **data) == expected
@@ -85,7 +105,10 @@ def test_missing_key_outside_a_null_check_raises(evaluate):
 
 
 @pytest.mark.parametrize(("expression", "construct"), [
-    ("${items.size() > 0}", "method call 'size()'"),
+    ("${order.getTotal() > 0}", "method call 'getTotal()'"),
+    ("${invoiceService.check(invoiceId)}", "method call 'check()'"),
+    ("${execution.getVariables().size()}", "method call 'getVariables()'"),
+    ("${name.contains()}", "method call 'contains()' with 0 argument(s)"),
     ("${execution.getProcessInstanceId()}", "method call 'getProcessInstanceId()'"),
     ("${execution.processInstanceId}", "'execution' object"),
     ("${fn:contains(list, 'a')}", "function call 'fn:contains()'"),

@@ -243,7 +243,7 @@ def test_camunda_completion_condition_is_translated(parse, bpmn):
 
 
 def test_untranslatable_camunda_completion_condition_is_refused(parse, bpmn):
-    camunda = with_multi_instance(bpmn("spiff_dialect.bpmn"), b"${nrOfInstances.size() &gt; 1}")
+    camunda = with_multi_instance(bpmn("spiff_dialect.bpmn"), b"${approvalService.enough(nrOfInstances)}")
 
     with pytest.raises(ModelError) as error:
         parse("spiff_dialect.bpmn", camunda)
@@ -281,3 +281,24 @@ def test_assignment_attribute_with_more_than_a_variable_is_refused_naming_the_ta
     [issue] = error.value.issues
     assert issue.element_id == "assess"
     assert "camunda:assignee" in issue.message and "toUpperCase()" in issue.message
+
+
+@pytest.mark.parametrize("language", [b"groovy", b"javascript"])
+def test_script_in_another_language_is_refused_naming_the_task_and_language(parse, bpmn, language):
+    groovy = bpmn("spiff_dialect.bpmn").replace(b'<bpmn:scriptTask id="compute"',
+                                                b'<bpmn:scriptTask id="compute" scriptFormat="' + language + b'"')
+
+    with pytest.raises(ModelError) as error:
+        parse("spiff_dialect.bpmn", groovy)
+
+    [issue] = error.value.issues
+    assert issue.element_id == "compute"
+    assert f"written in '{language.decode()}'" in issue.message
+    assert "Python" in issue.message
+
+
+def test_script_declared_as_python_is_accepted(parse, bpmn):
+    python = bpmn("spiff_dialect.bpmn").replace(b'<bpmn:scriptTask id="compute"',
+                                                b'<bpmn:scriptTask id="compute" scriptFormat="python"')
+
+    assert [p.process_id for p in parse("spiff_dialect.bpmn", python)]

@@ -10,9 +10,10 @@ from ..config import Settings
 from ..engine import identity
 from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
-from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, tickets
+from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
-from . import approvals, assignment, calendars, filters
+from . import approvals, assignment, calendars, data_stores, filters, me, ui
+from . import audit_log, rate_limits, users
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     for module in (timeline, comments, attachments):
         api.register_blueprint(module.blp)
-    for module in (assignment, approvals, calendars, filters):
+    for module in (assignment, approvals, calendars, filters, me, data_stores):
         api.register_blueprint(module.blp)
+    for module in (users, audit_log):
+        api.register_blueprint(module.blp)
+    app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
     errors.register(app)
     observability.register(app)
-    security.register(app)
-    auth.register(app)
+    security.register(app, settings.max_json_bytes)
+    text_input.register(app)
+    rate_limits.register(app, settings)
+    auth.register(app, settings)
+    ui.register(app)
     return app

@@ -82,7 +82,7 @@ class DefinitionItem(MethodView):
         return {"key": process_key, "name": versions[0].name, "versions": versions}
 
 
-@blp.route("/<process_key>/versions/<int:version>/xml")
+@blp.route("/<process_key>/versions/<int(max=2147483647):version>/xml")
 class DefinitionXml(MethodView):
     @blp.response(200, content_type="application/xml")
     def get(self, process_key, version):

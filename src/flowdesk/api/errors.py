@@ -8,6 +8,7 @@ from flask import Flask, Response, json
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from ..engine import database
 from ..engine import errors as domain
 
 log = logging.getLogger(__name__)
@@ -25,13 +26,16 @@ STATUS_OF = {
     domain.InvalidModel: 422,
     domain.InvalidInput: 422,
     domain.ExecutionFailed: 422,
+    domain.Unavailable: 503,
 }
+# Seconds a client should wait before retrying while a dependency is away.
+RETRY_AFTER_UNAVAILABLE = 2
 
 TITLES = {
     400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 412: "Precondition failed", 413: "Payload too large",
     415: "Unsupported media type", 422: "Unprocessable content", 428: "Precondition required",
-    500: "Internal server error",
+    429: "Too many requests", 500: "Internal server error", 503: "Service unavailable",
 }
 
 
@@ -68,14 +72,17 @@ def problem_of(error: domain.DomainError) -> dict:
 
 
 def handle_domain_error(error: domain.DomainError) -> Response:
-    return problem(_status_for(error), error.code, error.detail,
-                   errors=getattr(error, "errors", None), extra=error.extra)
+    status = _status_for(error)
+    extra = dict(error.extra)
+    headers = {"Retry-After": str(extra.pop("retry_after", RETRY_AFTER_UNAVAILABLE))} if status == 503 else None
+    return problem(status, error.code, error.detail, errors=getattr(error, "errors", None), headers=headers,
+                   extra=extra)
 
 
 def _http_code(status: int) -> str:
     return {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
-            422: "invalid_input"}.get(status, "http_error")
+            422: "invalid_input", 429: "rate_limited"}.get(status, "http_error")
 
 
 class ProblemApi(Api):
@@ -101,5 +108,10 @@ def register(app: Flask) -> None:
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return problem(error.code or 500, _http_code(error.code or 500), error.description or "")
+        if database.is_unavailable(error):
+            # The database is away (restart, failover, network): a retryable answer, not a bug.
+            log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+            return problem(503, "unavailable", "the database cannot be reached; retry shortly",
+                           headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)})
         log.exception("unhandled error")
         return problem(500, "internal_error", "an unexpected error occurred; it has been logged")

@@ -12,10 +12,14 @@ from .auth import principal, runtime
 blp = Blueprint("external_tasks", __name__, url_prefix="/api/v1/external-tasks",
                 description="External tasks for workers outside flowdesk (at least once, with lock expiry)")
 
+# Bounds keep durations inside what a timestamp can hold; a week is longer than any sane lock.
+MAX_LOCK_MS = 7 * 24 * 3600 * 1000
+
 
 class ExternalTopicSchema(Schema):
     topic_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    lock_duration = fields.Integer(required=True, metadata={"description": "milliseconds"})
+    lock_duration = fields.Integer(required=True, validate=validate.Range(1, MAX_LOCK_MS),
+                                   metadata={"description": "milliseconds (at most one week)"})
 
 
 class ExternalFetchSchema(Schema):
@@ -35,8 +39,8 @@ class ExternalCompleteSchema(ExternalWorkerSchema):
 class ExternalFailureSchema(ExternalWorkerSchema):
     error_message = fields.String(load_default="", validate=validate.Length(max=2000))
     error_details = fields.String(allow_none=True, validate=validate.Length(max=20000))
-    retries = fields.Integer(required=True, validate=validate.Range(min=0))
-    retry_timeout = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    retries = fields.Integer(required=True, validate=validate.Range(0, 1000))
+    retry_timeout = fields.Integer(load_default=0, validate=validate.Range(0, MAX_LOCK_MS),
                                    metadata={"description": "milliseconds before it can be fetched again"})
 
 
@@ -47,7 +51,8 @@ class ExternalBpmnErrorSchema(ExternalWorkerSchema):
 
 
 class ExternalExtendLockSchema(ExternalWorkerSchema):
-    new_duration = fields.Integer(required=True, metadata={"description": "milliseconds from now"})
+    new_duration = fields.Integer(required=True, validate=validate.Range(1, MAX_LOCK_MS),
+                                  metadata={"description": "milliseconds from now (at most one week)"})
 
 
 class ExternalTaskSchema(Schema):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..engine import messages
+from ..engine import inbound, messages
+from ..engine.signing import SIGNATURE_HEADER
 from .auth import principal, runtime
+
+
+def _check_signature() -> None:
+    """Callers with a signing secret must sign the exact body they send."""
+    inbound.require_signature(runtime(), principal(), request.headers.get(SIGNATURE_HEADER),
+                              request.get_data(cache=True), current_app.config.get("FLOWDESK_INBOUND_SECRET"))
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1", description="Messages and signals")
 
@@ -20,11 +28,14 @@ class MessageInputSchema(Schema):
     correlation_keys = fields.Dict(metadata={"description": "values the waiting instance must have"})
     instance_id = fields.String()
     variables = fields.Dict(load_default=dict)
-    buffer_ttl = fields.Integer(metadata={"description": "seconds to keep an uncorrelated message for a later waiter"})
+    buffer_ttl = fields.Integer(validate=validate.Range(1, 30 * 24 * 3600), metadata={
+        "description": "seconds to keep an uncorrelated message for a later waiter (at most 30 days)"})
 
 
 class SignalInputSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    message_id = fields.String(validate=validate.Length(min=1, max=255),
+                               metadata={"description": "makes the signal idempotent: a repeat changes nothing"})
     variables = fields.Dict(load_default=dict)
 
 
@@ -39,12 +50,14 @@ class DeliverySchema(Schema):
 @blp.route("/messages")
 class Messages(MethodView):
     @blp.arguments(MessageInputSchema)
-    @blp.response(200, DeliverySchema)
+    @blp.response(200, DeliverySchema, description="Delivered")
+    @blp.alt_response(202, schema=DeliverySchema, description="Buffered for a later waiter", success=True)
     def post(self, body):
         """Correlate a message to waiting instances, or start processes with a matching start event.
 
         404 when nothing waits for it (unless ``buffer_ttl`` keeps it for a later waiter: 202).
         """
+        _check_signature()
         name = body.pop("name")
         result = messages.correlate(runtime(), principal(), name, **body)
         return result, 202 if result.buffered else 200
@@ -56,4 +69,5 @@ class Signals(MethodView):
     @blp.response(200, DeliverySchema)
     def post(self, body):
         """Broadcast a signal to every waiting instance and every process a signal starts."""
-        return messages.broadcast(runtime(), principal(), body["name"], body["variables"])
+        _check_signature()
+        return messages.broadcast(runtime(), principal(), body["name"], body["variables"], body.get("message_id"))

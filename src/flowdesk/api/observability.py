@@ -10,14 +10,13 @@ from flask import Flask, Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from .. import logs
 from ..engine import health
 from .auth import runtime
 
 blp = Blueprint("observability", __name__, description="Readiness and metrics")
-
 
 
 class DatabaseCollector:
@@ -29,10 +28,18 @@ class DatabaseCollector:
     def collect(self):
         with self.app.app_context():
             snap = health.snapshot(runtime())
+        now = datetime.now(timezone.utc)
         instances = GaugeMetricFamily("flowdesk_instances", "Process instances by process and status",
                                       labels=["process_key", "status"])
+        started: dict[str, int] = {}
         for (key, status), count in snap.instances.items():
             instances.add_metric([key, status], count)
+            started[key] = started.get(key, 0) + count
+        # Instance rows are archived, never deleted, so this only grows: a counter.
+        started_total = CounterMetricFamily("flowdesk_instances_started", "Process instances started, by process",
+                                            labels=["process_key"])
+        for key, count in started.items():
+            started_total.add_metric([key], count)
         tickets = GaugeMetricFamily("flowdesk_open_tickets", "Open tickets by candidate group", labels=["group"])
         for group, count in snap.open_tickets.items():
             tickets.add_metric([group], count)
@@ -40,13 +47,39 @@ class DatabaseCollector:
         for (kind, status), count in snap.jobs.items():
             jobs.add_metric([kind, status], count)
         age = GaugeMetricFamily("flowdesk_oldest_pending_job_seconds", "Age of the oldest pending job")
-        age.add_metric([], (datetime.now(timezone.utc) - snap.oldest_pending_job).total_seconds()
-                       if snap.oldest_pending_job else 0)
+        age.add_metric([], _seconds_since(snap.oldest_pending_job, now))
+        waiting = GaugeMetricFamily("flowdesk_job_queue_age_seconds",
+                                    "How long the longest-waiting due job has waited for a worker")
+        waiting.add_metric([], _seconds_since(snap.oldest_due_job, now))
+        depth = GaugeMetricFamily("flowdesk_job_queue_depth", "Job ids waiting in the queue (Redis or in-process)")
+        if snap.queue_depth is not None:
+            depth.add_metric([], snap.queue_depth)
+        attempts = GaugeMetricFamily("flowdesk_job_attempts",
+                                     "Job attempts kept in history, by worker host and outcome",
+                                     labels=["host", "outcome"])
+        failures = GaugeMetricFamily("flowdesk_job_failures",
+                                     "Job attempts kept in history that did not succeed, by worker host",
+                                     labels=["host"])
+        failed: dict[str, int] = {}
+        for (host, outcome), count in snap.attempts.items():
+            attempts.add_metric([host, outcome], count)
+            if outcome not in ("succeeded", "running"):
+                failed[host] = failed.get(host, 0) + count
+        for host, count in failed.items():
+            failures.add_metric([host], count)
+        lateness = GaugeMetricFamily("flowdesk_timer_lateness_seconds",
+                                     "How far past its due time the oldest unfired timer is (0: none late)")
+        lateness.add_metric([], _seconds_since(snap.oldest_due_timer, now))
         incidents = GaugeMetricFamily("flowdesk_open_incidents", "Open incidents")
         incidents.add_metric([], snap.open_incidents)
         breached = GaugeMetricFamily("flowdesk_sla_breached_tickets", "Open tickets past their SLA")
         breached.add_metric([], snap.sla_breached)
-        yield from (instances, tickets, jobs, age, incidents, breached)
+        yield from (instances, started_total, tickets, jobs, age, waiting, depth, attempts, failures, lateness,
+                    incidents, breached)
+
+
+def _seconds_since(moment: datetime | None, now: datetime) -> float:
+    return max(0.0, (now - moment).total_seconds()) if moment else 0.0
 
 
 @blp.route("/ready")

@@ -94,7 +94,8 @@ class Secrets(MethodView):
 @blp.route("/secrets/<name>")
 class SecretItem(MethodView):
     @blp.arguments(SecretInputSchema)
-    @blp.response(200, SecretSchema)
+    @blp.response(200, SecretSchema, description="Replaced")
+    @blp.alt_response(201, schema=SecretSchema, description="Created", success=True)
     def put(self, body, name):
         """Create or replace a secret, referenced in action URLs and headers as ``{{secret:NAME}}``."""
         info, created = secrets.put(runtime(), principal(), name, body["value"])

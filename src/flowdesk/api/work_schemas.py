@@ -46,7 +46,10 @@ class InboxQuerySchema(InboxFilterSchema, PageQuerySchema):
 class InboxPageSchema(Schema):
     items = fields.List(fields.Nested(TicketSummarySchema))
     next_cursor = fields.String(allow_none=True)
-    total = fields.Integer(allow_none=True, metadata={"description": "with `count=true` only"})
+    total = fields.Integer(allow_none=True, metadata={
+        "description": "with `count=true` only: how many match, at most 10,000 (see `total_capped`)"})
+    total_capped = fields.Boolean(metadata={
+        "description": "true when more than `total` match: the count stopped there (show it as `10000+`)"})
 
 
 class SavedFilterInputSchema(Schema):

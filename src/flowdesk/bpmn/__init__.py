@@ -3,14 +3,17 @@
 Nothing here touches a database or HTTP; ``engine`` drives it through :class:`Execution`.
 """
 
+from . import data_stores
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
 from .due_date import resolve_due_date
 from .events import ThrownEvent, WaitingMessage
 from .execution import CompletedElement, Execution, TaskNotReady, WaitingUserTask
 from .model import ParsedProcess, ProcessSpec, parse_models
+from .ticket_properties import ASSIGNMENT_POLICIES
 from .timers import TimerStart, WaitingTimer
 
 __all__ = [
+    "ASSIGNMENT_POLICIES",
     "BpmnError",
     "CompletedElement",
     "Execution",
@@ -26,6 +29,7 @@ __all__ = [
     "WaitingTimer",
     "WaitingUserTask",
     "XmlRefused",
+    "data_stores",
     "parse_models",
     "resolve_due_date",
 ]

@@ -340,7 +340,13 @@ class Execution:
 
     @property
     def reached_end_event(self) -> bool:
-        """True when a top-level end event completed (not just 'nothing left to do')."""
+        """True when a top-level end event completed (not just 'nothing left to do').
+
+        A process drawn without any end event ends, as BPMN says, when its last token reaches a
+        node without outgoing flows: there, completing is the end.
+        """
+        if not any(isinstance(spec, EndEvent) for spec in self.workflow.spec.task_specs.values()):
+            return True
         top_level = [self.workflow] + [
             sp for sp in self.workflow.subprocesses.values()  # event subprocesses end the process too
             if sp.parent_workflow is self.workflow

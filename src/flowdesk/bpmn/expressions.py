@@ -4,8 +4,11 @@ Models exported by Camunda Modeler write conditions in the Java Unified Expressi
 flowdesk evaluates Python in its restricted environment, so :func:`translate` rewrites one into
 the other at deploy time. It tokenizes and parses the expression (string literals are never
 touched) and refuses, with :class:`ExpressionNotSupported`, anything it cannot translate
-faithfully: method and function calls (except ``execution.getVariable('name')``), lambdas,
-assignments, collection literals, ``instanceof``, text around the expression.
+faithfully: function calls, method calls other than ``execution.getVariable('name')`` and the
+common Java string, list and map methods (``size()``, ``isEmpty()``, ``contains(x)``,
+``equals(x)``, ``startsWith(x)``, ``toUpperCase()``, ``substring(a, b)``, ``get(k)``, ...,
+see ``_METHODS``), lambdas, assignments, collection literals, ``instanceof``, text around the
+expression. A bean's method (``${invoiceService.check(id)}``) is refused at deploy.
 
 Semantics, kept simple:
 
@@ -132,6 +135,28 @@ def _lookup(expr: _Expr) -> str:
     if expr.path is None:
         return expr.python
     return "_lookup_(" + ", ".join(repr(part) for part in expr.path) + ")"
+
+
+# Java methods models call on strings, lists and maps, as Python: (argument counts, template with
+# {0} the target and {1}... the arguments). Anything else (a bean's method) stays refused.
+_METHODS = {
+    "size": ((0,), "len({0})"),
+    "length": ((0,), "len({0})"),
+    "isEmpty": ((0,), "(len({0}) == 0)"),
+    "contains": ((1,), "({1} in {0})"),
+    "containsKey": ((1,), "({1} in {0})"),
+    "containsValue": ((1,), "({1} in {0}.values())"),
+    "equals": ((1,), "({0} == {1})"),
+    "equalsIgnoreCase": ((1,), "({0}.lower() == {1}.lower())"),
+    "startsWith": ((1,), "{0}.startswith({1})"),
+    "endsWith": ((1,), "{0}.endswith({1})"),
+    "toUpperCase": ((0,), "{0}.upper()"),
+    "toLowerCase": ((0,), "{0}.lower()"),
+    "trim": ((0,), "{0}.strip()"),
+    "toString": ((0,), "str({0})"),
+    "get": ((1,), "{0}[{1}]"),
+    "substring": ((1, 2), ""),  # {0}[start:end], built in method_call
+}
 
 
 class _Parser:
@@ -268,7 +293,21 @@ class _Parser:
                 and self.peek().text == ")"):
             self.position += 2
             return self.variable(argument.value)
-        self.refuse(f"the method call '{name}()'")
+        if target.path == ("execution",) or name not in _METHODS:
+            self.refuse(f"the method call '{name}()'")
+        arguments = []
+        if not self.accept(")"):
+            arguments.append(self.ternary().python)
+            while self.accept(","):
+                arguments.append(self.ternary().python)
+            self.expect(")")
+        counts, template = _METHODS[name]
+        if len(arguments) not in counts:
+            self.refuse(f"the method call '{name}()' with {len(arguments)} argument(s)")
+        if name == "substring":
+            start, end = (arguments + [""])[:2]
+            return _Expr(f"{target.python}[{start}:{end}]")
+        return _Expr(template.format(target.python, *arguments))
 
     def variable(self, name: str) -> _Expr:
         if not name.isidentifier() or "$" in name:

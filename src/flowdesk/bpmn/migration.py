@@ -9,7 +9,10 @@ What flowdesk adds on top of ``migrate_workflow``:
 * waiting tasks are not reset, so a ticket keeps its task (and the ticket its id), a timer
   its due time and a job its call; only what they predicted next is predicted again;
 * finished tasks whose element is gone leave the instance's history (a restored state
-  needs every task's element in the spec it is restored against).
+  needs every task's element in the spec it is restored against);
+* boundary events the new version attaches to a task that is already waiting are attached
+  to it, as if the task had been reached on the new version: a boundary timer counts from
+  the migration, a message or signal boundary waits from then on.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.mixins import SubWorkflowTaskMixin
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .action import ActionTask
@@ -150,6 +155,7 @@ def migrate(execution: Execution, new_spec: ProcessSpec) -> Execution:
     targets = {sp_id: _target(workflow, new_spec, workflow.get_task_from_id(sp_id))[1] for sp_id in subprocess_diffs}
     migrate_workflow(top, workflow, new_spec.spec, reset_mask=_RESET_NONE)
     _settle(workflow, new_spec.spec, top.removed)
+    _attach_boundary_events(workflow)
     for sp_id, diff in subprocess_diffs.items():
         subprocess, new_sub = workflow.subprocesses.get(sp_id), targets[sp_id]
         if subprocess is None:
@@ -159,6 +165,7 @@ def migrate(execution: Execution, new_spec: ProcessSpec) -> Execution:
             continue
         migrate_workflow(diff, subprocess, new_sub, reset_mask=_RESET_NONE)
         _settle(subprocess, new_sub, diff.removed)
+        _attach_boundary_events(subprocess)
     workflow.subprocess_specs = new_spec.subprocess_specs
     # A round trip through JSON, exactly as the next request will restore it, proves the state
     # fits the new spec and reconnects what restoring connects (events, multi-instance merges).
@@ -193,6 +200,30 @@ def _settle(workflow, spec, removed: list) -> None:
     for task in workflow.tasks.values():
         if spec.task_specs.get(task.task_spec.name) is not task.task_spec:
             raise MigrationRefused([f"element '{_element(task)}' could not be moved to the new version"])
+
+
+def _attach_boundary_events(workflow) -> None:
+    """Give each waiting task that gained boundary events the split SpiffWorkflow puts before it.
+
+    A task reached on a version with boundary events hangs under a completed
+    ``BoundaryEventSplit`` whose other children are the events, waiting. A task that was
+    already waiting gets that split inserted above it, and the events are brought to their
+    wait the way the split brings them when it runs (their timers start now).
+    """
+    for task in list(workflow.get_tasks(state=_ACTIVE)):
+        split_spec = next((s for s in task.task_spec.inputs if isinstance(s, BoundaryEventSplit)), None)
+        parent = task.parent
+        if split_spec is None or parent is None or parent.task_spec in (split_spec, task.task_spec):
+            continue  # no boundary events, already attached, or an item of a multi-instance task
+        split = Task(workflow, split_spec, parent, state=TaskState.COMPLETED)
+        parent._children.remove(split.id)
+        parent._children[parent._children.index(task.id)] = split.id
+        split._children.append(task.id)
+        task.parent = split
+        for event_spec in split_spec.outputs:
+            if event_spec is not task.task_spec:
+                event = Task(workflow, event_spec, split, state=TaskState.MAYBE)
+                event_spec._update(event)
 
 
 def _splice(workflow, task) -> None:

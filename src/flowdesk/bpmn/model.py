@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -12,27 +11,12 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import expressions, script_engine, serializer
+from . import model_checks, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
 from .parser import FlowdeskParser
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, give_sequence_flows_ids, parse_xml
 
 SPIFF_NS = NAMESPACES["spiffworkflow"]
-
-# Elements whose text SpiffWorkflow runs through the script engine: (tag, mode, what to call it).
-_CODE_ELEMENTS = (
-    (f"{{{BPMN_NS}}}script", "exec", "script"),
-    (f"{{{SPIFF_NS}}}preScript", "exec", "preScript"),
-    (f"{{{SPIFF_NS}}}postScript", "exec", "postScript"),
-    (f"{{{BPMN_NS}}}conditionExpression", "eval", "condition"),
-    (f"{{{BPMN_NS}}}condition", "eval", "condition"),  # conditional events
-    (f"{{{BPMN_NS}}}completionCondition", "eval", "completion condition"),
-    (f"{{{BPMN_NS}}}loopCondition", "eval", "loop condition"),
-    (f"{{{BPMN_NS}}}loopCardinality", "eval", "loop cardinality"),
-)
-# Attributes the server resolves itself, and only as a plain ``${variable}`` (see execution.py).
-_TICKET_ATTRIBUTES = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "priority")
-_HUMAN_TASKS = (f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask")
 
 
 @dataclass
@@ -168,143 +152,6 @@ def _issue_from(exc: ValidationException, roots: dict) -> ModelIssue:
     return ModelIssue(filename, line, element_id, message)
 
 
-def _check_references(root, filename: str) -> list[ModelIssue]:
-    """Sequence flows must connect elements that exist (SpiffWorkflow's message is obscure)."""
-    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
-    issues = []
-    for flow in list(root.iter(f"{{{BPMN_NS}}}sequenceFlow")):
-        if flow.get("sourceRef") is None or flow.get("targetRef") is None:
-            # A flow drawn loose (no source or no target) connects nothing; SpiffWorkflow skips it.
-            flow.getparent().remove(flow)
-            continue
-        for attribute in ("sourceRef", "targetRef"):
-            ref = flow.get(attribute)
-            if ref not in ids:
-                issues.append(ModelIssue(filename, flow.sourceline, flow.get("id"),
-                                         f"sequence flow '{flow.get('id')}' has {attribute} '{ref}', "
-                                         "which is not an element of this file"))
-    return issues
-
-
-def _owner_id(el) -> str | None:
-    """Id of the element a script, condition or property belongs to (itself if it has one)."""
-    for node in (el, *el.iterancestors()):
-        if node.get("id"):
-            return node.get("id")
-    return None
-
-
-def _action_bodies(root) -> list:
-    """``body`` properties of service tasks: a Python expression the server evaluates."""
-    found = []
-    for task in root.iter(f"{{{BPMN_NS}}}serviceTask"):
-        for ns in (CAMUNDA_NS, SPIFF_NS):
-            found += task.xpath("./bpmn:extensionElements/x:properties/x:property[@name='body']",
-                                namespaces={"bpmn": BPMN_NS, "x": ns})
-    return found
-
-
-def _ticket_properties(task) -> list:
-    return task.xpath("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
-                      namespaces={"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS})
-
-
-def _variable_references(value: str) -> str:
-    """``value`` with each ``${...}`` part rewritten as the ``${variable}`` execution.py resolves.
-
-    Raises ExpressionNotSupported for a part that is not simply a variable.
-    """
-    parts = value.split(",")
-    for n, part in enumerate(parts):
-        if expressions.is_expression(part):
-            python = expressions.translate(part)
-            if not python.isidentifier():
-                raise expressions.ExpressionNotSupported("anything but a ${variable} reference", part.strip())
-            parts[n] = "${" + python + "}"
-    return ",".join(parts)
-
-
-_JODA_STEP = re.compile(r"\.plus(Years|Months|Weeks|Days|Hours|Minutes|Seconds)\((\d+)\)")
-_JODA_DUE = re.compile(r"^\s*[$#]\{\s*dateTime\(\)((?:\.plus\w+\(\d+\))+)(?:\.toDate\(\))?\s*\}\s*$")
-_ISO_PARTS = {"Years": ("Y", False), "Months": ("M", False), "Weeks": ("W", False), "Days": ("D", False),
-              "Hours": ("H", True), "Minutes": ("M", True), "Seconds": ("S", True)}
-
-
-def _relative_due_date(value: str) -> str | None:
-    """Camunda's ``${dateTime().plusDays(2).toDate()}`` as the ISO duration ``P2D`` (else None)."""
-    match = _JODA_DUE.match(value)
-    if not match:
-        return None
-    date, time = "", ""
-    for unit, amount in _JODA_STEP.findall(match.group(1)):
-        letter, is_time = _ISO_PARTS[unit]
-        if is_time:
-            time += f"{amount}{letter}"
-        else:
-            date += f"{amount}{letter}"
-    return "P" + date + (f"T{time}" if time else "")
-
-
-def _translate_expressions(root, filename: str) -> list[ModelIssue]:
-    """Rewrite Camunda ``${...}`` expressions as Python in the tree SpiffWorkflow will parse.
-
-    Only the parsed tree changes; the stored source keeps the XML as uploaded.
-    """
-    issues = []
-
-    def refuse(el, what: str, exc: ValueError):
-        issues.append(ModelIssue(filename, el.sourceline, _owner_id(el), f"unsupported expression in {what}: {exc}"))
-
-    for tag, mode, what in _CODE_ELEMENTS:
-        if mode != "eval":
-            continue
-        for el in root.iter(tag):
-            if expressions.is_expression(el.text):
-                try:
-                    el.text = expressions.translate(el.text)
-                except expressions.ExpressionNotSupported as exc:
-                    refuse(el, what, exc)
-    for prop in _action_bodies(root):
-        if expressions.is_expression(prop.get("value")):
-            try:
-                prop.set("value", expressions.translate(prop.get("value")))
-            except expressions.ExpressionNotSupported as exc:
-                refuse(prop, "action body", exc)
-    for task in (task for tag in _HUMAN_TASKS for task in root.iter(tag)):
-        targets = [(task, f"{{{CAMUNDA_NS}}}{name}", f"camunda:{name}") for name in _TICKET_ATTRIBUTES]
-        targets += [(prop, "value", f"property {prop.get('name')}") for prop in _ticket_properties(task)
-                    if prop.get("name") in _TICKET_ATTRIBUTES]
-        for el, attribute, what in targets:
-            value = el.get(attribute)
-            if value and ("${" in value or "#{" in value):
-                relative = _relative_due_date(value) if attribute.endswith("dueDate") or "dueDate" in what else None
-                if relative:
-                    el.set(attribute, relative)
-                    continue
-                try:
-                    el.set(attribute, _variable_references(value))
-                except expressions.ExpressionNotSupported as exc:
-                    refuse(el, what, exc)
-    return issues
-
-
-def _check_scripts(root, filename: str) -> list[ModelIssue]:
-    """Refuse at deploy time any script or condition the restricted compiler will not run."""
-    targets = [(el, el.text, mode, what) for tag, mode, what in _CODE_ELEMENTS for el in root.iter(tag)]
-    targets += [(prop, prop.get("value"), "eval", "action body") for prop in _action_bodies(root)]
-    issues = []
-    for el, text, mode, what in targets:
-        code = (text or "").strip()
-        # Untranslatable ${...} expressions were reported by _translate_expressions already.
-        if not code or expressions.is_expression(code):
-            continue
-        try:
-            script_engine.check(code, mode)
-        except SyntaxError as exc:
-            issues.append(ModelIssue(filename, el.sourceline, _owner_id(el), f"refused {what}: {exc}"))
-    return issues
-
-
 def _without_file_names(value):
     """The spec minus file names, so re-uploading a model under another name is no change."""
     if isinstance(value, dict):
@@ -331,9 +178,13 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
         try:
             if kind == "bpmn":
                 give_sequence_flows_ids(root)
-                found = _check_references(root, filename)
-                found += _translate_expressions(root, filename)
-                found += _check_scripts(root, filename)
+                found = model_checks.check_references(root, filename)
+                found += model_checks.check_script_languages(root, filename)
+                found += model_checks.check_data_store_types(root, filename)
+                found += model_checks.translate_expressions(root, filename)
+                found += model_checks.check_scripts(root, filename)
+                if not found:  # an expression refused above would be reported twice
+                    found += ticket_properties.check(root, filename)
                 if found:
                     issues.extend(found)
                     continue

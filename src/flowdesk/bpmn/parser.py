@@ -36,6 +36,7 @@ from SpiffWorkflow.spiff.specs.defaults import (
 
 from . import events, preprocess, script_engine, timers
 from .action import ActionTask, ActionTaskParser
+from .data_stores import EveryDataStoreName
 from .decisions import DecisionTask, DecisionTaskParser, decision_parsers
 from .xml import CAMUNDA_NS, NAMESPACES
 
@@ -292,6 +293,7 @@ class FlowdeskParser(SpiffBpmnParser):
     timers, link events, camunda decisions and multi-instance."""
 
     PROCESS_PARSER_CLASS = FlowdeskProcessParser
+    DATA_STORE_CLASSES = EveryDataStoreName()  # any named data store is a JSON store
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (UserTaskParser, UserTask),

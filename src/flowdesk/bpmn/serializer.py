@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.task_spec import EventConverter
+from SpiffWorkflow.bpmn.serializer.helpers.spec import BpmnDataSpecificationConverter
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffMultiInstanceConverter
@@ -27,6 +28,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 
 from .action import ActionTask, ActionTaskConverter
+from .data_stores import JsonDataStore
 from .decisions import DecisionTask, DecisionTaskConverter
 from .events import FlowdeskMessageEventDefinition, FlowdeskSignalEventDefinition, FlowdeskStartEvent
 from .parser import CamundaParallelMultiInstanceTask, CamundaSequentialMultiInstanceTask
@@ -63,6 +65,7 @@ def _config() -> dict:
     config[ActionTask] = ActionTaskConverter
     config[CamundaSequentialMultiInstanceTask] = SpiffMultiInstanceConverter
     config[CamundaParallelMultiInstanceTask] = SpiffMultiInstanceConverter
+    config[JsonDataStore] = BpmnDataSpecificationConverter  # the id and name; values live in the store
     # flowdesk's subclasses take over SpiffWorkflow's type names: specs and states saved
     # before they existed restore into them, and unchanged models keep their content hash.
     replacements = [

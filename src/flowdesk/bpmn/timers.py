@@ -312,6 +312,11 @@ def _timer_due(task) -> datetime | None:
     return parse_date(event_value)
 
 
+def timer_due(task) -> datetime | None:
+    """When the WAITING timer catch ``task`` fires next (None: not armed, or a finished cycle)."""
+    return _timer_due(task)
+
+
 def waiting_timers(workflow) -> list[WaitingTimer]:
     """Every WAITING timer of the instance, subprocesses and boundary events included."""
     timers = []

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from .parser import task_properties
+from .timers import timer_due
 
 _VARIABLE_REF = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*$")
 
@@ -30,6 +34,26 @@ class WaitingUserTask:
     data: dict = field(default_factory=dict)
     # Extension properties (process, spiffworkflow, camunda): assignment, approval, sla, calendar...
     properties: dict = field(default_factory=dict)
+    # Timer boundary events on the task, the diagram's own SLA: when the first interrupting one
+    # fires (the breach path) and the first non-interrupting one (a warning).
+    timer_deadline: datetime | None = None
+    timer_warning: datetime | None = None
+
+
+def _boundary_timers(task) -> tuple[datetime | None, datetime | None]:
+    """(earliest interrupting, earliest non-interrupting) due time of the timers attached to ``task``."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None, None
+    deadlines, warnings = [], []
+    for sibling in parent.children:
+        spec = sibling.task_spec
+        if sibling is task or not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+            continue
+        due = timer_due(sibling) if sibling.state == TaskState.WAITING else None
+        if due is not None:
+            (deadlines if getattr(spec, "cancel_activity", True) else warnings).append(due)
+    return min(deadlines, default=None), min(warnings, default=None)
 
 
 def _resolve(value: str | None, data: dict) -> str | None:
@@ -85,5 +109,6 @@ def waiting_user_tasks(workflow) -> list[WaitingUserTask]:
             data=dict(task.data),
             properties=task_properties(getattr(spec, "extensions", None) or {}),
         ))
+        waiting[-1].timer_deadline, waiting[-1].timer_warning = _boundary_timers(task)
     waiting.sort(key=lambda w: (w.element_id, w.task_id))
     return waiting

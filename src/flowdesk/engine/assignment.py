@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..bpmn import WaitingUserTask
+from ..bpmn import ASSIGNMENT_POLICIES, WaitingUserTask
 from . import audit, progressions, tenancy
 from .models import AssignmentCursor, Instance, Ticket, TicketAssignment, TicketStatus, User, UserGroup
 from .principal import Principal, Role
@@ -30,8 +30,8 @@ from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-MANUAL, LEAST_LOADED, ROUND_ROBIN = "manual", "least_loaded", "round_robin"
-POLICIES = (MANUAL, LEAST_LOADED, ROUND_ROBIN)
+POLICIES = ASSIGNMENT_POLICIES  # checked at deploy (bpmn.ticket_properties)
+MANUAL, LEAST_LOADED, ROUND_ROBIN = POLICIES
 _LOAD_STATUSES = (TicketStatus.OPEN.value, TicketStatus.CLAIMED.value)
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, tenancy
+from . import audit, audit_log, tenancy
 from .errors import InvalidInput, NotFound
 from .models import BusinessCalendar
 from .principal import Principal, Role
@@ -166,6 +166,7 @@ def put_calendar(rt: Runtime, principal: Principal, name: str, time_zone, workin
             setattr(row, key, value)
         row.updated_by, row.updated_at = principal.name, now
         audit.record(uow.session, "calendar.saved", principal.name, calendar=name, created=created)
+        audit_log.record(uow.session, principal.name, "calendar.saved", "calendar", name, created=created)
         uow.commit()
         return row, created
 
@@ -192,4 +193,5 @@ def delete_calendar(rt: Runtime, principal: Principal, name: str) -> None:
             raise NotFound(f"calendar '{name}' does not exist")
         uow.session.delete(row)
         audit.record(uow.session, "calendar.deleted", principal.name, calendar=name)
+        audit_log.record(uow.session, principal.name, "calendar.deleted", "calendar", name)
         uow.commit()

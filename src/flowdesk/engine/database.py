@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -22,7 +24,22 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A bounded connect and pool wait: while the server is away requests fail fast (503), not hang.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10,
+                         connect_args={"connect_timeout": 5})
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached right now (retry later), not a bug."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        # psycopg2 gives server-reported errors an SQLSTATE; a lost or refused connection has none.
+        # (SQLite errors have no pgcode: "no such table" is a bug, "locked" contention.)
+        return isinstance(error, (OperationalError, InterfaceError)) and getattr(error.orig, "pgcode", "") is None
+    return False
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from ..bpmn import ModelError, ParsedProcess, ProcessSpec, XmlRefused, parse_models
-from . import audit, forms
+from . import audit, audit_log, forms
 from .errors import BadDocument, Conflict, InvalidInput, InvalidModel, NotFound, PayloadTooLarge
 from .models import DefinitionVersion, TimerStartSchedule
 from .principal import Principal, Role
@@ -168,6 +168,8 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
             _schedule_timer_starts(uow.session, version, rt.clock())
             audit.record(uow.session, "definition.deployed", principal.name, process_key=process.process_id,
                          version=version.version, definition_version_id=version.id)
+            audit_log.record(uow.session, principal.name, "definition.deployed", "definition", process.process_id,
+                             version=version.version, filename=process.filename)
             results.append(Deployed(version, created=True))
         uow.commit()
         return results, deployed_forms

@@ -68,3 +68,9 @@ class ExecutionFailed(DomainError):
     """Running the process failed (a script raised, a condition failed); nothing was saved."""
 
     code = "execution_failed"
+
+
+class Unavailable(DomainError):
+    """A dependency (the database, the identity provider) cannot be reached; retry later."""
+
+    code = "unavailable"

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 
 from . import schema
-from .models import ACTIVE_JOB_STATUSES, Incident, Instance, Job, Ticket, TicketCandidate
+from .models import ACTIVE_JOB_STATUSES, Incident, Instance, InstanceStatus, Job, JobAttempt, Ticket, TicketCandidate
 from .models.ticket import ACTIVE_STATUSES
 from .runtime import Runtime
 from .tenancy import SYSTEM
@@ -41,8 +41,12 @@ class Snapshot:
     open_tickets: dict[str, int] = field(default_factory=dict)  # candidate group -> n
     jobs: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, status) -> n
     oldest_pending_job: datetime | None = None
+    oldest_due_job: datetime | None = None  # when the longest-waiting due job became due
+    attempts: dict[tuple[str, str], int] = field(default_factory=dict)  # (worker host, outcome) -> n
+    oldest_due_timer: datetime | None = None  # the earliest timer of a running instance not yet fired
     open_incidents: int = 0
     sla_breached: int = 0
+    queue_depth: int | None = None  # ids waiting in the queue itself (Redis or in-process)
 
 
 def snapshot(rt: Runtime) -> Snapshot:
@@ -61,9 +65,24 @@ def snapshot(rt: Runtime) -> Snapshot:
             .group_by(Job.kind, Job.status))}
         result.oldest_pending_job = session.scalar(select(func.min(Job.created_at)).where(
             Job.status == "pending"))
+        now = rt.clock()
+        result.oldest_due_job = session.scalar(select(func.min(Job.next_attempt_at)).where(
+            Job.status == "pending", Job.next_attempt_at <= now))
+        # Attempts are history: retention removes old ones, so these are counts over the kept period.
+        result.attempts = {(w or "unknown", o or "running"): n for w, o, n in session.execute(
+            select(JobAttempt.worker, JobAttempt.outcome, func.count())
+            .group_by(JobAttempt.worker, JobAttempt.outcome))}
+        result.oldest_due_timer = session.scalar(select(func.min(Instance.next_timer_at)).where(
+            Instance.status == InstanceStatus.RUNNING.value, Instance.next_timer_at <= now))
         result.open_incidents = session.scalar(select(func.count()).select_from(Incident).where(
             Incident.status == "open")) or 0
         if hasattr(Ticket, "sla_breached_at"):
             result.sla_breached = session.scalar(select(func.count()).select_from(Ticket).where(
                 Ticket.sla_breached_at.is_not(None), Ticket.status.in_(ACTIVE_STATUSES))) or 0
-        return result
+    depth = getattr(rt.queue, "depth", None)
+    if depth is not None:
+        try:
+            result.queue_depth = depth()
+        except Exception:  # noqa: BLE001 - an unreachable queue shows in /ready; metrics still answer
+            result.queue_depth = None
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from . import audit, paging
+from . import audit, audit_log, paging
 from .errors import Conflict, InvalidInput, NotFound
 from .instances import lock_instance, restore
 from .models import ExternalTask, ExternalTaskStatus, Incident, Job, JobStatus
@@ -16,7 +16,7 @@ INCIDENT_STATUSES = ("open", "resolved")
 
 def list_incidents(rt: Runtime, principal: Principal, *, status: str | None = None, instance_id: str | None = None,
                    after: str | None = None, limit: int | None = None) -> paging.Page:
-    principal.require(Role.SYSTEM, Role.MODELER, action="read incidents")
+    principal.require_reader(Role.SYSTEM, Role.MODELER, action="read incidents")
     limit = paging.check_limit(limit)
     if status and status not in INCIDENT_STATUSES:
         raise InvalidInput("unknown status", {"status": ["must be open or resolved"]})
@@ -30,7 +30,7 @@ def list_incidents(rt: Runtime, principal: Principal, *, status: str | None = No
 
 
 def get_incident(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
-    principal.require(Role.SYSTEM, Role.MODELER, action="read incidents")
+    principal.require_reader(Role.SYSTEM, Role.MODELER, action="read incidents")
     with rt.uow() as uow:
         incident = uow.session.get(Incident, incident_id)
         if incident is None:
@@ -63,6 +63,8 @@ def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
         incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, principal.name
         audit.record(uow.session, "incident.retried", principal.name, instance_id=incident.instance_id,
                      incident_id=incident.id, job_id=incident.job_id, external_task_id=incident.external_task_id)
+        audit_log.record(uow.session, principal.name, "incident.retried", "incident", incident.id,
+                         instance_id=incident.instance_id)
         uow.commit()
         return incident
 

@@ -1,7 +1,9 @@
 """Moving running instances onto another version of their process: one, in bulk, or as a deploy's dry run.
 
 An instance moves only when nothing it waits on loses its element (see ``bpmn.migration``);
-otherwise the answer is 409 with the reasons, and nothing changes.
+otherwise the answer is 409 with the reasons, and nothing changes. Open tickets keep their id
+and holder but take what the new version says about their task (name, candidates, form,
+priority, due date), with a ``migrated`` progression naming each change.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from ..bpmn import ExecutionError, ParsedProcess, ProcessSpec
+from ..bpmn import ExecutionError, ParsedProcess, ProcessSpec, WaitingUserTask
 from ..bpmn import migration as bpmn_migration
-from . import audit
+from . import audit, progressions, sla
 from .definitions import parse_upload, resolve_calls, spec_of
 from .errors import Conflict, DomainError, InvalidInput, NotFound
 from .instances import InstanceView, lock_instance, restore, save, view_of
 from .lifecycle import OPEN_STATUSES
-from .models import DefinitionVersion, Instance
+from .models import ACTIVE_STATUSES, DefinitionVersion, Instance, Ticket, TicketCandidate
 from .principal import Principal, Role
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
@@ -76,6 +78,7 @@ def _migrate_locked(rt: Runtime, uow: UnitOfWork, principal: Principal, instance
         raise _refuse(instance, f"already runs version {target.version}",
                       [f"the instance already runs version {target.version}"])
     execution = restore(rt, uow.session, instance)
+    before = {task.task_id: task for task in execution.user_tasks()}
     new_spec, called = resolve_calls(rt, uow.session, target)
     verdict = bpmn_migration.check(execution, new_spec)
     if not verdict.possible:
@@ -89,9 +92,73 @@ def _migrate_locked(rt: Runtime, uow: UnitOfWork, principal: Principal, instance
     instance.definition_version_id, instance.process_version = target.id, target.version
     instance.called_versions = called or None
     save(rt, uow, instance, migrated)
+    _refresh_tickets(uow.session, instance, before, migrated.user_tasks(), principal, from_version)
     audit.record(uow.session, "instance.migrated", principal.name, instance_id=instance.id,
                  process_key=instance.process_key, from_version=from_version, to_version=target.version,
                  affected_elements=verdict.affected_elements)
+
+
+def _candidates(task: WaitingUserTask) -> dict[str, list[str]]:
+    return {"users": sorted(set(task.candidate_users)), "groups": sorted(set(task.candidate_groups))}
+
+
+def _due_setting(task: WaitingUserTask) -> tuple:
+    properties = task.properties or {}
+    return (task.due_date or properties.get("dueDate") or properties.get("sla"), properties.get("calendar"))
+
+
+def _refresh_tickets(session, instance: Instance, before: dict[str, WaitingUserTask], after: list[WaitingUserTask],
+                     principal: Principal, from_version: int) -> None:
+    """Open tickets take what changed about their task between the versions; each change is a progression.
+
+    Only what the model changed is applied: a ticket's holder, and a due date already moved
+    by waiting, stay unless the new version says something else about them.
+    """
+    tickets = {t.task_id: t for t in session.scalars(select(Ticket).where(
+        Ticket.instance_id == instance.id, Ticket.status.in_(ACTIVE_STATUSES)))}
+    for task in after:
+        ticket, old = tickets.get(task.task_id), before.get(task.task_id)
+        if ticket is None:
+            continue
+        changes: dict[str, dict] = {}
+        if old is None or old.element_id != task.element_id:
+            changes["element_id"] = {"from": ticket.element_id, "to": task.element_id}
+            ticket.element_id = task.element_id
+        for name, new_value in (("name", task.name), ("priority", task.priority), ("form", task.form),
+                                ("lane", task.lane), ("documentation", task.documentation)):
+            if old is None or getattr(old, name) != new_value:
+                if getattr(ticket, name) != new_value:
+                    changes[name] = {"from": getattr(ticket, name), "to": new_value}
+                    setattr(ticket, name, new_value)
+        if old is None or _candidates(old) != _candidates(task):
+            current = {"users": sorted(ticket.candidate_users), "groups": sorted(ticket.candidate_groups)}
+            wanted = _candidates(task)
+            if current != wanted:
+                changes["candidates"] = {"from": current, "to": wanted}
+                ticket.candidates = ([TicketCandidate(kind="user", name=u) for u in wanted["users"]]
+                                     + [TicketCandidate(kind="group", name=g) for g in wanted["groups"]])
+        if old is None or _due_setting(old) != _due_setting(task):
+            _redo_due(session, ticket, task, changes)
+        ticket.process_version = instance.process_version
+        if changes:
+            ticket.version += 1
+            progressions.record(session, ticket, "migrated", principal.name, ticket.status,
+                                from_version=from_version, to_version=instance.process_version, changes=changes)
+
+
+def _redo_due(session, ticket: Ticket, task: WaitingUserTask, changes: dict) -> None:
+    """The due date the new version's setting gives, counted from when the ticket opened."""
+    fresh = Ticket(due_at=None, calendar=None, sla_seconds=None, at_risk_at=None)
+    sla.start(session, fresh, task, ticket.created_at)
+    if (fresh.due_at, fresh.calendar) == (ticket.due_at, ticket.calendar):
+        return
+    changes["due_at"] = {"from": ticket.due_at.isoformat() if ticket.due_at else None,
+                         "to": fresh.due_at.isoformat() if fresh.due_at else None}
+    ticket.due_at, ticket.calendar = fresh.due_at, fresh.calendar
+    ticket.sla_seconds, ticket.at_risk_at = fresh.sla_seconds, fresh.at_risk_at
+    # A breach recorded under the old deadline does not hold under a new one.
+    if ticket.sla_breached_at is not None and (fresh.due_at is None or fresh.due_at > ticket.sla_breached_at):
+        ticket.sla_breached_at = None
 
 
 def migrate(rt: Runtime, principal: Principal, instance_id: str, version: int) -> InstanceView:

@@ -138,6 +138,7 @@ def start_instance(rt: Runtime, principal: Principal, process_key: str, variable
                    business_key: str | None = None, request: IdempotentRequest | None = None) -> InstanceView | Replay:
     """Start the latest version of ``process_key`` and run it to its first wait state."""
     principal.require(Role.SYSTEM, action="start processes")
+    principal.require_process(process_key)
     if variables is not None and not isinstance(variables, dict):
         raise InvalidInput("variables must be an object", {"variables": ["must be a JSON object"]})
     with rt.uow() as uow:

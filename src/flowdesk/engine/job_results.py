@@ -193,3 +193,25 @@ def callback(rt: Runtime, job_id: str, token: str | None, result) -> Job:
         audit.record(uow.session, "job.callback", None, instance_id=job.instance_id, job_id=job.id)
         uow.commit()
         return job
+
+
+def hand_back(rt: Runtime, job_id: str, attempt: int, reason: str) -> bool:
+    """The worker is stopping before attempt ``attempt`` could finish: give the job back now.
+
+    The attempt is closed as ``interrupted`` and the job is pending again at once, so another
+    worker takes it without waiting for the lease to expire. An interruption is not the
+    action's fault, so it does not use up a retry. False when the attempt already ended.
+    """
+    with rt.uow(SYSTEM) as uow:
+        job = _locked_job(uow, job_id)
+        if job is None or job.status != JobStatus.RUNNING.value or job.attempts != attempt:
+            return False
+        now = rt.clock()
+        _close_attempt(uow.session, job, attempt, Outcome("error", message=reason), "interrupted", now)
+        job.status, job.lease_until, job.enqueued_at = JobStatus.PENDING.value, None, None
+        job.next_attempt_at, job.updated_at = now, now
+        job.max_attempts += 1
+        audit.record(uow.session, "job.handed_back", None, instance_id=job.instance_id, job_id=job.id,
+                     attempt=attempt, reason=reason)
+        uow.commit()
+        return True

@@ -173,7 +173,7 @@ def _lease_expired(session: Session, job: Job, now: datetime) -> None:
 
 
 def get_job(rt: Runtime, principal: Principal, job_id: str) -> tuple[Job, list[JobAttempt]]:
-    principal.require(Role.SYSTEM, Role.MODELER, action="read jobs")
+    principal.require_reader(Role.SYSTEM, Role.MODELER, action="read jobs")
     with rt.uow() as uow:
         job = uow.session.get(Job, job_id)
         if job is None:

@@ -101,6 +101,7 @@ def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str |
               buffer_ttl: int | None = None) -> Delivery:
     """Deliver message ``name`` from an external system (idempotent per ``message_id``)."""
     principal.require(Role.SYSTEM, action="send messages")
+    principal.require_message(name)
     _check(name, variables, correlation_keys)
     if buffer_ttl is not None and not 0 < buffer_ttl <= MAX_BUFFER_TTL:
         raise InvalidInput("invalid buffer_ttl", {"buffer_ttl": [f"seconds between 1 and {MAX_BUFFER_TTL}"]})
@@ -130,13 +131,28 @@ def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str |
         return result
 
 
-def broadcast(rt: Runtime, principal: Principal, name: str, variables: dict | None = None) -> Delivery:
-    """Send signal ``name`` to every waiting instance and every process a signal starts."""
+def broadcast(rt: Runtime, principal: Principal, name: str, variables: dict | None = None,
+              message_id: str | None = None) -> Delivery:
+    """Send signal ``name`` to every waiting instance and every process a signal starts.
+
+    With ``message_id`` a repeat (a retried or replayed request) changes nothing.
+    """
     principal.require(Role.SYSTEM, action="send signals")
+    principal.require_message(name, "signal")
     _check(name, variables, None)
     with rt.uow() as uow:
+        if message_id:
+            seen = uow.session.scalar(select(Message).where(Message.message_id == message_id))
+            if seen is not None:
+                return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []), False, replayed=True)
         result = deliver(rt, uow, "signal", name, variables or {})
         audit.record(uow.session, "signal.broadcast", principal.name, name=name,
                      delivered_to=len(result.delivered_to), started=len(result.started))
+        if message_id:
+            now = rt.clock()
+            result.message = Message(message_id=message_id, kind="signal", name=name, variables=variables or {},
+                                     delivered_to=result.delivered_to, started=result.started, sender=principal.name,
+                                     status=MessageStatus.DELIVERED.value, created_at=now, delivered_at=now)
+            uow.session.add(result.message)
         uow.commit()
         return result

@@ -11,12 +11,17 @@ from .models.tenant import DEFAULT_TENANT
 
 class Role(str, enum.Enum):
     ADMIN = "admin"
-    MODELER = "modeler"
+    MODELER = "modeler"  # deploys models; a model runs scripts, so deploying is code submission
     AGENT = "agent"
-    SYSTEM = "system"
+    SYSTEM = "system"  # an external system: starts processes, sends messages and signals
+    AUDITOR = "auditor"  # reads everything, changes nothing
 
 
 ROLES = tuple(r.value for r in Role)
+# When an identity provider grants several roles, the token acts with the strongest one.
+ROLE_PRECEDENCE = (Role.ADMIN.value, Role.MODELER.value, Role.SYSTEM.value, Role.AUDITOR.value, Role.AGENT.value)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SCOPES = ("read", "write")
 
 
 @dataclass(frozen=True)
@@ -27,13 +32,49 @@ class Principal:
     groups: frozenset[str] = field(default_factory=frozenset)
     lead_of: frozenset[str] = field(default_factory=frozenset)  # groups whose tickets they may assign
     tenant_id: str = DEFAULT_TENANT  # whose rows every request of this principal sees
+    # None allows every process key / message or signal name; a set allows only those.
+    process_keys: frozenset[str] | None = None
+    message_names: frozenset[str] | None = None
+    scopes: frozenset[str] = frozenset(SCOPES)
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN.value
+
+    @property
+    def reads_everything(self) -> bool:
+        """Admins and auditors see every instance, ticket, job and incident."""
+        return self.role in (Role.ADMIN.value, Role.AUDITOR.value)
 
     def require(self, *roles: Role, action: str) -> None:
         """Raise :class:`Forbidden` unless the principal has one of ``roles`` (admins always do)."""
         if self.is_admin or self.role in {r.value for r in roles}:
             return
         raise Forbidden(f"role '{self.role}' may not {action}")
+
+    def require_reader(self, *roles: Role, action: str) -> None:
+        """Like :meth:`require` for reads, which auditors may always do."""
+        if self.role == Role.AUDITOR.value:
+            return
+        self.require(*roles, action=action)
+
+    def require_method(self, method: str) -> None:
+        """Auditors and read-scoped keys only read; anything else needs the ``write`` scope."""
+        if method.upper() in READ_METHODS:
+            if "read" not in self.scopes:
+                raise Forbidden("this API key lacks the 'read' scope")
+            return
+        if self.role == Role.AUDITOR.value:
+            raise Forbidden("role 'auditor' is read-only")
+        if "write" not in self.scopes:
+            raise Forbidden("this API key lacks the 'write' scope")
+
+    def require_process(self, process_key: str) -> None:
+        """Raise unless the caller's allow-list (if any) names ``process_key``."""
+        if self.process_keys is not None and process_key not in self.process_keys:
+            raise Forbidden(f"'{self.name}' may not start process '{process_key}'", process_key=process_key)
+
+    def require_message(self, name: str, kind: str = "message") -> None:
+        """Raise unless the caller's allow-list (if any) names message or signal ``name``."""
+        if self.message_names is not None and name not in self.message_names:
+            raise Forbidden(f"'{self.name}' may not send {kind} '{name}'", name=name)

@@ -1,9 +1,10 @@
 """Retention: history past its time is removed in small batches, finished instances archived.
 
-History is ticket progressions, audit events, job attempts, webhook deliveries (finished
-webhook jobs) and handled messages. Rows tied to an instance are kept as long as its
-process says (the ``retention_days`` property of the process's latest version), the rest
-as long as ``FLOWDESK_RETENTION_DAYS``; ``0`` keeps them for good. Each batch deletes at most
+History is ticket progressions, assignment decisions, audit events, job attempts, webhook
+deliveries (finished webhook jobs) and handled messages. Rows tied to an instance (a message:
+the instance that threw it, else the one it was sent to) are kept as long as its process says
+(the ``retention_days`` property of the process's latest version), the rest as long as
+``FLOWDESK_RETENTION_DAYS``; ``0`` keeps them for good. Each batch deletes at most
 ``batch_size`` rows by primary key and commits, so the API never waits long for a lock.
 """
 
@@ -27,6 +28,7 @@ from .models import (
     JobKind,
     Message,
     MessageStatus,
+    TicketAssignment,
     TicketProgression,
 )
 from . import tenancy
@@ -50,6 +52,7 @@ class CleanupReport:
 
     dry_run: bool = False
     ticket_progressions: int = 0
+    ticket_assignments: int = 0
     audit_events: int = 0
     job_attempts: int = 0
     webhook_deliveries: int = 0
@@ -112,12 +115,16 @@ def _history(group: _Group) -> list[tuple[str, object, object]]:
     return [
         ("ticket_progressions", TicketProgression.id,
          (TicketProgression.created_at < group.cutoff) & group.instances(TicketProgression.instance_id)),
+        ("ticket_assignments", TicketAssignment.id,
+         (TicketAssignment.created_at < group.cutoff) & group.instances(TicketAssignment.instance_id)),
         ("audit_events", AuditEvent.id,
          (AuditEvent.created_at < group.cutoff) & group.instances(AuditEvent.instance_id)),
         ("job_attempts", JobAttempt.id, (JobAttempt.started_at < group.cutoff) & JobAttempt.job_id.in_(
             select(Job.id).where(finished_job, group.instances(Job.instance_id)))),
         ("webhook_deliveries", Job.id, (Job.kind == JobKind.WEBHOOK.value) & finished_job
          & (Job.finished_at < group.cutoff) & group.instances(Job.instance_id)),
+        ("messages", Message.id, Message.status.in_(HANDLED_MESSAGES) & (Message.created_at < group.cutoff)
+         & group.instances(func.coalesce(Message.source_instance_id, Message.instance_id))),
     ]
 
 
@@ -155,9 +162,6 @@ def _cleanup_tenant(rt: Runtime, report: CleanupReport, clock: _Budget, now: dat
         for name, pk, condition in _history(group):
             _purge(rt, report, name, pk, condition, batch_size, clock)
         _archive(rt, report, group, now, batch_size, clock)
-    if default is not None:
-        messages = Message.status.in_(HANDLED_MESSAGES) & (Message.created_at < default.cutoff)
-        _purge(rt, report, "messages", Message.id, messages, batch_size, clock)
 
 
 def _in_batches(rt: Runtime, report: CleanupReport, clock: _Budget, batch_size: int, one_batch) -> int:

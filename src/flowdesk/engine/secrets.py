@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, tenancy
+from . import audit, audit_log, tenancy
 from .errors import InvalidInput, NotFound
 from .keys import SecretBox
 from .models import Secret
@@ -51,12 +51,13 @@ def put(rt: Runtime, principal: Principal, name: str, value: str) -> tuple[Secre
         secret.ciphertext = rt.secret_box.seal(value)
         secret.updated_by, secret.updated_at = principal.name, now
         audit.record(uow.session, "secret.created" if created else "secret.changed", principal.name, secret=name)
+        audit_log.record(uow.session, principal.name, "secret.created" if created else "secret.changed", "secret", name)
         uow.commit()
         return _info(secret), created
 
 
 def list_secrets(rt: Runtime, principal: Principal) -> list[SecretInfo]:
-    principal.require(Role.ADMIN, action="manage secrets")
+    principal.require_reader(Role.ADMIN, action="list secrets")
     with rt.uow() as uow:
         return [_info(s) for s in uow.session.scalars(select(Secret).order_by(Secret.name))]
 
@@ -69,6 +70,7 @@ def delete(rt: Runtime, principal: Principal, name: str) -> None:
             raise NotFound(f"no secret '{name}'")
         uow.session.delete(secret)
         audit.record(uow.session, "secret.deleted", principal.name, secret=name)
+        audit_log.record(uow.session, principal.name, "secret.deleted", "secret", name)
         uow.commit()
 
 

@@ -1,7 +1,8 @@
 """SLA of a ticket: its due date, pauses while waiting, its state, and breaches found by the scheduler.
 
 The due date comes from the model (``camunda:dueDate``, or the extension property ``dueDate`` or
-``sla``: an ISO duration or date, or an expression giving one). With a business calendar
+``sla``: an ISO duration or date, or an expression giving one; else a timer boundary event on
+the task: interrupting = the due date, non-interrupting = the at-risk warning). With a business calendar
 (property ``calendar``) durations count working time only. The allowed time is kept, so a ticket is
 ``at_risk`` once 75% of it is used up and ``breached`` at its due date; while it is ``waiting`` the
 clock stops and on resume the due date moves by the (working) time it waited.
@@ -87,24 +88,36 @@ def _due(expression, data: dict, now: datetime, hours: WorkingHours | None) -> d
 
 
 def start(session: Session, ticket: Ticket, task: WaitingUserTask, now: datetime) -> None:
-    """Give a new ticket its due date, allowed time and at-risk instant from the model."""
+    """Give a new ticket its due date, allowed time and at-risk instant from the model.
+
+    A due date written on the task wins; else the task's first interrupting timer boundary
+    event is the due date (the diagram takes the breach path then). A non-interrupting timer
+    boundary event before it marks the ticket at risk when it fires, instead of at 75%.
+    """
     properties = task.properties or {}
     expression = task.due_date or properties.get("dueDate") or properties.get("sla")
-    if not expression:
+    if not expression and task.timer_deadline is None:
         return
     name = (properties.get("calendar") or "").strip() or None
     hours = working_hours(session, name)
     if name and hours is None:
         log.warning("calendar '%s' of %s is not defined; its SLA counts wall-clock time", name, task.element_id)
-    try:
-        due = _due(expression, task.data, now, hours)
-    except (ExecutionError, ValueError) as exc:
-        # A model's bad SLA must not stop the process: the ticket just has no due date.
-        log.warning("no due date for %s: %s", task.element_id, exc)
+    due = None
+    if expression:
+        try:
+            due = _due(expression, task.data, now, hours)
+        except (ExecutionError, ValueError) as exc:
+            # A model's bad SLA must not stop the process: the ticket just has no due date.
+            log.warning("no due date for %s: %s", task.element_id, exc)
+    if due is None:
+        due, hours = task.timer_deadline, None  # the diagram's timer fires on wall-clock time
+    if due is None:
         return
     ticket.due_at, ticket.calendar = due, hours.name if hours else None
     ticket.sla_seconds = max(0, int(_measure(hours, now, due)))
     ticket.at_risk_at = _shift(hours, due, -(1 - AT_RISK_SHARE) * ticket.sla_seconds)
+    if task.timer_warning is not None and task.timer_warning < due:
+        ticket.at_risk_at = task.timer_warning
 
 
 def pause(ticket: Ticket, now: datetime) -> None:

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..bpmn import data_stores
 from . import tenancy
+from .data_stores import DatabaseDataStores
 from .errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -19,7 +21,8 @@ class UnitOfWork:
 
     Work that must only happen once the transaction is durable (enqueuing a job, waking a
     worker) is registered with :meth:`after_commit`. It reads and writes the rows of one
-    tenant: ``tenant``, else the one the caller acts for (:func:`tenancy.acting_for`).
+    tenant: ``tenant``, else the one the caller acts for (:func:`tenancy.acting_for`). BPMN
+    data stores read and write through this transaction (and tenant) while it is open.
     """
 
     def __init__(self, session_factory: sessionmaker[Session], queue=None, tenant: str | None = None):
@@ -33,6 +36,7 @@ class UnitOfWork:
         self.session = self._session_factory()
         tenancy.set_scope(self.session, self._tenant or tenancy.current())
         self._after_commit = []
+        self._data_stores = data_stores.bind(DatabaseDataStores(self.session))
         return self
 
     @property
@@ -47,6 +51,7 @@ class UnitOfWork:
         tenancy.set_scope(self.session, tenant_id)
 
     def __exit__(self, *exc_info) -> None:
+        data_stores.unbind(self._data_stores)
         # close() rolls back anything uncommitted but, unlike rollback(), leaves loaded
         # objects readable, so handlers can return what they read.
         self.session.close()

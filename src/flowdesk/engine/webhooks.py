@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import audit, paging
+from . import audit, audit_log, paging
 from .errors import InvalidInput, NotFound
 from .models import Job, JobKind, JobStatus, WebhookSubscription
 from .principal import Principal, Role
@@ -47,12 +47,13 @@ def subscribe(rt: Runtime, principal: Principal, url: str, events: list[str], se
         uow.session.add(subscription)
         uow.session.flush()
         audit.record(uow.session, "webhook.subscribed", principal.name, subscription_id=subscription.id, url=url)
+        audit_log.record(uow.session, principal.name, "webhook.created", "webhook", subscription.id, url=url)
         uow.commit()
         return CreatedSubscription(subscription, secret)
 
 
 def list_subscriptions(rt: Runtime, principal: Principal) -> list[WebhookSubscription]:
-    principal.require(Role.ADMIN, action="manage webhooks")
+    principal.require_reader(Role.ADMIN, action="list webhooks")
     with rt.uow() as uow:
         return list(uow.session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.created_at)))
 
@@ -65,13 +66,14 @@ def unsubscribe(rt: Runtime, principal: Principal, subscription_id: str) -> None
             raise NotFound(f"webhook subscription '{subscription_id}' does not exist")
         subscription.active = False
         audit.record(uow.session, "webhook.unsubscribed", principal.name, subscription_id=subscription_id)
+        audit_log.record(uow.session, principal.name, "webhook.deleted", "webhook", subscription_id)
         uow.commit()
 
 
 def deliveries(rt: Runtime, principal: Principal, subscription_id: str, after: str | None = None,
                limit: int | None = None) -> paging.Page:
     """The delivery log of one subscription, oldest first."""
-    principal.require(Role.ADMIN, action="manage webhooks")
+    principal.require_reader(Role.ADMIN, action="read webhook deliveries")
     limit = paging.check_limit(limit)
     with rt.uow() as uow:
         if uow.session.get(WebhookSubscription, subscription_id) is None:

@@ -73,8 +73,16 @@ def run_job(job_id: str) -> str:
     claimed = jobs.claim(rt, job_id)
     if claimed is None:
         return "skipped"
-    with tenancy.acting_for(claimed.tenant_id):  # its secrets and webhook keys are its tenant's
-        outcome = attempt(rt, claimed)
+    try:
+        with tenancy.acting_for(claimed.tenant_id):  # its secrets and webhook keys are its tenant's
+            outcome = attempt(rt, claimed)
+    except (SystemExit, KeyboardInterrupt):
+        # A cold shutdown cut the call short: hand the job back at once instead of leaving
+        # it to a lease that expires later. The next worker repeats the call with the same
+        # Idempotency-Key, so an action that did its work already can tell.
+        job_results.hand_back(rt, job_id, claimed.attempt, "the worker was stopped during the call")
+        log.warning("job %s attempt %s handed back: the worker is stopping", job_id, claimed.attempt)
+        raise
     status = job_results.finish(rt, job_id, claimed.attempt, outcome)
     log.info("job %s attempt %s: %s -> %s", job_id, claimed.attempt, outcome.kind, status)
     return status

@@ -7,6 +7,7 @@ import threading
 
 from ..engine import jobs
 from ..engine.runtime import Runtime
+from .shutdown import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,6 @@ def run(rt: Runtime, stop: threading.Event, interval: float = 1.0) -> None:
         stop.wait(interval)
 
 
-def start_thread(rt: Runtime, interval: float = 1.0) -> threading.Event:
-    """Run the dispatcher in a daemon thread; set the returned event to stop it."""
-    stop = threading.Event()
-    threading.Thread(target=run, args=(rt, stop, interval), name="flowdesk-dispatcher", daemon=True).start()
-    return stop
+def start_thread(rt: Runtime, interval: float = 1.0) -> BackgroundLoop:
+    """Run the dispatcher in a daemon thread; ``stop()`` the returned loop to end it."""
+    return BackgroundLoop("flowdesk-dispatcher", lambda stop: run(rt, stop, interval)).start()

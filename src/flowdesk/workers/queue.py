@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue as stdlib_queue
 import threading
+import time
 
 from redis import Redis
 from rq import Queue
@@ -62,9 +63,22 @@ class InProcessQueue:
             for thread in self._threads:
                 thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the jobs in flight, then end the threads. Queued ids are dropped: their rows
+        are still pending in the database, and a dispatcher enqueues them again."""
+        while True:
+            try:
+                self._items.get_nowait()
+            except stdlib_queue.Empty:
+                break
         for _ in self._threads:
             self._items.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.warning("%s is still running a job after %.0f s", thread.name, timeout)
 
     def _work(self) -> None:
         from .actions import run_job  # noqa: PLC0415 - avoids a cycle with context

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from ..engine import jobs, scheduler
 from ..engine.runtime import Runtime
+from .shutdown import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,11 @@ def _sleep_for(rt: Runtime) -> float:
 
 
 def run(rt: Runtime, stop: threading.Event, dispatch_jobs: bool = True) -> None:
-    """Run rounds until ``stop`` is set; a busy round is followed at once by the next."""
+    """Run rounds until ``stop`` is set; a busy round is followed at once by the next.
+
+    ``stop`` is looked at between rounds: a round (each instance in its own transaction)
+    always ends, so stopping never leaves a timer half fired.
+    """
     last_dispatch = 0.0
     while not stop.is_set():
         try:
@@ -40,8 +45,6 @@ def run(rt: Runtime, stop: threading.Event, dispatch_jobs: bool = True) -> None:
             stop.wait(_sleep_for(rt))
 
 
-def start_thread(rt: Runtime, dispatch_jobs: bool = True) -> threading.Event:
-    """The scheduler in a daemon thread (embedded mode); set the returned event to stop it."""
-    stop = threading.Event()
-    threading.Thread(target=run, args=(rt, stop, dispatch_jobs), name="flowdesk-scheduler", daemon=True).start()
-    return stop
+def start_thread(rt: Runtime, dispatch_jobs: bool = True) -> BackgroundLoop:
+    """The scheduler in a daemon thread (embedded mode); ``stop()`` the returned loop to end it."""
+    return BackgroundLoop("flowdesk-scheduler", lambda stop: run(rt, stop, dispatch_jobs)).start()

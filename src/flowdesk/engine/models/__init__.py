@@ -43,3 +43,11 @@ __all__ += ["Approval", "AssignmentCursor", "BusinessCalendar", "SavedFilter", "
 from .tenant import DEFAULT_TENANT, Tenant, TenantOwned  # noqa: E402
 
 __all__ += ["DEFAULT_TENANT", "Tenant", "TenantOwned"]
+
+from .data_store import DataStore  # noqa: E402
+
+__all__ += ["DataStore"]
+
+from .audit_log import AuditLogEntry  # noqa: E402
+
+__all__ += ["AuditLogEntry"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .tenant import TenantOwned
-from .base import Base, UTCDateTime, new_id, utcnow
+from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+
+# What a key may do when nothing narrower is given: read (GET) and write (everything else).
+DEFAULT_SCOPES = ["read", "write"]
 
 
 class User(TenantOwned, Base):
@@ -19,6 +22,11 @@ class User(TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Allow-lists for callers that start processes and send messages/signals; None allows any.
+    process_keys: Mapped[list | None] = mapped_column(JSONType, nullable=True)
+    message_names: Mapped[list | None] = mapped_column(JSONType, nullable=True)
+    # Key that inbound messages and signals from this user must be signed with (encrypted).
+    signing_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     groups: Mapped[list["UserGroup"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -55,7 +63,16 @@ class ApiKey(TenantOwned, Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     key_hash: Mapped[str] = mapped_column(String(64))
     prefix: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    scopes: Mapped[list] = mapped_column(JSONType, default=lambda: list(DEFAULT_SCOPES))
+    # A key narrows its user's allow-lists, never widens them; None: the user's.
+    process_keys: Mapped[list | None] = mapped_column(JSONType, nullable=True)
+    message_names: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The key this one was rotated into (the old one stays valid until its expiry: the grace).
+    replaced_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
     user: Mapped[User] = relationship(back_populates="api_keys", lazy="joined")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from itertools import chain
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow
@@ -98,11 +100,47 @@ class Ticket(TenantOwned, Base):
 
 
 class TicketCandidate(TenantOwned, Base):
-    """Who may work a ticket: a user or a group. A table, so the inbox filter is an index."""
+    """Who may work a ticket: a user or a group. A table, so the inbox filter is an index.
+
+    It repeats the ticket's status and sort keys (kept equal by :func:`_copy_inbox_keys`), so "open
+    tickets of group G by due date" is one range of one index, whatever the group's history.
+    """
 
     __tablename__ = "ticket_candidates"
-    __table_args__ = (Index("ix_ticket_candidates_kind_name", "kind", "name", "ticket_id"),)
+    __table_args__ = (
+        Index("ix_ticket_candidates_kind_name_status_due_at_ticket_id", "kind", "name", "status", "due_at", "ticket_id"),
+        Index("ix_ticket_candidates_kind_name_status_priority_ticket_id",
+              "kind", "name", "status", "priority", "ticket_id"),
+        Index("ix_ticket_candidates_kind_name_status_created_at_ticket_id",
+              "kind", "name", "status", "created_at", "ticket_id"),
+    )
 
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # Copies of the ticket's columns of the same name.
+    status: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+INBOX_KEYS = ("status", "due_at", "priority", "created_at")
+
+
+@event.listens_for(Session, "before_flush")
+def _copy_inbox_keys(session: Session, flush_context, instances) -> None:
+    """Every write of a ticket goes through a flush: copy its inbox keys onto its candidates there."""
+    for ticket in chain(session.new, session.dirty):
+        if not isinstance(ticket, Ticket):
+            continue
+        # Column defaults apply only at INSERT; the candidates need the values now.
+        if ticket.status is None:
+            ticket.status = TicketStatus.OPEN.value
+        if ticket.created_at is None:
+            ticket.created_at = utcnow()
+        for candidate in ticket.candidates:
+            for key in INBOX_KEYS:
+                value = getattr(ticket, key)
+                if getattr(candidate, key) != value:
+                    setattr(candidate, key, value)

@@ -1,14 +1,14 @@
 """tenants: a tenants table with the 'default' tenant, and tenant_id on every row that belongs to one
 
 Revision ID: 0013_tenants
-Revises: 0009
+Revises: 0012_identity
 Create Date: 2026-11-22 02:50:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0013_tenants'
-down_revision = '0009'
+down_revision = '0012_identity'
 branch_labels = None
 depends_on = None
 
@@ -17,7 +17,7 @@ OWNED = [
     'approvals', 'attachment_blobs', 'audit_events', 'definition_versions', 'event_subscriptions',
     'external_tasks', 'idempotency_records', 'incidents', 'instances', 'job_attempts', 'jobs', 'messages',
     'saved_filters', 'ticket_assignments', 'ticket_attachments', 'ticket_candidates', 'ticket_comments',
-    'ticket_progressions', 'tickets', 'user_groups', 'users', 'api_keys', 'webhook_subscriptions',
+    'ticket_progressions', 'tickets', 'user_groups', 'users', 'api_keys', 'webhook_subscriptions', 'audit_log',
 ]
 # Rows keyed by a name: the tenant joins their primary key (each tenant has its own 'token' secret).
 KEYED = {
@@ -54,6 +54,11 @@ def upgrade() -> None:
             batch_op.drop_constraint(op.f(f'pk_{table}'), type_='primary')
             batch_op.create_primary_key(op.f(f'pk_{table}'), ['tenant_id', *columns])
             batch_op.create_foreign_key(op.f(f'fk_{table}_tenant_id_tenants'), 'tenants', ['tenant_id'], ['id'])
+    # Data stores were keyed by tenant from the start (every row 'default'); now the tenant is a real one.
+    with op.batch_alter_table('data_stores', schema=None) as batch_op:
+        batch_op.alter_column('tenant_id', existing_type=sa.String(length=100), type_=sa.String(length=64),
+                              existing_nullable=False, existing_server_default='default')
+        batch_op.create_foreign_key(op.f('fk_data_stores_tenant_id_tenants'), 'tenants', ['tenant_id'], ['id'])
 
     # What was unique globally is unique per tenant: process key + version, user names, message ids.
     with op.batch_alter_table('definition_versions', schema=None) as batch_op:
@@ -78,6 +83,10 @@ def downgrade() -> None:
     with op.batch_alter_table('definition_versions', schema=None) as batch_op:
         batch_op.drop_constraint('uq_definition_versions_tenant_id_process_key_version', type_='unique')
         batch_op.create_unique_constraint('uq_definition_versions_process_key_version', ['process_key', 'version'])
+    with op.batch_alter_table('data_stores', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_data_stores_tenant_id_tenants', type_='foreignkey')
+        batch_op.alter_column('tenant_id', existing_type=sa.String(length=64), type_=sa.String(length=100),
+                              existing_nullable=False, existing_server_default='default')
     for table, columns in KEYED.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f'fk_{table}_tenant_id_tenants', type_='foreignkey')

@@ -1,0 +1,50 @@
+"""/data-stores: the JSON stores BPMN data stores read and write, for operators to see and seed."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..engine import data_stores
+from .auth import principal, runtime
+
+blp = Blueprint("data_stores", __name__, url_prefix="/api/v1/data-stores", description="BPMN data stores")
+
+
+class DataStoreInputSchema(Schema):
+    value = fields.Raw(required=True, allow_none=True, metadata={"description": "any JSON value"})
+
+
+class DataStoreSchema(DataStoreInputSchema):
+    name = fields.String(metadata={"description": "the id of the models' dataStore element"})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+@blp.route("")
+class DataStores(MethodView):
+    @blp.response(200, DataStoreSchema(many=True))
+    def get(self):
+        """Every data store something was written to (admins and modelers)."""
+        return data_stores.list_data_stores(runtime(), principal())
+
+
+@blp.route("/<name>")
+class DataStoreItem(MethodView):
+    @blp.response(200, DataStoreSchema)
+    def get(self, name):
+        """One data store's value (admins and modelers)."""
+        return data_stores.get_data_store(runtime(), principal(), name)
+
+    @blp.arguments(DataStoreInputSchema)
+    @blp.response(200, DataStoreSchema)
+    def put(self, body, name):
+        """Seed (201) or replace (200) a data store's value (admins); instances read it from then on."""
+        row, created = data_stores.put_data_store(runtime(), principal(), name, body["value"])
+        return row, 201 if created else 200
+
+    @blp.response(204)
+    def delete(self, name):
+        """Empty a data store (admins): the next instance that reads it gets null."""
+        data_stores.delete_data_store(runtime(), principal(), name)

@@ -1,0 +1,41 @@
+"""Per-key rate limits on the endpoints external systems call in bulk (start, message, signal).
+
+Counters live in memory (per process) by default, in Redis when the installation has one, so
+all API processes share them. The key is a hash of the bearer credential (the client address
+without one); it is computed before authentication, so a flood costs no database work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, request
+from flask_limiter import Limiter
+
+from ..config import Settings
+from .auth import bearer
+
+LIMITED_ENDPOINTS = ("instances.ProcessInstances", "messages.Messages", "messages.Signals")
+
+
+def _caller() -> str:
+    credential = bearer()
+    if credential:
+        return "key:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
+    return "addr:" + (request.remote_addr or "unknown")
+
+
+def register(app: Flask, settings: Settings) -> Limiter | None:
+    """Limit the POSTs of :data:`LIMITED_ENDPOINTS` to ``settings.rate_limit`` per caller."""
+    if not settings.rate_limit.strip():
+        return None
+    limiter = Limiter(
+        key_func=_caller, app=app, storage_uri=settings.redis_url or "memory://",
+        headers_enabled=True, strategy="fixed-window",
+        # The queue's Redis being briefly away must not turn every start into an error.
+        swallow_errors=True, in_memory_fallback_enabled=bool(settings.redis_url),
+    )
+    limit = limiter.limit(settings.rate_limit, methods=["POST"])
+    for endpoint in LIMITED_ENDPOINTS:
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    return limiter

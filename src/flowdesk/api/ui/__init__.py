@@ -1,0 +1,53 @@
+"""The web UI: server-rendered page shells under /ui whose scripts call the REST API.
+
+Pages carry no data and need no session on the server: the scripts keep the user's API key in
+sessionStorage and send it as a Bearer token, so the UI can do exactly what the key may do.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, render_template, url_for
+
+bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("ui.inbox"))
+
+
+@bp.get("/login")
+def login():
+    return render_template("login.html", title="Log in", section=None)
+
+
+@bp.get("/inbox")
+def inbox():
+    return render_template("inbox.html", title="Inbox", section="inbox")
+
+
+@bp.get("/tickets/<ticket_id>")
+def ticket(ticket_id: str):
+    return render_template("ticket.html", title="Ticket", section="inbox", ticket_id=ticket_id)
+
+
+@bp.get("/definitions")
+def definitions():
+    return render_template("definitions.html", title="Definitions", section="definitions")
+
+
+@bp.get("/instances")
+def instances():
+    return render_template("instances.html", title="Instances", section="instances")
+
+
+@bp.get("/instances/<instance_id>")
+def instance(instance_id: str):
+    return render_template("instance.html", title="Instance", section="instances", instance_id=instance_id)
+
+
+def register(app: Flask) -> None:
+    """Mount the UI at /ui; the site root leads there."""
+    app.register_blueprint(bp)
+    app.add_url_rule("/", "root", lambda: redirect(url_for("ui.home")))

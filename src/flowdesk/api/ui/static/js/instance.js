@@ -1,0 +1,124 @@
+// One instance: the diagram with completed elements, current tokens and incidents; retry, cancel.
+import { api } from "./api.js";
+import { definitionXml, marksOf, showDiagram } from "./diagram.js";
+import { badge, clear, el, guarded, say, short, start, UI, when } from "./page.js";
+
+const instanceId = document.body.dataset.instanceId;
+const path = `/instances/${encodeURIComponent(instanceId)}`;
+let who = null;
+let shownVersion = null;
+
+function diagramMarks(instance) {
+  const pairs = (instance.history || []).map((h) => [h.element_id, "fd-completed"]);
+  const badges = {};
+  const waiting = [
+    ...(instance.open_tickets || []).map((t) => [t.element_id, "ticket"]),
+    ...(instance.jobs || []).map((j) => [j.element_id, "job"]),
+    ...(instance.timers || []).map((t) => [t.element_id, "timer"]),
+    ...(instance.waiting_for || []).map((s) => [s.element_id, s.kind]),
+  ];
+  for (const [id, kind] of waiting) {
+    if (!id) continue;
+    pairs.push([id, "fd-current"]);
+    badges[id] = badges[id] ? `${badges[id]}, ${kind}` : kind;
+  }
+  for (const incident of instance.incidents || []) {
+    pairs.push([incident.element_id, "fd-incident"]);
+    if (incident.element_id) badges[incident.element_id] = "incident";
+  }
+  const walked = [...(instance.history || []).map((h) => h.element_id), ...waiting.map(([id]) => id).filter(Boolean)];
+  return { marks: marksOf(pairs), badges, path: walked };
+}
+
+function renderFacts(instance) {
+  document.getElementById("instance-title").textContent = `${instance.process_key} ${instance.business_key || short(instance.id)}`;
+  const facts = [
+    ["Status", badge(instance.status)],
+    ["Process", `${instance.process_key} version ${instance.process_version}`],
+    ["Business key", instance.business_key || "—"],
+    ["Started", `${when(instance.created_at)} by ${instance.started_by || "—"}`],
+    ["Updated", when(instance.updated_at)],
+    ["Completed", when(instance.completed_at)],
+    ["Next timer", when(instance.next_timer_at)],
+  ];
+  if (instance.error) facts.push(["Error", instance.error]);
+  clear(document.getElementById("instance-facts"), facts.flatMap(([t, v]) => [el("dt", {}, t), el("dd", {}, v)]));
+  const actions = [];
+  if (["running", "suspended"].includes(instance.status) && ["admin", "system"].includes(who.role)) {
+    actions.push(el("label", { for: "cancel-reason" }, "Reason for cancelling"),
+                 el("input", { id: "cancel-reason", type: "text" }),
+                 el("button", { type: "button", class: "danger", onclick: () => cancel() }, "Cancel instance"));
+  }
+  clear(document.getElementById("instance-actions"), actions);
+  document.getElementById("variables").textContent = JSON.stringify(instance.variables, null, 2);
+}
+
+function renderLists(instance) {
+  const tickets = instance.open_tickets || [];
+  clear(document.getElementById("open-tickets"), tickets.length ? tickets.map((t) => el("li", {},
+    el("a", { href: `${UI}tickets/${t.id}` }, t.name || t.element_id), " ", badge(t.status),
+    el("span", { class: "sub" }, ` ${t.assignee || (t.candidate_groups || []).join(", ")}`)))
+    : el("li", { class: "empty" }, "None."));
+  const incidents = instance.incidents || [];
+  clear(document.getElementById("incidents"), incidents.length ? incidents.map((i) => el("li", { class: "incident" },
+    el("strong", {}, i.element_id || "—"), `: ${i.message} (${i.attempts} attempts, ${when(i.created_at)}) `,
+    who.role === "admin" ? el("button", { type: "button", class: "small", onclick: () => retry(i) }, "Retry") : null))
+    : el("li", { class: "empty" }, "None."));
+  const waiting = [
+    ...(instance.jobs || []).map((j) => el("li", {}, `job ${j.kind} at ${j.element_id || "—"}: ${j.status}, attempt ${j.attempts}/${j.max_attempts}`,
+      j.next_attempt_at ? `, next ${when(j.next_attempt_at)}` : "", j.last_error ? ` — ${j.last_error}` : "")),
+    ...(instance.timers || []).map((t) => el("li", {}, `timer ${t.element_id} (${t.kind}) due ${when(t.due)}`)),
+    ...(instance.waiting_for || []).map((s) => el("li", {}, `${s.kind} “${s.name}” at ${s.element_id || "—"}`,
+      Object.keys(s.correlations || {}).length ? ` ${JSON.stringify(s.correlations)}` : "")),
+  ];
+  clear(document.getElementById("waiting"), waiting.length ? waiting : el("li", { class: "empty" }, "None."));
+  clear(document.getElementById("history"), (instance.history || []).map((h) => el("li", { "data-element-id": h.element_id },
+    el("strong", {}, h.name || h.element_id), el("span", { class: "sub" }, ` ${h.type} · ${when(h.finished_at)}`))));
+}
+
+async function renderApprovals() {
+  const { decided, ahead } = await api(`${path}/approvals`);
+  const items = [
+    ...decided.map((a) => el("li", {}, el("strong", {}, `Level ${a.level} ${a.element_id}`), " ", badge(a.decision.replaceAll("_", " "), a.decision),
+      el("span", { class: "sub" }, ` ${a.approver} · ${when(a.created_at)}`), a.comment ? el("div", {}, a.comment) : null)),
+    ...ahead.map((step) => el("li", { class: "ahead" }, el("strong", {}, `Level ${step.level} ${step.name || step.element_id}`),
+      el("span", { class: "sub" }, ` ahead · ${(step.candidate_groups || []).join(", ")}`))),
+  ];
+  document.getElementById("approvals-section").hidden = !items.length;
+  clear(document.getElementById("approvals"), items);
+}
+
+async function load() {
+  const instance = await api(path);
+  renderFacts(instance);
+  renderLists(instance);
+  await renderApprovals();
+  const container = document.getElementById("diagram");
+  const xml = await definitionXml(instance.process_key, instance.process_version);
+  shownVersion = instance.process_version;
+  await showDiagram(container, xml, diagramMarks(instance));
+  container.dataset.version = String(shownVersion);
+}
+
+async function retry(incident) {
+  await guarded(async () => {
+    await api(`/incidents/${incident.id}/retry`, { method: "POST" });
+    say(`Incident at ${incident.element_id} retried.`);
+    await load();
+  });
+}
+
+async function cancel() {
+  if (!window.confirm("Cancel this instance? Its tickets and jobs are closed.")) return;
+  await guarded(async () => {
+    const reason = document.getElementById("cancel-reason").value.trim();
+    await api(`${path}/cancel`, { method: "POST", json: { reason: reason || null } });
+    say("Instance cancelled.");
+    await load();
+  });
+}
+
+guarded(async () => {
+  who = await start();
+  await load();
+});

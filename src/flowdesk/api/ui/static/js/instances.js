@@ -1,0 +1,45 @@
+// Instances: filters of GET /instances and paging by cursor.
+import { api, query } from "./api.js";
+import { badge, clear, el, guarded, short, start, UI, when } from "./page.js";
+
+const form = document.getElementById("instance-filters");
+const body = document.querySelector("#instances-table tbody");
+const prev = document.getElementById("prev-page");
+const next = document.getElementById("next-page");
+let cursors = [null];
+let nextCursor = null;
+
+function row(instance) {
+  return el("tr", {},
+    el("td", {}, el("a", { href: `${UI}instances/${instance.id}` }, short(instance.id))),
+    el("td", {}, `${instance.process_key} v${instance.process_version}`),
+    el("td", {}, instance.business_key || "—"),
+    el("td", {}, badge(instance.status)),
+    el("td", {}, (instance.open_tickets || []).map((t) => t.name || t.element_id).join(", ") || "—"),
+    el("td", {}, (instance.incidents || []).length ? badge(String(instance.incidents.length), "incident") : "—"),
+    el("td", {}, when(instance.created_at)));
+}
+
+async function load() {
+  await guarded(async () => {
+    const filters = Object.fromEntries(new FormData(form));
+    const page = await api(`/instances${query({ ...filters, limit: 25, after: cursors.at(-1) })}`);
+    clear(body, page.items.length ? page.items.map(row) : el("tr", {}, el("td", { colspan: "7", class: "empty" }, "No instances match.")));
+    nextCursor = page.next_cursor;
+    next.disabled = !nextCursor;
+    prev.disabled = cursors.length <= 1;
+  });
+}
+
+form.addEventListener("submit", (event) => { event.preventDefault(); cursors = [null]; load(); });
+next.addEventListener("click", () => { cursors.push(nextCursor); load(); });
+prev.addEventListener("click", () => { cursors.pop(); load(); });
+
+guarded(async () => {
+  await start();
+  const wanted = new URLSearchParams(location.search);
+  for (const name of ["process_key", "status", "business_key"]) {
+    if (wanted.get(name)) form.elements[name].value = wanted.get(name);
+  }
+  await load();
+});

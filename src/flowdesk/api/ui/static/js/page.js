@@ -1,0 +1,128 @@
+// What every page shares: the login guard, the user line, messages, and building DOM safely.
+import { api, ApiError, loginUrl, session } from "./api.js";
+
+export const UI = document.body.dataset.ui;
+
+/** `el("a", {href: "/x", class: "y"}, "text", child)`: text is always text, never HTML. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, "");
+    else node.setAttribute(name, value);
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function clear(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+export function say(message) {
+  document.getElementById("status").textContent = message;
+}
+
+/** Shows an error (a problem+json answer with its per-field errors, or any exception);
+ * `details: false` leaves the per-field errors to the page, which shows them in place. */
+export function fail(error, { details = true } = {}) {
+  const box = document.getElementById("alert");
+  const items = [];
+  const errors = error instanceof ApiError && details ? error.problem.errors : null;
+  if (Array.isArray(errors)) {
+    for (const e of errors) {
+      const where = [e.file, e.line ? `line ${e.line}` : null, e.element_id].filter(Boolean).join(", ");
+      items.push(el("li", {}, where ? `${where}: ` : "", e.message || JSON.stringify(e)));
+    }
+  } else if (errors && typeof errors === "object") {
+    for (const [field, messages] of Object.entries(errors)) {
+      items.push(el("li", {}, `${field}: ${[].concat(messages).join("; ")}`));
+    }
+  }
+  const title = error instanceof ApiError ? (error.problem.title || `HTTP ${error.status}`) : "Something went wrong";
+  const detail = error instanceof ApiError ? error.problem.detail : String(error);
+  clear(box, el("strong", {}, title), detail && detail !== title ? el("p", {}, detail) : null,
+        items.length ? el("ul", {}, items) : null);
+  box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
+}
+
+export function clearAlert() {
+  const box = document.getElementById("alert");
+  box.hidden = true;
+  box.replaceChildren();
+}
+
+/** Runs `work`, showing its error instead of throwing; returns its result or undefined. */
+export async function guarded(work) {
+  try {
+    clearAlert();
+    return await work();
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) fail(error);
+    return undefined;
+  }
+}
+
+/** Who is logged in (cached for the tab); sends to the login page when nobody is. */
+export async function me() {
+  if (!session.key()) {
+    location.assign(loginUrl());
+    throw new ApiError(401, { title: "Please log in" }); // guarded() stays quiet while the page leaves
+  }
+  const cached = sessionStorage.getItem("flowdesk.me");
+  if (cached) return JSON.parse(cached);
+  const who = await api("/me");
+  sessionStorage.setItem("flowdesk.me", JSON.stringify(who));
+  return who;
+}
+
+/** Page start: the login guard, the user line and the logout button. */
+export async function start() {
+  const who = await me();
+  const line = document.getElementById("who");
+  if (line) line.textContent = `${who.name} (${who.role})`;
+  document.getElementById("logout")?.addEventListener("click", () => {
+    session.clear();
+    location.assign(`${UI}login`);
+  });
+  return who;
+}
+
+export function when(iso) {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+/** 93784 -> "1 d 2 h 3 min"; negative -> "… overdue". */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  const past = seconds < 0;
+  let rest = Math.abs(Math.round(seconds));
+  const parts = [];
+  for (const [size, unit] of [[86400, "d"], [3600, "h"], [60, "min"]]) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)} ${unit}`);
+      rest %= size;
+    }
+  }
+  if (!parts.length) parts.push(`${rest} s`);
+  return past ? `${parts.slice(0, 2).join(" ")} overdue` : `${parts.slice(0, 2).join(" ")} left`;
+}
+
+export function badge(text, kind = text) {
+  return el("span", { class: `badge badge-${String(kind).replace(/[^a-z_-]/gi, "")}` }, text);
+}
+
+export function short(id) {
+  return id ? String(id).slice(0, 8) : "";
+}
+
+export function param(name) {
+  return new URLSearchParams(location.search).get(name);
+}

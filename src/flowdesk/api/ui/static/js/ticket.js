@@ -1,0 +1,186 @@
+// The ticket page: facts, claim, the form with complete / approve / reject, SLA, diagram, timeline.
+import { api, ApiError } from "./api.js";
+import { definitionXml, marksOf, showDiagram } from "./diagram.js";
+import { loadAttachments, loadComments, wireDiscussion } from "./discussion.js";
+import { readForm, renderForm, showFieldErrors } from "./form.js";
+import { badge, clear, duration, el, fail, guarded, say, short, start, UI, when } from "./page.js";
+
+const ticketId = document.body.dataset.ticketId;
+const path = `/tickets/${encodeURIComponent(ticketId)}`;
+const fields = document.getElementById("form-fields");
+const comment = document.getElementById("work-comment");
+let who = null;
+let ticket = null;
+let slaTimer = null;
+
+const ACTIVE = new Set(["open", "claimed", "waiting"]);
+
+function renderFacts() {
+  document.getElementById("ticket-title").textContent = ticket.name || ticket.element_id;
+  document.title = `${ticket.name || ticket.element_id} · flowdesk`;
+  const facts = [
+    ["Status", badge(ticket.status)],
+    ["Process", `${ticket.process_key} v${ticket.process_version ?? "?"}`],
+    ["Instance", el("a", { href: `${UI}instances/${ticket.instance_id}` }, short(ticket.instance_id))],
+    ["Business key", ticket.business_key || "—"],
+    ["Assignee", ticket.assignee || "nobody yet"],
+    ["Offered to", [...(ticket.candidate_groups || []).map((g) => `group ${g}`), ...(ticket.candidate_users || [])].join(", ") || "—"],
+    ["Priority", ticket.priority ?? "—"],
+    ["Created", when(ticket.created_at)],
+  ];
+  if (ticket.approval_level) facts.push(["Approval level", String(ticket.approval_level)]);
+  if (ticket.owner) facts.push(["Owner (delegated)", ticket.owner]);
+  if (ticket.completed_by) facts.push(["Completed by", `${ticket.completed_by}, ${when(ticket.completed_at)}`]);
+  clear(document.getElementById("ticket-facts"), facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
+  document.getElementById("ticket-doc").textContent = ticket.documentation || "";
+
+  const mine = ticket.assignee === who.name;
+  const buttons = [];
+  if (ticket.status === "open" && !ticket.assignee) buttons.push(el("button", { type: "button", onclick: () => act("claim") }, "Claim"));
+  if (ticket.status === "claimed" && (mine || who.role === "admin")) {
+    buttons.push(el("button", { type: "button", class: "secondary", onclick: () => act("unclaim") }, "Unclaim"));
+  }
+  if (ticket.status === "open" || ticket.status === "claimed") {
+    buttons.push(el("button", { type: "button", class: "secondary", onclick: () => progress("waiting_customer") },
+                    "Wait for the customer"));
+  }
+  if (ticket.status === "waiting") {
+    buttons.push(el("button", { type: "button", onclick: () => progress("resume") }, "Resume"));
+  }
+  clear(document.getElementById("ticket-claim"), buttons);
+}
+
+function renderWork() {
+  const active = ticket.status === "open" || ticket.status === "claimed"; // a waiting ticket resumes first
+  renderForm(fields, ticket.form_schema, ticket.data);
+  for (const input of document.querySelectorAll("#ticket-form input, #ticket-form select, #ticket-form textarea")) {
+    input.disabled = !active;
+  }
+  const buttons = [];
+  if (active && ticket.approval_level) {
+    buttons.push(el("button", { type: "button", "data-action": "approve", onclick: () => decide("approve") }, "Approve"),
+                 el("button", { type: "button", class: "secondary", "data-action": "request_changes",
+                                onclick: () => decide("request_changes") }, "Request changes"),
+                 el("button", { type: "button", class: "danger", "data-action": "reject", onclick: () => decide("reject") }, "Reject"));
+  } else if (active) {
+    buttons.push(el("button", { type: "submit", "data-action": "complete" }, "Complete"));
+  } else if (ticket.status === "waiting") {
+    buttons.push(el("p", { class: "help" }, "This ticket waits for the customer; resume it to work on it."));
+  } else {
+    buttons.push(el("p", { class: "help" }, `This ticket is ${ticket.status}; nothing is left to do here.`));
+  }
+  clear(document.getElementById("work-buttons"), buttons);
+}
+
+function renderSla() {
+  const sla = ticket.sla || {};
+  const box = document.getElementById("sla");
+  clearInterval(slaTimer);
+  if (!sla.due_at) {
+    clear(box, el("p", {}, "No due date."));
+    return;
+  }
+  const loadedAt = Date.now();
+  const remaining = el("p", { class: "remaining" });
+  const tick = () => {
+    const passed = sla.paused || !ACTIVE.has(ticket.status) ? 0 : (Date.now() - loadedAt) / 1000;
+    remaining.textContent = duration(sla.remaining_seconds - passed);
+  };
+  tick();
+  slaTimer = setInterval(tick, 30000);
+  clear(box, el("p", {}, badge(sla.state), sla.paused ? " (paused while waiting)" : ""), remaining,
+    el("dl", { class: "facts" }, el("dt", {}, "Due"), el("dd", {}, when(sla.due_at)),
+       el("dt", {}, "At risk from"), el("dd", {}, when(sla.at_risk_at)),
+       sla.calendar ? [el("dt", {}, "Calendar"), el("dd", {}, sla.calendar)] : null,
+       sla.breached_at ? [el("dt", {}, "Breached"), el("dd", {}, when(sla.breached_at))] : null));
+}
+
+async function renderTimeline() {
+  const { items } = await api(`${path}/progressions`);
+  clear(document.getElementById("timeline"), items.map((p) => el("li", {},
+    el("strong", {}, p.action.replaceAll("_", " ")), " ",
+    el("span", { class: "sub" }, `${p.performed_by || "flowdesk"} · ${when(p.created_at)}`),
+    p.previous_status !== p.new_status ? el("div", { class: "sub" }, `${p.previous_status || "—"} → ${p.new_status}`) : null,
+    p.comment ? el("div", {}, p.comment) : null)));
+}
+
+async function renderDiagram() {
+  const container = document.getElementById("diagram");
+  if (!ticket.process_version) return;
+  const xml = await definitionXml(ticket.process_key, ticket.process_version);
+  await showDiagram(container, xml, { marks: marksOf([[ticket.element_id, ACTIVE.has(ticket.status) ? "fd-current" : "fd-completed"]]) });
+}
+
+async function load() {
+  ticket = await api(path);
+  renderFacts();
+  renderWork();
+  renderSla();
+  await Promise.all([renderTimeline(), loadComments(path), loadAttachments(path), renderDiagram()]);
+}
+
+async function act(action) {
+  await guarded(async () => {
+    await api(`${path}/${action}`, { method: "POST", headers: { "If-Match": ticket.etag } });
+    say(action === "claim" ? "You claimed this ticket." : "You gave this ticket back.");
+    await load();
+  });
+}
+
+async function progress(action) {
+  await guarded(async () => {
+    await api(`${path}/progress`, { method: "POST", json: { action } });
+    say(action === "resume" ? "Work resumed; the SLA clock runs again." : "Waiting for the customer; the SLA clock stops.");
+    await load();
+  });
+}
+
+function afterCompletion(result, verb) {
+  const next = result.open_tickets || [];
+  say(`${verb}. ${next.length ? "Next: " + next.map((t) => t.name || t.element_id).join(", ") : `The instance is ${result.instance.status}.`}`);
+}
+
+async function submit(url, body, verb) {
+  showFieldErrors(fields, null);
+  try {
+    const result = await api(url, { method: "POST", json: body, headers: { "If-Match": ticket.etag } });
+    afterCompletion(result, verb);
+    await load();
+  } catch (error) {
+    if (error instanceof ApiError) showFieldErrors(fields, error.problem.errors);
+    fail(error);
+  }
+}
+
+async function decide(decision) {
+  const text = comment.value.trim();
+  if (decision !== "approve" && !text) {
+    comment.setAttribute("aria-invalid", "true");
+    comment.focus();
+    fail(new ApiError(400, { title: "Say why in the comment", detail: "A rejection or a request for changes needs a comment." }));
+    return;
+  }
+  comment.removeAttribute("aria-invalid");
+  if (decision === "approve") await submit(`${path}/approve`, { comment: text || null }, "Approved");
+  else await submit(`${path}/reject`, { comment: text, request_changes: decision === "request_changes" },
+                    decision === "reject" ? "Rejected" : "Sent back for changes");
+}
+
+document.getElementById("ticket-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (ticket.approval_level) return;
+  let data;
+  try {
+    data = readForm(fields, ticket.form_schema);
+  } catch (error) {
+    fail(new ApiError(400, { title: "A field holds invalid JSON", detail: error.message }));
+    return;
+  }
+  await submit(`${path}/complete`, { data, comment: comment.value.trim() || null }, "Completed");
+});
+
+guarded(async () => {
+  who = await start();
+  wireDiscussion(path, renderTimeline);
+  await load();
+});
