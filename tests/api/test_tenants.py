@@ -224,6 +224,76 @@ def test_user_names_secrets_and_calendars_are_per_tenant(client, admin, acme, ru
     assert client.get("/api/v1/calendars/office", headers=admin).status_code == 404
 
 
+@pytest.fixture
+def their_identity(client, admin, acme):
+    """What the default tenant owns on the identity side: user sue in group support with a second
+    key, and a data store; ``acme`` exists too, with only its admin."""
+    created = client.post("/api/v1/users", headers=admin, json={"name": "sue", "role": "agent", "groups": ["support"]})
+    key = client.post("/api/v1/api-keys", headers=admin, json={"user": "sue", "name": "reports"})
+    store = client.put("/api/v1/data-stores/crm", headers=admin, json={"value": {"plan": "gold"}})
+    assert (created.status_code, key.status_code, store.status_code) == (201, 201, 201)
+    return {"user": "sue", "group": "support", "key": key.get_json()["id"], "store": "crm",
+            "secret": key.get_json()["key"]}
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("get", "/api/v1/users/{user}", None),
+    ("patch", "/api/v1/users/{user}", {"role": "admin"}),
+    ("delete", "/api/v1/users/{user}", None),
+    ("put", "/api/v1/users/{user}/signing-secret", {}),
+    ("delete", "/api/v1/users/{user}/signing-secret", None),
+    ("delete", "/api/v1/groups/{group}", None),
+    ("post", "/api/v1/api-keys/{key}/rotate", {"grace_seconds": 0}),
+    ("delete", "/api/v1/api-keys/{key}", None),
+    ("get", "/api/v1/data-stores/{store}", None),
+    ("delete", "/api/v1/data-stores/{store}", None),
+])
+def test_another_tenants_users_groups_keys_and_stores_are_404(client, admin, acme, runtime, their_identity,
+                                                              method, path, body):
+    response = getattr(client, method)(path.format(**their_identity), headers=acme, json=body)
+    assert response.status_code == 404, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    sue = client.get("/api/v1/users/sue", headers=admin).get_json()
+    assert (sue["role"], sue["groups"]) == ("agent", ["support"])
+    assert identity.authenticate(runtime, their_identity["secret"]).name == "sue"
+    assert client.get("/api/v1/data-stores/crm", headers=admin).get_json()["value"] == {"plan": "gold"}
+
+
+@pytest.mark.parametrize("path, field", [
+    ("/api/v1/users", "name"),
+    ("/api/v1/groups", "name"),
+    ("/api/v1/api-keys", "name"),
+    ("/api/v1/data-stores", "name"),
+])
+def test_identity_lists_show_only_the_callers_tenant(client, admin, acme, their_identity, path, field):
+    mine = [item.get(field) for item in client.get(path, headers=acme).get_json()]
+    theirs_ = [item.get(field) for item in client.get(path, headers=admin).get_json()]
+    assert {"sue", "support", "reports", "crm"} & set(theirs_)
+    assert not {"sue", "support", "reports", "crm"} & set(mine)
+
+
+def test_the_audit_log_shows_only_the_callers_tenant(client, admin, acme, their_identity):
+    client.put("/api/v1/secrets/token", headers=acme, json={"value": "acme-token"})
+    mine = client.get("/api/v1/audit-log", headers=acme).get_json()["items"]
+    theirs_ = client.get("/api/v1/audit-log", headers=admin).get_json()["items"]
+    assert {(e["action"], e["target"]) for e in mine} >= {("secret.created", "token")}
+    assert not {e["target"] for e in mine} & {"sue", "crm", their_identity["key"]}
+    assert {("user.created", "sue")} <= {(e["action"], e["target"]) for e in theirs_}
+    assert not {e["target"] for e in theirs_} & {"token"}
+
+
+def test_a_key_for_another_tenants_user_is_refused(client, acme, their_identity):
+    response = client.post("/api/v1/api-keys", headers=acme, json={"user": "sue"})
+    assert response.status_code == 422 and "unknown user" in response.get_json()["title"] + response.get_json()["detail"]
+    assert client.put("/api/v1/groups/support", headers=acme, json={"members": ["sue"]}).status_code == 422
+
+
+def test_each_tenant_has_its_own_data_store_of_a_name(client, admin, acme, their_identity):
+    assert client.put("/api/v1/data-stores/crm", headers=acme, json={"value": 1}).status_code == 201
+    assert client.get("/api/v1/data-stores/crm", headers=acme).get_json()["value"] == 1
+    assert client.get("/api/v1/data-stores/crm", headers=admin).get_json()["value"] == {"plan": "gold"}
+
+
 def test_a_user_of_an_unknown_tenant_is_refused(runtime):
     with pytest.raises(NotFound):
         identity.create_user(runtime, "sue", "agent", tenant="nobody")
