@@ -166,3 +166,15 @@ def test_unknown_or_invalid_tenant_is_refused(cli):
     assert result.exit_code == 1 and "invalid tenant id" in result.output
     cli("tenants", "create", "acme")
     assert cli("tenants", "create", "acme").exit_code == 1
+
+
+def test_user_commands_act_in_the_given_tenant(cli, tmp_path):
+    cli("tenants", "create", "acme")
+    cli("users", "create", "sue", "--role", "agent", "--tenant", "acme")
+    assert "sue" not in cli("users", "list").output
+    assert "sue\tagent" in cli("users", "list", "--tenant", "acme").output
+    key = cli("users", "add-key", "sue", "--tenant", "acme").output.strip().splitlines()[-1]
+    assert _authenticate(tmp_path, key).tenant_id == "acme"
+    assert cli("users", "delete", "sue").exit_code == 1
+    assert cli("users", "delete", "sue", "--tenant", "acme").exit_code == 0
+    assert cli("users", "list", "--tenant", "nobody").exit_code == 1

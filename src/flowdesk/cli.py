@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -125,6 +126,25 @@ def _fail(exc) -> None:
     sys.exit(1)
 
 
+@contextmanager
+def _in_tenant(runtime, tenant: str):
+    """Run the block's units of work for ``tenant`` (an unknown tenant ends the command)."""
+    from .engine import tenancy
+    from .engine.errors import DomainError
+    from .engine.tenants import require_tenant
+
+    try:
+        require_tenant(runtime, tenant)
+    except DomainError as exc:
+        _fail(exc)
+    with tenancy.acting_for(tenant):
+        yield
+
+
+_TENANT_OPTION = click.option("--tenant", default=DEFAULT_TENANT, show_default=True,
+                              help="The tenant whose users and keys to act on.")
+
+
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system", "auditor"]))
@@ -150,13 +170,16 @@ def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[s
 
 
 @users.command("list")
-def users_list() -> None:
+@_TENANT_OPTION
+def users_list(tenant: str) -> None:
     """Users with their role, groups and keys (never the secrets)."""
     from .engine import api_keys, identity
 
     runtime = _runtime(Settings.from_env())
-    keys = api_keys.list_keys(runtime, _operator())
-    for user in identity.list_users(runtime, _operator()):
+    with _in_tenant(runtime, tenant):
+        keys = api_keys.list_keys(runtime, _operator())
+        users = identity.list_users(runtime, _operator())
+    for user in users:
         click.echo(f"{user.name}\t{user.role}\t{','.join(user.group_names) or '-'}")
         for key in (k for k in keys if k.user_id == user.id):
             state = "revoked" if key.revoked_at else f"expires {key.expires_at:%Y-%m-%dT%H:%MZ}" if key.expires_at \
@@ -166,13 +189,16 @@ def users_list() -> None:
 
 @users.command("delete")
 @click.argument("name")
-def users_delete(name: str) -> None:
+@_TENANT_OPTION
+def users_delete(name: str, tenant: str) -> None:
     """Delete a user and their keys."""
     from .engine import identity
     from .engine.errors import DomainError
 
+    runtime = _runtime(Settings.from_env())
     try:
-        identity.delete_user(_runtime(Settings.from_env()), _operator(), name)
+        with _in_tenant(runtime, tenant):
+            identity.delete_user(runtime, _operator(), name)
     except DomainError as exc:
         _fail(exc)
     click.echo(f"deleted {name}")
@@ -183,14 +209,18 @@ def users_delete(name: str) -> None:
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(["read", "write"]), help="Default: both.")
 @click.option("--expires-in", type=click.IntRange(min=1), help="Seconds until the key stops working.")
 @click.option("--label", help="What the key is for.")
-def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, label: str | None) -> None:
+@_TENANT_OPTION
+def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, label: str | None,
+                  tenant: str) -> None:
     """Give user NAME another API key and print it (shown once)."""
     from .engine import api_keys
     from .engine.errors import DomainError
 
+    runtime = _runtime(Settings.from_env())
     try:
-        _, secret = api_keys.create(_runtime(Settings.from_env()), _operator(), name, name=label,
-                                    scopes=list(scopes) or None, expires_in=expires_in)
+        with _in_tenant(runtime, tenant):
+            _, secret = api_keys.create(runtime, _operator(), name, name=label,
+                                        scopes=list(scopes) or None, expires_in=expires_in)
     except DomainError as exc:
         _fail(exc)
     click.echo(secret)
@@ -200,13 +230,16 @@ def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, la
 @click.argument("key_id")
 @click.option("--grace", default=0, show_default=True, type=click.IntRange(0, 7 * 24 * 3600),
               help="Seconds the old key keeps working.")
-def users_rotate_key(key_id: str, grace: int) -> None:
+@_TENANT_OPTION
+def users_rotate_key(key_id: str, grace: int, tenant: str) -> None:
     """Replace API key KEY_ID by a new one with the same rights and print it (shown once)."""
     from .engine import api_keys
     from .engine.errors import DomainError
 
+    runtime = _runtime(Settings.from_env())
     try:
-        _, secret = api_keys.rotate(_runtime(Settings.from_env()), _operator(), key_id, grace)
+        with _in_tenant(runtime, tenant):
+            _, secret = api_keys.rotate(runtime, _operator(), key_id, grace)
     except DomainError as exc:
         _fail(exc)
     click.echo(secret)
@@ -214,13 +247,16 @@ def users_rotate_key(key_id: str, grace: int) -> None:
 
 @users.command("revoke-key")
 @click.argument("key_id")
-def users_revoke_key(key_id: str) -> None:
+@_TENANT_OPTION
+def users_revoke_key(key_id: str, tenant: str) -> None:
     """Revoke API key KEY_ID at once."""
     from .engine import api_keys
     from .engine.errors import DomainError
 
+    runtime = _runtime(Settings.from_env())
     try:
-        api_keys.revoke(_runtime(Settings.from_env()), _operator(), key_id)
+        with _in_tenant(runtime, tenant):
+            api_keys.revoke(runtime, _operator(), key_id)
     except DomainError as exc:
         _fail(exc)
     click.echo(f"revoked {key_id}")
