@@ -108,11 +108,13 @@ class TicketCandidate(TenantOwned, Base):
 
     __tablename__ = "ticket_candidates"
     __table_args__ = (
-        Index("ix_ticket_candidates_kind_name_status_due_at_ticket_id", "kind", "name", "status", "due_at", "ticket_id"),
-        Index("ix_ticket_candidates_kind_name_status_priority_ticket_id",
-              "kind", "name", "status", "priority", "ticket_id"),
-        Index("ix_ticket_candidates_kind_name_status_created_at_ticket_id",
-              "kind", "name", "status", "created_at", "ticket_id"),
+        # The tenant leads: every inbox read is scoped to one, and stays one range of one index.
+        Index("ix_ticket_candidates_tenant_kind_name_status_due_at",
+              "tenant_id", "kind", "name", "status", "due_at", "ticket_id"),
+        Index("ix_ticket_candidates_tenant_kind_name_status_priority",
+              "tenant_id", "kind", "name", "status", "priority", "ticket_id"),
+        Index("ix_ticket_candidates_tenant_kind_name_status_created_at",
+              "tenant_id", "kind", "name", "status", "created_at", "ticket_id"),
     )
 
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)

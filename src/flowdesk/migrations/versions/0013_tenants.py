@@ -29,6 +29,9 @@ KEYED = {
 }
 
 
+INBOX_SORT_KEYS = ['due_at', 'priority', 'created_at']
+
+
 def _tenant_column() -> sa.Column:
     # Existing rows belong to the default tenant: a single-tenant installation carries on unchanged.
     return sa.Column('tenant_id', sa.String(length=64), server_default='default', nullable=False)
@@ -54,6 +57,12 @@ def upgrade() -> None:
             batch_op.drop_constraint(op.f(f'pk_{table}'), type_='primary')
             batch_op.create_primary_key(op.f(f'pk_{table}'), ['tenant_id', *columns])
             batch_op.create_foreign_key(op.f(f'fk_{table}_tenant_id_tenants'), 'tenants', ['tenant_id'], ['id'])
+    # The inbox indexes lead with the tenant, so a tenant's inbox stays one range of one index.
+    with op.batch_alter_table('ticket_candidates', schema=None) as batch_op:
+        for sort_key in INBOX_SORT_KEYS:
+            batch_op.drop_index(f'ix_ticket_candidates_kind_name_status_{sort_key}_ticket_id')
+            batch_op.create_index(f'ix_ticket_candidates_tenant_kind_name_status_{sort_key}',
+                                  ['tenant_id', 'kind', 'name', 'status', sort_key, 'ticket_id'], unique=False)
     # Data stores were keyed by tenant from the start (every row 'default'); now the tenant is a real one.
     with op.batch_alter_table('data_stores', schema=None) as batch_op:
         batch_op.alter_column('tenant_id', existing_type=sa.String(length=100), type_=sa.String(length=64),
@@ -87,6 +96,11 @@ def downgrade() -> None:
         batch_op.drop_constraint('fk_data_stores_tenant_id_tenants', type_='foreignkey')
         batch_op.alter_column('tenant_id', existing_type=sa.String(length=64), type_=sa.String(length=100),
                               existing_nullable=False, existing_server_default='default')
+    with op.batch_alter_table('ticket_candidates', schema=None) as batch_op:
+        for sort_key in INBOX_SORT_KEYS:
+            batch_op.drop_index(f'ix_ticket_candidates_tenant_kind_name_status_{sort_key}')
+            batch_op.create_index(f'ix_ticket_candidates_kind_name_status_{sort_key}_ticket_id',
+                                  ['kind', 'name', 'status', sort_key, 'ticket_id'], unique=False)
     for table, columns in KEYED.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f'fk_{table}_tenant_id_tenants', type_='foreignkey')
