@@ -82,6 +82,8 @@ def _truncate_all(runtime: Runtime) -> None:
     with runtime.db.begin() as conn:
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # The migration's default tenant, as on a fresh database.
+        conn.execute(sa.text("INSERT INTO tenants (id, name, created) VALUES ('default', 'Default', CURRENT_TIMESTAMP)"))
 
 
 @pytest.fixture

@@ -136,3 +136,45 @@ def test_users_delete(cli):
     assert cli("users", "delete", "sue").exit_code == 0
     assert "sue" not in cli("users", "list").output
     assert cli("users", "delete", "sue").exit_code == 1
+
+
+def test_tenants_create_and_a_user_of_that_tenant(cli, tmp_path):
+    assert cli("tenants", "create", "acme", "--name", "Acme Corp").exit_code == 0
+    assert "acme\tAcme Corp" in cli("tenants", "list").output
+    result = cli("users", "create", "sue", "--role", "agent", "--tenant", "acme")
+    assert result.exit_code == 0
+    key = result.output.strip().splitlines()[-1]
+
+    principal = _authenticate(tmp_path, key)
+    assert (principal.name, principal.tenant_id) == ("sue", "acme")
+    # The same name in the default tenant is another user.
+    assert cli("users", "create", "sue", "--role", "agent").exit_code == 0
+
+
+def test_deploy_into_a_tenant(cli):
+    cli("tenants", "create", "acme")
+    result = cli("deploy", "--tenant", "acme", str(EXAMPLES / "ticket_progression.bpmn"))
+    assert result.exit_code == 0
+    assert "ticket_progression v1 (new version)" in result.output
+    assert "v1 (new version)" in cli("deploy", str(EXAMPLES / "ticket_progression.bpmn")).output
+
+
+def test_unknown_or_invalid_tenant_is_refused(cli):
+    assert cli("users", "create", "sue", "--role", "agent", "--tenant", "nobody").exit_code == 1
+    assert cli("deploy", "--tenant", "nobody", str(EXAMPLES / "ticket_progression.bpmn")).exit_code == 1
+    result = cli("tenants", "create", "Not A Slug")
+    assert result.exit_code == 1 and "invalid tenant id" in result.output
+    cli("tenants", "create", "acme")
+    assert cli("tenants", "create", "acme").exit_code == 1
+
+
+def test_user_commands_act_in_the_given_tenant(cli, tmp_path):
+    cli("tenants", "create", "acme")
+    cli("users", "create", "sue", "--role", "agent", "--tenant", "acme")
+    assert "sue" not in cli("users", "list").output
+    assert "sue\tagent" in cli("users", "list", "--tenant", "acme").output
+    key = cli("users", "add-key", "sue", "--tenant", "acme").output.strip().splitlines()[-1]
+    assert _authenticate(tmp_path, key).tenant_id == "acme"
+    assert cli("users", "delete", "sue").exit_code == 1
+    assert cli("users", "delete", "sue", "--tenant", "acme").exit_code == 0
+    assert cli("users", "list", "--tenant", "nobody").exit_code == 1

@@ -1,10 +1,16 @@
 """The Alembic migrations build exactly the schema the models describe, on both backends."""
 
+import uuid
+
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
-from flowdesk.engine import schema
-from flowdesk.engine.models import Base
+from flowdesk.engine import schema, tenancy, tenants
+from flowdesk.engine.models import Base, Secret, User
+from flowdesk.engine.runtime import Runtime
 
 
 def test_migrations_match_models(runtime):
@@ -15,3 +21,39 @@ def test_migrations_match_models(runtime):
 
 def test_schema_is_current_after_upgrade(runtime):
     assert schema.is_current(runtime.db)
+
+
+@pytest.fixture
+def empty_database(backend, tmp_path, request):
+    """The URL of a database with no schema yet, on the selected backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    base = request.getfixturevalue("postgres_url").split("?")[0]
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+    yield f"{base}?options=-csearch_path%3D{name}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
+    admin.dispose()
+
+
+def test_upgrading_to_tenants_gives_existing_rows_the_default_tenant(empty_database):
+    rt = Runtime(empty_database, master_key=b"test")
+    before = ScriptDirectory.from_config(schema.alembic_config(empty_database)).get_revision("0013_tenants").down_revision
+    schema.upgrade(rt.db, before)
+    with rt.db.begin() as conn:
+        conn.execute(sa.text("INSERT INTO users (id, name, role, created_at) "
+                             "VALUES ('u1', 'sue', 'agent', CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text("INSERT INTO secrets (name, ciphertext, created_at, updated_at) "
+                             "VALUES ('token', :value, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"value": b"x"})
+    rt.upgrade_schema()
+    try:
+        with rt.uow() as uow:  # the default tenant: a single-tenant installation carries on unchanged
+            assert [(u.name, u.tenant_id) for u in uow.session.scalars(sa.select(User))] == [("sue", "default")]
+            assert uow.session.get(Secret, tenancy.key(uow.session, name="token")).ciphertext == b"x"
+        assert [t.id for t in tenants.list_tenants(rt)] == ["default"]
+    finally:
+        rt.close()

@@ -1,14 +1,17 @@
-"""The ``flowdesk`` command: serve, db upgrade, deploy, users."""
+"""The ``flowdesk`` command: serve, db upgrade, deploy, users, tenants."""
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from . import logs
 from .config import Settings
+
+DEFAULT_TENANT = "default"  # as in flowdesk.engine.models.tenant (kept here: the CLI imports lazily)
 
 
 def _runtime(settings: Settings, migrate: bool | None = None):
@@ -81,16 +84,20 @@ def db_upgrade(revision: str) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def deploy(files: tuple[Path, ...]) -> None:
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant that owns the definitions.")
+def deploy(files: tuple[Path, ...], tenant: str) -> None:
     """Deploy BPMN/DMN FILES as the admin user (same rules as POST /definitions)."""
-    from .engine import definitions
+    from .engine import definitions, tenancy
     from .engine.errors import DomainError
     from .engine.principal import Principal
+    from .engine.tenants import require_tenant
 
     runtime = _runtime(Settings.from_env())
-    operator = Principal("cli", "cli", "admin", frozenset())
+    operator = Principal("cli", "cli", "admin", frozenset(), tenant_id=tenant)
     try:
-        deployed, deployed_forms = definitions.deploy(runtime, operator, [(f.name, f.read_bytes()) for f in files])
+        require_tenant(runtime, tenant)
+        with tenancy.acting_for(tenant):
+            deployed, deployed_forms = definitions.deploy(runtime, operator, [(f.name, f.read_bytes()) for f in files])
     except DomainError as exc:
         click.echo(f"error: {exc.detail}", err=True)
         for issue in getattr(exc, "errors", None) or []:
@@ -119,6 +126,25 @@ def _fail(exc) -> None:
     sys.exit(1)
 
 
+@contextmanager
+def _in_tenant(runtime, tenant: str):
+    """Run the block's units of work for ``tenant`` (an unknown tenant ends the command)."""
+    from .engine import tenancy
+    from .engine.errors import DomainError
+    from .engine.tenants import require_tenant
+
+    try:
+        require_tenant(runtime, tenant)
+    except DomainError as exc:
+        _fail(exc)
+    with tenancy.acting_for(tenant):
+        yield
+
+
+_TENANT_OPTION = click.option("--tenant", default=DEFAULT_TENANT, show_default=True,
+                              help="The tenant whose users and keys to act on.")
+
+
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system", "auditor"]))
@@ -126,8 +152,9 @@ def _fail(exc) -> None:
 @click.option("--lead-of", "lead_of", multiple=True, help="Member and lead of this group (assigns its tickets).")
 @click.option("--process-key", "process_keys", multiple=True, help="Only these processes may be started (system).")
 @click.option("--message", "message_names", multiple=True, help="Only these messages/signals may be sent (system).")
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant the user belongs to.")
 def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...],
-                 process_keys: tuple[str, ...], message_names: tuple[str, ...]) -> None:
+                 process_keys: tuple[str, ...], message_names: tuple[str, ...], tenant: str) -> None:
     """Create a user and print its API key (shown once)."""
     from .engine import identity
     from .engine.errors import DomainError
@@ -136,20 +163,23 @@ def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[s
     try:
         _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of),
                                       process_keys=list(process_keys) or None,
-                                      message_names=list(message_names) or None)
+                                      message_names=list(message_names) or None, tenant=tenant)
     except DomainError as exc:
         _fail(exc)
     click.echo(key)
 
 
 @users.command("list")
-def users_list() -> None:
+@_TENANT_OPTION
+def users_list(tenant: str) -> None:
     """Users with their role, groups and keys (never the secrets)."""
     from .engine import api_keys, identity
 
     runtime = _runtime(Settings.from_env())
-    keys = api_keys.list_keys(runtime, _operator())
-    for user in identity.list_users(runtime, _operator()):
+    with _in_tenant(runtime, tenant):
+        keys = api_keys.list_keys(runtime, _operator())
+        users = identity.list_users(runtime, _operator())
+    for user in users:
         click.echo(f"{user.name}\t{user.role}\t{','.join(user.group_names) or '-'}")
         for key in (k for k in keys if k.user_id == user.id):
             state = "revoked" if key.revoked_at else f"expires {key.expires_at:%Y-%m-%dT%H:%MZ}" if key.expires_at \
@@ -159,13 +189,16 @@ def users_list() -> None:
 
 @users.command("delete")
 @click.argument("name")
-def users_delete(name: str) -> None:
+@_TENANT_OPTION
+def users_delete(name: str, tenant: str) -> None:
     """Delete a user and their keys."""
     from .engine import identity
     from .engine.errors import DomainError
 
+    runtime = _runtime(Settings.from_env())
     try:
-        identity.delete_user(_runtime(Settings.from_env()), _operator(), name)
+        with _in_tenant(runtime, tenant):
+            identity.delete_user(runtime, _operator(), name)
     except DomainError as exc:
         _fail(exc)
     click.echo(f"deleted {name}")
@@ -176,14 +209,18 @@ def users_delete(name: str) -> None:
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(["read", "write"]), help="Default: both.")
 @click.option("--expires-in", type=click.IntRange(min=1), help="Seconds until the key stops working.")
 @click.option("--label", help="What the key is for.")
-def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, label: str | None) -> None:
+@_TENANT_OPTION
+def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, label: str | None,
+                  tenant: str) -> None:
     """Give user NAME another API key and print it (shown once)."""
     from .engine import api_keys
     from .engine.errors import DomainError
 
+    runtime = _runtime(Settings.from_env())
     try:
-        _, secret = api_keys.create(_runtime(Settings.from_env()), _operator(), name, name=label,
-                                    scopes=list(scopes) or None, expires_in=expires_in)
+        with _in_tenant(runtime, tenant):
+            _, secret = api_keys.create(runtime, _operator(), name, name=label,
+                                        scopes=list(scopes) or None, expires_in=expires_in)
     except DomainError as exc:
         _fail(exc)
     click.echo(secret)
@@ -193,13 +230,16 @@ def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, la
 @click.argument("key_id")
 @click.option("--grace", default=0, show_default=True, type=click.IntRange(0, 7 * 24 * 3600),
               help="Seconds the old key keeps working.")
-def users_rotate_key(key_id: str, grace: int) -> None:
+@_TENANT_OPTION
+def users_rotate_key(key_id: str, grace: int, tenant: str) -> None:
     """Replace API key KEY_ID by a new one with the same rights and print it (shown once)."""
     from .engine import api_keys
     from .engine.errors import DomainError
 
+    runtime = _runtime(Settings.from_env())
     try:
-        _, secret = api_keys.rotate(_runtime(Settings.from_env()), _operator(), key_id, grace)
+        with _in_tenant(runtime, tenant):
+            _, secret = api_keys.rotate(runtime, _operator(), key_id, grace)
     except DomainError as exc:
         _fail(exc)
     click.echo(secret)
@@ -207,16 +247,50 @@ def users_rotate_key(key_id: str, grace: int) -> None:
 
 @users.command("revoke-key")
 @click.argument("key_id")
-def users_revoke_key(key_id: str) -> None:
+@_TENANT_OPTION
+def users_revoke_key(key_id: str, tenant: str) -> None:
     """Revoke API key KEY_ID at once."""
     from .engine import api_keys
     from .engine.errors import DomainError
 
+    runtime = _runtime(Settings.from_env())
     try:
-        api_keys.revoke(_runtime(Settings.from_env()), _operator(), key_id)
+        with _in_tenant(runtime, tenant):
+            api_keys.revoke(runtime, _operator(), key_id)
     except DomainError as exc:
         _fail(exc)
     click.echo(f"revoked {key_id}")
+
+
+@main.group()
+def tenants() -> None:
+    """Tenant commands: each tenant has its own users, definitions, instances and tickets."""
+
+
+@tenants.command("create")
+@click.argument("tenant_id")
+@click.option("--name", help="Display name (default: the id).")
+def tenants_create(tenant_id: str, name: str | None) -> None:
+    """Create tenant TENANT_ID (a lowercase slug such as 'acme')."""
+    from .engine.errors import DomainError
+    from .engine.tenants import create_tenant
+
+    runtime = _runtime(Settings.from_env())
+    try:
+        tenant = create_tenant(runtime, tenant_id, name)
+    except DomainError as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(1)
+    click.echo(f"tenant {tenant.id} ({tenant.name}) created")
+
+
+@tenants.command("list")
+def tenants_list() -> None:
+    """List the tenants."""
+    from .engine.tenants import list_tenants
+
+    for tenant in list_tenants(_runtime(Settings.from_env())):
+        click.echo(f"{tenant.id}\t{tenant.name}")
 
 
 @main.command()

@@ -130,6 +130,11 @@ class Settings:
         default="sub",
         metadata={"env": "JWT_NAME_CLAIM", "doc": "Claim that names the caller (ticket assignee, audit actor)."},
     )
+    jwt_tenant_claim: str = field(
+        default="tenant",
+        metadata={"env": "JWT_TENANT_CLAIM", "doc": "Claim (dotted path) naming the caller's tenant; a token "
+                  "without it acts for the `default` tenant."},
+    )
     inbound_signing_secret: str | None = field(
         default=None,
         metadata={"env": "INBOUND_SIGNING_SECRET", "doc": "When set, every `POST /messages` and `/signals` must "

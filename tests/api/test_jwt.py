@@ -162,3 +162,37 @@ def test_half_configured_jwts_are_refused_at_start(runtime):
     settings = Settings(database_url=runtime.database_url, auto_migrate=False, jwt_issuer=ISSUER)
     with pytest.raises(ValueError):
         create_app(settings, runtime=runtime)
+
+
+def test_token_acts_for_the_tenant_in_its_claim(pem_client, signing_key, runtime):
+    from flowdesk.engine import identity, tenants
+
+    tenants.create_tenant(runtime, "acme")
+    identity.create_user(runtime, "dora", "agent", tenant="acme")
+    names = [u["name"] for u in pem_client.get("/api/v1/users", headers=_bearer(_token(signing_key, tenant="acme")))
+             .get_json()]
+    assert names == ["dora"]
+
+
+def test_token_without_a_tenant_claim_acts_for_the_default_tenant(pem_client, signing_key, runtime):
+    from flowdesk.engine import identity, tenants
+
+    tenants.create_tenant(runtime, "acme")
+    identity.create_user(runtime, "dora", "agent", tenant="acme")
+    names = [u["name"] for u in pem_client.get("/api/v1/users", headers=_bearer(_token(signing_key))).get_json()]
+    assert "admin" in names and "dora" not in names
+
+
+def test_token_naming_an_unknown_or_invalid_tenant_is_401(pem_client, signing_key):
+    _assert_401(pem_client.get("/api/v1/users", headers=_bearer(_token(signing_key, tenant="nobody"))))
+    _assert_401(pem_client.get("/api/v1/users", headers=_bearer(_token(signing_key, tenant="Not A Slug"))))
+
+
+def test_tenant_from_a_configured_claim(make_client, signing_key, runtime):
+    from flowdesk.engine import tenants
+
+    tenants.create_tenant(runtime, "acme")
+    client = make_client(jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwt_public_key=_pem(signing_key),
+                         jwt_tenant_claim="org.id")
+    token = _token(signing_key, org={"id": "acme"}, tenant="default")
+    assert client.get("/api/v1/users", headers=_bearer(token)).get_json() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from ..config import Settings
-from ..engine import identity
+from ..engine import identity, tenancy
 from ..engine.errors import Unauthenticated
 from ..engine.jwt_tokens import TokenVerifier
 from ..engine.principal import Principal
@@ -46,7 +46,7 @@ def token_verifier(settings: Settings) -> TokenVerifier | None:
         algorithms=tuple(a.strip() for a in settings.jwt_algorithms.split(",") if a.strip()),
         jwks_url=settings.jwt_jwks_url, public_key_pem=settings.jwt_public_key,
         role_claim=settings.jwt_role_claim, groups_claim=settings.jwt_groups_claim,
-        name_claim=settings.jwt_name_claim)
+        name_claim=settings.jwt_name_claim, tenant_claim=settings.jwt_tenant_claim)
 
 
 def register(app: Flask, settings: Settings) -> None:
@@ -62,6 +62,14 @@ def register(app: Flask, settings: Settings) -> None:
         if key is None and request.headers.get("Authorization"):
             raise Unauthenticated("the Authorization header must be 'Bearer <key>'")
         g.principal = identity.authenticate(runtime(), key, tokens)
+        # Every unit of work of this request reads and writes the principal's tenant only.
+        g.tenant_token = tenancy.begin_acting_for(g.principal.tenant_id)
         # Auditors and read-scoped keys read only; checked once here rather than in every command.
         g.principal.require_method(request.method)
         return None
+
+    @app.teardown_request
+    def _leave_tenant(_exc):
+        token = g.pop("tenant_token", None)
+        if token is not None:
+            tenancy.end_acting(token)

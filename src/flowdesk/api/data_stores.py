@@ -39,6 +39,7 @@ class DataStoreItem(MethodView):
 
     @blp.arguments(DataStoreInputSchema)
     @blp.response(200, DataStoreSchema)
+    @blp.alt_response(201, schema=DataStoreSchema, description="Created", success=True)
     def put(self, body, name):
         """Seed (201) or replace (200) a data store's value (admins); instances read it from then on."""
         row, created = data_stores.put_data_store(runtime(), principal(), name, body["value"])

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..bpmn import ASSIGNMENT_POLICIES, WaitingUserTask
-from . import audit, progressions
+from . import audit, progressions, tenancy
 from .models import AssignmentCursor, Instance, Ticket, TicketAssignment, TicketStatus, User, UserGroup
 from .principal import Principal, Role
 from .runtime import Runtime
@@ -93,7 +93,8 @@ def _least_loaded(weighed: list[dict]) -> tuple[str, str]:
 def _round_robin(session: Session, ticket: Ticket, names: list[str], now: datetime) -> tuple[str, str]:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # Create the position row if missing without failing when a concurrent command just did.
-    session.execute(insert(AssignmentCursor).values(process_key=ticket.process_key, element_id=ticket.element_id,
+    session.execute(insert(AssignmentCursor).values(tenant_id=tenancy.scope_of(session), process_key=ticket.process_key,
+                                                    element_id=ticket.element_id,
                                                     last_assignee="", updated_at=now).on_conflict_do_nothing())
     cursor = session.scalar(select(AssignmentCursor).where(AssignmentCursor.process_key == ticket.process_key,
                                                            AssignmentCursor.element_id == ticket.element_id)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, audit_log
+from . import audit, audit_log, tenancy
 from .errors import InvalidInput, NotFound
 from .models import BusinessCalendar
 from .principal import Principal, Role
@@ -103,7 +103,7 @@ def working_hours(session: Session, name: str | None) -> WorkingHours | None:
     """The calendar ``name`` ready for arithmetic, or None when there is no such calendar."""
     if not name:
         return None
-    row = session.get(BusinessCalendar, name)
+    row = session.get(BusinessCalendar, tenancy.key(session, name=name))
     return WorkingHours.of(row) if row else None
 
 
@@ -157,7 +157,7 @@ def put_calendar(rt: Runtime, principal: Principal, name: str, time_zone, workin
     values = _validated(name, time_zone, working_days, hours, [] if holidays is None else holidays)
     with rt.uow() as uow:
         now = rt.clock()
-        row = uow.session.get(BusinessCalendar, name, with_for_update=True)
+        row = uow.session.get(BusinessCalendar, tenancy.key(uow.session, name=name), with_for_update=True)
         created = row is None
         if created:
             row = BusinessCalendar(name=name, created_at=now)
@@ -173,7 +173,7 @@ def put_calendar(rt: Runtime, principal: Principal, name: str, time_zone, workin
 
 def get_calendar(rt: Runtime, principal: Principal, name: str) -> BusinessCalendar:
     with rt.uow() as uow:
-        row = uow.session.get(BusinessCalendar, name)
+        row = uow.session.get(BusinessCalendar, tenancy.key(uow.session, name=name))
         if row is None:
             raise NotFound(f"calendar '{name}' does not exist")
         return row
@@ -188,7 +188,7 @@ def delete_calendar(rt: Runtime, principal: Principal, name: str) -> None:
     """Remove a calendar (admins); tickets that counted in it keep their due dates."""
     principal.require(Role.ADMIN, action="define calendars")
     with rt.uow() as uow:
-        row = uow.session.get(BusinessCalendar, name)
+        row = uow.session.get(BusinessCalendar, tenancy.key(uow.session, name=name))
         if row is None:
             raise NotFound(f"calendar '{name}' does not exist")
         uow.session.delete(row)

@@ -12,9 +12,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, tenancy
 from .errors import InvalidInput, NotFound
-from .models import DEFAULT_TENANT, DataStore
+from .models import DataStore
 from .models.base import utcnow
 from .principal import Principal, Role
 
@@ -29,9 +29,14 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
 class DatabaseDataStores:
     """Named JSON stores of one tenant, read and written in ``session``'s transaction."""
 
-    def __init__(self, session: Session, tenant_id: str = DEFAULT_TENANT):
+    def __init__(self, session: Session, tenant_id: str | None = None):
         self.session = session
-        self.tenant_id = tenant_id
+        self._tenant_id = tenant_id
+
+    @property
+    def tenant_id(self) -> str:
+        """The given tenant, else the one the unit of work acts for now (it may change by scope_to)."""
+        return self._tenant_id or tenancy.scope_of(self.session)
 
     def read(self, name: str) -> Any:
         """The store's value, or None when nothing was written to it yet."""
@@ -68,14 +73,14 @@ def list_data_stores(rt: Runtime, principal: Principal) -> list[DataStore]:
     """Every data store of the tenant (admins and modelers: stores hold business data)."""
     principal.require(Role.ADMIN, Role.MODELER, action="read data stores")
     with rt.uow() as uow:
-        return list(uow.session.scalars(select(DataStore).where(DataStore.tenant_id == DEFAULT_TENANT)
+        return list(uow.session.scalars(select(DataStore)
                                         .order_by(DataStore.name)))
 
 
 def get_data_store(rt: Runtime, principal: Principal, name: str) -> DataStore:
     principal.require(Role.ADMIN, Role.MODELER, action="read data stores")
     with rt.uow() as uow:
-        row = uow.session.get(DataStore, (DEFAULT_TENANT, name))
+        row = uow.session.get(DataStore, tenancy.key(uow.session, name=name))
         if row is None:
             raise NotFound(f"data store '{name}' does not exist (nothing was written to it)")
         return row
@@ -90,20 +95,19 @@ def put_data_store(rt: Runtime, principal: Principal, name: str, value: Any) -> 
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"a data store holds a JSON value: {exc}", errors={"value": [str(exc)]}) from None
     with rt.uow() as uow:
-        created = uow.session.get(DataStore, (DEFAULT_TENANT, name)) is None
+        created = uow.session.get(DataStore, tenancy.key(uow.session, name=name)) is None
         DatabaseDataStores(uow.session).write(name, value)
         audit.record(uow.session, "data_store.saved", principal.name, data_store=name, created=created)
         uow.commit()
     with rt.uow() as uow:
-        return uow.session.get(DataStore, (DEFAULT_TENANT, name)), created
+        return uow.session.get(DataStore, tenancy.key(uow.session, name=name)), created
 
 
 def delete_data_store(rt: Runtime, principal: Principal, name: str) -> None:
     """Empty a store (admins): the next instance that reads it gets None."""
     principal.require(Role.ADMIN, action="write data stores")
     with rt.uow() as uow:
-        removed = uow.session.execute(delete(DataStore).where(DataStore.tenant_id == DEFAULT_TENANT,
-                                                              DataStore.name == name)).rowcount
+        removed = uow.session.execute(delete(DataStore).where(DataStore.name == name)).rowcount
         if not removed:
             raise NotFound(f"data store '{name}' does not exist (nothing was written to it)")
         audit.record(uow.session, "data_store.deleted", principal.name, data_store=name)

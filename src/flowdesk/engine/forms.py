@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from sqlalchemy.orm import Session
 
+from . import tenancy
 from .errors import InvalidInput
 from .models import FormSchema
 
@@ -58,7 +59,7 @@ def parse_schema(name: str, content: bytes) -> dict:
 def store(session: Session, name: str, schema: dict, principal_name: str, now) -> DeployedForm:
     """Keep ``schema`` as the current content of form ``name`` (a new version only when it changed)."""
     content_hash = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
-    row = session.get(FormSchema, name)
+    row = session.get(FormSchema, tenancy.key(session, name=name))
     if row is not None and row.content_hash == content_hash:
         return DeployedForm(name, row.version, False)
     if row is None:
@@ -97,7 +98,7 @@ def schema_of(session: Session, form: dict | None) -> dict | None:
         if not name:
             continue
         for candidate in (name, f"{name}.json", name.removeprefix("embedded:").removeprefix("deployment:")):
-            row = session.get(FormSchema, candidate)
+            row = session.get(FormSchema, tenancy.key(session, name=candidate))
             if row is not None:
                 return row.schema
     return None

@@ -11,6 +11,7 @@ from . import schema
 from .models import ACTIVE_JOB_STATUSES, Incident, Instance, InstanceStatus, Job, JobAttempt, Ticket, TicketCandidate
 from .models.ticket import ACTIVE_STATUSES
 from .runtime import Runtime
+from .tenancy import SYSTEM
 
 
 def readiness(rt: Runtime) -> dict[str, str | None]:
@@ -50,7 +51,7 @@ class Snapshot:
 
 def snapshot(rt: Runtime) -> Snapshot:
     """Counts for /metrics; each is one grouped query on an indexed column."""
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:  # the whole installation, every tenant
         session = uow.session
         result = Snapshot()
         result.instances = {(k, s): n for k, s, n in session.execute(

@@ -10,9 +10,11 @@ from sqlalchemy import delete, select
 
 from . import api_keys, audit_log
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from .models import ApiKey, User, UserGroup
+from .models import DEFAULT_TENANT, ApiKey, Tenant, User, UserGroup
 from .principal import ROLES, Principal, Role
 from .runtime import Runtime
+from .tenancy import SYSTEM, acting_for
+from .tenants import require_tenant
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}")
 _UNSET = object()
@@ -31,7 +33,8 @@ def principal_of(user: User, key: ApiKey | None = None) -> Principal:
     return Principal(user.id, user.name, user.role, frozenset(user.group_names), frozenset(user.lead_of),
                      process_keys=_narrowed(user.process_keys, key.process_keys if key else None),
                      message_names=_narrowed(user.message_names, key.message_names if key else None),
-                     scopes=frozenset(key.scopes if key is not None else ("read", "write")))
+                     scopes=frozenset(key.scopes if key is not None else ("read", "write")),
+                     tenant_id=user.tenant_id)
 
 
 def _check_names(field_name: str, values) -> list[str] | None:
@@ -56,12 +59,19 @@ def _memberships(groups, lead_of) -> list[UserGroup]:
 
 def create_user(rt: Runtime, name: str, role: str, groups: list[str] | tuple = (), key: str | None = None,
                 lead_of: list[str] | tuple = (), *, process_keys: list[str] | None = None,
-                message_names: list[str] | None = None, by: Principal | None = None) -> tuple[User, str]:
+                message_names: list[str] | None = None, by: Principal | None = None,
+                tenant: str | None = None) -> tuple[User, str]:
     """Create a user with ``role`` and ``groups`` and an API key; return both (key in clear once).
 
     ``lead_of`` groups make the user a member and the group's lead (may assign its tickets).
     ``by`` is the admin making the change over the API (None: the operator's CLI).
+    The user belongs to ``tenant`` (default: the tenant the caller acts for).
     """
+    if tenant is not None:
+        require_tenant(rt, tenant)
+        with acting_for(tenant):
+            return create_user(rt, name, role, groups, key, lead_of, process_keys=process_keys,
+                               message_names=message_names, by=by)
     if by is not None:
         by.require(action="manage users")
     _check_user(name, role)
@@ -242,8 +252,14 @@ def authenticate(rt: Runtime, key: str | None, tokens=None) -> Principal:
     if not key:
         raise Unauthenticated("an API key is required: send 'Authorization: Bearer <key>'")
     if tokens is not None and tokens.looks_like_token(key):
-        return tokens.principal(key)
-    with rt.uow() as uow:
+        principal = tokens.principal(key)
+        if principal.tenant_id != DEFAULT_TENANT:
+            with rt.uow(SYSTEM) as uow:
+                if uow.session.get(Tenant, principal.tenant_id) is None:
+                    raise Unauthenticated(f"the bearer token names an unknown tenant '{principal.tenant_id}'")
+        return principal
+    # Keys are unique across tenants; the key tells whose the caller is.
+    with rt.uow(SYSTEM) as uow:
         api_key = api_keys.find(uow.session, key)
         if api_key is None:
             raise Unauthenticated("the API key is not valid")

@@ -15,6 +15,7 @@ from .instances import lock_instance, restore, save
 from .jobs import backoff
 from .models import Incident, Instance, Job, JobAttempt, JobKind, JobStatus
 from .runtime import Runtime
+from .tenancy import SYSTEM
 from .unit_of_work import UnitOfWork
 
 RETRYABLE_STATUS = {408, 425, 429}
@@ -124,10 +125,15 @@ def _throw(rt: Runtime, uow: UnitOfWork, job: Job, code: str, outcome: Outcome) 
 
 
 def _locked_job(uow: UnitOfWork, job_id: str) -> Job | None:
-    """Lock the job's instance first, then the job: the same order every command uses."""
+    """Lock the job's instance first, then the job: the same order every command uses.
+
+    ``uow`` starts across tenants (a worker or callback knows only the job id) and acts for
+    the job's tenant from here on.
+    """
     job = uow.session.get(Job, job_id)
     if job is None:
         return None
+    uow.scope_to(job.tenant_id)
     if job.instance_id:
         lock_instance(uow.session, job.instance_id)
     return uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update()
@@ -140,7 +146,7 @@ def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
     A report for an attempt that is no longer the current one (the lease expired and another
     worker took over, or a callback already finished the task) changes nothing.
     """
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:
         job = _locked_job(uow, job_id)
         if job is None:
             return "missing"
@@ -181,7 +187,7 @@ def callback(rt: Runtime, job_id: str, token: str | None, result) -> Job:
     """An async action reports its result: complete the waiting task (once)."""
     if not token or not signing.check_token(rt.signing_secret, "job-callback", job_id, token):
         raise Unauthenticated("the callback token is missing or does not match this job")
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:
         job = _locked_job(uow, job_id)
         if job is None or job.kind != JobKind.ACTION.value:
             raise NotFound(f"job '{job_id}' does not exist")
@@ -202,7 +208,7 @@ def hand_back(rt: Runtime, job_id: str, attempt: int, reason: str) -> bool:
     worker takes it without waiting for the lease to expire. An interruption is not the
     action's fault, so it does not use up a retry. False when the attempt already ended.
     """
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:
         job = _locked_job(uow, job_id)
         if job is None or job.status != JobStatus.RUNNING.value or job.attempts != attempt:
             return False

@@ -21,6 +21,7 @@ from .errors import NotFound
 from .models import ACTIVE_JOB_STATUSES, Instance, InstanceStatus, Job, JobAttempt, JobKind, JobStatus
 from .principal import Principal, Role
 from .runtime import Runtime
+from .tenancy import SYSTEM
 from .unit_of_work import UnitOfWork
 
 LEASE_MARGIN = timedelta(seconds=30)
@@ -43,6 +44,7 @@ class ClaimedJob:
     mode: str = "sync"
     subscription_id: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
+    tenant_id: str | None = None  # whose secrets the call may use
 
 
 def worker_name() -> str:
@@ -96,11 +98,13 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
 
 def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | None:
     """Take a pending, due job for one attempt; None when it is not (duplicate or early enqueue)."""
-    with rt.uow() as uow:
+    # A queue entry is only a job id: the job tells whose it is.
+    with rt.uow(SYSTEM) as uow:
         job = uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update())
         now = rt.clock()
         if job is None or job.status != JobStatus.PENDING.value or job.next_attempt_at > now + timedelta(seconds=1):
             return None
+        uow.scope_to(job.tenant_id)
         if job.instance_id and job.kind == JobKind.ACTION.value and uow.session.scalar(
                 select(Instance.status).where(Instance.id == job.instance_id)) == InstanceStatus.SUSPENDED.value:
             return None  # resume() hands it out again
@@ -114,7 +118,7 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
             id=job.id, kind=job.kind, attempt=job.attempts, url=request["url"],
             method=request.get("method", "POST"), headers=dict(request.get("headers") or {}),
             body=request.get("body"), timeout=timeout, mode=request.get("mode", "sync"),
-            subscription_id=job.subscription_id,
+            subscription_id=job.subscription_id, tenant_id=job.tenant_id,
         )
         if job.kind == JobKind.ACTION.value and claimed.mode == "async":
             claimed.extra_headers = {
@@ -130,7 +134,7 @@ def dispatch_due(rt: Runtime, limit: int = 100) -> list[str]:
     Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several dispatchers never hand out
     the same job twice in one round. Returns the ids to enqueue (after this commit).
     """
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:
         now = rt.clock()
         stale = now - timedelta(seconds=rt.requeue_after)
         due = or_(
@@ -147,7 +151,9 @@ def dispatch_due(rt: Runtime, limit: int = 100) -> list[str]:
         ids = []
         for job in jobs:
             if job.status == JobStatus.RUNNING.value:
+                uow.scope_to(job.tenant_id)  # a lost attempt may open an incident: the job's tenant's
                 _lease_expired(uow.session, job, now)
+                uow.scope_to(SYSTEM)
                 if job.status != JobStatus.PENDING.value:
                     continue
             job.enqueued_at, job.updated_at = now, now

@@ -12,7 +12,9 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from .errors import Forbidden, Unauthenticated, Unavailable
+from .models.tenant import DEFAULT_TENANT
 from .principal import ROLE_PRECEDENCE, Principal
+from .tenancy import TENANT_ID
 
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"})
 
@@ -55,6 +57,7 @@ class TokenVerifier:
     role_claim: str = "roles"
     groups_claim: str = "groups"
     name_claim: str = "sub"
+    tenant_claim: str = "tenant"
     leeway: int = 30  # seconds of clock difference with the identity provider
 
     def __post_init__(self):
@@ -105,4 +108,10 @@ class TokenVerifier:
         if role is None:
             raise Forbidden(f"the token grants no flowdesk role in its '{self.role_claim}' claim")
         groups = frozenset(_strings(_claim(claims, self.groups_claim)))
-        return Principal(f"jwt:{name}", name[:100], role, groups)
+        # A token without the claim belongs to the default tenant (a single-tenant installation).
+        tenant = _claim(claims, self.tenant_claim)
+        if tenant is None:
+            tenant = DEFAULT_TENANT
+        if not isinstance(tenant, str) or not TENANT_ID.match(tenant):
+            raise Unauthenticated(f"the bearer token's '{self.tenant_claim}' claim is not a tenant id")
+        return Principal(f"jwt:{name}", name[:100], role, groups, tenant_id=tenant)

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 
 from .errors import Forbidden
+from .models.tenant import DEFAULT_TENANT
 
 
 class Role(str, enum.Enum):
@@ -30,6 +31,7 @@ class Principal:
     role: str
     groups: frozenset[str] = field(default_factory=frozenset)
     lead_of: frozenset[str] = field(default_factory=frozenset)  # groups whose tickets they may assign
+    tenant_id: str = DEFAULT_TENANT  # whose rows every request of this principal sees
     # None allows every process key / message or signal name; a set allows only those.
     process_keys: frozenset[str] | None = None
     message_names: frozenset[str] | None = None

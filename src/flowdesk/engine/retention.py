@@ -31,6 +31,8 @@ from .models import (
     TicketAssignment,
     TicketProgression,
 )
+from . import tenancy
+from .models import Tenant
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -144,13 +146,22 @@ def cleanup(rt: Runtime, now: datetime, batch_size: int = 500, dry_run: bool = F
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     report, clock = CleanupReport(dry_run=dry_run), _Budget(budget)
+    with rt.uow(tenancy.SYSTEM) as uow:
+        tenants = list(uow.session.scalars(select(Tenant.id).order_by(Tenant.id)))
+    # Per tenant: each has its own processes, with their own retention days, under the same keys.
+    for tenant in tenants:
+        with tenancy.acting_for(tenant):
+            _cleanup_tenant(rt, report, clock, now, batch_size)
+    return report
+
+
+def _cleanup_tenant(rt: Runtime, report: CleanupReport, clock: _Budget, now: datetime, batch_size: int) -> None:
     with rt.uow() as uow:
         groups, default = _groups(rt, uow.session, now)
     for group in groups + ([default] if default else []):
         for name, pk, condition in _history(group):
             _purge(rt, report, name, pk, condition, batch_size, clock)
         _archive(rt, report, group, now, batch_size, clock)
-    return report
 
 
 def _in_batches(rt: Runtime, report: CleanupReport, clock: _Budget, batch_size: int, one_batch) -> int:

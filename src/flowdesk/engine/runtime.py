@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from . import schema
+from . import schema, tenancy
 from .database import make_engine, make_session_factory
 from .keys import SecretBox, derive, load_master_key
 from .models.base import utcnow
@@ -46,6 +46,7 @@ class Runtime:
         self.database_url = database_url
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
+        tenancy.install(self.session_factory)
         self.specs = SpecCache()
         self.clock = clock
         self.queue: JobQueue = queue or NullQueue()
@@ -82,9 +83,13 @@ class Runtime:
         options.update(overrides)
         return cls(settings.database_url, **options)
 
-    def uow(self) -> UnitOfWork:
-        """A new unit of work; use it as ``with rt.uow() as uow: ... uow.commit()``."""
-        return UnitOfWork(self.session_factory, self.queue)
+    def uow(self, tenant: str | None = None) -> UnitOfWork:
+        """A new unit of work; use it as ``with rt.uow() as uow: ... uow.commit()``.
+
+        It acts for ``tenant`` (``tenancy.SYSTEM``: across tenants), by default for the tenant
+        the caller acts for.
+        """
+        return UnitOfWork(self.session_factory, self.queue, tenant)
 
     def upgrade_schema(self) -> None:
         schema.upgrade(self.db)

@@ -20,6 +20,7 @@ from .messages import deliver
 from .models import DefinitionVersion, EventSubscription, Incident, Instance, InstanceStatus, Message, MessageStatus
 from .models import TimerStartSchedule
 from .runtime import Runtime
+from .tenancy import SYSTEM
 from .retention import cleanup_if_due
 from .sla import mark_breaches
 
@@ -47,8 +48,8 @@ def fire_due_timers(rt: Runtime, limit: int = 200, batch: int = 25) -> int:
     """
     done, seen = 0, []
     while done < limit:
-        failures: list[tuple[str, ExecutionError]] = []
-        with rt.uow() as uow:
+        failures: list[tuple[str, str, ExecutionError]] = []
+        with rt.uow(SYSTEM) as uow:
             now = rt.clock()
             # Each instance once per round: a timer that is not due by the instance's own reckoning
             # must not be picked again and again.
@@ -62,24 +63,27 @@ def fire_due_timers(rt: Runtime, limit: int = 200, batch: int = 25) -> int:
                 return done
             stepped = 0
             for instance in instances:
-                seen.append(instance.id)
+                instance_id, tenant_id = instance.id, instance.tenant_id
+                seen.append(instance_id)
                 stepped += 1
+                uow.scope_to(tenant_id)  # claimed across tenants, stepped in its own
                 try:
                     failure = _fire(rt, uow, instance)
                 except ExecutionFailed as exc:
                     # save() failed after writing: the batch's transaction cannot be kept. The
                     # others are due again next round; this one becomes an incident.
                     uow.session.rollback()
-                    failures = [(instance.id, ExecutionError(exc.detail, element_id=exc.extra.get("element_id")))]
+                    failures = [(tenant_id, instance_id,
+                                 ExecutionError(exc.detail, element_id=exc.extra.get("element_id")))]
                     break
                 if failure is not None:
-                    failures.append((instance.id, failure))
+                    failures.append((tenant_id, instance_id, failure))
             else:
                 uow.commit()
         # The incident is written after the batch's transaction is closed: on SQLite it would
         # otherwise still hold the write lock the incident's transaction waits for.
-        for instance_id, failure in failures:
-            _timer_incident(rt, instance_id, failure)
+        for tenant_id, instance_id, failure in failures:
+            _timer_incident(rt, tenant_id, instance_id, failure)
         done += stepped
     return done
 
@@ -99,9 +103,9 @@ def _fire(rt: Runtime, uow, instance: Instance) -> ExecutionError | None:
     return None
 
 
-def _timer_incident(rt: Runtime, instance_id: str, exc: ExecutionError) -> None:
+def _timer_incident(rt: Runtime, tenant_id: str, instance_id: str, exc: ExecutionError) -> None:
     """A step after a timer failed: park the instance's timers and tell a person why."""
-    with rt.uow() as uow:
+    with rt.uow(tenant_id) as uow:
         instance = uow.session.get(Instance, instance_id)
         instance.next_timer_at = None
         where = f" at '{exc.element_id}'" if exc.element_id else ""
@@ -114,12 +118,13 @@ def _timer_incident(rt: Runtime, instance_id: str, exc: ExecutionError) -> None:
 
 def start_timer_processes(rt: Runtime, limit: int = 20) -> int:
     """Start instances of processes whose timer start event is due, and schedule the next start."""
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:
         now = rt.clock()
         rows = list(uow.session.scalars(
             select(TimerStartSchedule).where(TimerStartSchedule.next_at <= now).order_by(TimerStartSchedule.next_at)
             .limit(limit).with_for_update(skip_locked=True)))
         for row in rows:
+            uow.scope_to(row.tenant_id)
             version = uow.session.get(DefinitionVersion, row.definition_version_id)
             spec = spec_of(rt, uow.session, version.id, version.process_key)
             start = next((t for t in spec.timer_starts() if t.element_id == row.element_id), None)
@@ -134,15 +139,18 @@ def start_timer_processes(rt: Runtime, limit: int = 20) -> int:
 
 def route_messages(rt: Runtime, limit: int = 50) -> int:
     """Deliver what processes threw, and buffered messages someone now waits for."""
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:
         now = rt.clock()
-        waiting_names = select(EventSubscription.name).where(EventSubscription.kind == "message")
+        # A buffered message waits for a catcher in its own tenant only.
+        waiting_names = select(EventSubscription.name).where(EventSubscription.kind == "message",
+                                                             EventSubscription.tenant_id == Message.tenant_id)
         pending = list(uow.session.scalars(
             select(Message).where(
                 (Message.status == MessageStatus.PENDING.value)
                 | ((Message.status == MessageStatus.BUFFERED.value) & Message.name.in_(waiting_names)))
             .order_by(Message.created_at).limit(limit).with_for_update(skip_locked=True)))
         for message in pending:
+            uow.scope_to(message.tenant_id)  # delivered within the sender's tenant only
             buffered = message.status == MessageStatus.BUFFERED.value
             if buffered and message.expires_at is not None and message.expires_at <= now:
                 message.status = MessageStatus.EXPIRED.value
@@ -162,6 +170,7 @@ def route_messages(rt: Runtime, limit: int = 50) -> int:
                 message.delivered_to, message.started = result.delivered_to, result.started
             elif not buffered:
                 message.status = MessageStatus.UNDELIVERED.value
+        uow.scope_to(SYSTEM)
         expired = uow.session.scalars(select(Message).where(Message.status == MessageStatus.BUFFERED.value,
                                                             Message.expires_at <= now).limit(limit))
         for message in expired:
@@ -179,7 +188,7 @@ def run_round(rt: Runtime) -> Round:
 
 def next_wake(rt: Runtime):
     """The earliest due time the scheduler knows of (so it can sleep exactly that long)."""
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:
         timer = uow.session.scalar(select(Instance.next_timer_at).where(
             Instance.status == InstanceStatus.RUNNING.value, Instance.next_timer_at.is_not(None))
             .order_by(Instance.next_timer_at).limit(1))

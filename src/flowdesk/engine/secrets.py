@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, audit_log
+from . import audit, audit_log, tenancy
 from .errors import InvalidInput, NotFound
 from .keys import SecretBox
 from .models import Secret
@@ -42,7 +42,7 @@ def put(rt: Runtime, principal: Principal, name: str, value: str) -> tuple[Secre
     if not isinstance(value, str) or not value or len(value) > 10_000:
         raise InvalidInput("invalid secret value", {"value": ["a non-empty string of at most 10000 characters"]})
     with rt.uow() as uow:
-        secret = uow.session.get(Secret, name)
+        secret = uow.session.get(Secret, tenancy.key(uow.session, name=name))
         created = secret is None
         now = rt.clock()
         if created:
@@ -65,7 +65,7 @@ def list_secrets(rt: Runtime, principal: Principal) -> list[SecretInfo]:
 def delete(rt: Runtime, principal: Principal, name: str) -> None:
     principal.require(Role.ADMIN, action="manage secrets")
     with rt.uow() as uow:
-        secret = uow.session.get(Secret, name)
+        secret = uow.session.get(Secret, tenancy.key(uow.session, name=name))
         if secret is None:
             raise NotFound(f"no secret '{name}'")
         uow.session.delete(secret)
@@ -81,7 +81,7 @@ class MissingSecret(LookupError):
 def resolve(session: Session, box: SecretBox, text: str) -> str:
     """Replace every ``{{secret:NAME}}`` in ``text`` with the decrypted value."""
     def value(match: re.Match) -> str:
-        secret = session.get(Secret, match.group(1))
+        secret = session.get(Secret, tenancy.key(session, name=match.group(1)))
         if secret is None:
             raise MissingSecret(match.group(1))
         return box.open(secret.ciphertext)

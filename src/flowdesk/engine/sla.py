@@ -24,6 +24,7 @@ from .calendars import WorkingHours, working_hours
 from .models import Ticket, TicketStatus
 from .models.base import UTCDateTime
 from .runtime import Runtime
+from .tenancy import SYSTEM
 
 log = logging.getLogger(__name__)
 
@@ -173,13 +174,14 @@ def state_filter(state: str, now: datetime):
 
 def mark_breaches(rt: Runtime, limit: int = 100) -> int:
     """Scheduler step: mark running tickets past their due date, once each; returns how many."""
-    with rt.uow() as uow:
+    with rt.uow(SYSTEM) as uow:
         now = rt.clock()
         due = list(uow.session.scalars(
             select(Ticket).where(Ticket.status.in_(_RUNNING), Ticket.sla_breached_at.is_(None),
                                  Ticket.due_at <= now, Ticket.paused_at.is_(None))
             .order_by(Ticket.due_at).limit(limit).with_for_update(skip_locked=True)))
         for ticket in due:
+            uow.scope_to(ticket.tenant_id)  # its audit, timeline and webhooks are its tenant's
             ticket.sla_breached_at = now
             overdue = int((now - ticket.due_at).total_seconds())
             audit.record(uow.session, "ticket.sla_breached", None, instance_id=ticket.instance_id,

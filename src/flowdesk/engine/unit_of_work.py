@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..bpmn import data_stores
+from . import tenancy
 from .data_stores import DatabaseDataStores
 from .errors import Conflict
 
@@ -19,21 +20,35 @@ class UnitOfWork:
     """``with runtime.uow() as uow: ...; uow.commit()`` — leaving without commit rolls back.
 
     Work that must only happen once the transaction is durable (enqueuing a job, waking a
-    worker) is registered with :meth:`after_commit`. BPMN data stores read and write through
-    this transaction while the unit of work is open.
+    worker) is registered with :meth:`after_commit`. It reads and writes the rows of one
+    tenant: ``tenant``, else the one the caller acts for (:func:`tenancy.acting_for`). BPMN
+    data stores read and write through this transaction (and tenant) while it is open.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], queue=None):
+    def __init__(self, session_factory: sessionmaker[Session], queue=None, tenant: str | None = None):
         self._session_factory = session_factory
         self._queue = queue
+        self._tenant = tenant
         self.session: Session
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
+        tenancy.set_scope(self.session, self._tenant or tenancy.current())
         self._after_commit = []
         self._data_stores = data_stores.bind(DatabaseDataStores(self.session))
         return self
+
+    @property
+    def tenant(self) -> str:
+        """The tenant this unit of work acts for (:data:`tenancy.SYSTEM`: claiming across tenants)."""
+        return tenancy.scope_of(self.session)
+
+    def scope_to(self, tenant_id: str) -> None:
+        """Act for ``tenant_id`` from here on: a round that claimed a row across tenants handles it."""
+        # Rows added so far are stamped with the tenant they were added for.
+        self.session.flush()
+        tenancy.set_scope(self.session, tenant_id)
 
     def __exit__(self, *exc_info) -> None:
         data_stores.unbind(self._data_stores)
@@ -81,6 +96,3 @@ def _enqueue(queue, job_id: str) -> None:
         queue.enqueue(job_id)
     except Exception:  # noqa: BLE001 - a lost enqueue is recovered, never fatal to the command
         log.warning("could not enqueue job %s; the dispatcher will retry", job_id, exc_info=True)
-
-    def flush(self) -> None:
-        self.session.flush()

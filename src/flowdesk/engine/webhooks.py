@@ -92,12 +92,14 @@ def subscription_secret(rt: Runtime, session, subscription_id: str) -> str:
 def emit(uow: UnitOfWork, event: str, data: dict) -> None:
     """Write one delivery job per active subscription to ``event``, in the caller's transaction."""
     session = uow.session
-    subscriptions = session.info.get("webhook_subscriptions")
+    # Per tenant: a scheduler round's transaction acts for several tenants in turn.
+    cache = session.info.setdefault("webhook_subscriptions", {})
+    subscriptions = cache.get(uow.tenant)
     if subscriptions is None:
         # Few rows, read once per transaction; filtering JSON lists in Python stays portable.
         subscriptions = [(s.id, s.url, set(s.events)) for s in
                          session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
-        session.info["webhook_subscriptions"] = subscriptions
+        cache[uow.tenant] = subscriptions
     for subscription_id, url, events in subscriptions:
         if event not in events:
             continue

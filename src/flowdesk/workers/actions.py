@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from .. import logs
-from ..engine import job_results, jobs, secrets, webhooks
+from ..engine import job_results, jobs, secrets, tenancy, webhooks
 from ..engine.job_results import Outcome
 from ..engine.jobs import ClaimedJob
 from ..engine.models import JobKind
@@ -74,7 +74,8 @@ def run_job(job_id: str) -> str:
     if claimed is None:
         return "skipped"
     try:
-        outcome = attempt(rt, claimed)
+        with tenancy.acting_for(claimed.tenant_id):  # its secrets and webhook keys are its tenant's
+            outcome = attempt(rt, claimed)
     except (SystemExit, KeyboardInterrupt):
         # A cold shutdown cut the call short: hand the job back at once instead of leaving
         # it to a lease that expires later. The next worker repeats the call with the same

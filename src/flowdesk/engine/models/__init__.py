@@ -40,9 +40,13 @@ from .saved_filter import SavedFilter  # noqa: E402
 
 __all__ += ["Approval", "AssignmentCursor", "BusinessCalendar", "SavedFilter", "TicketAssignment"]
 
-from .data_store import DEFAULT_TENANT, DataStore  # noqa: E402
+from .tenant import DEFAULT_TENANT, Tenant, TenantOwned  # noqa: E402
 
-__all__ += ["DEFAULT_TENANT", "DataStore"]
+__all__ += ["DEFAULT_TENANT", "Tenant", "TenantOwned"]
+
+from .data_store import DataStore  # noqa: E402
+
+__all__ += ["DataStore"]
 
 from .audit_log import AuditLogEntry  # noqa: E402
 

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, UTCDateTime, new_id, utcnow
 
 
-class Approval(Base):
+class Approval(TenantOwned, Base):
     __tablename__ = "approvals"
     __table_args__ = (
         Index("ix_approvals_instance_id_created_at", "instance_id", "created_at"),

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, utcnow
 
 
-class TicketAssignment(Base):
+class TicketAssignment(TenantOwned, Base):
     """One assignment of a ticket: the rule, the candidates weighed and the reason."""
 
     __tablename__ = "ticket_assignments"
@@ -30,10 +31,11 @@ class TicketAssignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AssignmentCursor(Base):
+class AssignmentCursor(TenantOwned, Base):
     """Who got the last round-robin ticket of one task, so the next goes to the one after."""
 
     __tablename__ = "assignment_cursors"
+    tenant_in_key = True
 
     process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
     element_id: Mapped[str] = mapped_column(String(255), primary_key=True)

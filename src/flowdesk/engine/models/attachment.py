@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, UTCDateTime, new_id, utcnow
 
 
-class TicketAttachment(Base):
+class TicketAttachment(TenantOwned, Base):
     """What is known about an uploaded file; its bytes live in an attachment store under ``storage_key``."""
 
     __tablename__ = "ticket_attachments"
@@ -27,7 +28,7 @@ class TicketAttachment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AttachmentBlob(Base):
+class AttachmentBlob(TenantOwned, Base):
     """Bytes of attachments for the database store (the default)."""
 
     __tablename__ = "attachment_blobs"

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, utcnow
 
 
-class AuditEvent(Base):
+class AuditEvent(TenantOwned, Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_instance_id_id", "instance_id", "id"),

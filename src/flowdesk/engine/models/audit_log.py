@@ -8,9 +8,10 @@ from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, UTCDateTime, utcnow
+from .tenant import TenantOwned
 
 
-class AuditLogEntry(Base):
+class AuditLogEntry(TenantOwned, Base):
     """One administrative action; written in the transaction of the action itself."""
 
     __tablename__ = "audit_log"

@@ -7,11 +7,13 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, utcnow
 
 
-class BusinessCalendar(Base):
+class BusinessCalendar(TenantOwned, Base):
     __tablename__ = "business_calendars"
+    tenant_in_key = True
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     time_zone: Mapped[str] = mapped_column(String(64))

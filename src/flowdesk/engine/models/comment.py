@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, UTCDateTime, new_id, utcnow
 
 
-class TicketComment(Base):
+class TicketComment(TenantOwned, Base):
     __tablename__ = "ticket_comments"
     __table_args__ = (Index("ix_ticket_comments_ticket_id_created_at", "ticket_id", "created_at", "id"),)
 

@@ -9,18 +9,15 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, UTCDateTime, utcnow
+from .tenant import TenantOwned
 
-DEFAULT_TENANT = "default"
 
-
-class DataStore(Base):
+class DataStore(TenantOwned, Base):
     """The value a BPMN ``dataStore`` of this name holds for one tenant."""
 
     __tablename__ = "data_stores"
+    tenant_in_key = True  # each tenant has its own store of a name
 
-    # Tenants come later: until then every store belongs to the default one.
-    tenant_id: Mapped[str] = mapped_column(String(100), primary_key=True, default=DEFAULT_TENANT,
-                                           server_default=DEFAULT_TENANT)
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,15 +7,16 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, OrderedJSON, UTCDateTime, new_id, utcnow
 
 
-class DefinitionVersion(Base):
+class DefinitionVersion(TenantOwned, Base):
     """A process id at one content version, with its source XML and serialized spec."""
 
     __tablename__ = "definition_versions"
     __table_args__ = (
-        UniqueConstraint("process_key", "version"),
+        UniqueConstraint("tenant_id", "process_key", "version"),
         Index("ix_definition_versions_process_key_hash", "process_key", "content_hash"),
     )
 

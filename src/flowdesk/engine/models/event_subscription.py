@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, utcnow
 
 
-class EventSubscription(Base):
+class EventSubscription(TenantOwned, Base):
     """A projection row: instance X can catch message/signal ``name`` (with these correlations)."""
 
     __tablename__ = "event_subscriptions"

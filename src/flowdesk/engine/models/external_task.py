@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, UTCDateTime, new_id, utcnow
 
 
@@ -22,7 +23,7 @@ class ExternalTaskStatus(str, enum.Enum):
 ACTIVE_EXTERNAL_STATUSES = (ExternalTaskStatus.AVAILABLE.value, ExternalTaskStatus.LOCKED.value)
 
 
-class ExternalTask(Base):
+class ExternalTask(TenantOwned, Base):
     __tablename__ = "external_tasks"
     __table_args__ = (
         Index("ix_external_tasks_topic_status", "topic", "status", "retry_at"),

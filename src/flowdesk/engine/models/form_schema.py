@@ -7,13 +7,15 @@ from datetime import datetime
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, OrderedJSON, UTCDateTime, utcnow
 
 
-class FormSchema(Base):
+class FormSchema(TenantOwned, Base):
     """The latest deployed content of one form file (``formJsonSchemaFilename`` / ``formKey``)."""
 
     __tablename__ = "form_schemas"
+    tenant_in_key = True
 
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     schema: Mapped[dict] = mapped_column(OrderedJSON)

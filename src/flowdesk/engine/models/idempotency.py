@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, utcnow
 
 
-class IdempotencyRecord(Base):
+class IdempotencyRecord(TenantOwned, Base):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("principal", "key"),)
 

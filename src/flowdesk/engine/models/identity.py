@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow
 
 # What a key may do when nothing narrower is given: read (GET) and write (everything else).
 DEFAULT_SCOPES = ["read", "write"]
 
 
-class User(Base):
+class User(TenantOwned, Base):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Allow-lists for callers that start processes and send messages/signals; None allows any.
@@ -40,7 +42,7 @@ class User(Base):
         return sorted(g.group for g in self.groups if g.lead)
 
 
-class UserGroup(Base):
+class UserGroup(TenantOwned, Base):
     __tablename__ = "user_groups"
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -51,7 +53,7 @@ class UserGroup(Base):
     user: Mapped[User] = relationship(back_populates="groups")
 
 
-class ApiKey(Base):
+class ApiKey(TenantOwned, Base):
     """An API key; only its SHA-256 is stored (keys are 256 random bits, so no slow hash)."""
 
     __tablename__ = "api_keys"

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, UTCDateTime, new_id, utcnow
 
 
-class Incident(Base):
+class Incident(TenantOwned, Base):
     __tablename__ = "incidents"
     __table_args__ = (
         Index("ix_incidents_status_created_at", "status", "created_at"),

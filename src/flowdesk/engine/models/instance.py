@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, OrderedJSON, UTCDateTime, new_id, utcnow
 
 
@@ -19,7 +20,7 @@ class InstanceStatus(str, enum.Enum):
     SUSPENDED = "suspended"  # nothing moves (tickets, jobs, timers) until it is resumed
 
 
-class Instance(Base):
+class Instance(TenantOwned, Base):
     """The SpiffWorkflow state (spec stripped) plus what lists and filters need."""
 
     __tablename__ = "instances"

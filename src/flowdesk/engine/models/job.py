@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow
 
 
@@ -29,7 +30,7 @@ class JobStatus(str, enum.Enum):
 ACTIVE_JOB_STATUSES = (JobStatus.PENDING.value, JobStatus.RUNNING.value, JobStatus.WAITING.value)
 
 
-class Job(Base):
+class Job(TenantOwned, Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_status_next_attempt_at", "status", "next_attempt_at"),
@@ -60,7 +61,7 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class JobAttempt(Base):
+class JobAttempt(TenantOwned, Base):
     """One try of a job: when, by which worker, and how it ended."""
 
     __tablename__ = "job_attempts"

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow
 
 
@@ -19,10 +20,10 @@ class MessageStatus(str, enum.Enum):
     UNDELIVERED = "undelivered"  # thrown by a process, nobody caught it
 
 
-class Message(Base):
+class Message(TenantOwned, Base):
     __tablename__ = "messages"
     __table_args__ = (
-        Index("ix_messages_message_id", "message_id", unique=True),
+        Index("ix_messages_tenant_id_message_id", "tenant_id", "message_id", unique=True),
         Index("ix_messages_status_name", "status", "name"),
         Index("ix_messages_status_created_at", "status", "created_at"),  # retention cleanup
     )

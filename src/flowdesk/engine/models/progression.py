@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, utcnow
 
 
-class TicketProgression(Base):
+class TicketProgression(TenantOwned, Base):
     """One step of a ticket: who did what, and the status before and after."""
 
     __tablename__ = "ticket_progressions"

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow
 
 
-class SavedFilter(Base):
+class SavedFilter(TenantOwned, Base):
     __tablename__ = "saved_filters"
     __table_args__ = (UniqueConstraint("user_id", "name"),)
 

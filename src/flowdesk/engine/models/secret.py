@@ -7,11 +7,13 @@ from datetime import datetime
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, UTCDateTime, utcnow
 
 
-class Secret(Base):
+class Secret(TenantOwned, Base):
     __tablename__ = "secrets"
+    tenant_in_key = True
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

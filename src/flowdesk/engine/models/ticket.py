@@ -10,6 +10,7 @@ from itertools import chain
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow
 
 
@@ -25,7 +26,7 @@ class TicketStatus(str, enum.Enum):
 ACTIVE_STATUSES = (TicketStatus.OPEN.value, TicketStatus.CLAIMED.value, TicketStatus.WAITING.value)
 
 
-class Ticket(Base):
+class Ticket(TenantOwned, Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_created_at_id", "status", "created_at", "id"),
@@ -98,7 +99,7 @@ class Ticket(Base):
         return f'"{self.id}.{self.version}"'
 
 
-class TicketCandidate(Base):
+class TicketCandidate(TenantOwned, Base):
     """Who may work a ticket: a user or a group. A table, so the inbox filter is an index.
 
     It repeats the ticket's status and sort keys (kept equal by :func:`_copy_inbox_keys`), so "open
@@ -107,11 +108,13 @@ class TicketCandidate(Base):
 
     __tablename__ = "ticket_candidates"
     __table_args__ = (
-        Index("ix_ticket_candidates_kind_name_status_due_at_ticket_id", "kind", "name", "status", "due_at", "ticket_id"),
-        Index("ix_ticket_candidates_kind_name_status_priority_ticket_id",
-              "kind", "name", "status", "priority", "ticket_id"),
-        Index("ix_ticket_candidates_kind_name_status_created_at_ticket_id",
-              "kind", "name", "status", "created_at", "ticket_id"),
+        # The tenant leads: every inbox read is scoped to one, and stays one range of one index.
+        Index("ix_ticket_candidates_tenant_kind_name_status_due_at",
+              "tenant_id", "kind", "name", "status", "due_at", "ticket_id"),
+        Index("ix_ticket_candidates_tenant_kind_name_status_priority",
+              "tenant_id", "kind", "name", "status", "priority", "ticket_id"),
+        Index("ix_ticket_candidates_tenant_kind_name_status_created_at",
+              "tenant_id", "kind", "name", "status", "created_at", "ticket_id"),
     )
 
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)

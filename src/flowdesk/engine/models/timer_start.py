@@ -7,11 +7,13 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, UTCDateTime
 
 
-class TimerStartSchedule(Base):
+class TimerStartSchedule(TenantOwned, Base):
     __tablename__ = "timer_start_schedules"
+    tenant_in_key = True
     __table_args__ = (Index("ix_timer_start_schedules_next_at", "next_at"),)
 
     process_key: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow
 
 
-class WebhookSubscription(Base):
+class WebhookSubscription(TenantOwned, Base):
     __tablename__ = "webhook_subscriptions"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
