@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -118,6 +119,23 @@ def pg_runtime(postgres_url):
     _truncate_all(rt)
     yield rt
     rt.close()
+
+
+@pytest.fixture
+def clock(runtime):
+    """The runtime's clock, frozen at 2026-11-21 12:00 UTC; set ``clock.now`` or ``clock.advance(minutes=...)``."""
+    class Clock:
+        now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+
+        def __call__(self):
+            return self.now
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    frozen = Clock()
+    runtime.clock = frozen
+    return frozen
 
 
 @pytest.fixture

@@ -12,20 +12,6 @@ from flowdesk.engine import scheduler
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-@pytest.fixture
-def clock(runtime):
-    """The runtime's clock, frozen at 2026-11-21 12:00 UTC; tests set ``clock.now``."""
-    class Clock:
-        now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
-
-        def __call__(self):
-            return self.now
-
-    frozen = Clock()
-    runtime.clock = frozen
-    return frozen
-
-
 def instance_detail(client, admin, instance_id):
     return client.get(f"/api/v1/instances/{instance_id}", headers=admin).get_json()
 

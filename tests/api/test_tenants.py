@@ -21,19 +21,6 @@ DATA = Path(__file__).parent.parent / "data"
 
 
 @pytest.fixture
-def clock(runtime):
-    class Clock:
-        now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
-
-        def __call__(self):
-            return self.now
-
-    frozen = Clock()
-    runtime.clock = frozen
-    return frozen
-
-
-@pytest.fixture
 def acme(runtime):
     """Headers of the admin of a second tenant, 'acme' (the server's ``admin`` is the default tenant's)."""
     tenants.create_tenant(runtime, "acme", "Acme Corp")

@@ -1,27 +1,8 @@
 """Timers, messages and signals through the server: persisted between every step, woken by the scheduler."""
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 
 from flowdesk.engine import scheduler
-
-
-@pytest.fixture
-def clock(runtime):
-    """The runtime's clock, frozen; ``clock.advance(minutes=...)`` moves it."""
-    class Clock:
-        now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
-
-        def __call__(self):
-            return self.now
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    frozen = Clock()
-    runtime.clock = frozen
-    return frozen
 
 
 @pytest.fixture
