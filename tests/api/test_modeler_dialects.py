@@ -89,3 +89,22 @@ def test_an_untranslatable_camunda_condition_is_a_422_naming_the_flow_and_constr
     assert error["element_id"] == "flow_gateway_to_small"
     assert "method call 'isRisky()'" in error["message"]
     assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+
+
+def test_a_camunda_task_listener_is_a_422_not_silently_skipped(client, admin):
+    listener = (b'<bpmn:extensionElements><camunda:taskListener event="create">'
+                b'<camunda:script scriptFormat="javascript">task.setAssignee(approver);</camunda:script>'
+                b'</camunda:taskListener></bpmn:extensionElements>')
+    content = (DATA / "camunda_conditions.bpmn").read_bytes()
+    start = content.index(b'<bpmn:userTask id="review"')
+    end = content.index(b">", start) + 1
+    content = content[:end] + listener + content[end:]
+
+    response = client.post("/api/v1/definitions", data={"file": [(io.BytesIO(content), "camunda_conditions.bpmn")]},
+                           headers=admin, content_type="multipart/form-data")
+
+    assert response.status_code == 422
+    messages = {(e["element_id"], e["message"]) for e in response.get_json()["errors"]}
+    assert any(element == "review" and "camunda:taskListener (event 'create')" in message
+               for element, message in messages)
+    assert client.get("/api/v1/definitions", headers=admin).get_json() == []

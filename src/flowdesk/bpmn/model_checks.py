@@ -180,6 +180,18 @@ def check_script_languages(root, filename: str) -> list[ModelIssue]:
     return issues
 
 
+def check_listeners(root, filename: str) -> list[ModelIssue]:
+    """Refuse Camunda task and execution listeners: flowdesk does not run them, and a model whose
+    listeners set assignees or variables would otherwise run without them, silently different."""
+    issues = []
+    for kind in ("taskListener", "executionListener"):
+        for el in root.iter(f"{{{CAMUNDA_NS}}}{kind}"):
+            issues.append(ModelIssue(filename, el.sourceline, _owner_id(el),
+                                     f"camunda:{kind} (event '{el.get('event', '?')}') is not supported: flowdesk "
+                                     "does not run listeners; model what it does as a script task or gateway"))
+    return issues
+
+
 def check_data_store_types(root, filename: str) -> list[ModelIssue]:
     """Accept the SpiffArena editor's ``type="json"`` on data store references (every store is a
     JSON store; the attribute is not BPMN, so it goes before schema validation) and refuse the
