@@ -111,23 +111,29 @@ def bare_windows(marks: list[int], every_step: bool) -> tuple[dict, dict]:
     return results, snapshots
 
 
+def _looping_instance(schema):
+    """A runtime on ``schema`` with the loop deployed and one instance started: (runtime, agent, id)."""
+    from flowdesk.engine import definitions, identity, instances
+    from flowdesk.engine.principal import Principal
+
+    rt = common.runtime_for(schema)
+    admin = Principal("bench", "bench", "admin", frozenset())
+    definitions.deploy(rt, admin, [("history_loop.bpmn", common.bpmn_bytes("history_loop.bpmn"))])
+    user, _ = identity.create_user(rt, "looper", "agent", ["loopers"])
+    return rt, identity.principal_of(user), instances.start_instance(rt, admin, "history_loop", {}).id
+
+
 def engine_windows(snapshots: dict) -> dict:
     """The same windows through ``tickets.complete`` on PostgreSQL, the instance's state set to
     each snapshot through the engine's own save (lock, restore, save, commit) before the window."""
     import sqlalchemy as sa
 
     from flowdesk.bpmn import Execution
-    from flowdesk.engine import definitions, identity, instances, tickets
-    from flowdesk.engine.principal import Principal
+    from flowdesk.engine import definitions, instances, tickets
 
     results = {}
     with common.pg_schema() as schema:
-        rt = common.runtime_for(schema)
-        admin = Principal("bench", "bench", "admin", frozenset())
-        definitions.deploy(rt, admin, [("history_loop.bpmn", common.bpmn_bytes("history_loop.bpmn"))])
-        user, _ = identity.create_user(rt, "looper", "agent", ["loopers"])
-        agent = identity.principal_of(user)
-        instance_id = instances.start_instance(rt, admin, "history_loop", {}).id
+        rt, agent, instance_id = _looping_instance(schema)
 
         def set_state(state: dict) -> None:
             with rt.uow() as uow:
@@ -168,16 +174,10 @@ def engine_depth_failure(snapshot: dict, start_step: int, limit: int = 20) -> tu
     import sqlalchemy as sa
 
     from flowdesk.bpmn import Execution
-    from flowdesk.engine import definitions, identity, instances, tickets
-    from flowdesk.engine.principal import Principal
+    from flowdesk.engine import definitions, instances, tickets
 
     with common.pg_schema() as schema:
-        rt = common.runtime_for(schema)
-        admin = Principal("bench", "bench", "admin", frozenset())
-        definitions.deploy(rt, admin, [("history_loop.bpmn", common.bpmn_bytes("history_loop.bpmn"))])
-        user, _ = identity.create_user(rt, "looper", "agent", ["loopers"])
-        agent = identity.principal_of(user)
-        instance_id = instances.start_instance(rt, admin, "history_loop", {}).id
+        rt, agent, instance_id = _looping_instance(schema)
         with rt.uow() as uow:
             instance = instances.lock_instance(uow.session, instance_id)
             spec = definitions.spec_with_calls(rt, uow.session, instance.definition_version_id, instance.process_key,
