@@ -250,3 +250,58 @@ def test_timer_boundary_events_are_the_sla_of_a_task_without_due_date(client, ad
     assert _ticket(client, admin, ticket["id"])["status"] == "cancelled"
     names = [t["element_id"] for t in client.get("/api/v1/tickets?status=open", headers=admin).get_json()["items"]]
     assert "escalate" in names
+
+
+def _steps(client, admin, ticket_id):
+    return client.get(f"/api/v1/tickets/{ticket_id}/progressions", headers=admin).get_json()["items"]
+
+
+def test_a_firing_boundary_timer_escalates_the_ticket(client, admin, start, clock, runtime, deploy):
+    deploy("timers.bpmn")
+    hook = client.post("/api/v1/webhooks", json={"url": "https://example.org/hook", "events": ["ticket.escalated"]},
+                       headers=admin).get_json()
+    [ticket] = start("sla")["open_tickets"]
+    clock.advance(minutes=31)
+    scheduler.run_round(runtime)  # the non-interrupting reminder: the ticket stays open
+    [reminder] = [s for s in _steps(client, admin, ticket["id"]) if s["action"] == "escalated"]
+    assert reminder["metadata"]["boundary_event"] == "remind_timer"
+    assert reminder["metadata"]["interrupting"] is False and reminder["new_status"] == "open"
+    assert _ticket(client, admin, ticket["id"])["status"] == "open"
+    clock.advance(hours=2)
+    scheduler.run_round(runtime)  # the interrupting one: escalated, then cancelled by the diagram
+    actions = [(s["action"], s["metadata"].get("boundary_event")) for s in _steps(client, admin, ticket["id"])]
+    # The scheduler marks the breach first, then fires the timer whose path the diagram takes.
+    assert actions[1:] == [("escalated", "remind_timer"), ("sla_breached", None), ("escalated", "sla_timer"),
+                           ("cancelled", None)]
+    deliveries = client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=admin).get_json()["items"]
+    assert len(deliveries) == 2
+
+
+def test_a_waiting_ticket_holds_the_diagram_timers(client, admin, start, clock, runtime, deploy):
+    deploy("timers.bpmn")
+    [ticket] = start("sla")["open_tickets"]
+    _progress(client, admin, ticket["id"], "waiting_customer")
+    clock.advance(hours=3)
+    scheduler.run_round(runtime)  # both timers would be long due: held, neither fires
+    assert _ticket(client, admin, ticket["id"])["status"] == "waiting"
+    assert not [s for s in _steps(client, admin, ticket["id"]) if s["action"] == "escalated"]
+    open_elements = [t["element_id"] for t in client.get("/api/v1/tickets?status=open", headers=admin).get_json()["items"]]
+    assert "escalate" not in open_elements and "remind" not in open_elements
+
+
+def test_resuming_moves_the_diagram_timers_by_the_time_waited(client, admin, start, clock, runtime, deploy):
+    deploy("timers.bpmn")
+    [ticket] = start("sla")["open_tickets"]
+    _progress(client, admin, ticket["id"], "waiting_customer")
+    clock.advance(hours=3)
+    resumed = _progress(client, admin, ticket["id"], "resume")
+    assert _at(resumed["due_at"]) == MONDAY + timedelta(hours=5)
+    [step] = [s for s in _steps(client, admin, ticket["id"]) if s["action"] == "resumed"]
+    moved = {m["element_id"]: _at(m["due_at"]) for m in step["metadata"]["timers_moved"]}
+    assert moved == {"remind_timer": MONDAY + timedelta(hours=3, minutes=30), "sla_timer": MONDAY + timedelta(hours=5)}
+    clock.advance(hours=1, minutes=59)
+    scheduler.run_round(runtime)
+    assert _ticket(client, admin, ticket["id"])["status"] == "open"  # only the reminder fired
+    clock.advance(minutes=2)
+    scheduler.run_round(runtime)
+    assert _ticket(client, admin, ticket["id"])["status"] == "cancelled"

@@ -106,6 +106,56 @@ def test_completing_the_task_in_time_cancels_its_boundary_timers(run_clocked):
     assert instance.execution.is_completed
 
 
+def test_a_boundary_timer_that_fires_is_reported_as_an_escalation_of_its_task(run_clocked, clock):
+    instance = run_clocked("timers.bpmn", process_id="sla")
+    handle = instance.task("handle").task_id
+
+    clock.advance(hours=2)
+    instance.execution.run()
+
+    fired = instance.execution.take_escalations()
+    assert sorted((e.task_id, e.element_id, e.interrupting) for e in fired) == [
+        (handle, "remind_timer", False), (handle, "sla_timer", True)]
+    assert instance.execution.take_escalations() == []
+
+
+def test_a_timer_that_is_not_due_is_no_escalation(run_clocked, clock):
+    instance = run_clocked("timers.bpmn", process_id="sla")
+
+    clock.advance(minutes=29)
+    instance.execution.run()
+
+    assert instance.execution.take_escalations() == []
+
+
+def test_held_boundary_timers_do_not_fire_across_save_and_restore(run_clocked):
+    instance = run_clocked("timers.bpmn", process_id="sla")
+    assert instance.execution.hold_timers(instance.task("handle").task_id) == 2
+    instance.save_and_restore()
+
+    instance.advance(hours=5)
+
+    assert instance.waiting() == ["handle"]
+    assert instance.execution.waiting_timers() == []  # nothing for the scheduler to wake up for
+
+
+def test_released_boundary_timers_are_due_later_by_the_time_held(run_clocked, clock):
+    instance = run_clocked("timers.bpmn", process_id="sla")
+    start = clock.now
+    instance.execution.hold_timers(instance.task("handle").task_id)
+    instance.save_and_restore()
+    clock.advance(hours=3)
+
+    moved = instance.execution.release_timers(instance.task("handle").task_id)
+
+    assert sorted((element, datetime.fromisoformat(after)) for element, _, after in moved) == [
+        ("remind_timer", start + timedelta(hours=3, minutes=30)), ("sla_timer", start + timedelta(hours=5))]
+    assert instance.execution.next_timer_due() == start + timedelta(hours=3, minutes=30)
+    instance.save_and_restore()
+    instance.advance(minutes=31)
+    assert instance.waiting() == ["handle", "remind"]
+
+
 def test_a_timer_inside_a_subprocess_is_reported_and_fires(run_clocked, clock):
     instance = run_clocked("timers.bpmn", process_id="timer_in_subprocess")
     assert [(t.element_id, t.due) for t in instance.execution.waiting_timers()] == [

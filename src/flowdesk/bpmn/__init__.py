@@ -4,6 +4,7 @@ Nothing here touches a database or HTTP; ``engine`` drives it through :class:`Ex
 """
 
 from . import data_stores
+from .escalations import Escalation
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
 from .due_date import resolve_due_date
 from .events import ThrownEvent, WaitingMessage
@@ -17,6 +18,7 @@ __all__ = [
     "ASSIGNMENT_POLICIES",
     "BpmnError",
     "CompletedElement",
+    "Escalation",
     "Execution",
     "ExecutionError",
     "ModelError",

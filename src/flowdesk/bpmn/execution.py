@@ -14,7 +14,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import events, history, serializer, timers
+from . import escalations, events, history, serializer, timers
+from .escalations import Escalation
 from .action import ActionCall, ActionTask
 from .errors import ExecutionError
 from .history import CompletedElement
@@ -60,6 +61,7 @@ class Execution:
         self.workflow = workflow
         self.clock = clock or timers.utc_now
         self._pruned_history = pruned_history or history.PrunedHistory()
+        self._escalations: list[Escalation] = []
         # What the instance waited for when it was loaded (nothing for a new one): the server's
         # projections of it were refreshed from exactly that, so a kind absent here needs no
         # lookup. Unknown (every kind) for a workflow handed in from elsewhere.
@@ -134,6 +136,7 @@ class Execution:
 
     def run(self) -> None:
         """Fire the timers due at ``clock()`` and advance every task that needs no person or worker."""
+        watch = escalations.Watch(self.workflow)
         try:
             self.workflow.refresh_timers()
             # do_engine_steps refreshes timers last, so a timer due by then is READY but not run.
@@ -141,6 +144,7 @@ class Execution:
                 self.workflow.do_engine_steps()
                 if not any(not t.task_spec.manual for t in self._tasks(TaskState.READY)):
                     break
+            self._escalations.extend(watch.fired())
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _error_from(exc) from exc
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -207,6 +211,19 @@ class Execution:
         if caught:
             self.run()
         return caught
+
+    def take_escalations(self) -> list[Escalation]:
+        """Timer boundary events that fired on human tasks since the last call; clears them."""
+        fired, self._escalations = self._escalations, []
+        return fired
+
+    def hold_timers(self, task_id: str) -> int:
+        """Hold the timer boundary events of READY human task ``task_id`` (its ticket waits); how many."""
+        return escalations.hold(self._ready_human_task(task_id), self.now())
+
+    def release_timers(self, task_id: str) -> list[tuple[str, str, str]]:
+        """Re-arm held timers of ``task_id``, later by the time held: (element id, due before, due now)."""
+        return escalations.release(self._ready_human_task(task_id), self.now())
 
     def take_thrown_events(self) -> list[ThrownEvent]:
         """Messages and signals thrown since the last call (uncaught errors/escalations too); clears them."""

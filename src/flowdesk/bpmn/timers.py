@@ -25,6 +25,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from .events import waiting_catches
 
 CLOCK_ATTRIBUTE = "flowdesk_clock"
+# Internal data of a timer that is held (see escalations.hold): it does not fire while set.
+HELD_SINCE = "flowdesk_held_since"
 
 
 def utc_now() -> datetime:
@@ -194,7 +196,7 @@ class ClockedTimeDateEventDefinition(TimeDateEventDefinition):
             event_value = parse_date(value).isoformat()
             my_task._set_internal_data(event_value=event_value)
         # "<=": a scheduler that wakes exactly at the due time must see the timer fire.
-        if parse_date(event_value) <= now_for(my_task):
+        if HELD_SINCE not in my_task.internal_data and parse_date(event_value) <= now_for(my_task):
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
@@ -209,7 +211,7 @@ class ClockedDurationTimerEventDefinition(DurationTimerEventDefinition):
             value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             event_value = (now + duration_from(value, now)).isoformat()
             my_task._set_internal_data(event_value=event_value)
-        if parse_date(event_value) <= now:
+        if HELD_SINCE not in my_task.internal_data and parse_date(event_value) <= now:
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
@@ -226,6 +228,9 @@ class ClockedCycleTimerEventDefinition(CycleTimerEventDefinition):
                 raise ValueError(f"a timer cycle must be a string, not {type(value).__name__}")
             event_value = _recurring(value.strip(), now)
         ready = False
+        if HELD_SINCE in my_task.internal_data:
+            my_task._set_internal_data(event_value=event_value)
+            return False
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])
             if next_event <= now:
@@ -305,7 +310,7 @@ class WaitingTimer:
 
 def _timer_due(task) -> datetime | None:
     event_value = task.internal_data.get("event_value")
-    if event_value is None:
+    if event_value is None or HELD_SINCE in task.internal_data:
         return None
     if isinstance(event_value, dict):
         return parse_date(event_value["next"]) if event_value.get("cycles", 0) != 0 else None
@@ -313,7 +318,7 @@ def _timer_due(task) -> datetime | None:
 
 
 def timer_due(task) -> datetime | None:
-    """When the WAITING timer catch ``task`` fires next (None: not armed, or a finished cycle)."""
+    """When the WAITING timer catch ``task`` fires next (None: not armed, held, or a finished cycle)."""
     return _timer_due(task)
 
 

@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from .escalations import attached_timers
 from .parser import task_properties
 from .timers import timer_due
 
@@ -42,14 +41,9 @@ class WaitingUserTask:
 
 def _boundary_timers(task) -> tuple[datetime | None, datetime | None]:
     """(earliest interrupting, earliest non-interrupting) due time of the timers attached to ``task``."""
-    parent = task.parent
-    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
-        return None, None
     deadlines, warnings = [], []
-    for sibling in parent.children:
+    for sibling in attached_timers(task):
         spec = sibling.task_spec
-        if sibling is task or not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
-            continue
         due = timer_due(sibling) if sibling.state == TaskState.WAITING else None
         if due is not None:
             (deadlines if getattr(spec, "cancel_activity", True) else warnings).append(due)

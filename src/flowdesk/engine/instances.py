@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
 from .. import logs
-from . import audit, idempotency, paging, webhooks
+from . import audit, idempotency, paging, sla, webhooks
 from .definitions import latest_version, resolve_calls, spec_with_calls
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
@@ -118,6 +118,9 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
     # Projections mirror what the instance waited for when loaded: a kind it did not wait for
     # then has no active rows, so its lookup is skipped (one round trip less per kind).
     loaded = execution.waits_when_loaded
+    fired = execution.take_escalations()
+    if fired:
+        sla.record_escalations(uow, instance, fired)  # before the projection cancels interrupted tickets
     tickets, opened = sync_tickets(session, instance, execution, now, "user_task" in loaded)
     for ticket in opened:
         webhooks.emit(uow, "ticket.created", {**event_data(instance), "ticket_id": ticket.id,

@@ -17,14 +17,15 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
-from ..bpmn import ExecutionError, WaitingUserTask, resolve_due_date
+from ..bpmn import Escalation, ExecutionError, WaitingUserTask, resolve_due_date
 from ..bpmn import human_tasks
 from . import audit, progressions, webhooks
 from .calendars import WorkingHours, working_hours
-from .models import Ticket, TicketStatus
+from .models import ACTIVE_STATUSES, Instance, Ticket, TicketStatus
 from .models.base import UTCDateTime
 from .runtime import Runtime
 from .tenancy import SYSTEM
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -194,3 +195,23 @@ def mark_breaches(rt: Runtime, limit: int = 100) -> int:
                 "assignee": ticket.assignee, "due_at": ticket.due_at.isoformat(), "breached_at": now.isoformat()})
         uow.commit()
         return len(due)
+
+
+def record_escalations(uow: UnitOfWork, instance: Instance, fired: list[Escalation]) -> None:
+    """Timer boundary events fired on human tasks: each one's ticket gets an ``escalated`` step.
+
+    An interrupting timer also takes the task away (the projection then cancels the ticket); a
+    non-interrupting one leaves the ticket open and at risk.
+    """
+    by_task = {e.task_id: e for e in fired}
+    tickets = uow.session.scalars(select(Ticket).where(
+        Ticket.instance_id == instance.id, Ticket.task_id.in_(by_task), Ticket.status.in_(ACTIVE_STATUSES)))
+    for ticket in tickets:
+        escalation = by_task[ticket.task_id]
+        detail = {"boundary_event": escalation.element_id, "interrupting": escalation.interrupting,
+                  "due_at": escalation.due.isoformat()}
+        audit.record(uow.session, "ticket.escalated", None, instance_id=instance.id, ticket_id=ticket.id, **detail)
+        progressions.record(uow.session, ticket, "escalated", None, ticket.status, **detail)
+        webhooks.emit(uow, "ticket.escalated", {
+            "instance_id": instance.id, "process_key": instance.process_key, "business_key": instance.business_key,
+            "ticket_id": ticket.id, "element_id": ticket.element_id, "assignee": ticket.assignee, **detail})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import progressions, sla
 from .errors import Conflict, Forbidden, InvalidInput
+from .instances import restore, save
 from .models import Ticket, TicketStatus
 from .principal import Principal
 from .runtime import Runtime
@@ -62,6 +63,23 @@ def _check_actor(ticket: Ticket, principal: Principal, action: str, step: Step) 
         raise Forbidden(f"you are not a candidate for ticket '{ticket.id}'")
 
 
+def _hold_diagram_timers(rt: Runtime, uow, instance, task_id: str) -> None:
+    """Hold the timer boundary events on the ticket's task while it waits."""
+    execution = restore(rt, uow.session, instance)
+    if execution.hold_timers(task_id):
+        save(rt, uow, instance, execution)
+
+
+def _release_diagram_timers(rt: Runtime, uow, instance, task_id: str) -> list[dict]:
+    """Re-arm them, due later by the time waited; what moved."""
+    execution = restore(rt, uow.session, instance)
+    moved = [{"element_id": element_id, "due_at_before": before, "due_at": after}
+             for element_id, before, after in execution.release_timers(task_id)]
+    if moved:
+        save(rt, uow, instance, execution)
+    return moved
+
+
 def progress(rt: Runtime, principal: Principal, ticket_id: str, action: str, comment: str | None = None,
              data: dict | None = None, if_match: str | None = None) -> Ticket:
     """Record a progress step without completing the task; 409 lists the allowed actions."""
@@ -69,7 +87,7 @@ def progress(rt: Runtime, principal: Principal, ticket_id: str, action: str, com
     if not isinstance(data, dict):
         raise InvalidInput("data must be an object", {"data": ["must be a JSON object"]})
     with rt.uow() as uow:
-        ticket, _ = locked(uow.session, principal, ticket_id)
+        ticket, instance = locked(uow.session, principal, ticket_id)
         step = _step_for(ticket, action)
         check_precondition(ticket, if_match)
         _check_actor(ticket, principal, action, step)
@@ -82,12 +100,17 @@ def progress(rt: Runtime, principal: Principal, ticket_id: str, action: str, com
         if target != previous:
             ticket.status = target
             ticket.version += 1
-        # Waiting stops the SLA clock; resuming moves the due date by the time waited.
+        # Waiting stops the SLA clock; resuming moves the due date by the time waited. The
+        # diagram's timers on the task are held and moved alike, or they would fire meanwhile.
         changed = {}
         if step.records == "waiting":
             sla.pause(ticket, rt.clock())
+            _hold_diagram_timers(rt, uow, instance, ticket.task_id)
         elif step.records == "resumed":
             changed = sla.resume(uow.session, ticket, rt.clock())
+            moved = _release_diagram_timers(rt, uow, instance, ticket.task_id)
+            if moved:
+                changed["timers_moved"] = moved
         progressions.record(uow.session, ticket, step.records, principal.name, previous, comment, data=data,
                             **changed)
         uow.commit()

@@ -15,7 +15,7 @@ from .runtime import Runtime
 from .unit_of_work import UnitOfWork
 
 EVENTS = ("instance.started", "instance.completed", "instance.failed", "instance.cancelled", "ticket.created",
-          "ticket.completed", "ticket.sla_breached", "incident.created")
+          "ticket.completed", "ticket.escalated", "ticket.sla_breached", "incident.created")
 DELIVERY_ATTEMPTS = 6
 
 
