@@ -1,6 +1,7 @@
 """The ticket timeline (progressions), the progress state machine and an instance's history."""
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,17 @@ def test_completion_snapshot_shows_changed_variables_only(client, admin, deploy,
     _post(client, admin, first["id"], "complete", {"data": {"skip": False}})
     completed = _timeline(client, admin, first["id"])[-1]
     assert completed["metadata"]["changed_variables"] == {"skip": {"from": True, "to": False}}
+
+
+def test_timeline_and_history_are_stamped_by_the_runtime_clock(clock, client, admin, ticket, bob):
+    clock.advance(minutes=5)
+    assert _post(client, bob, ticket["id"], "claim").status_code == 200
+
+    stamps = [s["created_at"] for s in _timeline(client, admin, ticket["id"])]
+    history = client.get(f"/api/v1/instances/{ticket['instance_id']}/history", headers=admin).get_json()["items"]
+    claimed_at = (clock.now).isoformat()
+    assert stamps == [(clock.now - timedelta(minutes=5)).isoformat(), claimed_at]
+    assert {i["created_at"] for i in history if i["action"] in ("ticket.claimed", "claimed")} == {claimed_at}
 
 
 def test_unclaim_is_recorded(client, ticket, bob):

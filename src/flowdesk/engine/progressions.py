@@ -9,21 +9,18 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, Ticket, TicketProgression
-from .models.base import utcnow
 from .principal import Principal
 from .runtime import Runtime
+from .models.base import clock_of
 
 
 def record(session: Session, ticket: Ticket, action: str, performed_by: str | None, previous_status: str | None,
            comment: str | None = None, **metadata) -> TicketProgression:
     """Append one progression, after the ticket's status has changed; it commits with the command."""
-    # Audit events are stamped when flushed: flushing first and stamping now keeps the merged
-    # history of one command in the order things were recorded.
-    session.flush()
     progression = TicketProgression(
         ticket_id=ticket.id, instance_id=ticket.instance_id, action=action, performed_by=performed_by,
         previous_status=previous_status, new_status=ticket.status, comment=comment, details=metadata,
-        created_at=utcnow(),
+        created_at=clock_of(session),
     )
     session.add(progression)
     return progression

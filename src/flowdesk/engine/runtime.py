@@ -89,7 +89,7 @@ class Runtime:
         It acts for ``tenant`` (``tenancy.SYSTEM``: across tenants), by default for the tenant
         the caller acts for.
         """
-        return UnitOfWork(self.session_factory, self.queue, tenant)
+        return UnitOfWork(self.session_factory, self.queue, tenant, self.clock)
 
     def upgrade_schema(self) -> None:
         schema.upgrade(self.db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +13,7 @@ from ..bpmn import data_stores
 from . import tenancy
 from .data_stores import DatabaseDataStores
 from .errors import Conflict
+from .models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +27,18 @@ class UnitOfWork:
     data stores read and write through this transaction (and tenant) while it is open.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], queue=None, tenant: str | None = None):
+    def __init__(self, session_factory: sessionmaker[Session], queue=None, tenant: str | None = None,
+                 clock: Callable[[], datetime] = utcnow):
         self._session_factory = session_factory
         self._queue = queue
         self._tenant = tenant
+        self._clock = clock
         self.session: Session
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
+        self.session.info["clock"] = self._clock
         tenancy.set_scope(self.session, self._tenant or tenancy.current())
         self._after_commit = []
         self._data_stores = data_stores.bind(DatabaseDataStores(self.session))

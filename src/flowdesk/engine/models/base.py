@@ -57,5 +57,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def clock_of(session) -> datetime:
+    """The runtime's "now" for rows written in ``session`` (the unit of work puts its clock there)."""
+    return session.info.get("clock", utcnow)()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
