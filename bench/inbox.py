@@ -238,6 +238,9 @@ def main() -> None:
             ("count: assignee=me, claimed", agents,
              lambda k: inbox.count(agent_principal(k), status="claimed", assignee="me")),
             ("count: all visible open", agents, lambda k: inbox.count(agent_principal(k), status="open")),
+            # Text search: a business key fragment ("B-4711" also finds B-47110..., B-471100...).
+            ("q=<business key part> (open, 50)", agents,
+             lambda k: inbox.page(agent_principal(k), status="open", q=f"B-{1000 + k * 7919 % 9000}")),
         ]
         for _, who, fn in cases:  # warm the caches (PostgreSQL buffers, SQLAlchemy statement cache)
             for k in who[:20]:
