@@ -31,7 +31,10 @@ def _trgm_schema(bind) -> str | None:
         return found
     if not bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).scalar():
         return None
-    op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    # Into public where there is one: an extension belongs to the whole database, and one created
+    # in this schema would vanish with it (and take other schemas' indexes along).
+    has_public = bind.execute(sa.text("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")).scalar()
+    op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm' + (' SCHEMA public' if has_public else ''))
     return bind.execute(sa.text("SELECT extnamespace::regnamespace::text FROM pg_extension "
                                 "WHERE extname = 'pg_trgm'")).scalar()
 
