@@ -45,9 +45,8 @@ def test_bulk_update_and_delete_stay_in_the_tenant(runtime, two_secrets):
 
 def test_a_row_of_another_tenant_is_refused(runtime, two_secrets):
     with runtime.uow("acme") as uow:
-        uow.session.add(Secret(name="other", ciphertext=b"x", tenant_id="default"))
         with pytest.raises(RuntimeError, match="of tenant 'default' was written in the scope of tenant 'acme'"):
-            uow.session.flush()
+            uow.session.add(Secret(name="other", ciphertext=b"x", tenant_id="default"))
 
 
 def test_a_new_row_outside_any_tenant_is_refused(runtime):

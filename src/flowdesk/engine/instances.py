@@ -114,7 +114,6 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
             audit.record(session, "instance.failed", None, instance_id=instance.id, error=instance.error)
         instance.completed_at = now
         webhooks.emit(uow, f"instance.{instance.status}", event_data(instance))
-    session.flush()
     # Projections mirror what the instance waited for when loaded: a kind it did not wait for
     # then has no active rows, so its lookup is skipped (one round trip less per kind).
     loaded = execution.waits_when_loaded

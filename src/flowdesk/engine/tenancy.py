@@ -2,8 +2,9 @@
 
 Every unit of work runs for one tenant (the caller's, from :func:`acting_for`, the default
 tenant otherwise). A ``do_orm_execute`` hook adds ``tenant_id = <tenant>`` to every ORM
-select, update and delete touching a :class:`TenantOwned` model, and a ``before_flush`` hook
-stamps new rows with the tenant. Background rounds that must see every tenant (the scheduler,
+select, update and delete touching a :class:`TenantOwned` model, and new rows are stamped with
+the tenant when they are added to the session (so one transaction can write rows of several
+tenants in turn without flushing in between). Background rounds that must see every tenant (the scheduler,
 the dispatcher) open their unit of work with :data:`SYSTEM`, claim rows, and then
 :meth:`~flowdesk.engine.unit_of_work.UnitOfWork.scope_to` each row's tenant to act on it.
 """
@@ -68,7 +69,8 @@ def key(session: Session, **columns) -> dict:
 def install(factory: sessionmaker[Session]) -> None:
     """Enforce tenant scopes on every session ``factory`` makes."""
     event.listen(factory, "do_orm_execute", _scope_statement)
-    event.listen(factory, "before_flush", _stamp_new_rows)
+    event.listen(factory, "transient_to_pending", _stamp_added_row)
+    event.listen(factory, "before_flush", _check_new_rows)
 
 
 def _scope_statement(state: ORMExecuteState) -> None:
@@ -79,15 +81,24 @@ def _scope_statement(state: ORMExecuteState) -> None:
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant, include_aliases=True))
 
 
-def _stamp_new_rows(session: Session, _flush_context, _instances) -> None:
+def _stamp_added_row(session: Session, row) -> None:
+    """A row added (or cascaded) into the session belongs to the tenant in scope at that moment."""
+    if not isinstance(row, TenantOwned):
+        return
+    tenant = scope_of(session)
+    if tenant == SYSTEM:
+        return  # claimed across tenants: it must name its tenant by the flush
+    if row.tenant_id is None:
+        row.tenant_id = tenant
+    elif row.tenant_id != tenant:
+        raise RuntimeError(f"a {type(row).__name__} row of tenant '{row.tenant_id}' "
+                           f"was written in the scope of tenant '{tenant}'")
+
+
+def _check_new_rows(session: Session, _flush_context, _instances) -> None:
     tenant = scope_of(session)
     for row in session.new:
-        if not isinstance(row, TenantOwned):
-            continue
-        if row.tenant_id is None:
+        if isinstance(row, TenantOwned) and row.tenant_id is None:
             if tenant == SYSTEM:
                 raise RuntimeError(f"a new {type(row).__name__} row was written outside any tenant's scope")
             row.tenant_id = tenant
-        elif tenant != SYSTEM and row.tenant_id != tenant:
-            raise RuntimeError(f"a {type(row).__name__} row of tenant '{row.tenant_id}' "
-                               f"was written in the scope of tenant '{tenant}'")

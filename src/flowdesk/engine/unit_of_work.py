@@ -51,8 +51,7 @@ class UnitOfWork:
 
     def scope_to(self, tenant_id: str) -> None:
         """Act for ``tenant_id`` from here on: a round that claimed a row across tenants handles it."""
-        # Rows added so far are stamped with the tenant they were added for.
-        self.session.flush()
+        # Rows added so far were stamped with the tenant they were added for: no flush needed.
         tenancy.set_scope(self.session, tenant_id)
 
     def __exit__(self, *exc_info) -> None:
