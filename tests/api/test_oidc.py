@@ -126,3 +126,8 @@ def test_the_callback_page_runs_only_its_own_script(client):
     assert response.status_code == 200
     assert "/ui/static/js/oidc_callback.js" in response.get_data(as_text=True)
     assert "abc" not in response.get_data(as_text=True)
+
+
+def test_an_unknown_token_kind_fails_the_start(make_client, fake_idp):
+    with pytest.raises(ValueError, match="FLOWDESK_OIDC_TOKEN"):
+        make_client(**fake_idp.settings(), oidc_token="refresh_token")

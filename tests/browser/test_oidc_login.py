@@ -45,7 +45,7 @@ def test_signing_in_with_the_provider_shows_the_users_inbox(open_page, screens, 
 
 
 def test_an_answer_with_a_foreign_state_is_refused_and_nothing_kept(open_page, fake_idp):
-    page = open_page()
+    page = open_page(width=390, height=844)  # a phone
     page.goto("/ui/login")
     page.evaluate("""sessionStorage.setItem('flowdesk.oidc', JSON.stringify(
         {state: 'the-state-this-tab-made', verifier: 'v'.repeat(64), next: null}))""")
@@ -67,3 +67,13 @@ def test_a_code_the_provider_refuses_shows_why(open_page, fake_idp):
     expect(page.locator("#alert")).to_contain_text("invalid_grant")
     assert page.evaluate("sessionStorage.getItem('flowdesk.apiKey')") is None
     assert len(fake_idp.token_requests) == 1
+
+
+def test_a_provider_that_cannot_be_reached_is_reported_on_the_login_page(open_page, fake_idp):
+    page = open_page()
+    page.goto("/ui/login")
+    fake_idp.close()
+    page.get_by_role("button", name="Sign in with Fake IdP").click()
+    expect(page.locator("#alert")).to_contain_text("the identity provider cannot be reached")
+    expect(page).to_have_url(re.compile(r"/ui/login$"))
+    expect(page.get_by_role("button", name="Sign in with Fake IdP")).to_be_enabled()
