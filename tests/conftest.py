@@ -7,6 +7,8 @@ unreachable PostgreSQL skips those tests with a reason; in CI (``CI`` set) it fa
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -16,7 +18,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import jwt
 import pytest
 import sqlalchemy as sa
 
@@ -139,8 +143,14 @@ def clock(runtime):
 
 
 @pytest.fixture
-def app(runtime):
-    settings = Settings(database_url=runtime.database_url, admin_key=ADMIN_KEY, auto_migrate=False)
+def app_settings() -> dict:
+    """Extra settings of the ``app`` under test: a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(runtime, app_settings):
+    settings = Settings(database_url=runtime.database_url, admin_key=ADMIN_KEY, auto_migrate=False, **app_settings)
     app = create_app(settings, runtime=runtime)
     app.config["TESTING"] = True
     return app
@@ -268,3 +278,113 @@ def action_server():
     server = ActionServer()
     yield server
     server.close()
+
+
+def s256(verifier: str) -> str:
+    """The PKCE S256 challenge of ``verifier`` (RFC 7636)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+class FakeIdp:
+    """A tiny OpenID Connect provider: discovery, an authorize endpoint that signs ``user`` in at
+    once (redirecting back with a code), a token endpoint that checks the PKCE verifier and
+    answers an RS256 JWT, and its JWKS. Every token request is kept in ``token_requests``."""
+
+    client_id = "flowdesk-ui"
+    audience = "flowdesk-api"
+
+    def __init__(self, signing_key):
+        self.key = signing_key
+        self.user = {"sub": "olive", "roles": ["agent"], "groups": ["support"]}
+        self.codes = {}  # code -> (challenge, redirect_uri)
+        self.token_requests = []
+        self.lock = threading.Lock()
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(signing_key.public_key()))
+        self.jwks = {"keys": [{**jwk, "kid": "idp-1", "use": "sig", "alg": "RS256"}]}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _send(self, status, body=None, headers=None):
+                data = json.dumps(body).encode() if body is not None else b""
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                url = urlsplit(self.path)
+                args = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path.endswith("/.well-known/openid-configuration"):  # names the root issuer only
+                    self._send(200, {"issuer": outer.url, "authorization_endpoint": f"{outer.url}/authorize",
+                                     "token_endpoint": f"{outer.url}/token", "jwks_uri": f"{outer.url}/jwks"})
+                elif url.path == "/jwks":
+                    self._send(200, outer.jwks)
+                elif url.path == "/authorize":
+                    if (args.get("client_id") != outer.client_id or args.get("response_type") != "code"
+                            or args.get("code_challenge_method") != "S256" or not args.get("code_challenge")):
+                        self._send(400, {"error": "invalid_request"})
+                        return
+                    code = uuid.uuid4().hex
+                    with outer.lock:
+                        outer.codes[code] = (args["code_challenge"], args["redirect_uri"])
+                    back = urlencode({"code": code, "state": args.get("state", "")})
+                    self._send(302, headers={"Location": f"{args['redirect_uri']}?{back}"})
+                else:
+                    self._send(404, {"error": "not_found"})
+
+            def do_POST(self):
+
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                with outer.lock:
+                    outer.token_requests.append(form)
+                    expected = outer.codes.pop(form.get("code"), None)  # a code works once
+                challenge = s256(form.get("code_verifier", ""))
+                if (self.path != "/token" or form.get("grant_type") != "authorization_code" or expected is None
+                        or expected != (challenge, form.get("redirect_uri"))
+                        or form.get("client_id") != outer.client_id):
+                    self._send(400, {"error": "invalid_grant"})
+                    return
+                self._send(200, {"access_token": outer.token(), "token_type": "Bearer", "expires_in": 300,
+                                 "id_token": outer.token(aud=outer.client_id)})
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def token(self, **claims) -> str:
+
+        body = {"iss": self.url, "aud": self.audience, "exp": int(time.time()) + 300, **self.user, **claims}
+        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "idp-1"})
+
+    def issue_code(self, verifier: str, redirect_uri: str) -> str:
+        """A code as the authorize endpoint would give it for ``verifier`` (for API tests)."""
+
+        challenge = s256(verifier)
+        code = uuid.uuid4().hex
+        with self.lock:
+            self.codes[code] = (challenge, redirect_uri)
+        return code
+
+    def settings(self) -> dict:
+        """App settings that sign in through this provider and accept its tokens."""
+        return {"oidc_issuer": self.url, "oidc_client_id": self.client_id, "oidc_provider_name": "Fake IdP",
+                "jwt_issuer": self.url, "jwt_audience": self.audience, "jwt_jwks_url": f"{self.url}/jwks"}
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_idp(signing_key):
+    idp = FakeIdp(signing_key)
+    yield idp
+    idp.close()

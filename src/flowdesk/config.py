@@ -135,6 +135,38 @@ class Settings:
         metadata={"env": "JWT_TENANT_CLAIM", "doc": "Claim (dotted path) naming the caller's tenant; a token "
                   "without it acts for the `default` tenant."},
     )
+    oidc_issuer: str | None = field(
+        default=None,
+        metadata={"env": "OIDC_ISSUER", "doc": "Issuer URL of an OpenID Connect provider; its "
+                  "`/.well-known/openid-configuration` names the authorize and token endpoints. With "
+                  "`OIDC_CLIENT_ID` set, the web UI's login page offers \"Sign in with ...\" (authorization code "
+                  "flow with PKCE); the token it gets is checked by the `JWT_*` settings like any bearer JWT."},
+    )
+    oidc_client_id: str | None = field(
+        default=None,
+        metadata={"env": "OIDC_CLIENT_ID", "doc": "Client id of the web UI at the provider: a public client "
+                  "(no secret) allowed to redirect to `<server>/ui/oidc/callback`."},
+    )
+    oidc_scopes: str = field(
+        default="openid profile email",
+        metadata={"env": "OIDC_SCOPES", "doc": "Space-separated scopes the UI asks for (add the one that puts "
+                  "roles or groups in the token, if your provider needs one)."},
+    )
+    oidc_provider_name: str | None = field(
+        default=None,
+        metadata={"env": "OIDC_PROVIDER_NAME", "doc": "Name on the sign-in button (\"Sign in with NAME\"). "
+                  "Unset: the issuer's host name."},
+    )
+    oidc_token: str = field(
+        default="access_token",
+        metadata={"env": "OIDC_TOKEN", "doc": "Which token of the provider's answer the UI sends to the API: "
+                  "`access_token` or `id_token` (then `JWT_AUDIENCE` is the client id)."},
+    )
+    oidc_redirect_uri: str | None = field(
+        default=None,
+        metadata={"env": "OIDC_REDIRECT_URI", "doc": "Redirect URI registered at the provider. Unset: "
+                  "`/ui/oidc/callback` on the host the browser used (set it behind a proxy that rewrites hosts)."},
+    )
     inbound_signing_secret: str | None = field(
         default=None,
         metadata={"env": "INBOUND_SIGNING_SECRET", "doc": "When set, every `POST /messages` and `/signals` must "

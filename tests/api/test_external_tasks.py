@@ -117,3 +117,26 @@ def test_bad_lock_duration_is_422(client, worker, invoice):
 
 def test_unknown_external_task_is_404(client, worker):
     assert _post(client, worker, "nope", "complete", worker_id="w1").status_code == 404
+
+
+def _waiting(client, admin, instance_id):
+    return client.get(f"/api/v1/instances/{instance_id}", headers=admin).get_json()["external_tasks"]
+
+
+def test_the_instance_shows_its_waiting_external_task(client, admin, invoice):
+    [task] = _waiting(client, admin, invoice["id"])
+    assert (task["element_id"], task["topic"], task["status"], task["worker_id"]) == ("charge", "payments",
+                                                                                     "available", None)
+
+
+def test_the_instance_shows_which_worker_holds_its_external_task(client, admin, worker, invoice):
+    [fetched] = _fetch(client, worker)
+    [task] = _waiting(client, admin, invoice["id"])
+    assert (task["id"], task["status"], task["worker_id"]) == (fetched["id"], "locked", "w1")
+    assert task["lock_expires_at"] is not None
+
+
+def test_a_completed_external_task_no_longer_shows_as_waiting(client, admin, worker, invoice):
+    [task] = _fetch(client, worker)
+    assert _post(client, worker, task["id"], "complete", worker_id="w1").status_code == 200
+    assert _waiting(client, admin, invoice["id"]) == []

@@ -10,7 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
 UI_PACKAGE = ROOT / "src" / "flowdesk" / "api" / "ui"
-PAGES = ["/ui/login", "/ui/inbox", "/ui/tickets/some-ticket", "/ui/definitions", "/ui/instances", "/ui/instances/some-instance"]
+PAGES = ["/ui/login", "/ui/inbox", "/ui/tickets/some-ticket", "/ui/definitions", "/ui/instances", "/ui/instances/some-instance",
+         "/ui/oidc/callback"]
 
 
 def test_root_leads_to_the_inbox(client):

@@ -13,7 +13,7 @@ from ..engine.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, data_stores, filters, me, ui
-from . import audit_log, rate_limits, users
+from . import audit_log, oidc, rate_limits, users
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     for module in (assignment, approvals, calendars, filters, me, data_stores):
         api.register_blueprint(module.blp)
-    for module in (users, audit_log):
+    for module in (users, audit_log, oidc):
         api.register_blueprint(module.blp)
     app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
     errors.register(app)
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     security.register(app, settings.max_json_bytes)
     text_input.register(app)
     rate_limits.register(app, settings)
+    oidc.register(app, settings)
     auth.register(app, settings)
     ui.register(app)
     return app

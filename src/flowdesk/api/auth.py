@@ -10,10 +10,12 @@ from ..engine.errors import Unauthenticated
 from ..engine.jwt_tokens import TokenVerifier
 from ..engine.principal import Principal
 from ..engine.runtime import Runtime
+from .oidc import PUBLIC_ENDPOINTS
 
 PROTECTED_PREFIX = "/api/v1"
-# Endpoints that authenticate by other means than an API key (a signed token).
-TOKEN_ENDPOINTS = {"operations.JobCallback"}
+# Endpoints that authenticate by other means than an API key (a signed token), or that are how
+# a user without a key signs in.
+TOKEN_ENDPOINTS = {"operations.JobCallback"} | PUBLIC_ENDPOINTS
 
 
 def runtime() -> Runtime:

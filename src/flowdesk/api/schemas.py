@@ -136,6 +136,19 @@ class WaitingTimerSchema(Schema):
     kind = fields.String()
 
 
+class WaitingExternalTaskSchema(Schema):
+    id = fields.String()
+    element_id = fields.String()
+    topic = fields.String()
+    status = fields.String(metadata={"description": "`available` (for any worker) or `locked` (a worker holds it)"})
+    worker_id = fields.String(allow_none=True)
+    lock_expires_at = fields.DateTime(allow_none=True)
+    retries = fields.Integer(allow_none=True)
+    retry_at = fields.DateTime(allow_none=True, metadata={"description": "fetchable again from then on"})
+    error_message = fields.String(allow_none=True, metadata={"description": "the last failure a worker reported"})
+    created_at = fields.DateTime()
+
+
 class SubscriptionSchema(Schema):
     kind = fields.String()
     name = fields.String()
@@ -156,6 +169,9 @@ class InstanceSchema(InstanceCoreSchema):
     jobs = fields.List(fields.Nested(JobSummarySchema), metadata={"description": "jobs not finished yet"})
     incidents = fields.List(fields.Nested(IncidentSchema), metadata={"description": "open incidents"})
     timers = fields.List(fields.Nested(WaitingTimerSchema), metadata={"description": "detail view only"})
+    external_tasks = fields.List(fields.Nested(WaitingExternalTaskSchema),
+                                 metadata={"description": "external tasks waiting for or held by a worker "
+                                           "(detail view only)"})
     waiting_for = fields.List(fields.Nested(SubscriptionSchema), attribute="subscriptions",
                               metadata={"description": "messages and signals it can catch (detail view only)"})
     history = fields.List(fields.Nested(CompletedElementSchema),

@@ -17,7 +17,7 @@ from .idempotency import IdempotentRequest, Replay
 from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Message, MessageStatus, Ticket, TicketCandidate
 from .principal import Principal, Role
 from .jobs import active_jobs, sync_action_jobs
-from .projection import sync_external_tasks, sync_tickets
+from .projection import active_external_tasks, sync_external_tasks, sync_tickets
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
 from .waits import subscriptions_of, sync_waits
@@ -34,6 +34,7 @@ class InstanceView:
     jobs: list = field(default_factory=list)
     incidents: list = field(default_factory=list)
     timers: list = field(default_factory=list)
+    external_tasks: list = field(default_factory=list)
     subscriptions: list = field(default_factory=list)
     history: list = field(default_factory=list)
 
@@ -214,7 +215,7 @@ def view_of(session: Session, instance: Instance) -> InstanceView:
 
 
 def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> InstanceView:
-    """The instance, where it waits (tickets, jobs, timers, messages, incidents) and what it did."""
+    """The instance, where it waits (tickets, jobs, external tasks, timers, messages, incidents) and what it did."""
     with rt.uow() as uow:
         instance = uow.session.scalar(_visible(select(Instance).where(Instance.id == instance_id), principal))
         if instance is None:
@@ -225,6 +226,7 @@ def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> Instanc
             view.timers = execution.waiting_timers()
             view.history = execution.completed_elements()
         view.subscriptions = subscriptions_of(uow.session, instance.id)
+        view.external_tasks = active_external_tasks(uow.session, instance.id)
         return view
 
 

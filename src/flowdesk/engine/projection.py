@@ -111,3 +111,10 @@ def sync_external_tasks(session: Session, instance: Instance, execution: Executi
             session.add(ExternalTask(instance_id=instance.id, task_id=task_id, element_id=task.element_id,
                                      topic=task.topic, process_key=instance.process_key,
                                      business_key=instance.business_key, created_at=now, updated_at=now))
+
+
+def active_external_tasks(session: Session, instance_id: str) -> list[ExternalTask]:
+    """The instance's external tasks waiting for a worker (available) or held by one (locked)."""
+    return list(session.scalars(select(ExternalTask).where(
+        ExternalTask.instance_id == instance_id, ExternalTask.status.in_(ACTIVE_EXTERNAL_STATUSES))
+        .order_by(ExternalTask.created_at, ExternalTask.id)))

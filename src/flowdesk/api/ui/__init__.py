@@ -6,7 +6,7 @@ sessionStorage and send it as a Bearer token, so the UI can do exactly what the 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 
 bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -19,7 +19,15 @@ def home():
 
 @bp.get("/login")
 def login():
-    return render_template("login.html", title="Log in", section=None)
+    provider = current_app.extensions.get("flowdesk_oidc")
+    return render_template("login.html", title="Log in", section=None,
+                           oidc_provider=provider.provider_name if provider else None)
+
+
+@bp.get("/oidc/callback")
+def oidc_callback():
+    """Where the identity provider sends the browser back with ``code`` and ``state``."""
+    return render_template("oidc_callback.html", title="Signing in", section=None)
 
 
 @bp.get("/inbox")

@@ -25,16 +25,17 @@ export function loginUrl() {
 
 /**
  * fetch() against /api/v1: `json` is sent as a JSON body, `body` as is (FormData for uploads);
- * answers JSON, text (`as: "text"`) or a Blob (`as: "blob"`). A 401 leads back to the login page.
+ * answers JSON, text (`as: "text"`) or a Blob (`as: "blob"`). A 401 leads back to the login page, unless the
+ * call names its own `key` or is `anonymous` (sent without one).
  */
-export async function api(path, { method = "GET", json, body, headers = {}, as = "json", key } = {}) {
-  const sent = { ...headers, Authorization: `Bearer ${key || session.key()}` };
+export async function api(path, { method = "GET", json, body, headers = {}, as = "json", key, anonymous = false } = {}) {
+  const sent = anonymous ? { ...headers } : { ...headers, Authorization: `Bearer ${key || session.key()}` };
   if (json !== undefined) {
     sent["Content-Type"] = "application/json";
     body = JSON.stringify(json);
   }
   const response = await fetch(BASE + path, { method, headers: sent, body });
-  if (response.status === 401 && !key) {
+  if (response.status === 401 && !key && !anonymous) {
     session.clear();
     location.assign(loginUrl());
     throw new ApiError(401, { title: "Please log in again" });

@@ -1,7 +1,7 @@
 // Definitions: deploy by drag and drop (errors shown against file and element), versions, diagram.
 import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
-import { clear, clearAlert, el, fail, guarded, say, start, when } from "./page.js";
+import { clear, clearAlert, el, fail, guarded, say, start, UI, when } from "./page.js";
 
 const dropzone = document.getElementById("dropzone");
 const input = document.getElementById("upload-files");
@@ -10,6 +10,12 @@ const result = document.getElementById("upload-result");
 const list = document.getElementById("definitions-list");
 const versionSelect = document.getElementById("version-select");
 const diagram = document.getElementById("diagram");
+const startForm = document.getElementById("start-form");
+const startProcess = document.getElementById("start-process");
+const startVariables = document.getElementById("start-variables");
+const startVariablesError = document.getElementById("start-variables-error");
+// Starting is what the API lets admins and external systems do (POST /processes/{key}/instances).
+const STARTERS = ["admin", "system"];
 let files = [];
 let current = null;
 
@@ -84,8 +90,65 @@ document.getElementById("upload-form").addEventListener("submit", (event) => {
   deploy();
 });
 
+/** The variables box as an object, or null after saying what is wrong with it beside the box. */
+function variablesOf() {
+  const text = startVariables.value.trim();
+  let value;
+  try {
+    value = text ? JSON.parse(text) : {};
+  } catch (error) {
+    return invalidVariables(`Not valid JSON: ${error.message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return invalidVariables("Variables must be a JSON object, like {\"amount\": 120}.");
+  }
+  startVariables.removeAttribute("aria-invalid");
+  startVariablesError.textContent = "";
+  return value;
+}
+
+function invalidVariables(message) {
+  startVariables.setAttribute("aria-invalid", "true");
+  startVariablesError.textContent = message;
+  startVariables.focus();
+  fail(new ApiError(400, { title: "The variables are not a JSON object", detail: message }));
+  return null;
+}
+
+startForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearAlert();
+  const variables = variablesOf();
+  if (!variables) return;
+  const key = startProcess.value;
+  if (!key) {
+    fail(new ApiError(400, { title: "Choose a process to start" }));
+    startProcess.focus();
+    return;
+  }
+  const button = document.getElementById("start-submit");
+  button.disabled = true; // one click, one instance
+  try {
+    const businessKey = document.getElementById("start-business-key").value.trim();
+    const instance = await api(`/processes/${encodeURIComponent(key)}/instances`, { method: "POST",
+      json: { variables, business_key: businessKey || null } });
+    say(`Started ${key}.`);
+    location.assign(`${UI}instances/${encodeURIComponent(instance.id)}`);
+  } catch (error) {
+    button.disabled = false;
+    if (!(error instanceof ApiError && error.status === 401)) fail(error);
+  }
+});
+
+function fillStartChoices(definitions) {
+  const chosen = startProcess.value || current;
+  clear(startProcess, definitions.map((d) => el("option", { value: d.key, selected: d.key === chosen },
+    `${d.name || d.key} (${d.key}, v${d.latest_version})`)));
+}
+
 async function loadList() {
   const definitions = await api("/definitions");
+  fillStartChoices(definitions);
   clear(list, definitions.length ? definitions.map((d) => el("li", {},
     el("button", { type: "button", class: "link", "data-key": d.key, "aria-current": d.key === current ? "true" : null,
                    onclick: () => guarded(() => select(d.key)) },
@@ -102,6 +165,7 @@ async function showVersion(definition, version) {
 
 async function select(key, version) {
   current = key;
+  if ([...startProcess.options].some((o) => o.value === key)) startProcess.value = key;
   const definition = await api(`/definitions/${encodeURIComponent(key)}`);
   document.getElementById("definition-heading").textContent = `Diagram: ${definition.name || key}`;
   clear(versionSelect, definition.versions.map((v) => el("option", { value: String(v.version), selected: v.version === version },
@@ -116,6 +180,7 @@ async function select(key, version) {
 }
 
 guarded(async () => {
-  await start();
+  const who = await start();
+  document.getElementById("start-section").hidden = !STARTERS.includes(who.role);
   await loadList();
 });

@@ -8,7 +8,8 @@ export function definitionXml(key, version) {
 
 /**
  * Renders `xml` into `container` and returns the viewer (null, with a note, when it has no diagram).
- * `marks`: `{elementId: ["fd-completed", ...]}`; `badges`: `{elementId: "text"}` shown beside the element;
+ * `marks`: `{elementId: ["fd-completed", ...]}`; `badges`: `{elementId: "text"}` shown beside the element
+ * (or `{text, title}`: the title is its tooltip, e.g. when a timer is due);
  * `path`: the element ids completed, in order, whose sequence flows are marked as taken.
  */
 export async function showDiagram(container, xml, { marks = {}, badges = {}, path = [] } = {}) {
@@ -35,11 +36,13 @@ export async function showDiagram(container, xml, { marks = {}, badges = {}, pat
     for (const name of classes) canvas.addMarker(id, name);
   }
   for (const id of takenFlows(registry, path)) canvas.addMarker(id, "fd-completed");
-  for (const [id, text] of Object.entries(badges)) {
+  for (const [id, badge] of Object.entries(badges)) {
     if (!registry.get(id)) continue;
+    const { text, title } = typeof badge === "string" ? { text: badge } : badge;
     const note = document.createElement("span");
     note.className = "fd-badge";
     note.textContent = text;
+    if (title) note.title = title;
     overlays.add(id, { position: { top: -12, right: 12 }, html: note });
   }
   canvas.zoom("fit-viewport", "auto");

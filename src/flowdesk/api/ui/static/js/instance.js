@@ -8,26 +8,38 @@ const path = `/instances/${encodeURIComponent(instanceId)}`;
 let who = null;
 let shownVersion = null;
 
+/** What the instance waits on, per element: `[elementId, kind, marker, tooltip line]`. */
+function waitingOn(instance) {
+  return [
+    ...(instance.open_tickets || []).map((t) => [t.element_id, "ticket", null, `ticket ${t.status}`]),
+    ...(instance.jobs || []).map((j) => [j.element_id, "job", null, `job ${j.status}, attempt ${j.attempts}/${j.max_attempts}`]),
+    ...(instance.external_tasks || []).map((x) => [x.element_id, "external task", "fd-external",
+      x.status === "locked" ? `external task “${x.topic}”, locked by ${x.worker_id} until ${when(x.lock_expires_at)}`
+                            : `external task “${x.topic}”, waiting for a worker`]),
+    ...(instance.timers || []).map((t) => [t.element_id, "timer", "fd-timer", `timer due ${when(t.due)}`]),
+    ...(instance.waiting_for || []).map((s) => [s.element_id, s.kind, null, `${s.kind} “${s.name}”`]),
+  ];
+}
+
 function diagramMarks(instance) {
   const pairs = (instance.history || []).map((h) => [h.element_id, "fd-completed"]);
   const badges = {};
-  const waiting = [
-    ...(instance.open_tickets || []).map((t) => [t.element_id, "ticket"]),
-    ...(instance.jobs || []).map((j) => [j.element_id, "job"]),
-    ...(instance.timers || []).map((t) => [t.element_id, "timer"]),
-    ...(instance.waiting_for || []).map((s) => [s.element_id, s.kind]),
-  ];
-  for (const [id, kind] of waiting) {
-    if (!id) continue;
+  const waiting = waitingOn(instance).filter(([id]) => id);
+  for (const [id, kind, marker, line] of waiting) {
     pairs.push([id, "fd-current"]);
-    badges[id] = badges[id] ? `${badges[id]}, ${kind}` : kind;
+    if (marker) pairs.push([id, marker]);
+    const badge = badges[id] || { kinds: [], lines: [] };
+    if (!badge.kinds.includes(kind)) badge.kinds.push(kind);
+    badge.lines.push(line);
+    badges[id] = badge;
   }
   for (const incident of instance.incidents || []) {
     pairs.push([incident.element_id, "fd-incident"]);
-    if (incident.element_id) badges[incident.element_id] = "incident";
+    if (incident.element_id) badges[incident.element_id] = { kinds: ["incident"], lines: [incident.message] };
   }
-  const walked = [...(instance.history || []).map((h) => h.element_id), ...waiting.map(([id]) => id).filter(Boolean)];
-  return { marks: marksOf(pairs), badges, path: walked };
+  const shown = Object.fromEntries(Object.entries(badges).map(([id, b]) => [id, { text: b.kinds.join(", "), title: b.lines.join("\n") }]));
+  const walked = [...(instance.history || []).map((h) => h.element_id), ...waiting.map(([id]) => id)];
+  return { marks: marksOf(pairs), badges: shown, path: walked };
 }
 
 function renderFacts(instance) {
@@ -67,7 +79,12 @@ function renderLists(instance) {
   const waiting = [
     ...(instance.jobs || []).map((j) => el("li", {}, `job ${j.kind} at ${j.element_id || "—"}: ${j.status}, attempt ${j.attempts}/${j.max_attempts}`,
       j.next_attempt_at ? `, next ${when(j.next_attempt_at)}` : "", j.last_error ? ` — ${j.last_error}` : "")),
-    ...(instance.timers || []).map((t) => el("li", {}, `timer ${t.element_id} (${t.kind}) due ${when(t.due)}`)),
+    ...(instance.external_tasks || []).map((x) => el("li", { "data-element-id": x.element_id },
+      `external task “${x.topic}” at ${x.element_id}: `, x.status === "locked"
+        ? `locked by ${x.worker_id} until ${when(x.lock_expires_at)}` : "waiting for a worker",
+      x.retry_at ? `, fetchable again ${when(x.retry_at)}` : "", x.error_message ? ` — ${x.error_message}` : "")),
+    ...(instance.timers || []).map((t) => el("li", { "data-element-id": t.element_id },
+      `timer ${t.element_id} (${t.kind}) due `, el("time", { datetime: t.due }, when(t.due)))),
     ...(instance.waiting_for || []).map((s) => el("li", {}, `${s.kind} “${s.name}” at ${s.element_id || "—"}`,
       Object.keys(s.correlations || {}).length ? ` ${JSON.stringify(s.correlations)}` : "")),
   ];

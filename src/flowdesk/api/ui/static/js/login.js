@@ -1,9 +1,21 @@
 import { api, ApiError, session } from "./api.js";
-import { fail, param, UI } from "./page.js";
+import { beginSignIn } from "./oidc.js";
+import { fail, param, safeNext, UI } from "./page.js";
 
 const form = document.getElementById("login-form");
 const input = document.getElementById("api-key");
-input.focus();
+const oidcButton = document.getElementById("oidc-login");
+(oidcButton || input).focus();
+
+oidcButton?.addEventListener("click", async () => {
+  oidcButton.disabled = true;
+  try {
+    await beginSignIn(param("next"));
+  } catch (error) {
+    oidcButton.disabled = false;
+    fail(error);
+  }
+});
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -17,9 +29,7 @@ form.addEventListener("submit", async (event) => {
     const who = await api("/me", { key });
     session.save(key);
     sessionStorage.setItem("flowdesk.me", JSON.stringify(who));
-    const next = param("next");
-    // Only paths of this UI: never send the user to another site after logging in.
-    location.assign(next && next.startsWith(UI) && !next.startsWith("//") ? next : `${UI}inbox`);
+    location.assign(safeNext(param("next")));
   } catch (error) {
     input.setAttribute("aria-invalid", "true");
     fail(error.status === 401 ? new ApiError(401, { title: "That key is not valid" }) : error);

@@ -123,6 +123,11 @@ export function short(id) {
   return id ? String(id).slice(0, 8) : "";
 }
 
+/** `next` when it is a page of this UI, else the inbox: never send the user to another site after logging in. */
+export function safeNext(next) {
+  return next && next.startsWith(UI) && !next.startsWith("//") ? next : `${UI}inbox`;
+}
+
 export function param(name) {
   return new URLSearchParams(location.search).get(name);
 }
