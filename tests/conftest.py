@@ -125,6 +125,18 @@ def pg_runtime(postgres_url):
     rt.close()
 
 
+def send_json(handler, status: int, body, headers: dict | None = None) -> None:
+    """Answer a fake server's request: ``body`` is JSON-encoded unless it is already bytes."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    handler.send_response(status)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 @pytest.fixture
 def clock(runtime):
     """The runtime's clock, frozen at 2026-11-21 12:00 UTC; set ``clock.now`` or ``clock.advance(minutes=...)``."""
@@ -233,15 +245,8 @@ class ActionServer:
                     outer.requests.append(request)
                 route = outer.routes.get(self.path.split("?")[0], lambda r: (200, {"ok": True}, {}))
                 status, body, headers = route(request)
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 try:
-                    self.send_response(status)
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                    send_json(self, status, body, headers)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -305,14 +310,7 @@ class FakeIdp:
 
         class Handler(BaseHTTPRequestHandler):
             def _send(self, status, body=None, headers=None):
-                data = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, b"" if body is None else body, headers)
 
             def do_GET(self):
                 url = urlsplit(self.path)
