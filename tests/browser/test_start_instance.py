@@ -80,6 +80,8 @@ def test_a_start_the_api_refuses_shows_its_problem(open_page, client, admin, dep
     deploy("failing_script.bpmn")
     page = open_page()
     log_in(page, key_of(admin), "/ui/definitions")
+    # The process list loads after the page: start only once it is chosen.
+    expect(page.get_by_label("Process", exact=True)).to_have_value("failing_script")
     page.get_by_label("Variables (a JSON object)").fill(json.dumps({"x": 1}))
     page.get_by_role("button", name="Start instance").click()
     alert = page.locator("#alert")

@@ -15,6 +15,7 @@ from .definitions import latest_version, resolve_calls, spec_with_calls
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
 from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Message, MessageStatus, Ticket, TicketCandidate
+from .models.base import new_id
 from .principal import Principal, Role
 from .jobs import active_jobs, sync_action_jobs
 from .projection import active_external_tasks, sync_external_tasks, sync_tickets
@@ -115,6 +116,11 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
             audit.record(session, "instance.failed", None, instance_id=instance.id, error=instance.error)
         instance.completed_at = now
         webhooks.emit(uow, f"instance.{instance.status}", event_data(instance))
+    instance.next_timer_at = execution.next_timer_due() if instance.status == InstanceStatus.RUNNING.value else None
+    if instance in session.new:
+        # A new instance is written now, complete, before the projection rows that reference it:
+        # the ORM orders INSERTs by relationships, and these tables have only foreign keys.
+        session.flush()
     # Projections mirror what the instance waited for when loaded: a kind it did not wait for
     # then has no active rows, so its lookup is skipped (one round trip less per kind).
     loaded = execution.waits_when_loaded
@@ -172,14 +178,15 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
     except ExecutionError as exc:
         raise execution_failed(exc) from exc
     now = rt.clock()
+    # The id is given here, not at the INSERT: nothing needs flushing before save() has the state,
+    # so the new row is written once, complete.
     instance = Instance(
-        definition_version_id=version.id, process_key=process_key, process_version=version.version,
+        id=new_id(), definition_version_id=version.id, process_key=process_key, process_version=version.version,
         business_key=business_key, status=InstanceStatus.RUNNING.value, state={},
         serializer_version=STATE_FORMAT, variables={}, version=0, started_by=started_by,
         created_at=now, updated_at=now, called_versions=called or None,
     )
     uow.session.add(instance)
-    uow.session.flush()
     audit.record(uow.session, "instance.started", started_by, instance_id=instance.id,
                  process_key=process_key, version=version.version)
     webhooks.emit(uow, "instance.started", event_data(instance))

@@ -81,6 +81,8 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
         ticket = _new_ticket(instance, task, now)
         sla.start(session, ticket, task, now)
         session.add(ticket)
+        # Its timeline and audit rows reference it, and the ORM orders INSERTs by relationships
+        # only: the ticket is written first.
         session.flush()
         audit.record(session, "ticket.created", None, instance_id=instance.id, ticket_id=ticket.id,
                      element_id=task.element_id)

@@ -1,4 +1,4 @@
-"""Projections of the events an instance waits for: timers (a due time) and message/signal catches."""
+"""Projections of the message and signal catches an instance waits for (its next timer is set by save())."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from .models import EventSubscription, Instance
 
 
 def sync_waits(session: Session, instance: Instance, execution: Execution, may_have_rows: bool = True) -> None:
-    """Refresh ``next_timer_at`` and the instance's event subscriptions from the workflow."""
-    instance.next_timer_at = execution.next_timer_due() if instance.status == "running" else None
+    """Refresh the instance's event subscriptions from the workflow."""
     # A catch without a name (no messageRef/signalRef) can never be sent to: nothing to project.
     wanted = [("message", m.name, m.task_id, m.element_id, m.correlations)
               for m in execution.waiting_messages() if m.name]

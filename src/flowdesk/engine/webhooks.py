@@ -97,8 +97,9 @@ def emit(uow: UnitOfWork, event: str, data: dict) -> None:
     subscriptions = cache.get(uow.tenant)
     if subscriptions is None:
         # Few rows, read once per transaction; filtering JSON lists in Python stays portable.
-        subscriptions = [(s.id, s.url, set(s.events)) for s in
-                         session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
+        with session.no_autoflush:  # the command's pending rows do not change who is subscribed
+            subscriptions = [(s.id, s.url, set(s.events)) for s in session.scalars(
+                select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
         cache[uow.tenant] = subscriptions
     for subscription_id, url, events in subscriptions:
         if event not in events:
