@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from . import audit_log
 from .errors import Forbidden, InvalidInput, NotFound, Unauthenticated
@@ -34,7 +34,9 @@ def new_secret() -> str:
 
 def find(session: Session, secret: str) -> ApiKey | None:
     digest = hash_secret(secret)
-    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    # Key, user and groups in one round trip: every request authenticates.
+    row = session.execute(select(ApiKey).where(ApiKey.key_hash == digest)
+                          .options(joinedload(ApiKey.user).joinedload(User.groups))).unique().scalar_one_or_none()
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         return None
     return row

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, or_, select
 
+from .. import logs
 from ..bpmn import ExecutionError, TaskNotReady
 from . import audit, forms, idempotency, progressions, webhooks
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from .idempotency import IdempotentRequest, Replay
-from .instances import execution_failed, lock_instance, require_running, restore, save
+from .instances import execution_failed, require_running, restore, save
 from .models import ACTIVE_STATUSES, Instance, Ticket, TicketCandidate, TicketStatus
 from .principal import Principal
 from .runtime import Runtime
@@ -73,11 +74,17 @@ def check_precondition(ticket: Ticket, if_match: str | None) -> None:
 
 
 def locked(session, principal: Principal, ticket_id: str) -> tuple[Ticket, Instance]:
-    """Find the ticket, lock its instance, then read the ticket again under the lock."""
-    ticket = find_visible(session, principal, ticket_id)
-    instance = lock_instance(session, ticket.instance_id)
+    """Lock the ticket's instance, then read the ticket under that lock (so it is current)."""
+    # One statement finds and locks the instance: a ticket never changes instance.
+    owner = select(Ticket.instance_id).where(Ticket.id == ticket_id).scalar_subquery()
+    instance = session.scalar(select(Instance).where(Instance.id == owner).with_for_update()
+                              .execution_options(populate_existing=True))
+    if instance is None:
+        raise NotFound(f"ticket '{ticket_id}' does not exist")
+    logs.instance_id.set(instance.id)
+    ticket = find_visible(session, principal, ticket_id)  # 404 if not yours; the lock ends with the command
     require_running(instance)
-    return find_visible(session, principal, ticket_id), instance
+    return ticket, instance
 
 
 def require_active(ticket: Ticket) -> None:
