@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from flowdesk.bpmn import ModelError, ProcessSpec, timers
-from flowdesk.bpmn.timers import Cron, TimerStart
+from flowdesk.bpmn.cron import Cron
+from flowdesk.bpmn.timers import TimerStart
 
 
 def utc(*args) -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from .timers import is_cron
+from .cron import is_cron
 from .xml import BPMN_NS
 
 _TIMER_TAGS = tuple(f"{{{BPMN_NS}}}{name}" for name in ("timeDate", "timeDuration", "timeCycle"))
