@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from ..engine import definitions, instance_migration
 from ..engine.errors import InvalidInput
 from .auth import principal, runtime
-from .schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema, DeployImpactSchema
+from .migration_schemas import DeployImpactSchema
+from .schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions",
                 description="BPMN/DMN definitions and their versions")

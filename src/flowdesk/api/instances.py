@@ -7,16 +7,8 @@ from flask_smorest import Blueprint
 from ..engine import instance_migration, instances, lifecycle
 from . import idempotency
 from .auth import principal, runtime
-from .schemas import (
-    BulkMigrateSchema,
-    BulkMigrationSchema,
-    CancelSchema,
-    InstancePageSchema,
-    InstanceQuerySchema,
-    InstanceSchema,
-    MigrateSchema,
-    StartSchema,
-)
+from .migration_schemas import BulkMigrateSchema, BulkMigrationSchema, MigrateSchema
+from .schemas import CancelSchema, InstancePageSchema, InstanceQuerySchema, InstanceSchema, StartSchema
 
 blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Process instances")
 
