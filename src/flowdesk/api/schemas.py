@@ -6,7 +6,6 @@ from marshmallow import Schema, fields, validate
 
 from ..engine import sla
 from ..engine.instances import INSTANCE_STATUSES
-from ..engine.tickets import TICKET_STATUSES
 from .auth import runtime
 
 
