@@ -38,6 +38,7 @@ class SqlMeter:
 
         self.count, self.seconds, self._t = 0, 0.0, {}
         self.statements: list[str] | None = None  # a list: record the statements run
+        self.where = False  # also record which flowdesk functions sent each statement
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
@@ -48,7 +49,14 @@ class SqlMeter:
         self.seconds += time.perf_counter() - self._t.pop(id(cursor), time.perf_counter())
         self.count += 1
         if self.statements is not None:
-            self.statements.append(" ".join(statement.split())[:160])
+            text = " ".join(statement.split())[:160]
+            if self.where:
+                import traceback  # noqa: PLC0415 - only for --where
+
+                frames = [f"{f.name}:{f.lineno}" for f in traceback.extract_stack()
+                          if "/flowdesk/" in f.filename and "/bench/" not in f.filename]
+                text = f"{text}\n      <- {' <- '.join(reversed(frames[-4:]))}"
+            self.statements.append(text)
 
     def snapshot(self):
         return self.count, self.seconds
@@ -59,6 +67,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=100)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--statements", action="store_true", help="print the SQL statements of one instance's commands")
+    parser.add_argument("--where", action="store_true", help="with --statements: the flowdesk functions that sent each")
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -112,7 +121,7 @@ def main() -> None:
             one(i)
         if args.statements:
             banner("SQL statements of one instance, in order (start, complete, job)")
-            meter.statements = []
+            meter.statements, meter.where = [], args.where
             one(10)
             for statement in meter.statements:
                 print(f"   {statement}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,8 +28,40 @@ def make_engine(url: str) -> Engine:
         return engine
     # A bounded connect and pool wait: while the server is away requests fail fast (503), not hang.
     # values_plus_batch: a flush's UPDATEs of many rows (a scheduler batch) go in one round trip.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10,
-                         executemany_mode="values_plus_batch", connect_args={"connect_timeout": 5})
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_timeout=10,
+                           executemany_mode="values_plus_batch", connect_args={"connect_timeout": 5})
+    _ping_idle_connections(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 2.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle for ``IDLE_PING_SECONDS``.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip per transaction, a tenth of an
+    API worker's time under load. A connection in steady use has just proved itself; one that
+    breaks mid-use raises a disconnect error, which invalidates the whole pool (503, then fresh
+    connections). An idle one may have been dropped meanwhile (server restart, firewall): it
+    is pinged, and replaced without the caller seeing an error.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - any failure means: use another connection
+            raise DisconnectionError("the pooled connection did not answer a ping") from exc
+        if not alive:
+            raise DisconnectionError("the pooled connection did not answer a ping")
 
 
 def is_unavailable(error: BaseException) -> bool:
