@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
 from .. import logs
-from . import audit, idempotency, paging, sla, webhooks
+from . import added_rows, audit, idempotency, paging, sla, webhooks
 from .definitions import latest_version, resolve_calls, spec_with_calls
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
-from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Message, MessageStatus, Ticket, TicketCandidate
+from .models import (ACTIVE_JOB_STATUSES, ACTIVE_STATUSES, Incident, Instance, InstanceStatus, Job, Message,
+                     MessageStatus, Ticket, TicketCandidate)
 from .models.base import new_id
 from .principal import Principal, Role
 from .jobs import active_jobs, sync_action_jobs
@@ -217,6 +218,17 @@ def open_tickets(session: Session, instance_id: str) -> list[Ticket]:
 def view_of(session: Session, instance: Instance) -> InstanceView:
     from .incidents import open_incidents  # noqa: PLC0415 - incidents builds on this module
 
+    if added_rows.is_new(session, instance):
+        # Started in this transaction: everything about it was added here, and is at hand.
+        session.flush()  # ids and defaults, as the queries below would have flushed anyway
+
+        def added(kind, active):
+            return sorted((row for row in added_rows.of_instance(session, kind, instance.id) if active(row)),
+                          key=lambda row: (row.created_at, row.id))
+
+        return InstanceView(instance, added(Ticket, lambda t: t.status in ACTIVE_STATUSES),
+                            added(Job, lambda j: j.status in ACTIVE_JOB_STATUSES),
+                            added(Incident, lambda i: i.status == "open"))
     return InstanceView(instance, open_tickets(session, instance.id), active_jobs(session, instance.id),
                         open_incidents(session, instance.id))
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .. import logs
 from ..bpmn import ExecutionError, TaskNotReady
 from . import audit, signing, webhooks
 from .errors import Conflict, NotFound, Unauthenticated
-from .instances import lock_instance, restore, save
+from .instances import restore, save
 from .jobs import backoff
 from .models import Incident, Instance, Job, JobAttempt, JobKind, JobStatus
 from .runtime import Runtime
@@ -49,10 +50,13 @@ def _error_code(job: Job, status_code: int | None) -> str | None:
 
 
 def _close_attempt(session: Session, job: Job, number: int, outcome: Outcome, label: str, now: datetime) -> None:
-    attempt = session.scalar(select(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == number))
-    if attempt is not None and attempt.finished_at is None:
-        attempt.outcome, attempt.status_code, attempt.finished_at = label, outcome.status_code, now
-        attempt.error = None if outcome.succeeded else outcome.describe()[:2000]
+    """Record how attempt ``number`` ended, unless it ended already (one UPDATE, no read)."""
+    session.execute(
+        update(JobAttempt)
+        .where(JobAttempt.job_id == job.id, JobAttempt.number == number, JobAttempt.finished_at.is_(None))
+        .values(outcome=label, status_code=outcome.status_code, finished_at=now,
+                error=None if outcome.succeeded else outcome.describe()[:2000])
+        .execution_options(synchronize_session=False))
 
 
 def give_up(session: Session, job: Job, now: datetime, message: str, uow: UnitOfWork | None = None) -> None:
@@ -84,15 +88,8 @@ def _retry_or_give_up(uow: UnitOfWork, job: Job, outcome: Outcome, now: datetime
     give_up(uow.session, job, now, reason, uow)
 
 
-def _instance_of(uow: UnitOfWork, job: Job) -> Instance:
-    """The job's instance, which :func:`_locked_job` already locked and loaded in this transaction."""
-    instance = uow.session.get(Instance, job.instance_id)  # from the identity map: no second read
-    return instance if instance is not None else lock_instance(uow.session, job.instance_id)
-
-
-def _resume_instance(rt: Runtime, uow: UnitOfWork, job: Job, result) -> None:
+def _resume_instance(rt: Runtime, uow: UnitOfWork, job: Job, instance: Instance, result) -> None:
     """Complete the job's task with the response and move the instance on."""
-    instance = _instance_of(uow, job)
     execution = restore(rt, uow.session, instance)
     try:
         execution.complete_action(job.task_id, result, job.request.get("result_variable"))
@@ -107,8 +104,7 @@ def _resume_instance(rt: Runtime, uow: UnitOfWork, job: Job, result) -> None:
     save(rt, uow, instance, execution)
 
 
-def _throw(rt: Runtime, uow: UnitOfWork, job: Job, code: str, outcome: Outcome) -> bool:
-    instance = _instance_of(uow, job)
+def _throw(rt: Runtime, uow: UnitOfWork, job: Job, instance: Instance, code: str, outcome: Outcome) -> bool:
     execution = restore(rt, uow.session, instance)
     try:
         caught = execution.throw_error(job.task_id, code, {"status_code": outcome.status_code, "body": outcome.body})
@@ -124,20 +120,27 @@ def _throw(rt: Runtime, uow: UnitOfWork, job: Job, code: str, outcome: Outcome) 
     return caught
 
 
-def _locked_job(uow: UnitOfWork, job_id: str) -> Job | None:
+def _locked_job(uow: UnitOfWork, job_id: str) -> tuple[Job | None, Instance | None]:
     """Lock the job's instance first, then the job: the same order every command uses.
 
-    ``uow`` starts across tenants (a worker or callback knows only the job id) and acts for
-    the job's tenant from here on.
+    The instance is found by the job's id (a job never changes instance), so this is two
+    statements. ``uow`` starts across tenants (a worker or callback knows only the job id) and
+    acts for the job's tenant from here on. The caller keeps the instance: the session holds
+    unchanged objects weakly, and a second read would cost a round trip.
     """
-    job = uow.session.get(Job, job_id)
+    owner = select(Job.instance_id).where(Job.id == job_id).scalar_subquery()
+    instance = uow.session.scalar(select(Instance).where(Instance.id == owner).with_for_update()
+                                  .execution_options(populate_existing=True))
+    job = uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update()
+                             .execution_options(populate_existing=True))
     if job is None:
-        return None
+        return None, None
+    if job.instance_id and instance is None:
+        raise NotFound(f"instance '{job.instance_id}' does not exist")
+    if instance is not None:
+        logs.instance_id.set(instance.id)
     uow.scope_to(job.tenant_id)
-    if job.instance_id:
-        lock_instance(uow.session, job.instance_id)
-    return uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update()
-                              .execution_options(populate_existing=True))
+    return job, instance
 
 
 def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
@@ -147,7 +150,7 @@ def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
     worker took over, or a callback already finished the task) changes nothing.
     """
     with rt.uow(SYSTEM) as uow:
-        job = _locked_job(uow, job_id)
+        job, instance = _locked_job(uow, job_id)
         if job is None:
             return "missing"
         now = rt.clock()
@@ -166,9 +169,9 @@ def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
                 job.status = JobStatus.WAITING.value
                 job.finished_at = None
             else:
-                _resume_instance(rt, uow, job, outcome.body)
+                _resume_instance(rt, uow, job, instance, outcome.body)
         elif outcome.kind == "response" and job.kind == JobKind.ACTION.value and \
-                (code := _error_code(job, outcome.status_code)) and _throw(rt, uow, job, code, outcome):
+                (code := _error_code(job, outcome.status_code)) and _throw(rt, uow, job, instance, code, outcome):
             job.finished_at, job.lease_until = now, None
         else:
             if outcome.kind == "response":
@@ -188,14 +191,14 @@ def callback(rt: Runtime, job_id: str, token: str | None, result) -> Job:
     if not token or not signing.check_token(rt.signing_secret, "job-callback", job_id, token):
         raise Unauthenticated("the callback token is missing or does not match this job")
     with rt.uow(SYSTEM) as uow:
-        job = _locked_job(uow, job_id)
-        if job is None or job.kind != JobKind.ACTION.value:
+        job, instance = _locked_job(uow, job_id)
+        if job is None or instance is None or job.kind != JobKind.ACTION.value:
             raise NotFound(f"job '{job_id}' does not exist")
         if job.status not in (JobStatus.WAITING.value, JobStatus.RUNNING.value):
             raise Conflict(f"job '{job_id}' is {job.status}; it takes no callback", job_status=job.status)
         now = rt.clock()
         job.finished_at, job.updated_at, job.lease_until = now, now, None
-        _resume_instance(rt, uow, job, result)
+        _resume_instance(rt, uow, job, instance, result)
         audit.record(uow.session, "job.callback", None, instance_id=job.instance_id, job_id=job.id)
         uow.commit()
         return job
@@ -209,7 +212,7 @@ def hand_back(rt: Runtime, job_id: str, attempt: int, reason: str) -> bool:
     action's fault, so it does not use up a retry. False when the attempt already ended.
     """
     with rt.uow(SYSTEM) as uow:
-        job = _locked_job(uow, job_id)
+        job, _instance = _locked_job(uow, job_id)
         if job is None or job.status != JobStatus.RUNNING.value or job.attempts != attempt:
             return False
         now = rt.clock()

@@ -100,13 +100,16 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
     """Take a pending, due job for one attempt; None when it is not (duplicate or early enqueue)."""
     # A queue entry is only a job id: the job tells whose it is.
     with rt.uow(SYSTEM) as uow:
-        job = uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+        # One statement: the job, locked, and whether its instance is suspended.
+        row = uow.session.execute(
+            select(Job, Instance.status).outerjoin(Instance, Instance.id == Job.instance_id)
+            .where(Job.id == job_id).with_for_update(of=Job)).first()
+        job, instance_status = row if row is not None else (None, None)
         now = rt.clock()
         if job is None or job.status != JobStatus.PENDING.value or job.next_attempt_at > now + timedelta(seconds=1):
             return None
         uow.scope_to(job.tenant_id)
-        if job.instance_id and job.kind == JobKind.ACTION.value and uow.session.scalar(
-                select(Instance.status).where(Instance.id == job.instance_id)) == InstanceStatus.SUSPENDED.value:
+        if job.kind == JobKind.ACTION.value and instance_status == InstanceStatus.SUSPENDED.value:
             return None  # resume() hands it out again
         timeout = float(job.request.get("timeout") or 10.0)
         job.status, job.attempts, job.updated_at = JobStatus.RUNNING.value, job.attempts + 1, now

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from . import schema, tenancy
+from . import added_rows, schema, tenancy
 from .database import make_engine, make_session_factory
 from .keys import SecretBox, derive, load_master_key
 from .models.base import utcnow
@@ -47,6 +47,7 @@ class Runtime:
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
         tenancy.install(self.session_factory)
+        added_rows.install(self.session_factory)
         self.specs = SpecCache()
         self.clock = clock
         self.queue: JobQueue = queue or NullQueue()
