@@ -13,8 +13,12 @@ from .schemas import CancelSchema, InstancePageSchema, InstanceQuerySchema, Inst
 blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Process instances")
 
 
+# Made once: a schema instance builds its fields (and nested schemas) when created.
+_INSTANCE_SCHEMA = InstanceSchema()
+
+
 def instance_body(view) -> dict:
-    return InstanceSchema().dump(view)
+    return _INSTANCE_SCHEMA.dump(view)
 
 
 def render_started(view) -> tuple[int, dict]:

@@ -20,8 +20,12 @@ def _with_etag(ticket):
     return ticket, 200, {"ETag": ticket.etag}
 
 
+# Made once: a schema instance builds its fields (and nested schemas) when created.
+_COMPLETION_SCHEMA = CompletionSchema()
+
+
 def render_completion(result) -> tuple[int, dict]:
-    body = CompletionSchema().dump({"ticket": result.ticket, "instance": result.instance,
+    body = _COMPLETION_SCHEMA.dump({"ticket": result.ticket, "instance": result.instance,
                                     "open_tickets": result.open_tickets})
     return 200, body
 
