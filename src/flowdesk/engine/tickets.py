@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload
 
 from .. import logs
 from ..bpmn import ExecutionError, TaskNotReady
@@ -53,8 +54,10 @@ def may_work(ticket: Ticket, principal: Principal) -> bool:
 
 
 def find_visible(session, principal: Principal, ticket_id: str) -> Ticket:
-    ticket = session.scalar(visible(select(Ticket).where(Ticket.id == ticket_id), principal)
-                            .execution_options(populate_existing=True))
+    # One statement: the candidates come joined (a ticket has a few), not by a second SELECT.
+    ticket = session.scalars(visible(select(Ticket).where(Ticket.id == ticket_id), principal)
+                             .options(joinedload(Ticket.candidates))
+                             .execution_options(populate_existing=True)).unique().first()
     if ticket is None:
         raise NotFound(f"ticket '{ticket_id}' does not exist")
     return ticket
