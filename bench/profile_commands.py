@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--statements", action="store_true", help="print the SQL statements of one instance's commands")
     parser.add_argument("--where", action="store_true", help="with --statements: the flowdesk functions that sent each")
+    parser.add_argument("--dump", help="also write the cProfile data to this file (for pstats or snakeviz)")
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -144,6 +145,8 @@ def main() -> None:
         for i in range(args.instances):
             one(i)
         profile.disable()
+        if args.dump:
+            profile.dump_stats(args.dump)
         ps = pstats.Stats(profile)
         total = sum(v[2] for v in ps.stats.values())
         by_package: dict[str, float] = {}

@@ -65,6 +65,10 @@ class Execution:
         # projections of it were refreshed from exactly that, so a kind absent here needs no
         # lookup. Unknown (every kind) for a workflow handed in from elsewhere.
         self.waits_when_loaded: frozenset[str] = WAIT_KINDS
+        # The ids of the READY user and manual tasks, and of the STARTED action tasks, then (None:
+        # unknown): the server's open tickets and active action jobs mirror them one to one.
+        self.user_tasks_when_loaded: frozenset[str] | None = None
+        self.actions_when_loaded: frozenset[str] | None = None
         for spec in (workflow.spec, *workflow.subprocess_specs.values()):
             events.wire_event_subprocesses(spec)  # specs parsed before the parser did it
         # Timer definitions are shared by every instance of a spec: they find the clock here.
@@ -84,6 +88,7 @@ class Execution:
         workflow.task_tree.data.update(variables or {})
         execution = cls(workflow, clock)
         execution.waits_when_loaded = frozenset()
+        execution.user_tasks_when_loaded = execution.actions_when_loaded = frozenset()
         if by_timer:
             timers.fire_timer_starts(workflow, execution.now(), None if by_timer is True else by_timer)
         execution.run()
@@ -104,6 +109,12 @@ class Execution:
         workflow = serializer.state_from_dict(state, process.spec, process.subprocess_specs, state_format)
         execution = cls(workflow, clock, history.PrunedHistory.from_dict(pruned))
         execution.waits_when_loaded = execution.waiting_kinds()
+        waiting = execution._tasks(TaskState.READY | TaskState.STARTED)
+        execution.user_tasks_when_loaded = frozenset(
+            str(task.id) for task in waiting if task.state == TaskState.READY and task.task_spec.manual)
+        execution.actions_when_loaded = frozenset(
+            str(task.id) for task in waiting if task.state == TaskState.STARTED
+            and isinstance(task.task_spec, ActionTask) and not task.task_spec.is_external)
         return execution
 
     def waiting_kinds(self) -> frozenset[str]:

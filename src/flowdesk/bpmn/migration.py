@@ -173,6 +173,8 @@ def migrate(execution: Execution, new_spec: ProcessSpec) -> Execution:
     migrated = Execution.restore(new_spec, state, clock=execution.clock)
     # The server's projections still mirror what the instance waited for before it moved.
     migrated.waits_when_loaded |= execution.waits_when_loaded
+    # Its tickets and jobs may name tasks the migration replaced.
+    migrated.user_tasks_when_loaded = migrated.actions_when_loaded = None
     return migrated
 
 

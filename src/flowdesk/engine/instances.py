@@ -118,10 +118,6 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
         instance.completed_at = now
         webhooks.emit(uow, f"instance.{instance.status}", event_data(instance))
     instance.next_timer_at = execution.next_timer_due() if instance.status == InstanceStatus.RUNNING.value else None
-    if instance in session.new:
-        # A new instance is written now, complete, before the projection rows that reference it:
-        # the ORM orders INSERTs by relationships, and these tables have only foreign keys.
-        session.flush()
     # Projections mirror what the instance waited for when loaded: a kind it did not wait for
     # then has no active rows, so its lookup is skipped (one round trip less per kind).
     loaded = execution.waits_when_loaded

@@ -19,6 +19,8 @@ from ..bpmn import Execution
 from . import audit, signing
 from .errors import NotFound
 from .models import ACTIVE_JOB_STATUSES, Instance, InstanceStatus, Job, JobAttempt, JobKind, JobStatus
+from .models.base import new_id
+from .rows_at_hand import rows_at_hand
 from .principal import Principal, Role
 from .runtime import Runtime
 from .tenancy import SYSTEM
@@ -65,9 +67,15 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
     """
     session = uow.session
     calls = {call.task_id: call for call in execution.pending_actions()}
-    active = list(session.scalars(select(Job).where(
-        Job.instance_id == instance.id, Job.kind == JobKind.ACTION.value, Job.status.in_(ACTIVE_JOB_STATUSES)))) \
-        if may_have_rows else []
+    active = []
+    if may_have_rows:
+        active = rows_at_hand(session, Job, instance.id, execution.actions_when_loaded,
+                              lambda job: job.status in ACTIVE_JOB_STATUSES,
+                              belongs=lambda job: job.kind == JobKind.ACTION.value)
+        if active is None:
+            active = list(session.scalars(select(Job).where(
+                Job.instance_id == instance.id, Job.kind == JobKind.ACTION.value,
+                Job.status.in_(ACTIVE_JOB_STATUSES))))
     known = set()
     for job in active:
         if job.task_id in calls:
@@ -81,7 +89,7 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
         if task_id in known:
             continue
         job = Job(
-            kind=JobKind.ACTION.value, instance_id=instance.id, task_id=task_id, element_id=call.element_id,
+            id=new_id(), kind=JobKind.ACTION.value, instance_id=instance.id, task_id=task_id, element_id=call.element_id,
             status=JobStatus.PENDING.value, attempts=0, max_attempts=call.retries + 1,
             request={"url": call.url, "method": call.method, "headers": call.headers, "body": call.body,
                      "timeout": call.timeout, "mode": call.mode, "result_variable": call.result_variable,
@@ -89,7 +97,6 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
             next_attempt_at=now, enqueued_at=now, created_at=now, updated_at=now,
         )
         session.add(job)
-        session.flush()
         audit.record(session, "job.created", None, instance_id=instance.id, job_id=job.id, element_id=call.element_id)
         uow.enqueue_after_commit(job.id)
         created.append(job)

@@ -21,10 +21,15 @@ from .models import (
     TicketCandidate,
     TicketStatus,
 )
+from .models.base import new_id
+from .rows_at_hand import rows_at_hand
 
 
 def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Ticket:
     ticket = Ticket(
+        # Id, status and version given now, not by column defaults at the INSERT: its timeline
+        # and audit rows name them before any flush.
+        id=new_id(), status=TicketStatus.OPEN.value, version=1,
         instance_id=instance.id,
         task_id=task.task_id,
         element_id=task.element_id,
@@ -58,9 +63,13 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
     ``may_have_rows=False`` (the instance had no such task when loaded) skips the lookup.
     """
     waiting = {task.task_id: task for task in execution.user_tasks()}
-    active = list(session.scalars(
-        select(Ticket).where(Ticket.instance_id == instance.id, Ticket.status.in_(ACTIVE_STATUSES))
-    )) if may_have_rows else []
+    active = []
+    if may_have_rows:
+        active = rows_at_hand(session, Ticket, instance.id, execution.user_tasks_when_loaded,
+                              lambda ticket: ticket.status in ACTIVE_STATUSES)
+        if active is None:
+            active = list(session.scalars(
+                select(Ticket).where(Ticket.instance_id == instance.id, Ticket.status.in_(ACTIVE_STATUSES))))
     current = []
     for ticket in active:
         if ticket.task_id in waiting:
@@ -80,10 +89,7 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
             continue
         ticket = _new_ticket(instance, task, now)
         sla.start(session, ticket, task, now)
-        session.add(ticket)
-        # Its timeline and audit rows reference it, and the ORM orders INSERTs by relationships
-        # only: the ticket is written first.
-        session.flush()
+        session.add(ticket)  # written before its timeline rows, in the same flush (written_after)
         audit.record(session, "ticket.created", None, instance_id=instance.id, ticket_id=ticket.id,
                      element_id=task.element_id)
         progressions.record(session, ticket, "created", None, None, element_id=task.element_id,

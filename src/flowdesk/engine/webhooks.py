@@ -10,6 +10,7 @@ from sqlalchemy import select
 from . import audit, audit_log, paging
 from .errors import InvalidInput, NotFound
 from .models import Job, JobKind, JobStatus, WebhookSubscription
+from .models.base import new_id, utcnow
 from .principal import Principal, Role
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
@@ -104,13 +105,13 @@ def emit(uow: UnitOfWork, event: str, data: dict) -> None:
     for subscription_id, url, events in subscriptions:
         if event not in events:
             continue
-        job = Job(kind=JobKind.WEBHOOK.value, subscription_id=subscription_id, event=event,
-                  instance_id=data.get("instance_id"), status=JobStatus.PENDING.value, attempts=0,
-                  max_attempts=DELIVERY_ATTEMPTS, request={"url": url, "method": "POST", "timeout": 10.0, "body": None,
-                                                           "event": event, "data": data})
-        session.add(job)
-        session.flush()
-        job.request = {**job.request, "body": {"id": job.id, "event": event, "created_at": job.created_at.isoformat(),
-                                               "data": data}}
-        job.enqueued_at = job.created_at
-        uow.enqueue_after_commit(job.id)
+        # Id and time given here, not at the INSERT: the delivery's body names them, and the row
+        # goes out with the command's other rows in one flush.
+        job_id, created_at = new_id(), utcnow()
+        body = {"id": job_id, "event": event, "created_at": created_at.isoformat(), "data": data}
+        session.add(Job(id=job_id, kind=JobKind.WEBHOOK.value, subscription_id=subscription_id, event=event,
+                        instance_id=data.get("instance_id"), status=JobStatus.PENDING.value, attempts=0,
+                        max_attempts=DELIVERY_ATTEMPTS, created_at=created_at, enqueued_at=created_at,
+                        request={"url": url, "method": "POST", "timeout": 10.0, "body": body,
+                                 "event": event, "data": data}))
+        uow.enqueue_after_commit(job_id)

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, UTCDateTime, new_id, utcnow
+from .base import Base, UTCDateTime, new_id, utcnow, written_after
 
 
 class Approval(TenantOwned, Base):
@@ -20,7 +20,9 @@ class Approval(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    _ticket_first: Mapped["Ticket"] = written_after("Ticket")  # flush order only
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    _instance_first: Mapped["Instance"] = written_after("Instance")  # flush order only
     element_id: Mapped[str] = mapped_column(String(255))
     level: Mapped[int] = mapped_column(Integer)
     approver: Mapped[str] = mapped_column(String(100))

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, JSONType, UTCDateTime, utcnow
+from .base import Base, JSONType, UTCDateTime, utcnow, written_after
 
 
 class TicketAssignment(TenantOwned, Base):
@@ -19,7 +19,9 @@ class TicketAssignment(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    _ticket_first: Mapped["Ticket"] = written_after("Ticket")  # flush order only
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    _instance_first: Mapped["Instance"] = written_after("Instance")  # flush order only
     # least_loaded, round_robin, manual (assign/transfer), delegated, resolved
     rule: Mapped[str] = mapped_column(String(30))
     assignee: Mapped[str | None] = mapped_column(String(100), nullable=True)

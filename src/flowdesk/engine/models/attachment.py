@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, UTCDateTime, new_id, utcnow
+from .base import Base, UTCDateTime, new_id, utcnow, written_after
 
 
 class TicketAttachment(TenantOwned, Base):
@@ -19,6 +19,7 @@ class TicketAttachment(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    _ticket_first: Mapped["Ticket"] = written_after("Ticket")  # flush order only
     filename: Mapped[str] = mapped_column(String(255))  # display name only, never a path
     content_type: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)

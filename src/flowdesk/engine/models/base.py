@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -55,6 +55,16 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def written_after(target: str):
+    """A many-to-one link that is never read or set, only there to order a flush.
+
+    The unit of work orders INSERTs by relationships, not by foreign keys: with this link, rows
+    of ``target`` added in the same flush are written before the rows that reference them, so
+    commands need no flush in between and rows of one table go out in one multi-row INSERT.
+    """
+    return relationship(target, lazy="raise")
 
 
 def clock_of(session) -> datetime:

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, UTCDateTime, new_id, utcnow
+from .base import Base, UTCDateTime, new_id, utcnow, written_after
 
 
 class TicketComment(TenantOwned, Base):
@@ -17,6 +17,7 @@ class TicketComment(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    _ticket_first: Mapped["Ticket"] = written_after("Ticket")  # flush order only
     author: Mapped[str] = mapped_column(String(100))
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
     public: Mapped[bool] = mapped_column(Boolean, default=False)

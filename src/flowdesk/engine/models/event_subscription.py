@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, JSONType, UTCDateTime, utcnow
+from .base import Base, JSONType, UTCDateTime, utcnow, written_after
 
 
 class EventSubscription(TenantOwned, Base):
@@ -20,6 +20,7 @@ class EventSubscription(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    _instance_first: Mapped["Instance"] = written_after("Instance")  # flush order only
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(255))
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

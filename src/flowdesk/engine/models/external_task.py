@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, UTCDateTime, new_id, utcnow
+from .base import Base, UTCDateTime, new_id, utcnow, written_after
 
 
 class ExternalTaskStatus(str, enum.Enum):
@@ -32,6 +32,7 @@ class ExternalTask(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    _instance_first: Mapped["Instance"] = written_after("Instance")  # flush order only
     task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(String(255))

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, UTCDateTime, new_id, utcnow
+from .base import Base, UTCDateTime, new_id, utcnow, written_after
 
 
 class Incident(TenantOwned, Base):
@@ -20,6 +20,7 @@ class Incident(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     instance_id: Mapped[str | None] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=True)
+    _instance_first: Mapped["Instance"] = written_after("Instance")  # flush order only
     element_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     external_task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

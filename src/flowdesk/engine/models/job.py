@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+from .base import Base, JSONType, UTCDateTime, new_id, utcnow, written_after
 
 
 class JobKind(str, enum.Enum):
@@ -42,6 +42,7 @@ class Job(TenantOwned, Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(20))
     instance_id: Mapped[str | None] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=True)
+    _instance_first: Mapped["Instance"] = written_after("Instance")  # flush order only
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     element_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     subscription_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -72,6 +73,7 @@ class JobAttempt(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    _job_first: Mapped["Job"] = written_after("Job")  # flush order only
     number: Mapped[int] = mapped_column(Integer)
     worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tenant import TenantOwned
-from .base import Base, JSONType, UTCDateTime, utcnow
+from .base import Base, JSONType, UTCDateTime, utcnow, written_after
 
 
 class TicketProgression(TenantOwned, Base):
@@ -23,7 +23,9 @@ class TicketProgression(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    _ticket_first: Mapped["Ticket"] = written_after("Ticket")  # flush order only
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    _instance_first: Mapped["Instance"] = written_after("Instance")  # flush order only
     action: Mapped[str] = mapped_column(String(50))
     performed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     previous_status: Mapped[str | None] = mapped_column(String(20), nullable=True)

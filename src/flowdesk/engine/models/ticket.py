@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .tenant import TenantOwned
-from .base import Base, JSONType, UTCDateTime, new_id, utcnow
+from .base import Base, JSONType, UTCDateTime, new_id, utcnow, written_after
 
 
 class TicketStatus(str, enum.Enum):
@@ -55,6 +55,7 @@ class Ticket(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    _instance_first: Mapped["Instance"] = written_after("Instance")  # flush order only
     task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
