@@ -7,7 +7,7 @@ be idempotent; a completion from a worker that no longer holds the lock is refus
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 

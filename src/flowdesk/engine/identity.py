@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from . import api_keys, audit_log
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from .models import DEFAULT_TENANT, ApiKey, Tenant, User, UserGroup
+from .models import DEFAULT_TENANT, Tenant, User, UserGroup
 from .principal import ROLES, Principal, Role
 from .runtime import Runtime
 from .tenancy import SYSTEM, acting_for
@@ -27,14 +27,6 @@ def _narrowed(user_list: list | None, key_list: list | None) -> frozenset[str] |
     if user_list is None or key_list is None:
         return frozenset(user_list if key_list is None else key_list)
     return frozenset(user_list) & frozenset(key_list)
-
-
-def principal_of(user: User, key: ApiKey | None = None) -> Principal:
-    return Principal(user.id, user.name, user.role, frozenset(user.group_names), frozenset(user.lead_of),
-                     process_keys=_narrowed(user.process_keys, key.process_keys if key else None),
-                     message_names=_narrowed(user.message_names, key.message_names if key else None),
-                     scopes=frozenset(key.scopes if key is not None else ("read", "write")),
-                     tenant_id=user.tenant_id)
 
 
 def _check_names(field_name: str, values) -> list[str] | None:
@@ -260,11 +252,15 @@ def authenticate(rt: Runtime, key: str | None, tokens=None) -> Principal:
         return principal
     # Keys are unique across tenants; the key tells whose the caller is.
     with rt.uow(SYSTEM) as uow:
-        api_key = api_keys.find(uow.session, key)
-        if api_key is None:
+        holder = api_keys.find_holder(uow.session, key)
+        if holder is None:
             raise Unauthenticated("the API key is not valid")
         now = rt.clock()
-        api_keys.check_usable(api_key, now)
-        if api_keys.touch(api_key, now):
+        api_keys.check_usable(holder, now)
+        if api_keys.touch_holder(uow.session, holder, now):
             uow.commit()
-        return principal_of(api_key.user, api_key)
+        user = holder.user
+        return Principal(user["id"], user["name"], user["role"], holder.groups, holder.lead_of,
+                         process_keys=_narrowed(user["process_keys"], holder.process_keys),
+                         message_names=_narrowed(user["message_names"], holder.message_names),
+                         scopes=frozenset(holder.scopes), tenant_id=user["tenant_id"])

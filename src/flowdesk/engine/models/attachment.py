@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tenant import TenantOwned
 from .base import Base, UTCDateTime, new_id, utcnow, written_after
+from .tenant import TenantOwned
+
+if TYPE_CHECKING:  # the flush-order links name these
+    from .ticket import Ticket
 
 
 class TicketAttachment(TenantOwned, Base):

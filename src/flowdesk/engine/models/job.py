@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow, written_after
+from .tenant import TenantOwned
+
+if TYPE_CHECKING:  # the flush-order links name these
+    from .instance import Instance
 
 
 class JobKind(str, enum.Enum):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, utcnow, written_after
+from .tenant import TenantOwned
+
+if TYPE_CHECKING:  # the flush-order links name these
+    from .instance import Instance
+    from .ticket import Ticket
 
 
 class TicketProgression(TenantOwned, Base):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .tenant import TenantOwned
 from .base import Base, JSONType, UTCDateTime, new_id, utcnow, written_after
+from .tenant import TenantOwned
+
+if TYPE_CHECKING:  # the flush-order links name these
+    from .instance import Instance
 
 
 class TicketStatus(str, enum.Enum):
