@@ -1,0 +1,76 @@
+"""SQL statements per command on PostgreSQL: a budget that fails when a change adds round trips.
+
+Speed is measured by the benchmarks under bench/; these budgets only keep what they won. Each
+statement is a round trip plus the ORM's work, and they were most of a command's time.
+"""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from flowdesk.workers import actions
+
+DATA = Path(__file__).parent.parent / "data"
+
+# Measured on the commit that set them: raise one only with a reason in the commit message.
+# The chain: start -> service task (reserve) -> user task (pack) -> service task (notify) -> end.
+START_BUDGET = 7       # authenticate, latest version, subscriptions; one flush (audit, instance, job)
+JOB_BUDGET = 13        # claim (3); lock instance and job, close the attempt, subscriptions; one flush
+                       # (audit, instance, job, and the pack ticket: ticket, timeline, candidates)
+COMPLETE_BUDGET = 10   # authenticate, lock instance, ticket with candidates, subscriptions; one flush
+
+
+@pytest.fixture
+def statements(worker_runtime):
+    """A list that collects the SQL of every statement the runtime sends."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa.event.listen(worker_runtime.db, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(worker_runtime.db, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def chain(client, admin, action_server, worker_runtime):
+    """service_chain.bpmn deployed against the local action server, which answers every call."""
+    action_server.routes["/reserve"] = lambda r: (200, {"reservation_id": "R-1"}, {})
+    action_server.routes["/notify"] = lambda r: (200, {"sent": True}, {})
+    xml = (DATA / "service_chain.bpmn").read_bytes().replace(b"{{port}}", str(action_server.port).encode())
+    assert client.post("/api/v1/definitions", data=xml, content_type="application/xml",
+                       headers=admin).status_code == 201
+
+
+def _counted(statements: list, command) -> tuple[object, int]:
+    statements.clear()
+    result = command()
+    return result, len(statements)
+
+
+def test_start_stays_within_its_statement_budget(client, admin, chain, statements):
+    response, count = _counted(statements, lambda: client.post(
+        "/api/v1/processes/service_chain/instances", json={"variables": {"sku": "A", "quantity": 1}}, headers=admin))
+    assert response.status_code == 201
+    assert count <= START_BUDGET, "\n".join(statements)
+
+
+def test_a_job_stays_within_its_statement_budget(client, admin, chain, statements):
+    started = client.post("/api/v1/processes/service_chain/instances",
+                          json={"variables": {"sku": "A", "quantity": 1}}, headers=admin).get_json()
+    status, count = _counted(statements, lambda: actions.run_job(started["jobs"][0]["id"]))
+    assert status == "succeeded"
+    assert count <= JOB_BUDGET, "\n".join(statements)
+
+
+def test_completing_a_ticket_stays_within_its_statement_budget(client, admin, chain, statements):
+    started = client.post("/api/v1/processes/service_chain/instances",
+                          json={"variables": {"sku": "A", "quantity": 1}}, headers=admin).get_json()
+    actions.run_job(started["jobs"][0]["id"])
+    [ticket] = client.get(f"/api/v1/instances/{started['id']}", headers=admin).get_json()["open_tickets"]
+    response, count = _counted(statements, lambda: client.post(
+        f"/api/v1/tickets/{ticket['id']}/complete", json={"data": {}}, headers=admin))
+    assert response.status_code == 200
+    assert count <= COMPLETE_BUDGET, "\n".join(statements)
