@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import logs
@@ -50,13 +50,13 @@ def _error_code(job: Job, status_code: int | None) -> str | None:
 
 
 def _close_attempt(session: Session, job: Job, number: int, outcome: Outcome, label: str, now: datetime) -> None:
-    """Record how attempt ``number`` ended, unless it ended already (one UPDATE, no read)."""
+    """Record how attempt ``number`` ended, unless it ended already (one plain UPDATE, no read)."""
+    attempts = JobAttempt.__table__
     session.execute(
-        update(JobAttempt)
-        .where(JobAttempt.job_id == job.id, JobAttempt.number == number, JobAttempt.finished_at.is_(None))
+        attempts.update()
+        .where(attempts.c.job_id == job.id, attempts.c.number == number, attempts.c.finished_at.is_(None))
         .values(outcome=label, status_code=outcome.status_code, finished_at=now,
-                error=None if outcome.succeeded else outcome.describe()[:2000])
-        .execution_options(synchronize_session=False))
+                error=None if outcome.succeeded else outcome.describe()[:2000]))
 
 
 def give_up(session: Session, job: Job, now: datetime, message: str, uow: UnitOfWork | None = None) -> None:

@@ -105,35 +105,40 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
 
 def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | None:
     """Take a pending, due job for one attempt; None when it is not (duplicate or early enqueue)."""
-    # A queue entry is only a job id: the job tells whose it is.
+    # Every attempt starts here, so it is three plain statements (no ORM objects): read and lock
+    # the job with its instance's status, mark it running, open the attempt.
     with rt.uow(SYSTEM) as uow:
-        # One statement: the job, locked, and whether its instance is suspended.
-        row = uow.session.execute(
-            select(Job, Instance.status).outerjoin(Instance, Instance.id == Job.instance_id)
+        session = uow.session
+        row = session.execute(
+            select(Job.kind, Job.status, Job.attempts, Job.next_attempt_at, Job.request, Job.subscription_id,
+                   Job.tenant_id, Instance.status.label("instance_status"))
+            .outerjoin(Instance, Instance.id == Job.instance_id)
             .where(Job.id == job_id).with_for_update(of=Job)).first()
-        job, instance_status = row if row is not None else (None, None)
         now = rt.clock()
-        if job is None or job.status != JobStatus.PENDING.value or job.next_attempt_at > now + timedelta(seconds=1):
+        if row is None or row.status != JobStatus.PENDING.value or row.next_attempt_at > now + timedelta(seconds=1):
             return None
-        uow.scope_to(job.tenant_id)
-        if job.kind == JobKind.ACTION.value and instance_status == InstanceStatus.SUSPENDED.value:
+        if row.kind == JobKind.ACTION.value and row.instance_status == InstanceStatus.SUSPENDED.value:
             return None  # resume() hands it out again
-        timeout = float(job.request.get("timeout") or 10.0)
-        job.status, job.attempts, job.updated_at = JobStatus.RUNNING.value, job.attempts + 1, now
-        job.lease_until = now + timedelta(seconds=timeout) + LEASE_MARGIN
-        uow.session.add(JobAttempt(job_id=job.id, number=job.attempts, worker=worker or worker_name(), started_at=now))
+        request = row.request
+        timeout = float(request.get("timeout") or 10.0)
+        attempt = row.attempts + 1
+        jobs, attempts = Job.__table__, JobAttempt.__table__
+        session.execute(jobs.update().where(jobs.c.id == job_id).values(
+            status=JobStatus.RUNNING.value, attempts=attempt, updated_at=now,
+            lease_until=now + timedelta(seconds=timeout) + LEASE_MARGIN))
+        session.execute(attempts.insert().values(job_id=job_id, number=attempt, worker=worker or worker_name(),
+                                                 started_at=now, tenant_id=row.tenant_id))
         uow.commit()
-        request = job.request
         claimed = ClaimedJob(
-            id=job.id, kind=job.kind, attempt=job.attempts, url=request["url"],
+            id=job_id, kind=row.kind, attempt=attempt, url=request["url"],
             method=request.get("method", "POST"), headers=dict(request.get("headers") or {}),
             body=request.get("body"), timeout=timeout, mode=request.get("mode", "sync"),
-            subscription_id=job.subscription_id, tenant_id=job.tenant_id,
+            subscription_id=row.subscription_id, tenant_id=row.tenant_id,
         )
-        if job.kind == JobKind.ACTION.value and claimed.mode == "async":
+        if row.kind == JobKind.ACTION.value and claimed.mode == "async":
             claimed.extra_headers = {
-                "X-Flowdesk-Callback-Url": f"{rt.public_url}/api/v1/jobs/{job.id}/callback",
-                "X-Flowdesk-Callback-Token": signing.token(rt.signing_secret, "job-callback", job.id),
+                "X-Flowdesk-Callback-Url": f"{rt.public_url}/api/v1/jobs/{job_id}/callback",
+                "X-Flowdesk-Callback-Token": signing.token(rt.signing_secret, "job-callback", job_id),
             }
         return claimed
 
