@@ -222,7 +222,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--api-workers", type=int, default=2)
     parser.add_argument("--api-threads", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="flowdesk worker (RQ) processes")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="flowdesk worker (RQ) processes; they mostly wait (action, commits): 2 per core")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the last instance")
     parser.add_argument("--profile", action="store_true", help="py-spy the API and one worker during the run")
     parser.add_argument("--profile-seconds", type=float, default=15)

@@ -123,7 +123,8 @@ def main() -> None:
     parser.add_argument("--paced-seconds", type=float, default=20)
     parser.add_argument("--api-workers", type=int, default=2)
     parser.add_argument("--api-threads", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="flowdesk worker (RQ) processes")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="flowdesk worker (RQ) processes; they mostly wait (action, commits): 2 per core")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
 
