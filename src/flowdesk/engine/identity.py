@@ -29,6 +29,13 @@ def _narrowed(user_list: list | None, key_list: list | None) -> frozenset[str] |
     return frozenset(user_list) & frozenset(key_list)
 
 
+def principal_of(user: User) -> Principal:
+    """The principal ``user`` acts as, without a key narrowing it (scripts, benchmarks, the CLI)."""
+    return Principal(user.id, user.name, user.role, frozenset(user.group_names), frozenset(user.lead_of),
+                     process_keys=_narrowed(user.process_keys, None), message_names=_narrowed(user.message_names, None),
+                     scopes=frozenset(("read", "write")), tenant_id=user.tenant_id)
+
+
 def _check_names(field_name: str, values) -> list[str] | None:
     if values is None:
         return None
