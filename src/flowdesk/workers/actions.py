@@ -23,25 +23,31 @@ def _scrub(text: str, values: list[str]) -> str:
     return text
 
 
+def _needs_database(claimed: ClaimedJob) -> bool:
+    """Whether preparing the call reads anything: a secret reference, or a webhook's own key."""
+    return claimed.kind == JobKind.WEBHOOK.value or any(
+        secrets.REFERENCE.search(text) for text in (claimed.url, *claimed.headers.values()))
+
+
 def _prepare(rt: Runtime, claimed: ClaimedJob) -> tuple[ActionRequest, bytes, list[str]]:
     """The request with ``{{secret:NAME}}`` resolved, the signing key, and the secret values used."""
-    with rt.uow() as uow:
-        used: list[str] = []
+    url, headers, key, used = claimed.url, dict(claimed.headers), rt.signing_secret, []
+    if _needs_database(claimed):  # most calls have nothing to look up: no transaction for them
+        with rt.uow() as uow:
 
-        def resolve(text: str) -> str:
-            resolved = secrets.resolve(uow.session, rt.secret_box, text)
-            for match in secrets.REFERENCE.finditer(text):
-                used.append(secrets.resolve(uow.session, rt.secret_box, match.group(0)))
-            return resolved
+            def resolve(text: str) -> str:
+                resolved = secrets.resolve(uow.session, rt.secret_box, text)
+                for match in secrets.REFERENCE.finditer(text):
+                    used.append(secrets.resolve(uow.session, rt.secret_box, match.group(0)))
+                return resolved
 
-        url = resolve(claimed.url)
-        headers = {name: resolve(value) for name, value in claimed.headers.items()}
-        headers.update(claimed.extra_headers)
-        key = rt.signing_secret
-        if claimed.kind == JobKind.WEBHOOK.value:
-            key = webhooks.subscription_secret(rt, uow.session, claimed.subscription_id).encode()
-            used.append(key.decode())
-            headers["X-Flowdesk-Event"] = str((claimed.body or {}).get("event", ""))
+            url = resolve(claimed.url)
+            headers = {name: resolve(value) for name, value in claimed.headers.items()}
+            if claimed.kind == JobKind.WEBHOOK.value:
+                key = webhooks.subscription_secret(rt, uow.session, claimed.subscription_id).encode()
+                used.append(key.decode())
+                headers["X-Flowdesk-Event"] = str((claimed.body or {}).get("event", ""))
+    headers.update(claimed.extra_headers)
     request = ActionRequest(url=url, method=claimed.method, headers=headers, body=claimed.body,
                             timeout=claimed.timeout, idempotency_key=claimed.id)
     return request, key, used
