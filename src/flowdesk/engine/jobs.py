@@ -89,7 +89,8 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
         if task_id in known:
             continue
         job = Job(
-            id=new_id(), kind=JobKind.ACTION.value, instance_id=instance.id, task_id=task_id, element_id=call.element_id,
+            id=new_id(), kind=JobKind.ACTION.value, instance_id=instance.id, task_id=task_id,
+            element_id=call.element_id,
             status=JobStatus.PENDING.value, attempts=0, max_attempts=call.retries + 1,
             request={"url": call.url, "method": call.method, "headers": call.headers, "body": call.body,
                      "timeout": call.timeout, "mode": call.mode, "result_variable": call.result_variable,

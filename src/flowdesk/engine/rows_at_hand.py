@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 
 def rows_at_hand(session: Session, kind: type, instance_id: str, task_ids: frozenset[str] | None,
-                 is_active: Callable[[object], bool], belongs: Callable[[object], bool] = lambda row: True) -> list | None:
+                 is_active: Callable[[object], bool],
+                 belongs: Callable[[object], bool] = lambda row: True) -> list | None:
     """The active rows of ``kind`` for ``task_ids`` if the session holds a row for each; else None."""
     if task_ids is None:
         return None
