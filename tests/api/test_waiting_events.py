@@ -1,8 +1,12 @@
 """Timers, messages and signals through the server: persisted between every step, woken by the scheduler."""
 
+from pathlib import Path
+
 import pytest
 
 from flowdesk.engine import scheduler
+
+DATA = Path(__file__).parents[1] / "data"
 
 
 @pytest.fixture
@@ -97,6 +101,17 @@ def test_message_start_event_starts_process(client, admin, deployed):
     assert detail["process_key"] == "order_by_message"
     assert detail["business_key"] == "WEB-5"
     assert [t["element_id"] for t in detail["open_tickets"]] == ["confirm"]
+
+
+def test_message_start_event_starts_the_latest_version_once(client, admin, deployed):
+    changed = (DATA / "waiting_events.bpmn").read_bytes().replace(b'name="Confirm order"', b'name="Confirm order (v2)"')
+    assert client.post("/api/v1/definitions", data=changed, content_type="application/xml",
+                       headers=admin).status_code == 201
+    response = client.post("/api/v1/messages", headers=admin, json={"name": "order_placed"})
+    [started] = response.get_json()["started"]
+    detail = _instance(client, admin, started)
+    assert (detail["process_key"], detail["process_version"]) == ("order_by_message", 2)
+    assert [t["name"] for t in detail["open_tickets"]] == ["Confirm order (v2)"]
 
 
 def test_message_thrown_by_a_process_reaches_the_waiting_one(client, admin, start, deployed, runtime):

@@ -6,14 +6,19 @@ from dataclasses import dataclass
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import defer
 
 from ..bpmn import ModelError, ParsedProcess, ProcessSpec, XmlRefused, parse_models
-from . import audit, audit_log, forms
+from . import audit, audit_log, forms, tenancy
 from .errors import BadDocument, Conflict, InvalidInput, InvalidModel, NotFound, PayloadTooLarge
 from .models import DefinitionVersion, TimerStartSchedule
 from .principal import Principal, Role
 from .runtime import Runtime
+
+# Starting an instance needs a version's id and metadata; its BPMN source and serialized spec
+# (tens of KB, the spec parsed as JSON) come from the spec cache, so they are not loaded with it.
+WITHOUT_DOCUMENTS = (defer(DefinitionVersion.source), defer(DefinitionVersion.spec))
 
 
 @dataclass
@@ -81,7 +86,8 @@ def resolve_calls(rt: Runtime, session, version: DefinitionVersion) -> tuple[Pro
         query = select(DefinitionVersion).where(DefinitionVersion.process_key == process_id)
         if pins.get(process_id) is not None:
             query = query.where(DefinitionVersion.version == pins[process_id])
-        target = session.scalar(query.order_by(DefinitionVersion.version.desc()).limit(1))
+        target = session.scalar(query.order_by(DefinitionVersion.version.desc()).limit(1)
+                                .options(*WITHOUT_DOCUMENTS))
         if target is None:
             raise Conflict(f"process '{version.process_key}' calls '{process_id}', which is not deployed")
         called[process_id] = target.id
@@ -234,11 +240,25 @@ def get_version(rt: Runtime, principal: Principal, process_key: str, version: in
 def latest_version(session, process_key: str) -> DefinitionVersion:
     row = session.scalar(
         select(DefinitionVersion).where(DefinitionVersion.process_key == process_key)
-        .order_by(DefinitionVersion.version.desc()).limit(1)
+        .order_by(DefinitionVersion.version.desc()).limit(1).options(*WITHOUT_DOCUMENTS)
     )
     if row is None:
         raise NotFound(f"no process '{process_key}' is deployed")
     return row
+
+
+def latest_versions(session) -> list[DefinitionVersion]:
+    """The latest version of every deployed process (of the session's tenant), by process key."""
+    newest = select(DefinitionVersion.process_key, func.max(DefinitionVersion.version).label("version"))
+    tenant = tenancy.scope_of(session)
+    if tenant != tenancy.SYSTEM:
+        newest = newest.where(DefinitionVersion.tenant_id == tenant)
+    newest = newest.group_by(DefinitionVersion.process_key).subquery()
+    return list(session.scalars(
+        select(DefinitionVersion)
+        .join(newest, and_(DefinitionVersion.process_key == newest.c.process_key,
+                           DefinitionVersion.version == newest.c.version))
+        .order_by(DefinitionVersion.process_key).options(*WITHOUT_DOCUMENTS)))
 
 
 def spec_of(rt: Runtime, session, definition_version_id: str, process_key: str) -> ProcessSpec:

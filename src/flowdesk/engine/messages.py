@@ -10,8 +10,9 @@ from sqlalchemy import select
 from ..bpmn import ExecutionError
 from . import audit
 from .errors import InvalidInput, NotFound
+from .definitions import latest_versions
 from .instances import create_instance, execution_failed, lock_instance, restore, save
-from .models import DefinitionVersion, EventSubscription, InstanceStatus, Message, MessageStatus
+from .models import EventSubscription, InstanceStatus, Message, MessageStatus
 from .principal import Principal, Role
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
@@ -28,15 +29,6 @@ class Delivery:
     started: list[str] = field(default_factory=list)
     buffered: bool = False
     replayed: bool = False
-
-
-def _latest_versions(session) -> list[DefinitionVersion]:
-    rows = session.scalars(select(DefinitionVersion).order_by(DefinitionVersion.process_key,
-                                                             DefinitionVersion.version.desc()))
-    latest: dict[str, DefinitionVersion] = {}
-    for row in rows:
-        latest.setdefault(row.process_key, row)
-    return list(latest.values())
 
 
 def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict, *, business_key: str | None = None,
@@ -74,7 +66,7 @@ def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict,
     wants_start = kind == "signal" or not result.delivered_to
     if start_processes and wants_start and not instance_id:
         starts = "messages" if kind == "message" else "signals"
-        for version in _latest_versions(uow.session):
+        for version in latest_versions(uow.session):
             if name in (version.start_events or {}).get(starts, []):
                 started = create_instance(rt, uow, None, version, dict(variables or {}), business_key,
                                           message=(name, variables) if kind == "message" else None,
