@@ -52,16 +52,24 @@ class KeyHolder:
     expires_at: datetime | None
     last_used_at: datetime | None
     scopes: list
-    process_keys: list | None
-    message_names: list | None
-    user: dict
+    key_process_keys: list | None
+    key_message_names: list | None
+    user_id: str
+    name: str
+    role: str
+    user_process_keys: list | None
+    user_message_names: list | None
+    tenant_id: str
     groups: frozenset[str]
     lead_of: frozenset[str]
 
 
-_HOLDER_COLUMNS = (ApiKey.id, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.expires_at, ApiKey.last_used_at,
-                   ApiKey.scopes, ApiKey.process_keys, ApiKey.message_names, User.id, User.name, User.role,
-                   User.process_keys, User.message_names, User.tenant_id, UserGroup.group, UserGroup.lead)
+_HOLDER_COLUMNS = (
+    ApiKey.id.label("key_id"), ApiKey.key_hash, ApiKey.revoked_at, ApiKey.expires_at, ApiKey.last_used_at,
+    ApiKey.scopes, ApiKey.process_keys.label("key_process_keys"), ApiKey.message_names.label("key_message_names"),
+    User.id.label("user_id"), User.name, User.role, User.process_keys.label("user_process_keys"),
+    User.message_names.label("user_message_names"), User.tenant_id, UserGroup.group, UserGroup.lead,
+)
 
 
 def find_holder(session: Session, secret: str) -> KeyHolder | None:
@@ -71,14 +79,14 @@ def find_holder(session: Session, secret: str) -> KeyHolder | None:
     rows = session.execute(select(*_HOLDER_COLUMNS).join(User, User.id == ApiKey.user_id)
                            .outerjoin(UserGroup, UserGroup.user_id == User.id)
                            .where(ApiKey.key_hash == digest)).all()
-    if not rows or not hmac.compare_digest(rows[0][1], digest):
+    if not rows or not hmac.compare_digest(rows[0].key_hash, digest):
         return None
-    first = rows[0]
-    user = {"id": first[8], "name": first[9], "role": first[10], "process_keys": first[11],
-            "message_names": first[12], "tenant_id": first[13]}
-    groups = frozenset(row[14] for row in rows if row[14] is not None)
-    lead_of = frozenset(row[14] for row in rows if row[14] is not None and row[15])
-    return KeyHolder(first[0], first[2], first[3], first[4], first[5], first[6], first[7], user, groups, lead_of)
+    first = rows[0]._asdict()
+    member = [row for row in rows if row.group is not None]  # one row per group (or one with none)
+    return KeyHolder(**{name: first[name] for name in KeyHolder.__dataclass_fields__
+                        if name not in ("groups", "lead_of")},
+                     groups=frozenset(row.group for row in member),
+                     lead_of=frozenset(row.group for row in member if row.lead))
 
 
 def touch_holder(session: Session, holder: KeyHolder, now: datetime) -> bool:

@@ -266,8 +266,7 @@ def authenticate(rt: Runtime, key: str | None, tokens=None) -> Principal:
         api_keys.check_usable(holder, now)
         if api_keys.touch_holder(uow.session, holder, now):
             uow.commit()
-        user = holder.user
-        return Principal(user["id"], user["name"], user["role"], holder.groups, holder.lead_of,
-                         process_keys=_narrowed(user["process_keys"], holder.process_keys),
-                         message_names=_narrowed(user["message_names"], holder.message_names),
-                         scopes=frozenset(holder.scopes), tenant_id=user["tenant_id"])
+        return Principal(holder.user_id, holder.name, holder.role, holder.groups, holder.lead_of,
+                         process_keys=_narrowed(holder.user_process_keys, holder.key_process_keys),
+                         message_names=_narrowed(holder.user_message_names, holder.key_message_names),
+                         scopes=frozenset(holder.scopes), tenant_id=holder.tenant_id)
