@@ -16,10 +16,14 @@ DEFAULT_TENANT = "default"  # as in flowdesk.engine.models.tenant (kept here: th
 
 def _runtime(settings: Settings, migrate: bool | None = None):
     from .engine.runtime import Runtime
+    from .workers.change_feed import feed_for
 
     runtime = Runtime.from_settings(settings)
     if settings.auto_migrate if migrate is None else migrate:
         runtime.upgrade_schema()
+    feed = feed_for(settings)
+    if feed is not None:  # a key revoked or a user changed here reaches the running servers' caches
+        runtime.attach_change_feed(feed, listen=False)
     return runtime
 
 

@@ -9,6 +9,7 @@ from .api import create_app
 from .config import Settings
 from .engine.runtime import Runtime
 from .workers import context, scheduler
+from .workers.change_feed import feed_for
 from .workers.queue import InProcessQueue, queue_for
 
 
@@ -20,6 +21,9 @@ def build(settings: Settings | None = None) -> tuple[object, Runtime]:
         runtime.upgrade_schema()
     queue = queue_for(settings, runtime)
     runtime.queue = queue
+    feed = feed_for(settings)
+    if feed is not None:
+        runtime.attach_change_feed(feed)
     context.use(runtime)
     if isinstance(queue, InProcessQueue) and settings.embedded_workers:
         queue.start()

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from . import audit_log
+from .changes import UNWATCHED
 from .errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from .models import ApiKey, User, UserGroup
 from .models.identity import DEFAULT_SCOPES
@@ -94,7 +95,7 @@ def touch_holder(session: Session, holder: KeyHolder, now: datetime) -> bool:
     if holder.last_used_at is not None and now - holder.last_used_at < LAST_USED_PRECISION:
         return False
     session.execute(update(ApiKey).where(ApiKey.id == holder.key_id).values(last_used_at=now)
-                    .execution_options(synchronize_session=False))
+                    .execution_options(synchronize_session=False, **{UNWATCHED: True}))
     return True
 
 

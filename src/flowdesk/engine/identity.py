@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from . import api_keys, audit_log
+from .changes import IDENTITY
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from .models import DEFAULT_TENANT, Tenant, User, UserGroup
 from .principal import ROLES, Principal, Role
@@ -259,13 +260,15 @@ def authenticate(rt: Runtime, key: str | None, tokens=None) -> Principal:
         return principal
     # Keys are unique across tenants; the key tells whose the caller is.
     with rt.uow(SYSTEM) as uow:
-        holder = api_keys.find_holder(uow.session, key)
+        digest = api_keys.hash_secret(key)
+        holder = uow.reads.get(IDENTITY, digest, lambda: api_keys.find_holder(uow.session, key))
         if holder is None:
             raise Unauthenticated("the API key is not valid")
         now = rt.clock()
         api_keys.check_usable(holder, now)
         if api_keys.touch_holder(uow.session, holder, now):
             uow.commit()
+            uow.reads.forget(IDENTITY, digest)  # its last use changed; read it again next time
         return Principal(holder.user_id, holder.name, holder.role, holder.groups, holder.lead_of,
                          process_keys=_narrowed(holder.user_process_keys, holder.key_process_keys),
                          message_names=_narrowed(holder.user_message_names, holder.key_message_names),

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from . import added_rows, schema, tenancy
+from . import added_rows, changes, schema, tenancy
+from .changes import ChangeFeed
 from .database import make_engine, make_session_factory
 from .keys import SecretBox, derive, load_master_key
 from .models.base import utcnow
+from .read_cache import ReadCache
 from .spec_cache import SpecCache
 from .unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class JobQueue(Protocol):
@@ -49,6 +54,11 @@ class Runtime:
         tenancy.install(self.session_factory)
         added_rows.install(self.session_factory)
         self.specs = SpecCache()
+        # Keys and webhook subscriptions, kept while a change feed tells this process about
+        # changes made by the others (attach_change_feed); without one, nothing is kept.
+        self.reads = ReadCache()
+        self.change_feed: ChangeFeed | None = None
+        changes.install(self.session_factory, self._committed)
         self.clock = clock
         self.queue: JobQueue = queue or NullQueue()
         self.max_upload_bytes = max_upload_bytes
@@ -90,7 +100,23 @@ class Runtime:
         It acts for ``tenant`` (``tenancy.SYSTEM``: across tenants), by default for the tenant
         the caller acts for.
         """
-        return UnitOfWork(self.session_factory, self.queue, tenant, self.clock)
+        return UnitOfWork(self.session_factory, self.queue, tenant, self.clock, self.reads)
+
+    def attach_change_feed(self, feed: ChangeFeed, listen: bool = True) -> None:
+        """Tell the other processes about changes to what they keep in their :attr:`reads` and,
+        with ``listen``, hear about theirs (which turns this process's cache on)."""
+        self.change_feed = feed
+        if listen:
+            feed.listen(self.reads.invalidate, self.reads.set_enabled)
+        self.on_close(feed.close)
+
+    def _committed(self, topics: set[str]) -> None:
+        self.reads.invalidate(topics)
+        if self.change_feed is not None:
+            try:
+                self.change_feed.publish(topics)
+            except Exception:  # noqa: BLE001 - the change is committed; the others catch up within MAX_AGE
+                log.warning("could not publish a change of %s to the other processes", sorted(topics), exc_info=True)
 
     def upgrade_schema(self) -> None:
         schema.upgrade(self.db)

@@ -14,6 +14,7 @@ from . import tenancy
 from .data_stores import DatabaseDataStores
 from .errors import Conflict
 from .models.base import utcnow
+from .read_cache import ReadCache
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,10 @@ class UnitOfWork:
     """
 
     def __init__(self, session_factory: sessionmaker[Session], queue=None, tenant: str | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, reads: ReadCache | None = None):
         self._session_factory = session_factory
+        # Rows kept across transactions (see read_cache); a bare unit of work keeps nothing.
+        self.reads = reads or ReadCache()
         self._queue = queue
         self._tenant = tenant
         self._clock = clock

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from . import audit, audit_log, paging
+from .changes import WEBHOOKS
 from .errors import InvalidInput, NotFound
 from .models import Job, JobKind, JobStatus, WebhookSubscription
 from .models.base import new_id, utcnow
@@ -90,6 +91,13 @@ def subscription_secret(rt: Runtime, session, subscription_id: str) -> str:
     return rt.secret_box.open(subscription.secret_ciphertext)
 
 
+def _active_subscriptions(session) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    # Few rows; filtering JSON lists in Python stays portable.
+    with session.no_autoflush:  # the command's pending rows do not change who is subscribed
+        return tuple((s.id, s.url, frozenset(s.events)) for s in session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.active.is_(True))))
+
+
 def emit(uow: UnitOfWork, event: str, data: dict) -> None:
     """Write one delivery job per active subscription to ``event``, in the caller's transaction."""
     session = uow.session
@@ -97,10 +105,7 @@ def emit(uow: UnitOfWork, event: str, data: dict) -> None:
     cache = session.info.setdefault("webhook_subscriptions", {})
     subscriptions = cache.get(uow.tenant)
     if subscriptions is None:
-        # Few rows, read once per transaction; filtering JSON lists in Python stays portable.
-        with session.no_autoflush:  # the command's pending rows do not change who is subscribed
-            subscriptions = [(s.id, s.url, set(s.events)) for s in session.scalars(
-                select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
+        subscriptions = uow.reads.get(WEBHOOKS, uow.tenant, lambda: _active_subscriptions(session))
         cache[uow.tenant] = subscriptions
     for subscription_id, url, events in subscriptions:
         if event not in events:

@@ -17,10 +17,14 @@ def runtime() -> Runtime:
     with _lock:
         if _runtime is None:
             settings = Settings.from_env()
+            from .change_feed import feed_for  # noqa: PLC0415 - as queue_for
             from .queue import queue_for  # noqa: PLC0415 - queue imports this module's users
 
             _runtime = Runtime.from_settings(settings)
             _runtime.queue = queue_for(settings, _runtime)
+            feed = feed_for(settings)
+            if feed is not None:
+                _runtime.attach_change_feed(feed)
         return _runtime
 
 

@@ -1,0 +1,79 @@
+"""Rows that nearly every command reads and that rarely change, kept per process.
+
+API keys with their users (every request authenticates) and webhook subscriptions (every
+transaction that emits an event) are read far more often than they change. A process keeps
+what it read here only while it hears about changes made by the others (the runtime's change
+feed, :mod:`flowdesk.engine.changes`): a committed change to a watched table empties the topic
+in every process, and while the feed is not listening (no Redis, or its connection is down)
+nothing is kept and every read goes to the database, as without a cache.
+
+``MAX_AGE`` bounds what a lost notice can cost: a change made behind flowdesk's back (SQL by
+hand) or whose notice did not go out is seen at the latest that much later.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MAX_AGE = 5.0
+MAX_ENTRIES = 10_000  # per topic; a full topic starts over rather than tracking use
+
+
+class ReadCache:
+    """Values by ``(topic, key)``, trusted only while :attr:`enabled` (a feed is listening)."""
+
+    def __init__(self, max_age: float = MAX_AGE, max_entries: int = MAX_ENTRIES,
+                 clock: Callable[[], float] = time.monotonic):
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, dict[Hashable, tuple[float, object]]] = {}
+        # Bumped by every invalidation: a load that overlapped one may have read the old rows,
+        # so its result is returned but not kept.
+        self._generation = 0
+        self.enabled = False
+
+    def get(self, topic: str, key: Hashable, load: Callable[[], T]) -> T:
+        """The kept value of ``key``, else ``load()`` (kept unless None or invalidated meanwhile)."""
+        if not self.enabled:
+            return load()
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(topic, {}).get(key)
+            generation = self._generation
+        if entry is not None and now - entry[0] < self.max_age:
+            return entry[1]  # type: ignore[return-value]
+        value = load()
+        if value is not None:
+            with self._lock:
+                if self.enabled and self._generation == generation:
+                    entries = self._entries.setdefault(topic, {})
+                    if len(entries) >= self.max_entries:
+                        entries.clear()
+                    entries[key] = (now, value)
+        return value
+
+    def forget(self, topic: str, key: Hashable) -> None:
+        """Drop one value this process knows to be outdated (no notice to the others)."""
+        with self._lock:
+            self._entries.get(topic, {}).pop(key, None)
+
+    def invalidate(self, topics) -> None:
+        """Drop everything kept under ``topics`` (a committed change touched their tables)."""
+        with self._lock:
+            self._generation += 1
+            for topic in topics:
+                self._entries.pop(topic, None)
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Start or stop keeping values; either way what was kept is dropped (notices may be lost)."""
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+            self.enabled = enabled

@@ -1,0 +1,105 @@
+"""Processes that keep keys and webhook subscriptions hear each other's changes over real Redis."""
+
+import time
+
+import pytest
+from redis import Redis
+
+from flowdesk.engine import api_keys, identity, webhooks
+from flowdesk.engine.errors import Unauthenticated
+from flowdesk.engine.principal import Principal
+from flowdesk.engine.runtime import Runtime
+from flowdesk.workers.change_feed import RedisChangeFeed
+
+ADMIN = Principal("u-admin", "admin", "admin")
+
+
+def eventually(check, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def listening(rt: Runtime, redis_url: str) -> Runtime:
+    rt.attach_change_feed(RedisChangeFeed(redis_url))
+    assert eventually(lambda: rt.reads.enabled), "the change feed never subscribed"
+    return rt
+
+
+@pytest.fixture
+def here(pg_runtime, redis_url):
+    """This process's runtime, listening on the change feed."""
+    return listening(pg_runtime, redis_url)
+
+
+@pytest.fixture
+def there(postgres_url, redis_url, master_key, here):
+    """Another process's runtime on the same database and Redis."""
+    rt = listening(Runtime(postgres_url, master_key=master_key), redis_url)
+    yield rt
+    rt.close()
+
+
+def refused(rt: Runtime, key: str) -> bool:
+    try:
+        identity.authenticate(rt, key)
+    except Unauthenticated:
+        return True
+    return False
+
+
+def test_a_key_revoked_in_one_process_is_refused_by_another(here, there):
+    _, key = identity.create_user(here, "agent", "agent")
+    identity.authenticate(there, key)
+    identity.authenticate(there, key)  # kept by the other process from here on
+    api_keys.revoke(here, ADMIN, api_keys.list_keys(here, ADMIN)[-1].id)
+    assert eventually(lambda: refused(there, key), timeout=2.0)
+
+
+def test_a_subscription_made_in_one_process_gets_the_others_events(here, there):
+    def emit_in_there():
+        with there.uow() as uow:
+            webhooks.emit(uow, "ticket.created", {"instance_id": None})
+            uow.commit()
+
+    emit_in_there()  # nobody subscribed yet: the other process keeps an empty list
+    subscription = webhooks.subscribe(here, ADMIN, "http://127.0.0.1:9/hook", ["ticket.created"]).subscription
+    assert eventually(lambda: not there.reads._entries.get("webhooks"), timeout=2.0)
+    emit_in_there()
+    assert len(webhooks.deliveries(here, ADMIN, subscription.id).items) == 1
+
+
+def test_nothing_is_kept_while_redis_is_unreachable(pg_runtime):
+    pg_runtime.attach_change_feed(RedisChangeFeed("redis://127.0.0.1:9/0", retry_after=0.1))
+    _, key = identity.create_user(pg_runtime, "agent", "agent")
+    time.sleep(0.3)
+    assert not pg_runtime.reads.enabled
+    identity.authenticate(pg_runtime, key)
+    assert not pg_runtime.reads._entries
+
+
+def test_a_dropped_subscription_turns_the_cache_off_until_it_is_back(redis_url):
+    feed, states = RedisChangeFeed(redis_url, retry_after=0.5), []
+    feed.listen(lambda topics: None, states.append)
+    try:
+        assert eventually(lambda: states == [True])
+        Redis.from_url(redis_url).client_kill_filter(_type="pubsub")
+        assert eventually(lambda: states == [True, False, True])
+    finally:
+        feed.close()
+
+
+def test_a_published_change_reaches_every_listener(redis_url):
+    feeds, heard = [RedisChangeFeed(redis_url) for _ in range(2)], []
+    for feed in feeds:
+        feed.listen(heard.append, lambda listening: None)
+    try:
+        assert eventually(lambda: all(feed.listening for feed in feeds))
+        feeds[0].publish({"identity", "webhooks"})
+        assert eventually(lambda: heard == [{"identity", "webhooks"}] * 2)
+    finally:
+        for feed in feeds:
+            feed.close()
