@@ -1,9 +1,11 @@
 """The per-process read cache, and which committed changes empty it here and in other processes."""
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.engine import api_keys, identity, webhooks
+from flowdesk.engine import api_keys, definitions, identity, instances, tenancy, tenants, webhooks
 from flowdesk.engine.changes import IDENTITY, WEBHOOKS
 from flowdesk.engine.errors import Unauthenticated
 from flowdesk.engine.models import ApiKey
@@ -11,6 +13,7 @@ from flowdesk.engine.principal import Principal
 from flowdesk.engine.read_cache import ReadCache
 
 ADMIN = Principal("u-admin", "admin", "admin")
+SIMPLE = (Path(__file__).parent.parent / "data" / "simple_user_task.bpmn").read_bytes()
 
 
 class Loads:
@@ -199,3 +202,25 @@ def test_a_notice_from_another_process_empties_the_topic(runtime, feed, agent_ke
     feed.on_change({IDENTITY})
     with pytest.raises(Unauthenticated):
         identity.authenticate(runtime, agent_key)
+
+
+def _started_version(runtime) -> int:
+    return instances.start_instance(runtime, ADMIN, "simple_user_task").instance.process_version
+
+
+def test_a_start_right_after_a_deploy_runs_the_new_version(runtime, feed):
+    definitions.deploy(runtime, ADMIN, [("v1.bpmn", SIMPLE)])
+    assert _started_version(runtime) == 1
+    definitions.deploy(runtime, ADMIN, [("v2.bpmn", SIMPLE.replace(b'name="Approve"', b'name="Approve it"'))])
+    assert _started_version(runtime) == 2
+
+
+def test_each_tenant_starts_its_own_latest_version(runtime, feed):
+    tenants.create_tenant(runtime, "acme")
+    definitions.deploy(runtime, ADMIN, [("v1.bpmn", SIMPLE)])
+    definitions.deploy(runtime, ADMIN, [("v2.bpmn", SIMPLE.replace(b'name="Approve"', b'name="Approve it"'))])
+    assert _started_version(runtime) == 2
+    with tenancy.acting_for("acme"):
+        definitions.deploy(runtime, ADMIN, [("v1.bpmn", SIMPLE)])
+        assert _started_version(runtime) == 1
+    assert _started_version(runtime) == 2

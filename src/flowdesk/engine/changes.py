@@ -20,11 +20,11 @@ log = logging.getLogger(__name__)
 
 IDENTITY = "identity"
 WEBHOOKS = "webhooks"
-TOPICS = (IDENTITY, WEBHOOKS)
+DEFINITIONS = "definitions"
 
 WATCHED_TABLES = {
     "api_keys": IDENTITY, "users": IDENTITY, "user_groups": IDENTITY, "tenants": IDENTITY,
-    "webhook_subscriptions": WEBHOOKS,
+    "webhook_subscriptions": WEBHOOKS, "definition_versions": DEFINITIONS,
 }
 # A statement run with this execution option changes nothing another process keeps (an API
 # key's last use: a stale copy of it costs one extra UPDATE, never a wrong answer).

@@ -11,10 +11,12 @@ from sqlalchemy.orm import defer
 
 from ..bpmn import ModelError, ParsedProcess, ProcessSpec, XmlRefused, parse_models
 from . import audit, audit_log, forms, tenancy
+from .changes import DEFINITIONS
 from .errors import BadDocument, Conflict, InvalidInput, InvalidModel, NotFound, PayloadTooLarge
 from .models import DefinitionVersion, TimerStartSchedule
 from .principal import Principal, Role
 from .runtime import Runtime
+from .unit_of_work import UnitOfWork
 
 # Starting an instance needs a version's id and metadata; its BPMN source and serialized spec
 # (tens of KB, the spec parsed as JSON) come from the spec cache, so they are not loaded with it.
@@ -71,7 +73,7 @@ def _check_calls(session, parsed: list[ParsedProcess]) -> None:
         raise InvalidModel("the model calls processes that are not deployed", issues)
 
 
-def resolve_calls(rt: Runtime, session, version: DefinitionVersion) -> tuple[ProcessSpec, dict[str, str]]:
+def resolve_calls(rt: Runtime, session, version: DefinitionVersion | VersionRef) -> tuple[ProcessSpec, dict[str, str]]:
     """The version's spec with every separately deployed called process added, and their versions.
 
     Called processes are the latest deployed version unless the model pins one, resolved now
@@ -237,14 +239,31 @@ def get_version(rt: Runtime, principal: Principal, process_key: str, version: in
         return row
 
 
-def latest_version(session, process_key: str) -> DefinitionVersion:
-    row = session.scalar(
-        select(DefinitionVersion).where(DefinitionVersion.process_key == process_key)
-        .order_by(DefinitionVersion.version.desc()).limit(1).options(*WITHOUT_DOCUMENTS)
-    )
-    if row is None:
+@dataclass(frozen=True)
+class VersionRef:
+    """What starting an instance needs of a deployed version: plain values the read cache keeps."""
+
+    id: str
+    process_key: str
+    version: int
+    external_calls: dict | None
+
+
+def _latest_ref(session, process_key: str) -> VersionRef | None:
+    row = session.execute(
+        select(DefinitionVersion.id, DefinitionVersion.process_key, DefinitionVersion.version,
+               DefinitionVersion.external_calls)
+        .where(DefinitionVersion.process_key == process_key)
+        .order_by(DefinitionVersion.version.desc()).limit(1)).first()
+    return None if row is None else VersionRef(*row)
+
+
+def latest_version(uow: UnitOfWork, process_key: str) -> VersionRef:
+    """The newest deployed version of ``process_key`` in the unit of work's tenant."""
+    ref = uow.reads.get(DEFINITIONS, (uow.tenant, process_key), lambda: _latest_ref(uow.session, process_key))
+    if ref is None:
         raise NotFound(f"no process '{process_key}' is deployed")
-    return row
+    return ref
 
 
 def latest_versions(session) -> list[DefinitionVersion]:

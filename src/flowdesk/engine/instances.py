@@ -154,7 +154,7 @@ def start_instance(rt: Runtime, principal: Principal, process_key: str, variable
         replay = idempotency.find(uow, principal, request)
         if replay is not None:
             return replay
-        instance = create_instance(rt, uow, principal.name, latest_version(uow.session, process_key),
+        instance = create_instance(rt, uow, principal.name, latest_version(uow, process_key),
                                    variables or {}, business_key)
         view = view_of(uow.session, instance)
         idempotency.remember(uow, principal, request, view)

@@ -1,7 +1,8 @@
 """Rows that nearly every command reads and that rarely change, kept per process.
 
-API keys with their users (every request authenticates) and webhook subscriptions (every
-transaction that emits an event) are read far more often than they change. A process keeps
+API keys with their users (every request authenticates), webhook subscriptions (every
+transaction that emits an event) and the latest version of each process (every start) are
+read far more often than they change. A process keeps
 what it read here only while it hears about changes made by the others (the runtime's change
 feed, :mod:`flowdesk.engine.changes`): a committed change to a watched table empties the topic
 in every process, and while the feed is not listening (no Redis, or its connection is down)

@@ -54,7 +54,7 @@ class Runtime:
         tenancy.install(self.session_factory)
         added_rows.install(self.session_factory)
         self.specs = SpecCache()
-        # Keys and webhook subscriptions, kept while a change feed tells this process about
+        # Keys, webhook subscriptions and latest versions, kept while a change feed tells this process about
         # changes made by the others (attach_change_feed); without one, nothing is kept.
         self.reads = ReadCache()
         self.change_feed: ChangeFeed | None = None
