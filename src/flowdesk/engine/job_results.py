@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import logs
@@ -49,14 +49,26 @@ def _error_code(job: Job, status_code: int | None) -> str | None:
     return errors.get(str(status_code)) or errors.get(f"{str(status_code)[0]}xx")
 
 
+_ATTEMPTS = JobAttempt.__table__
+# Built once: every report runs these, and building a statement costs more than running it.
+_CLOSE_ATTEMPT = (
+    _ATTEMPTS.update()
+    .where(_ATTEMPTS.c.job_id == bindparam("job"), _ATTEMPTS.c.number == bindparam("attempt"),
+           _ATTEMPTS.c.finished_at.is_(None))
+    .values(outcome=bindparam("label"), status_code=bindparam("code"), finished_at=bindparam("now"),
+            error=bindparam("message")))
+_JOBS_INSTANCE = select(Job.instance_id).where(Job.id == bindparam("job_id")).scalar_subquery()
+_LOCK_INSTANCE = (select(Instance).where(Instance.id == _JOBS_INSTANCE).with_for_update()
+                  .execution_options(populate_existing=True))
+_LOCK_JOB = (select(Job).where(Job.id == bindparam("job_id")).with_for_update()
+             .execution_options(populate_existing=True))
+
+
 def _close_attempt(session: Session, job: Job, number: int, outcome: Outcome, label: str, now: datetime) -> None:
     """Record how attempt ``number`` ended, unless it ended already (one plain UPDATE, no read)."""
-    attempts = JobAttempt.__table__
-    session.execute(
-        attempts.update()
-        .where(attempts.c.job_id == job.id, attempts.c.number == number, attempts.c.finished_at.is_(None))
-        .values(outcome=label, status_code=outcome.status_code, finished_at=now,
-                error=None if outcome.succeeded else outcome.describe()[:2000]))
+    session.execute(_CLOSE_ATTEMPT, {
+        "job": job.id, "attempt": number, "label": label, "code": outcome.status_code, "now": now,
+        "message": None if outcome.succeeded else outcome.describe()[:2000]})
 
 
 def give_up(session: Session, job: Job, now: datetime, message: str, uow: UnitOfWork | None = None) -> None:
@@ -128,11 +140,8 @@ def _locked_job(uow: UnitOfWork, job_id: str) -> tuple[Job | None, Instance | No
     acts for the job's tenant from here on. The caller keeps the instance: the session holds
     unchanged objects weakly, and a second read would cost a round trip.
     """
-    owner = select(Job.instance_id).where(Job.id == job_id).scalar_subquery()
-    instance = uow.session.scalar(select(Instance).where(Instance.id == owner).with_for_update()
-                                  .execution_options(populate_existing=True))
-    job = uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    instance = uow.session.scalar(_LOCK_INSTANCE, {"job_id": job_id})
+    job = uow.session.scalar(_LOCK_JOB, {"job_id": job_id})
     if job is None:
         return None, None
     if job.instance_id and instance is None:

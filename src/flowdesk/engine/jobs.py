@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution
@@ -29,6 +29,19 @@ from .unit_of_work import UnitOfWork
 LEASE_MARGIN = timedelta(seconds=30)
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
+
+# Every attempt starts with these three, so they are built once: building a statement and its
+# cache key cost more than PostgreSQL takes to run it.
+_READ_FOR_CLAIM = (
+    select(Job.kind, Job.status, Job.attempts, Job.next_attempt_at, Job.request, Job.subscription_id,
+           Job.tenant_id, Instance.status.label("instance_status"))
+    .outerjoin(Instance, Instance.id == Job.instance_id)
+    .where(Job.id == bindparam("job_id")).with_for_update(of=Job))
+_MARK_RUNNING = (
+    Job.__table__.update().where(Job.__table__.c.id == bindparam("job_id"))
+    .values(status=JobStatus.RUNNING.value, attempts=bindparam("attempt"), updated_at=bindparam("now"),
+            lease_until=bindparam("lease")))
+_OPEN_ATTEMPT = JobAttempt.__table__.insert()
 
 
 @dataclass
@@ -106,15 +119,11 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
 
 def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | None:
     """Take a pending, due job for one attempt; None when it is not (duplicate or early enqueue)."""
-    # Every attempt starts here, so it is three plain statements (no ORM objects): read and lock
-    # the job with its instance's status, mark it running, open the attempt.
+    # Three plain statements (no ORM objects): read and lock the job with its instance's status,
+    # mark it running, open the attempt.
     with rt.uow(SYSTEM) as uow:
         session = uow.session
-        row = session.execute(
-            select(Job.kind, Job.status, Job.attempts, Job.next_attempt_at, Job.request, Job.subscription_id,
-                   Job.tenant_id, Instance.status.label("instance_status"))
-            .outerjoin(Instance, Instance.id == Job.instance_id)
-            .where(Job.id == job_id).with_for_update(of=Job)).first()
+        row = session.execute(_READ_FOR_CLAIM, {"job_id": job_id}).first()
         now = rt.clock()
         if row is None or row.status != JobStatus.PENDING.value or row.next_attempt_at > now + timedelta(seconds=1):
             return None
@@ -123,12 +132,10 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
         request = row.request
         timeout = float(request.get("timeout") or 10.0)
         attempt = row.attempts + 1
-        jobs, attempts = Job.__table__, JobAttempt.__table__
-        session.execute(jobs.update().where(jobs.c.id == job_id).values(
-            status=JobStatus.RUNNING.value, attempts=attempt, updated_at=now,
-            lease_until=now + timedelta(seconds=timeout) + LEASE_MARGIN))
-        session.execute(attempts.insert().values(job_id=job_id, number=attempt, worker=worker or worker_name(),
-                                                 started_at=now, tenant_id=row.tenant_id))
+        session.execute(_MARK_RUNNING, {"job_id": job_id, "attempt": attempt, "now": now,
+                                        "lease": now + timedelta(seconds=timeout) + LEASE_MARGIN})
+        session.execute(_OPEN_ATTEMPT, {"job_id": job_id, "number": attempt, "worker": worker or worker_name(),
+                                        "started_at": now, "tenant_id": row.tenant_id})
         uow.commit()
         claimed = ClaimedJob(
             id=job_id, kind=row.kind, attempt=attempt, url=request["url"],
