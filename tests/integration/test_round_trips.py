@@ -4,12 +4,14 @@ Speed is measured by the benchmarks under bench/; these budgets only keep what t
 statement is a round trip plus the ORM's work, and they were most of a command's time.
 """
 
+import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from flowdesk.workers import actions
+from flowdesk.workers.change_feed import RedisChangeFeed
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -19,6 +21,10 @@ START_BUDGET = 7       # authenticate, latest version, subscriptions; one flush 
 JOB_BUDGET = 13        # claim (3); lock instance and job, close the attempt, subscriptions; one flush
                        # (audit, instance, job, and the pack ticket: ticket, timeline, candidates)
 COMPLETE_BUDGET = 10   # authenticate, lock instance, ticket with candidates, subscriptions; one flush
+# With Redis a process keeps keys, subscriptions and latest versions (engine/read_cache.py).
+KEPT_START_BUDGET = 3     # one flush
+KEPT_JOB_BUDGET = 12      # as above without the subscriptions
+KEPT_COMPLETE_BUDGET = 8  # lock instance, ticket with candidates; one flush
 
 
 @pytest.fixture
@@ -42,6 +48,23 @@ def chain(client, admin, action_server, worker_runtime):
     xml = (DATA / "service_chain.bpmn").read_bytes().replace(b"{{port}}", str(action_server.port).encode())
     assert client.post("/api/v1/definitions", data=xml, content_type="application/xml",
                        headers=admin).status_code == 201
+
+
+@pytest.fixture
+def kept(worker_runtime, redis_url):
+    """The runtime hears the change feed, so it keeps what it may, as every process with Redis does."""
+    worker_runtime.attach_change_feed(RedisChangeFeed(redis_url))
+    deadline = time.monotonic() + 5
+    while not worker_runtime.reads.enabled and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert worker_runtime.reads.enabled
+
+
+def _start(client, admin) -> dict:
+    response = client.post("/api/v1/processes/service_chain/instances",
+                           json={"variables": {"sku": "A", "quantity": 1}}, headers=admin)
+    assert response.status_code == 201
+    return response.get_json()
 
 
 def _counted(statements: list, command) -> tuple[object, int]:
@@ -74,3 +97,27 @@ def test_completing_a_ticket_stays_within_its_statement_budget(client, admin, ch
         f"/api/v1/tickets/{ticket['id']}/complete", json={"data": {}}, headers=admin))
     assert response.status_code == 200
     assert count <= COMPLETE_BUDGET, "\n".join(statements)
+
+
+def test_a_start_reads_nothing_the_process_keeps(client, admin, chain, kept, statements):
+    _start(client, admin)  # reads and keeps the key, the latest version and the subscriptions
+    _, count = _counted(statements, lambda: _start(client, admin))
+    assert count <= KEPT_START_BUDGET, "\n".join(statements)
+
+
+def test_a_job_reads_nothing_the_process_keeps(client, admin, chain, kept, statements):
+    actions.run_job(_start(client, admin)["jobs"][0]["id"])
+    started = _start(client, admin)
+    status, count = _counted(statements, lambda: actions.run_job(started["jobs"][0]["id"]))
+    assert status == "succeeded"
+    assert count <= KEPT_JOB_BUDGET, "\n".join(statements)
+
+
+def test_completing_a_ticket_reads_nothing_the_process_keeps(client, admin, chain, kept, statements):
+    started = _start(client, admin)
+    actions.run_job(started["jobs"][0]["id"])
+    [ticket] = client.get(f"/api/v1/instances/{started['id']}", headers=admin).get_json()["open_tickets"]
+    response, count = _counted(statements, lambda: client.post(
+        f"/api/v1/tickets/{ticket['id']}/complete", json={"data": {}}, headers=admin))
+    assert response.status_code == 200
+    assert count <= KEPT_COMPLETE_BUDGET, "\n".join(statements)
