@@ -128,6 +128,13 @@ def test_a_full_topic_starts_over():
     assert cache.get("t", "a", Loads("again")) == "again"
 
 
+def test_a_forked_child_keeps_nothing(cache, monkeypatch):
+    cache.get("t", "k", Loads(1))
+    monkeypatch.setattr("os.getpid", lambda: -1)  # as in a child forked after the listener started
+    assert not cache.enabled
+    assert cache.get("t", "k", Loads(2)) == 2
+
+
 def test_without_a_listening_feed_a_runtime_keeps_nothing(runtime, agent_key):
     identity.authenticate(runtime, agent_key)
     assert not runtime.reads.enabled

@@ -14,6 +14,7 @@ hand) or whose notice did not go out is seen at the latest that much later.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -38,7 +39,14 @@ class ReadCache:
         # Bumped by every invalidation: a load that overlapped one may have read the old rows,
         # so its result is returned but not kept.
         self._generation = 0
-        self.enabled = False
+        self._enabled = False
+        # The listener is a thread, and threads do not survive fork (gunicorn --preload): a
+        # child inherits the parent's values but hears no notices, so it keeps nothing.
+        self._pid = os.getpid()
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled and self._pid == os.getpid()
 
     def get(self, topic: str, key: Hashable, load: Callable[[], T]) -> T:
         """The kept value of ``key``, else ``load()`` (kept unless None or invalidated meanwhile)."""
@@ -77,4 +85,4 @@ class ReadCache:
         with self._lock:
             self._generation += 1
             self._entries.clear()
-            self.enabled = enabled
+            self._enabled, self._pid = enabled, os.getpid()
