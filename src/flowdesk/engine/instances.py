@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, ExecutionError
@@ -58,11 +58,13 @@ def require_running(instance: Instance) -> None:
         raise Conflict(f"instance '{instance.id}' is {instance.status}", instance_status=instance.status)
 
 
+_LOCK = (select(Instance).where(Instance.id == bindparam("instance_id")).with_for_update()
+         .execution_options(populate_existing=True))  # built once: most commands start with it
+
+
 def lock_instance(session: Session, instance_id: str) -> Instance:
     """Load the instance row for update: the one lock every command on an instance takes."""
-    instance = session.scalar(
-        select(Instance).where(Instance.id == instance_id).with_for_update().execution_options(populate_existing=True)
-    )
+    instance = session.scalar(_LOCK, {"instance_id": instance_id})
     if instance is None:
         raise NotFound(f"instance '{instance_id}' does not exist")
     logs.instance_id.set(instance.id)

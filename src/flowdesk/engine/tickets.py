@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import logs
@@ -30,20 +30,24 @@ class Completion:
     open_tickets: list[Ticket] = field(default_factory=list)
 
 
-def _candidate_of(principal: Principal):
-    return exists().where(
+def _visible_to(name, groups):
+    """Tickets that ``name`` holds, owns (delegated) or is a candidate for, itself or by one of
+    ``groups`` (values, or bound parameters of a statement built once)."""
+    return or_(Ticket.assignee == name, Ticket.owner == name, exists().where(
         TicketCandidate.ticket_id == Ticket.id,
-        or_((TicketCandidate.kind == "user") & (TicketCandidate.name == principal.name),
-            (TicketCandidate.kind == "group") & TicketCandidate.name.in_(sorted(principal.groups) or [""])),
-    )
+        or_((TicketCandidate.kind == "user") & (TicketCandidate.name == name),
+            (TicketCandidate.kind == "group") & TicketCandidate.name.in_(groups))))
+
+
+def _group_names(principal: Principal) -> list[str]:
+    return sorted(principal.groups) or [""]
 
 
 def visible(query, principal: Principal):
     """Admins see every ticket; everyone else the ones they hold, own (delegated) or are a candidate for."""
     if principal.reads_everything:
         return query
-    return query.where(or_(Ticket.assignee == principal.name, Ticket.owner == principal.name,
-                           _candidate_of(principal)))
+    return query.where(_visible_to(principal.name, _group_names(principal)))
 
 
 
@@ -53,11 +57,25 @@ def may_work(ticket: Ticket, principal: Principal) -> bool:
     return principal.name in ticket.candidate_users or bool(principal.groups & set(ticket.candidate_groups))
 
 
+# Every ticket command reads its ticket, so the statements are built once (building one took
+# longer than running it). The candidates come joined (a ticket has a few), not by a second SELECT.
+_TICKET = (select(Ticket).where(Ticket.id == bindparam("ticket_id")).options(joinedload(Ticket.candidates))
+           .execution_options(populate_existing=True))
+_VISIBLE_TICKET = _TICKET.where(_visible_to(bindparam("name"), bindparam("groups", expanding=True)))
+_INSTANCE_OF_TICKET = (
+    select(Instance).where(Instance.id == select(Ticket.instance_id).where(Ticket.id == bindparam("ticket_id"))
+                           .scalar_subquery())
+    .with_for_update().execution_options(populate_existing=True))
+
+
 def find_visible(session, principal: Principal, ticket_id: str) -> Ticket:
-    # One statement: the candidates come joined (a ticket has a few), not by a second SELECT.
-    ticket = session.scalars(visible(select(Ticket).where(Ticket.id == ticket_id), principal)
-                             .options(joinedload(Ticket.candidates))
-                             .execution_options(populate_existing=True)).unique().first()
+    """The ticket if ``principal`` may see it (as :func:`visible` says), else 404."""
+    if principal.reads_everything:
+        result = session.scalars(_TICKET, {"ticket_id": ticket_id})
+    else:
+        result = session.scalars(_VISIBLE_TICKET, {"ticket_id": ticket_id, "name": principal.name,
+                                                   "groups": _group_names(principal)})
+    ticket = result.unique().first()
     if ticket is None:
         raise NotFound(f"ticket '{ticket_id}' does not exist")
     return ticket
@@ -79,9 +97,7 @@ def check_precondition(ticket: Ticket, if_match: str | None) -> None:
 def locked(session, principal: Principal, ticket_id: str) -> tuple[Ticket, Instance]:
     """Lock the ticket's instance, then read the ticket under that lock (so it is current)."""
     # One statement finds and locks the instance: a ticket never changes instance.
-    owner = select(Ticket.instance_id).where(Ticket.id == ticket_id).scalar_subquery()
-    instance = session.scalar(select(Instance).where(Instance.id == owner).with_for_update()
-                              .execution_options(populate_existing=True))
+    instance = session.scalar(_INSTANCE_OF_TICKET, {"ticket_id": ticket_id})
     if instance is None:
         raise NotFound(f"ticket '{ticket_id}' does not exist")
     logs.instance_id.set(instance.id)
