@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from . import added_rows, changes, schema, tenancy
+from . import added_rows, audit, changes, schema, tenancy
 from .changes import ChangeFeed
 from .database import make_engine, make_session_factory
 from .keys import SecretBox, derive, load_master_key
@@ -53,6 +53,7 @@ class Runtime:
         self.session_factory = make_session_factory(self.db)
         tenancy.install(self.session_factory)
         added_rows.install(self.session_factory)
+        audit.install(self.session_factory)
         self.specs = SpecCache()
         # Keys, webhook subscriptions and latest versions, kept while a change feed tells this process about
         # changes made by the others (attach_change_feed); without one, nothing is kept.
