@@ -18,6 +18,8 @@ def record(session: Session, action: str, actor: str | None, *, instance_id: str
     tenant = tenancy.scope_of(session)
     if tenant == tenancy.SYSTEM:
         raise RuntimeError(f"audit event '{action}' recorded outside any tenant's scope")
+    if not session.in_transaction():
+        session.begin()  # so that a rollback drops the event even before any statement ran
     session.info.setdefault(_PENDING, []).append(
         {"action": action, "actor": actor, "instance_id": instance_id, "ticket_id": ticket_id, "detail": detail,
          "created_at": clock_of(session), "tenant_id": tenant})
@@ -37,6 +39,7 @@ def install(factory: sessionmaker[Session]) -> None:
         if rows:
             session.execute(AuditEvent.__table__.insert(), rows)
 
-    @event.listens_for(factory, "after_rollback")
-    def _drop(session: Session) -> None:
-        session.info.pop(_PENDING, None)
+    @event.listens_for(factory, "after_soft_rollback")
+    def _drop(session: Session, previous_transaction) -> None:
+        if not previous_transaction.nested:
+            session.info.pop(_PENDING, None)
