@@ -26,28 +26,42 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "flowdesk.cli", *command], env=env,
+                                stdout=subprocess.DEVNULL, stderr=out)
+
+
+def _serve(env: dict, logs: Path, name: str, processes: list) -> str:
+    """An API process answering /health; a port taken meanwhile by another connection is retried."""
+    deadline = time.monotonic() + 120  # a loaded machine takes long to import and start
+    for _ in range(3):
+        port, log = _free_port(), logs / f"{name}.log"
+        process = _start(["serve", "--port", str(port)], env, log)
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        if process.poll() is None:
+            break
+    pytest.fail(f"{name} did not start:\n{log.read_text()[-3000:]}")
+
+
 @pytest.fixture
-def cluster(postgres_url, redis_url, master_key, runtime):
+def cluster(postgres_url, redis_url, master_key, runtime, tmp_path):
     env = {**os.environ, "FLOWDESK_DATABASE_URL": postgres_url, "FLOWDESK_REDIS_URL": redis_url,
            "FLOWDESK_SECRET_KEY": master_key.decode(), "FLOWDESK_ACTION_ALLOW": "127.0.0.1",
            "FLOWDESK_ADMIN_KEY": "fd_cluster_admin", "FLOWDESK_AUTO_MIGRATE": "false", "FLOWDESK_LOG_LEVEL": "WARNING"}
-    ports = [_free_port(), _free_port()]
-    commands = [["serve", "--port", str(p)] for p in ports] + [["worker"]] * 2 + [["scheduler"]] * 2
-    processes = [subprocess.Popen([sys.executable, "-m", "flowdesk.cli", *c], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in commands]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    processes: list[subprocess.Popen] = []
     try:
-        deadline = time.monotonic() + 120  # a loaded machine takes long to import and start
-        for url in urls:
-            while True:
-                try:
-                    if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "the API processes did not start"
-                time.sleep(0.2)
-        yield urls
+        for n, command in enumerate([["worker"]] * 2 + [["scheduler"]] * 2):
+            processes.append(_start(command, env, tmp_path / f"{command[0]}-{n}.log"))
+        yield [_serve(env, tmp_path, f"api-{n}", processes) for n in range(2)]
     finally:
         for process in processes:
             process.terminate()
