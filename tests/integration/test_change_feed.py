@@ -103,3 +103,20 @@ def test_a_published_change_reaches_every_listener(redis_url):
     finally:
         for feed in feeds:
             feed.close()
+
+
+def test_a_key_revoked_from_the_command_line_is_refused_by_a_running_server(here, postgres_url, redis_url,
+                                                                           master_key, monkeypatch):
+    from click.testing import CliRunner
+
+    from flowdesk.cli import main
+
+    _, key = identity.create_user(here, "agent", "agent")
+    identity.authenticate(here, key)
+    identity.authenticate(here, key)  # kept by the server process from here on
+    for name, value in {"FLOWDESK_DATABASE_URL": postgres_url, "FLOWDESK_REDIS_URL": redis_url,
+                        "FLOWDESK_SECRET_KEY": master_key.decode(), "FLOWDESK_AUTO_MIGRATE": "false"}.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, ["users", "revoke-key", api_keys.list_keys(here, ADMIN)[-1].id])
+    assert result.exit_code == 0, result.output
+    assert eventually(lambda: refused(here, key), timeout=2.0)
