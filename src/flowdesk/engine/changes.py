@@ -8,15 +8,12 @@ other API, worker and scheduler processes empty theirs.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from itertools import chain
 from typing import Protocol
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
-
-log = logging.getLogger(__name__)
 
 IDENTITY = "identity"
 WEBHOOKS = "webhooks"

@@ -2,11 +2,11 @@
 
 API keys with their users (every request authenticates), webhook subscriptions (every
 transaction that emits an event) and the latest version of each process (every start) are
-read far more often than they change. A process keeps
-what it read here only while it hears about changes made by the others (the runtime's change
-feed, :mod:`flowdesk.engine.changes`): a committed change to a watched table empties the topic
-in every process, and while the feed is not listening (no Redis, or its connection is down)
-nothing is kept and every read goes to the database, as without a cache.
+read far more often than they change. A process keeps what it read here only while it hears
+about changes made by the others (the runtime's change feed, :mod:`flowdesk.engine.changes`):
+a committed change to a watched table empties the topic in every process, and while the feed
+is not listening (no Redis, or its connection is down) nothing is kept and every read goes to
+the database, as without a cache.
 
 ``MAX_AGE`` bounds what a lost notice can cost: a change made behind flowdesk's back (SQL by
 hand) or whose notice did not go out is seen at the latest that much later.

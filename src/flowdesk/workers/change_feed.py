@@ -24,8 +24,10 @@ class RedisChangeFeed:
     """Topics published on ``flowdesk:changes:<db>`` (pub/sub ignores database numbers)."""
 
     def __init__(self, redis_url: str, retry_after: float = 1.0):
-        # A ping every few seconds notices a connection that died without a reset.
-        self._redis = Redis.from_url(redis_url, health_check_interval=5)
+        # A ping every few seconds notices a connection that died without a reset, and a
+        # publish from a committing request never waits long on an unreachable Redis.
+        self._redis = Redis.from_url(redis_url, health_check_interval=5, socket_connect_timeout=5,
+                                     socket_timeout=5)
         self.channel = f"{CHANNEL}:{self._redis.connection_pool.connection_kwargs.get('db', 0)}"
         self._retry_after = retry_after
         self._stop = threading.Event()
