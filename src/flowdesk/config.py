@@ -49,6 +49,12 @@ class Settings:
         metadata={"env": "REDIS_URL", "doc": "Redis URL of the RQ job queue (`redis://127.0.0.1:6379/0`). "
                   "Unset: an in-process queue (embedded mode)."},
     )
+    read_cache: bool = field(
+        default=True,
+        metadata={"env": "READ_CACHE", "doc": "With Redis: keep API keys, webhook subscriptions and latest "
+                  "process versions per process, emptied on every change (README, \"What each process "
+                  "keeps\"). `false`: read them from the database every time."},
+    )
     embedded_workers: bool = field(
         default=True,
         metadata={"env": "EMBEDDED_WORKERS", "doc": "Run job workers and the dispatcher as threads inside "

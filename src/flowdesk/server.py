@@ -23,7 +23,7 @@ def build(settings: Settings | None = None) -> tuple[object, Runtime]:
     runtime.queue = queue
     feed = feed_for(settings)
     if feed is not None:
-        runtime.attach_change_feed(feed)
+        runtime.attach_change_feed(feed, listen=settings.read_cache)
     context.use(runtime)
     if isinstance(queue, InProcessQueue) and settings.embedded_workers:
         queue.start()

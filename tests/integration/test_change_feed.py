@@ -120,3 +120,27 @@ def test_a_key_revoked_from_the_command_line_is_refused_by_a_running_server(here
     result = CliRunner().invoke(main, ["users", "revoke-key", api_keys.list_keys(here, ADMIN)[-1].id])
     assert result.exit_code == 0, result.output
     assert eventually(lambda: refused(here, key), timeout=2.0)
+
+
+def test_a_process_told_not_to_keep_reads_the_database_but_still_announces(here, postgres_url, redis_url,
+                                                                            master_key, monkeypatch):
+    from flowdesk.config import Settings
+    from flowdesk.server import build
+    from flowdesk.workers import context
+
+    for name, value in {"FLOWDESK_DATABASE_URL": postgres_url, "FLOWDESK_REDIS_URL": redis_url,
+                        "FLOWDESK_SECRET_KEY": master_key.decode(), "FLOWDESK_AUTO_MIGRATE": "false",
+                        "FLOWDESK_READ_CACHE": "false"}.items():
+        monkeypatch.setenv(name, value)
+    _, uncached = build(Settings.from_env())
+    try:
+        _, key = identity.create_user(here, "agent", "agent")
+        identity.authenticate(here, key)
+        identity.authenticate(here, key)  # kept by the listening process
+        time.sleep(0.2)
+        assert not uncached.reads.enabled
+        api_keys.revoke(uncached, ADMIN, api_keys.list_keys(uncached, ADMIN)[-1].id)
+        assert eventually(lambda: refused(here, key), timeout=2.0)
+    finally:
+        uncached.close()
+        context.use(None)

@@ -24,7 +24,7 @@ def runtime() -> Runtime:
             _runtime.queue = queue_for(settings, _runtime)
             feed = feed_for(settings)
             if feed is not None:
-                _runtime.attach_change_feed(feed)
+                _runtime.attach_change_feed(feed, listen=settings.read_cache)
         return _runtime
 
 
