@@ -584,6 +584,9 @@ def _action_server(port: int, delay_ms: float) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, a kept-alive connection waits for
+        # the client's delayed ACK (40 ms) before the body: a stall no real web server has.
+        disable_nagle_algorithm = True
 
         def _answer(self, status: int, body: dict) -> None:
             data = json.dumps(body).encode()

@@ -62,6 +62,19 @@ class SqlMeter:
         return self.count, self.seconds
 
 
+class SoleProcessFeed:
+    """The change feed of a process alone: no one to tell or hear, so its read cache is on."""
+
+    def publish(self, topics) -> None:
+        return None
+
+    def listen(self, on_change, on_listening) -> None:
+        on_listening(True)
+
+    def close(self) -> None:
+        return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instances", type=int, default=100)
@@ -69,6 +82,8 @@ def main() -> None:
     parser.add_argument("--statements", action="store_true", help="print the SQL statements of one instance's commands")
     parser.add_argument("--where", action="store_true", help="with --statements: the flowdesk functions that sent each")
     parser.add_argument("--dump", help="also write the cProfile data to this file (for pstats or snakeviz)")
+    parser.add_argument("--kept", action="store_true",
+                        help="keep keys, subscriptions and latest versions, as every process with Redis does")
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -80,6 +95,8 @@ def main() -> None:
     print(f"profile of the reference process, command by command -- {common.machine()}")
     with common.pg_schema() as schema, common.Processes() as procs:
         rt = common.runtime_for(schema)
+        if args.kept:
+            rt.attach_change_feed(SoleProcessFeed())
         keys = common.create_users(rt)
         action = common.start_action_server(procs)
         app = create_app(Settings(database_url=schema.url, admin_key=common.ADMIN_KEY, auto_migrate=False), runtime=rt)
