@@ -26,6 +26,19 @@ logging.getLogger("rq.worker").setLevel(logging.WARNING)
 
 
 @pytest.fixture
+def eventually():
+    """``eventually(check, timeout)``: poll ``check`` until it is true (True) or the time is up (False)."""
+    def poll(check, timeout: float = 5.0, interval: float = 0.01) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return True
+            time.sleep(interval)
+        return False
+    return poll
+
+
+@pytest.fixture
 def runtime(pg_runtime):
     return pg_runtime
 

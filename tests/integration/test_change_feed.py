@@ -14,31 +14,26 @@ from flowdesk.workers.change_feed import RedisChangeFeed
 ADMIN = Principal("u-admin", "admin", "admin")
 
 
-def eventually(check, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.01)
-    return False
-
-
-def listening(rt: Runtime, redis_url: str) -> Runtime:
-    rt.attach_change_feed(RedisChangeFeed(redis_url))
-    assert eventually(lambda: rt.reads.enabled), "the change feed never subscribed"
-    return rt
+@pytest.fixture
+def listening(redis_url, eventually):
+    """``listening(rt)``: ``rt`` with a change feed on Redis, once it has subscribed."""
+    def attach(rt: Runtime) -> Runtime:
+        rt.attach_change_feed(RedisChangeFeed(redis_url))
+        assert eventually(lambda: rt.reads.enabled), "the change feed never subscribed"
+        return rt
+    return attach
 
 
 @pytest.fixture
-def here(pg_runtime, redis_url):
+def here(pg_runtime, listening):
     """This process's runtime, listening on the change feed."""
-    return listening(pg_runtime, redis_url)
+    return listening(pg_runtime)
 
 
 @pytest.fixture
-def there(postgres_url, redis_url, master_key, here):
+def there(postgres_url, master_key, listening, here):
     """Another process's runtime on the same database and Redis."""
-    rt = listening(Runtime(postgres_url, master_key=master_key), redis_url)
+    rt = listening(Runtime(postgres_url, master_key=master_key))
     yield rt
     rt.close()
 
@@ -51,7 +46,7 @@ def refused(rt: Runtime, key: str) -> bool:
     return False
 
 
-def test_a_key_revoked_in_one_process_is_refused_by_another(here, there):
+def test_a_key_revoked_in_one_process_is_refused_by_another(here, there, eventually):
     _, key = identity.create_user(here, "agent", "agent")
     identity.authenticate(there, key)
     identity.authenticate(there, key)  # kept by the other process from here on
@@ -59,7 +54,7 @@ def test_a_key_revoked_in_one_process_is_refused_by_another(here, there):
     assert eventually(lambda: refused(there, key), timeout=2.0)
 
 
-def test_a_subscription_made_in_one_process_gets_the_others_events(here, there):
+def test_a_subscription_made_in_one_process_gets_the_others_events(here, there, eventually):
     def emit_in_there():
         with there.uow() as uow:
             webhooks.emit(uow, "ticket.created", {"instance_id": None})
@@ -81,7 +76,7 @@ def test_nothing_is_kept_while_redis_is_unreachable(pg_runtime):
     assert not pg_runtime.reads._entries
 
 
-def test_a_dropped_subscription_turns_the_cache_off_until_it_is_back(redis_url):
+def test_a_dropped_subscription_turns_the_cache_off_until_it_is_back(redis_url, eventually):
     feed, states = RedisChangeFeed(redis_url, retry_after=0.5), []
     feed.listen(lambda topics: None, states.append)
     try:
@@ -92,7 +87,7 @@ def test_a_dropped_subscription_turns_the_cache_off_until_it_is_back(redis_url):
         feed.close()
 
 
-def test_a_published_change_reaches_every_listener(redis_url):
+def test_a_published_change_reaches_every_listener(redis_url, eventually):
     feeds, heard = [RedisChangeFeed(redis_url) for _ in range(2)], []
     for feed in feeds:
         feed.listen(heard.append, lambda listening: None)
@@ -105,7 +100,7 @@ def test_a_published_change_reaches_every_listener(redis_url):
             feed.close()
 
 
-def test_a_key_revoked_from_the_command_line_is_refused_by_a_running_server(here, postgres_url, redis_url,
+def test_a_key_revoked_from_the_command_line_is_refused_by_a_running_server(here, eventually, postgres_url, redis_url,
                                                                            master_key, monkeypatch):
     from click.testing import CliRunner
 
@@ -122,7 +117,7 @@ def test_a_key_revoked_from_the_command_line_is_refused_by_a_running_server(here
     assert eventually(lambda: refused(here, key), timeout=2.0)
 
 
-def test_a_process_told_not_to_keep_reads_the_database_but_still_announces(here, postgres_url, redis_url,
+def test_a_process_told_not_to_keep_reads_the_database_but_still_announces(here, eventually, postgres_url, redis_url,
                                                                             master_key, monkeypatch):
     from flowdesk.config import Settings
     from flowdesk.server import build

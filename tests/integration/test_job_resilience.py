@@ -37,18 +37,9 @@ def _instance(client, admin, instance_id):
     return client.get(f"/api/v1/instances/{instance_id}", headers=admin).get_json()
 
 
-def _wait_for(condition, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_killed_worker_job_is_retried_with_same_idempotency_key(client, admin, deploy_action, start, drain,
                                                                  action_server, worker_runtime, postgres_url,
-                                                                 redis_url, master_key):
+                                                                 redis_url, master_key, eventually):
     release = threading.Event()
 
     def reserve(request):
@@ -67,7 +58,7 @@ def test_killed_worker_job_is_retried_with_same_idempotency_key(client, admin, d
     worker = subprocess.Popen([sys.executable, "-m", "flowdesk.cli", "worker", "--no-dispatcher"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert _wait_for(lambda: action_server.calls("/reserve"), 20), "the worker never called the action"
+        assert eventually(lambda: action_server.calls("/reserve"), 20), "the worker never called the action"
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:
