@@ -330,7 +330,7 @@ def _gunicorn_has_control_socket() -> bool:
 
 
 def start_workers(procs: Processes, env: dict, count: int = 2) -> list[subprocess.Popen]:
-    """``flowdesk worker`` processes (RQ SimpleWorker, each with its dispatcher thread)."""
+    """``flowdesk worker`` processes (RQ, a SimpleWorker without per-job registries, each with its dispatcher thread)."""
     return [procs.start(f"worker-{n}", [sys.executable, "-m", "flowdesk.cli", "worker"], env) for n in range(count)]
 
 

@@ -8,17 +8,18 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from redis import Redis
 from sqlalchemy.engine import make_url
-from rq import SimpleWorker
-from rq.serializers import JSONSerializer
 
 from flowdesk.engine import jobs
 from flowdesk.workers import context
 from flowdesk.workers.queue import RqQueue
+from flowdesk.workers.worker import worker_for
 
+DATA = Path(__file__).parent.parent / "data"
 REDIS_URL = os.environ.get("FLOWDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 # A burst worker narrates every start and stop; the tests' own failures are what matter.
@@ -67,14 +68,23 @@ def worker_runtime(pg_runtime, redis_url):
 
 
 @pytest.fixture
+def deploy_for(client, admin, action_server):
+    """Deploy a tests/data model with its action URLs pointing at the local action server."""
+    def deploy(name):
+        xml = (DATA / name).read_bytes().replace(b"{{port}}", str(action_server.port).encode())
+        response = client.post("/api/v1/definitions", data=xml, content_type="application/xml", headers=admin)
+        assert response.status_code == 201, response.get_json()
+    return deploy
+
+
+@pytest.fixture
 def drain(worker_runtime):
     """``drain()`` dispatches due jobs and runs a burst RQ worker until nothing is left (bounded)."""
     def run(rounds: int = 20, until=None):
         queue = worker_runtime.queue
         for _ in range(rounds):
             jobs.dispatch_due(worker_runtime)
-            SimpleWorker([queue.queue], connection=queue.connection, serializer=JSONSerializer).work(
-                burst=True, with_scheduler=False)
+            worker_for(queue).work(burst=True, with_scheduler=False)
             if until is not None and until():
                 return
             if until is None and queue.queue.count == 0 and not jobs.dispatch_due(worker_runtime):

@@ -14,16 +14,6 @@ def fast_backoff(monkeypatch):
     monkeypatch.setattr(jobs, "BACKOFF_BASE", 0.01)
 
 
-@pytest.fixture
-def deploy_for(client, admin, action_server):
-    """Deploy a tests/data model with its action URLs pointing at the local action server."""
-    def deploy(name):
-        xml = (DATA / name).read_bytes().replace(b"{{port}}", str(action_server.port).encode())
-        response = client.post("/api/v1/definitions", data=xml, content_type="application/xml", headers=admin)
-        assert response.status_code == 201, response.get_json()
-    return deploy
-
-
 def _instance(client, admin, instance_id):
     return client.get(f"/api/v1/instances/{instance_id}", headers=admin).get_json()
 

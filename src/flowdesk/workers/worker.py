@@ -9,15 +9,83 @@ killed outright leaves its job to the dispatcher once the job's lease runs out.
 from __future__ import annotations
 
 import logging
+import time
 
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.job import Job
 from rq.serializers import JSONSerializer
+from rq.timeouts import JobTimeoutException
+from rq.worker import WorkerStatus
 
 from ..engine import jobs
 from . import context, dispatcher
-from .queue import RqQueue
+from .actions import run_job
+from .queue import JOB_FUNCTION, RqQueue
 
 log = logging.getLogger(__name__)
+
+# The flip between these two happens twice per job; RQ's monitoring is not worth a write each.
+_PER_JOB_STATES = frozenset({WorkerStatus.BUSY, WorkerStatus.IDLE})
+
+
+class JobWorker(SimpleWorker):
+    """RQ's SimpleWorker with its per-job bookkeeping cut down to one pipelined round trip.
+
+    An RQ job here only wakes a worker up: the ``jobs`` row is the truth (status, attempts,
+    lease, result), and a job the worker loses is found again by the dispatcher. So RQ's
+    execution records, started/finished/failed registries and per-job statistics, about twenty
+    Redis commands a job, would only repeat the database. What stays RQ's: the queue, the
+    worker's registration and heartbeat (at most every ``HEARTBEAT_EVERY`` seconds; its key
+    lives for minutes), warm and cold shutdown, suspension, and a hard time limit per job.
+    ``rq info`` shows these workers, but as idle: their jobs are in flowdesk's jobs API.
+    """
+
+    HEARTBEAT_EVERY = 10.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._shown_state: str | None = None
+        self._beat_at = float("-inf")
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Run one job id through :func:`run_job`; then forget the RQ job, whatever happened."""
+        self.set_state(WorkerStatus.BUSY)  # a first SIGTERM now waits for the job to finish
+        try:
+            if job.func_name != JOB_FUNCTION or len(job.args) != 1 or job.kwargs:
+                # Anyone who can write to Redis could queue any importable callable; only ours runs.
+                log.error("RQ job %s calls %s, not a flowdesk job: dropped", job.id, job.func_name)
+            else:
+                with self.death_penalty_class(job.timeout or Queue.DEFAULT_TIMEOUT, JobTimeoutException,
+                                              job_id=job.id):
+                    run_job(job.args[0])
+        except Exception:  # noqa: BLE001 - the job row keeps its lease; the dispatcher retries it
+            log.exception("job %s failed in the worker", job.args[0] if job.args else job.id)
+        finally:
+            with self.connection.pipeline() as pipeline:
+                pipeline.lrem(queue.intermediate_queue_key, 1, job.id)
+                pipeline.delete(job.key)
+                pipeline.execute()
+            self.set_state(WorkerStatus.IDLE)
+
+    def set_state(self, state: str, pipeline=None) -> None:
+        """Keep the state for RQ's signal handling; write it to Redis unless it is the job flip."""
+        if state in _PER_JOB_STATES and self._shown_state in _PER_JOB_STATES:
+            self._state = state
+            return
+        self._shown_state = state
+        super().set_state(state, pipeline)
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        """RQ beats several times per job; the worker's key only needs one every few seconds."""
+        if timeout is None and pipeline is None and time.monotonic() - self._beat_at < self.HEARTBEAT_EVERY:
+            return
+        self._beat_at = time.monotonic()
+        super().heartbeat(timeout, pipeline)
+
+
+def worker_for(queue: RqQueue) -> JobWorker:
+    """A worker on flowdesk's queue (JSON serializer: jobs carry ids, never pickles)."""
+    return JobWorker([queue.queue], connection=queue.connection, serializer=JSONSerializer)
 
 
 def work(burst: bool = False, with_dispatcher: bool = True) -> None:
@@ -30,10 +98,10 @@ def work(burst: bool = False, with_dispatcher: bool = True) -> None:
         jobs.dispatch_due(rt)
     elif with_dispatcher:
         background = dispatcher.start_thread(rt)
-    # SimpleWorker runs jobs in this process: a job is an HTTP call plus a short transaction,
+    # A SimpleWorker runs jobs in this process: a job is an HTTP call plus a short transaction,
     # and forking would copy open database connections into the child. Its SIGTERM/SIGINT
     # handling is RQ's warm then cold shutdown, which the module docstring describes.
-    worker = SimpleWorker([rt.queue.queue], connection=rt.queue.connection, serializer=JSONSerializer)
+    worker = worker_for(rt.queue)
     try:
         worker.work(burst=burst, with_scheduler=False)
     finally:
