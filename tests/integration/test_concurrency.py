@@ -2,7 +2,7 @@
 
 import threading
 
-from flowdesk.engine import identity
+from flowdesk.engine import identity, jobs
 
 
 def _race(n, action):
@@ -57,3 +57,14 @@ def test_same_idempotency_key_in_parallel_starts_once(client, admin, deploy):
     assert 201 in statuses
     assert set(statuses) <= {201, 409}
     assert len(client.get("/api/v1/instances", headers=admin).get_json()["items"]) == 1
+
+
+def test_workers_racing_for_one_job_make_one_attempt(client, admin, runtime, start, deploy_for):
+    deploy_for("service_chain.bpmn")
+    job_id = start("service_chain", {"sku": "A-1", "quantity": 1})["jobs"][0]["id"]
+
+    claimed = _race(8, lambda i: jobs.claim(runtime, job_id, worker=f"w-{i}"))
+
+    assert len([c for c in claimed if c is not None]) == 1
+    with runtime.db.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from job_attempts").scalar() == 1

@@ -11,15 +11,16 @@ import random
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution
 from . import audit, signing
 from .errors import NotFound
 from .models import ACTIVE_JOB_STATUSES, Instance, InstanceStatus, Job, JobAttempt, JobKind, JobStatus
-from .models.base import new_id
+from .models.base import UTCDateTime, new_id
 from .rows_at_hand import rows_at_hand
 from .principal import Principal, Role
 from .runtime import Runtime
@@ -30,8 +31,8 @@ LEASE_MARGIN = timedelta(seconds=30)
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 
-# Every attempt starts with these three, so they are built once: building a statement and its
-# cache key cost more than PostgreSQL takes to run it.
+# Statements are built once: building one and its cache key cost more than the database takes
+# to run it. PostgreSQL claims with one (_CLAIM, below); SQLite with these three.
 _READ_FOR_CLAIM = (
     select(Job.kind, Job.status, Job.attempts, Job.next_attempt_at, Job.request, Job.subscription_id,
            Job.tenant_id, Instance.status.label("instance_status"))
@@ -42,6 +43,45 @@ _MARK_RUNNING = (
     .values(status=JobStatus.RUNNING.value, attempts=bindparam("attempt"), updated_at=bindparam("now"),
             lease_until=bindparam("lease")))
 _OPEN_ATTEMPT = JobAttempt.__table__.insert()
+
+
+def _claim_in_one_statement():
+    """PostgreSQL: mark the job running and open its attempt in one round trip.
+
+    ``UPDATE ... WHERE status = 'pending'`` is the claim itself: a second worker blocks on the
+    row lock, then finds the row running and gets nothing back. The attempt is written by a
+    data-modifying CTE of the same statement, so there is no moment where one exists without
+    the other. The lease is the call's timeout plus the margin, as on other databases.
+    """
+    jobs, attempts = Job.__table__, JobAttempt.__table__
+    now = bindparam("now", type_=UTCDateTime())
+    timeout = func.coalesce(func.nullif(jobs.c.request["timeout"].as_float(), 0), 10.0)
+    suspended = exists().where(Instance.id == jobs.c.instance_id, Instance.status == InstanceStatus.SUSPENDED.value)
+    claimed = (
+        jobs.update()
+        .where(jobs.c.id == bindparam("job_id"), jobs.c.status == JobStatus.PENDING.value,
+               jobs.c.next_attempt_at <= bindparam("not_before", type_=UTCDateTime()),
+               ~and_(jobs.c.kind == JobKind.ACTION.value, suspended))
+        .values(status=JobStatus.RUNNING.value, attempts=jobs.c.attempts + 1, updated_at=now,
+                lease_until=now + func.make_interval(0, 0, 0, 0, 0, 0, timeout + LEASE_MARGIN.total_seconds()))
+        .returning(jobs.c.id, jobs.c.kind, jobs.c.attempts, jobs.c.request, jobs.c.subscription_id,
+                   jobs.c.tenant_id)
+        .cte("claimed"))
+    opened = attempts.insert().from_select(
+        ["job_id", "number", "worker", "started_at", "tenant_id"],
+        select(claimed.c.id, claimed.c.attempts, bindparam("worker"), now, claimed.c.tenant_id)).cte("opened")
+    return select(claimed).add_cte(opened)
+
+
+_CLAIM = _claim_in_one_statement()
+
+
+class _Claimed(NamedTuple):
+    kind: str
+    attempts: int  # this attempt's number
+    request: dict
+    subscription_id: str | None
+    tenant_id: str | None
 
 
 @dataclass
@@ -119,29 +159,22 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
 
 def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | None:
     """Take a pending, due job for one attempt; None when it is not (duplicate or early enqueue)."""
-    # Three plain statements (no ORM objects): read and lock the job with its instance's status,
-    # mark it running, open the attempt.
     with rt.uow(SYSTEM) as uow:
-        session = uow.session
-        row = session.execute(_READ_FOR_CLAIM, {"job_id": job_id}).first()
         now = rt.clock()
-        if row is None or row.status != JobStatus.PENDING.value or row.next_attempt_at > now + timedelta(seconds=1):
+        if uow.session.get_bind().dialect.name == "postgresql":
+            row = uow.session.execute(_CLAIM, {"job_id": job_id, "now": now, "not_before": now + timedelta(seconds=1),
+                                               "worker": worker or worker_name()}).first()
+        else:
+            row = _claim_in_three_statements(uow.session, job_id, now, worker)
+        if row is None:
             return None
-        if row.kind == JobKind.ACTION.value and row.instance_status == InstanceStatus.SUSPENDED.value:
-            return None  # resume() hands it out again
-        request = row.request
-        timeout = float(request.get("timeout") or 10.0)
-        attempt = row.attempts + 1
-        session.execute(_MARK_RUNNING, {"job_id": job_id, "attempt": attempt, "now": now,
-                                        "lease": now + timedelta(seconds=timeout) + LEASE_MARGIN})
-        session.execute(_OPEN_ATTEMPT, {"job_id": job_id, "number": attempt, "worker": worker or worker_name(),
-                                        "started_at": now, "tenant_id": row.tenant_id})
         uow.commit()
+        request = row.request
         claimed = ClaimedJob(
-            id=job_id, kind=row.kind, attempt=attempt, url=request["url"],
+            id=job_id, kind=row.kind, attempt=row.attempts, url=request["url"],
             method=request.get("method", "POST"), headers=dict(request.get("headers") or {}),
-            body=request.get("body"), timeout=timeout, mode=request.get("mode", "sync"),
-            subscription_id=row.subscription_id, tenant_id=row.tenant_id,
+            body=request.get("body"), timeout=float(request.get("timeout") or 10.0),
+            mode=request.get("mode", "sync"), subscription_id=row.subscription_id, tenant_id=row.tenant_id,
         )
         if row.kind == JobKind.ACTION.value and claimed.mode == "async":
             claimed.extra_headers = {
@@ -149,6 +182,23 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
                 "X-Flowdesk-Callback-Token": signing.token(rt.signing_secret, "job-callback", job_id),
             }
         return claimed
+
+
+def _claim_in_three_statements(session: Session, job_id: str, now: datetime, worker: str | None):
+    """Other databases: read and lock the job with its instance's status, mark it running, open
+    the attempt. Returns the claimed row (``attempts`` already counting this one), or None."""
+    row = session.execute(_READ_FOR_CLAIM, {"job_id": job_id}).first()
+    if row is None or row.status != JobStatus.PENDING.value or row.next_attempt_at > now + timedelta(seconds=1):
+        return None
+    if row.kind == JobKind.ACTION.value and row.instance_status == InstanceStatus.SUSPENDED.value:
+        return None  # resume() hands it out again
+    attempt = row.attempts + 1
+    timeout = float(row.request.get("timeout") or 10.0)
+    session.execute(_MARK_RUNNING, {"job_id": job_id, "attempt": attempt, "now": now,
+                                    "lease": now + timedelta(seconds=timeout) + LEASE_MARGIN})
+    session.execute(_OPEN_ATTEMPT, {"job_id": job_id, "number": attempt, "worker": worker or worker_name(),
+                                    "started_at": now, "tenant_id": row.tenant_id})
+    return _Claimed(row.kind, attempt, row.request, row.subscription_id, row.tenant_id)
 
 
 def dispatch_due(rt: Runtime, limit: int = 100) -> list[str]:
