@@ -511,6 +511,15 @@ def run_concurrently(total: int, concurrency: int, make_state, work) -> tuple[li
     return results, errors
 
 
+def in_threads(targets) -> None:
+    """Run each callable of ``targets`` in a thread of its own; return when all have ended."""
+    threads = [threading.Thread(target=target, daemon=True) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def wait_for(predicate, timeout: float, interval: float = 0.05, procs: Processes | None = None) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -29,7 +29,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -173,11 +172,7 @@ def pg_floor(total: int, threads: int = 4) -> dict[str, tuple[float, float]]:
         for label, operation in (("write", insert), ("locked rewrite", rewrite)):
             backend_before = sum(common.cpu_seconds(pid) for pid in backends)
             cpu = time.process_time()
-            workers = [threading.Thread(target=operation, args=(c, rows)) for c, rows in zip(connections, ids)]
-            for thread in workers:
-                thread.start()
-            for thread in workers:
-                thread.join()
+            common.in_threads([lambda c=c, rows=rows: operation(c, rows) for c, rows in zip(connections, ids)])
             done = sum(len(rows) for rows in ids)
             results[label] = ((time.process_time() - cpu) / done * 1000,
                               (sum(common.cpu_seconds(pid) for pid in backends) - backend_before) / done * 1000)
@@ -199,11 +194,7 @@ def call_floor(procs: common.Processes, total: int, threads: int = 4) -> float:
                 client.post("/action", json={"request_id": "R-1", "amount": 100, "approved": True})
 
     cpu = time.process_time()
-    workers = [threading.Thread(target=call) for _ in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
+    common.in_threads([call] * threads)
     return (time.process_time() - cpu) / (per_thread * threads) * 1000
 
 

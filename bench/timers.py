@@ -49,11 +49,7 @@ def create_instances(rt, count: int, due: datetime, threads: int) -> float:
                 errors.append(exc)
 
     t = time.perf_counter()
-    workers = [threading.Thread(target=loop) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    common.in_threads([loop] * threads)
     if errors:
         raise RuntimeError(f"{len(errors)} starts failed, first: {errors[0]}")
     return time.perf_counter() - t

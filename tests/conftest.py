@@ -28,7 +28,7 @@ from flowdesk.api import create_app
 from flowdesk.config import Settings
 from flowdesk.engine import identity
 from flowdesk.engine.database import normalize_url
-from flowdesk.engine.models import Base
+from flowdesk.engine.models import Base, Job, JobAttempt
 from flowdesk.engine.runtime import Runtime
 
 DATA = Path(__file__).parent / "data"
@@ -276,6 +276,43 @@ def signing_key():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def single_action_job(client, admin):
+    """``single_action_job(retries=0)``: deploy single_action.bpmn (an outside URL, 5 s timeout)
+    and start it; returns the id of its pending job."""
+    def run(retries: int = 0) -> str:
+        xml = ((DATA / "single_action.bpmn").read_text().replace("{{url}}", "https://actions.example.com/call")
+               .replace("{{timeout}}", "5").replace("{{retries}}", str(retries)))
+        assert client.post("/api/v1/definitions", data=xml.encode(), content_type="application/xml",
+                           headers=admin).status_code == 201
+        started = client.post("/api/v1/processes/single_action/instances", json={}, headers=admin).get_json()
+        return started["jobs"][0]["id"]
+    return run
+
+
+@pytest.fixture
+def stored_job(runtime):
+    """``stored_job(job_id)``: the job row as committed, detached."""
+    def read(job_id: str) -> Job:
+        with runtime.uow() as uow:
+            job = uow.session.get(Job, job_id)
+            uow.session.expunge(job)
+            return job
+    return read
+
+
+@pytest.fixture
+def job_attempts(runtime):
+    """``job_attempts(job_id)``: the job's attempts as committed, in order, detached."""
+    def read(job_id: str) -> list[JobAttempt]:
+        with runtime.uow() as uow:
+            attempts = list(uow.session.scalars(
+                sa.select(JobAttempt).where(JobAttempt.job_id == job_id).order_by(JobAttempt.number)))
+            uow.session.expunge_all()
+            return attempts
+    return read
 
 
 @pytest.fixture
