@@ -1,5 +1,7 @@
 """The RQ worker class on real Redis: jobs run, nothing of them stays in Redis, strangers don't run."""
 
+import time
+
 import pytest
 from redis import Redis
 from rq.worker import BaseWorker
@@ -90,3 +92,17 @@ def test_heartbeat_round_trips_are_not_per_job(worker_runtime, monkeypatch):
     worker_for(worker_runtime.queue).work(burst=True, with_scheduler=False)
 
     assert len(beats) <= 1  # RQ alone would beat twice per job, three commands each
+
+
+def test_stopping_does_not_wait_out_the_command_listeners_read(worker_runtime, monkeypatch):
+    worker = worker_for(worker_runtime.queue)
+    worker.subscribe()
+    # Nothing wakes the listener (as when RQ's unsubscribe reply came before the stop flag):
+    # it sits in its 60 s read.
+    monkeypatch.setattr(worker.pubsub, "unsubscribe", lambda *channels: None)
+    time.sleep(0.2)
+
+    started = time.monotonic()
+    worker.unsubscribe()
+
+    assert time.monotonic() - started < 5

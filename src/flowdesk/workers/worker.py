@@ -75,6 +75,20 @@ class JobWorker(SimpleWorker):
         self._shown_state = state
         super().set_state(state, pipeline)
 
+    def unsubscribe(self) -> None:
+        """Stop listening for RQ's worker commands, waiting a second at most.
+
+        RQ stops its command listener with redis-py's ``PubSubWorkerThread.stop()``, which
+        joins the thread without a limit while it may sit in a read of up to 60 s: a worker
+        asked to stop could take a minute to exit, past a platform's grace period. The
+        thread is a daemon, so one still reading ends with the process (rq/rq#1613).
+        """
+        if self.pubsub_thread:
+            self.pubsub.unsubscribe()
+            self.pubsub_thread.stop(timeout=1)
+            if not self.pubsub_thread.is_alive():
+                self.pubsub.close()
+
     def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
         """RQ beats several times per job; the worker's key only needs one every few seconds."""
         if timeout is None and pipeline is None and time.monotonic() - self._beat_at < self.HEARTBEAT_EVERY:
