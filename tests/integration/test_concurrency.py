@@ -1,6 +1,7 @@
 """Races on real PostgreSQL: one row lock per instance decides every race."""
 
 import threading
+import time
 
 from flowdesk.engine import identity, jobs
 
@@ -68,3 +69,26 @@ def test_workers_racing_for_one_job_make_one_attempt(client, admin, runtime, sta
     assert len([c for c in claimed if c is not None]) == 1
     with runtime.db.connect() as conn:
         assert conn.exec_driver_sql("select count(*) from job_attempts").scalar() == 1
+
+
+def test_dispatcher_leaves_a_lost_job_to_a_later_round_while_its_instance_is_locked(runtime, clock, single_action_job,
+                                                                                    stored_job):
+    job_id = single_action_job(retries=0)
+    jobs.claim(runtime, job_id)
+    clock.advance(minutes=10)  # its worker is gone: the lease ran out on the only attempt
+    holder = runtime.db.connect()
+    holder.exec_driver_sql("select id from instances where id = %s for update", (stored_job(job_id).instance_id,))
+    release = threading.Timer(3.0, holder.rollback)  # a command on the instance (its worker, late)
+    release.start()
+    try:
+        started = time.monotonic()
+        jobs.dispatch_due(runtime)
+        waited = time.monotonic() - started
+    finally:
+        release.join()
+        holder.close()
+
+    assert waited < 2.0  # no wait on the instance while holding the job: no deadlock with a reporter
+    assert stored_job(job_id).status == "running"
+    jobs.dispatch_due(runtime)
+    assert stored_job(job_id).status == "incident"

@@ -237,9 +237,18 @@ def dispatch_due(rt: Runtime, limit: int = 100) -> list[str]:
 
 
 def _lease_expired(session: Session, job: Job, now: datetime) -> None:
-    """The worker holding the job vanished (killed, crashed): the attempt counts as failed."""
+    """The worker holding the job vanished (killed, crashed): the attempt counts as failed.
+
+    The last attempt opens an incident, which needs the instance. Every command locks the
+    instance before its job, and the dispatcher already holds the job: so it only tries the
+    instance (``SKIP LOCKED``), and while a command holds it (say, the worker reporting late
+    after all) leaves the job for a later round instead of waiting in a deadlock.
+    """
     from .job_results import give_up  # noqa: PLC0415 - results import this module
 
+    if job.attempts >= job.max_attempts and job.instance_id is not None and session.scalar(
+            select(Instance.id).where(Instance.id == job.instance_id).with_for_update(skip_locked=True)) is None:
+        return
     attempt = session.scalar(select(JobAttempt).where(JobAttempt.job_id == job.id, JobAttempt.number == job.attempts))
     if attempt is not None and attempt.finished_at is None:
         attempt.outcome, attempt.error, attempt.finished_at = "lost", "the worker stopped before reporting", now
