@@ -4,10 +4,12 @@ import time
 
 import pytest
 from redis import Redis
+from rq import Queue
 from rq.worker import BaseWorker
 
 from flowdesk.engine import jobs
 from flowdesk.workers import worker as worker_module
+from flowdesk.workers.queue import QUEUE_NAME
 from flowdesk.workers.worker import worker_for
 
 
@@ -106,3 +108,15 @@ def test_stopping_does_not_wait_out_the_command_listeners_read(worker_runtime, m
     worker.unsubscribe()
 
     assert time.monotonic() - started < 5
+
+
+def test_job_rq_cannot_read_is_dropped_and_the_worker_goes_on(worker_runtime, monkeypatch, redis_url):
+    ran = []
+    monkeypatch.setattr(worker_module, "run_job", ran.append)
+    Queue(QUEUE_NAME, connection=Redis.from_url(redis_url)).enqueue("os.getcwd")  # pickled, not JSON
+    worker_runtime.queue.enqueue("after-it")
+
+    worker_for(worker_runtime.queue).work(burst=True, with_scheduler=False)
+
+    assert ran == ["after-it"]
+    assert worker_runtime.queue.queue.count == 0

@@ -59,7 +59,8 @@ class JobWorker(SimpleWorker):
                                               job_id=job.id):
                     run_job(job.args[0])
         except Exception:  # noqa: BLE001 - the job row keeps its lease; the dispatcher retries it
-            log.exception("job %s failed in the worker", job.args[0] if job.args else job.id)
+            # Only the RQ id: the payload itself may be what could not be read.
+            log.exception("RQ job %s failed in the worker", job.id)
         finally:
             with self.connection.pipeline() as pipeline:
                 pipeline.lrem(queue.intermediate_queue_key, 1, job.id)
