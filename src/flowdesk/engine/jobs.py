@@ -17,6 +17,7 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution
+from ..bpmn.action import DEFAULT_TIMEOUT
 from . import audit, signing
 from .errors import NotFound
 from .models import ACTIVE_JOB_STATUSES, Instance, InstanceStatus, Job, JobAttempt, JobKind, JobStatus
@@ -55,7 +56,7 @@ def _claim_in_one_statement():
     """
     jobs, attempts = Job.__table__, JobAttempt.__table__
     now = bindparam("now", type_=UTCDateTime())
-    timeout = func.coalesce(func.nullif(jobs.c.request["timeout"].as_float(), 0), 10.0)
+    timeout = func.coalesce(func.nullif(jobs.c.request["timeout"].as_float(), 0), DEFAULT_TIMEOUT)
     suspended = exists().where(Instance.id == jobs.c.instance_id, Instance.status == InstanceStatus.SUSPENDED.value)
     claimed = (
         jobs.update()
@@ -74,6 +75,11 @@ def _claim_in_one_statement():
 
 
 _CLAIM = _claim_in_one_statement()
+
+
+def _call_timeout(request: dict) -> float:
+    """The call's timeout in seconds (the lease of ``_CLAIM`` computes the same in SQL)."""
+    return float(request.get("timeout") or DEFAULT_TIMEOUT)
 
 
 class _Claimed(NamedTuple):
@@ -173,7 +179,7 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
         claimed = ClaimedJob(
             id=job_id, kind=row.kind, attempt=row.attempts, url=request["url"],
             method=request.get("method", "POST"), headers=dict(request.get("headers") or {}),
-            body=request.get("body"), timeout=float(request.get("timeout") or 10.0),
+            body=request.get("body"), timeout=_call_timeout(request),
             mode=request.get("mode", "sync"), subscription_id=row.subscription_id, tenant_id=row.tenant_id,
         )
         if row.kind == JobKind.ACTION.value and claimed.mode == "async":
@@ -193,9 +199,8 @@ def _claim_in_three_statements(session: Session, job_id: str, now: datetime, wor
     if row.kind == JobKind.ACTION.value and row.instance_status == InstanceStatus.SUSPENDED.value:
         return None  # resume() hands it out again
     attempt = row.attempts + 1
-    timeout = float(row.request.get("timeout") or 10.0)
     session.execute(_MARK_RUNNING, {"job_id": job_id, "attempt": attempt, "now": now,
-                                    "lease": now + timedelta(seconds=timeout) + LEASE_MARGIN})
+                                    "lease": now + timedelta(seconds=_call_timeout(row.request)) + LEASE_MARGIN})
     session.execute(_OPEN_ATTEMPT, {"job_id": job_id, "number": attempt, "worker": worker or worker_name(),
                                     "started_at": now, "tenant_id": row.tenant_id})
     return _Claimed(row.kind, attempt, row.request, row.subscription_id, row.tenant_id)
