@@ -300,15 +300,21 @@ def start_action_server(procs: Processes, delay_ms: float = 0.0) -> ActionServer
     return ActionServerProcess(port, proc)
 
 
-def start_api(procs: Processes, env: dict, workers: int = 2, threads: int = 4) -> tuple[str, subprocess.Popen]:
-    """``gunicorn -w W --threads T flowdesk.wsgi:app`` on a free loopback port; returns the base URL."""
+def start_api(procs: Processes, env: dict | None, workers: int = 2, threads: int = 4,
+              app: str = "flowdesk.wsgi:app", chdir: Path | None = None) -> tuple[str, subprocess.Popen]:
+    """``gunicorn -w W --threads T <app>`` on a free loopback port; returns the base URL.
+
+    ``app`` is flowdesk's unless another is named (its module found under ``chdir``); it must
+    answer ``GET /health``."""
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-            "-b", f"127.0.0.1:{port}", "--log-level", "warning", "flowdesk.wsgi:app"]
+            "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    if chdir is not None:
+        argv += ["--chdir", str(chdir)]
     # gunicorn >= 23 opens a control socket under ~/.gunicorn; a benchmark needs none.
     if _gunicorn_has_control_socket():
-        argv.insert(-1, "--no-control-socket")
-    proc = procs.start("gunicorn", argv, env)
+        argv.append("--no-control-socket")
+    proc = procs.start("gunicorn", argv + [app], env)
     base = f"http://127.0.0.1:{port}"
     wait_http(f"{base}/health", proc, procs, "gunicorn")
     # Every worker must be up (each builds its runtime on import), not just the first to answer.

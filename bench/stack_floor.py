@@ -31,7 +31,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import common
 from common import banner
@@ -62,16 +61,7 @@ def http_floor(procs: common.Processes, total: int, concurrency: int) -> float:
     """gunicorn CPU ms per request."""
     import httpx
 
-    port = common.free_port()
-    argv = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-            "--log-level", "warning", "--chdir", str(common.BENCH_DIR), "stack_floor:floor_app()"]
-    if common._gunicorn_has_control_socket():
-        argv.insert(-1, "--no-control-socket")
-    proc = procs.start("gunicorn-floor", argv)
-    base = f"http://127.0.0.1:{port}"
-    common.wait_http(f"{base}/health", proc, procs, "gunicorn-floor")
-    while len(common.children(proc.pid)) < 2:
-        time.sleep(0.1)
+    base, proc = common.start_api(procs, None, app="stack_floor:floor_app()", chdir=common.BENCH_DIR)
 
     def work(client, i):
         if client.post("/start", json=BODY).status_code != 201:
