@@ -3,7 +3,11 @@
 import threading
 import time
 
-from flowdesk.engine import identity, jobs
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from flowdesk.engine import identity, job_results, jobs
+from flowdesk.engine.job_results import Outcome
 
 
 def _race(n, action):
@@ -92,3 +96,24 @@ def test_dispatcher_leaves_a_lost_job_to_a_later_round_while_its_instance_is_loc
     assert stored_job(job_id).status == "running"
     jobs.dispatch_due(runtime)
     assert stored_job(job_id).status == "incident"
+
+
+def test_a_job_report_locks_the_instance_before_the_job(runtime, single_action_job, stored_job):
+    job_id = single_action_job(retries=0)
+    claimed = jobs.claim(runtime, job_id)
+    instance_id = stored_job(job_id).instance_id
+    holder = runtime.db.connect()  # holds the job only, so the report stops between its two locks
+    holder.exec_driver_sql("select id from jobs where id = %s for update", (job_id,))
+    report = threading.Thread(target=job_results.finish,
+                              args=(runtime, job_id, claimed.attempt, Outcome("response", 200, body={})))
+    report.start()
+    try:
+        time.sleep(0.5)
+        with runtime.db.connect() as probe, pytest.raises(OperationalError, match="could not obtain lock"):
+            probe.exec_driver_sql("select id from instances where id = %s for update nowait", (instance_id,))
+    finally:
+        holder.rollback()
+        holder.close()
+        report.join()
+
+    assert stored_job(job_id).status == "succeeded"

@@ -57,9 +57,11 @@ _CLOSE_ATTEMPT = (
            _ATTEMPTS.c.finished_at.is_(None))
     .values(outcome=bindparam("label"), status_code=bindparam("code"), finished_at=bindparam("now"),
             error=bindparam("message")))
-_JOBS_INSTANCE = select(Job.instance_id).where(Job.id == bindparam("job_id")).scalar_subquery()
-_LOCK_INSTANCE = (select(Instance).where(Instance.id == _JOBS_INSTANCE).with_for_update()
-                  .execution_options(populate_existing=True))
+# One statement locks both rows. PostgreSQL takes a statement's row locks in the order of its
+# FROM list, so the instance is locked before the job, as every other command does.
+_LOCK_INSTANCE_AND_JOB = (select(Instance, Job).join(Job, Job.instance_id == Instance.id)
+                          .where(Job.id == bindparam("job_id")).with_for_update()
+                          .execution_options(populate_existing=True))
 _LOCK_JOB = (select(Job).where(Job.id == bindparam("job_id")).with_for_update()
              .execution_options(populate_existing=True))
 
@@ -135,17 +137,21 @@ def _throw(rt: Runtime, uow: UnitOfWork, job: Job, instance: Instance, code: str
 def _locked_job(uow: UnitOfWork, job_id: str) -> tuple[Job | None, Instance | None]:
     """Lock the job's instance first, then the job: the same order every command uses.
 
-    The instance is found by the job's id (a job never changes instance), so this is two
-    statements. ``uow`` starts across tenants (a worker or callback knows only the job id) and
-    acts for the job's tenant from here on. The caller keeps the instance: the session holds
-    unchanged objects weakly, and a second read would cost a round trip.
+    An action job and its instance are locked by one statement; a job without an instance (a
+    webhook delivery) by a second one. ``uow`` starts across tenants (a worker or callback
+    knows only the job id) and acts for the job's tenant from here on. The caller keeps the
+    instance: the session holds unchanged objects weakly, and a second read would cost a
+    round trip.
     """
-    instance = uow.session.scalar(_LOCK_INSTANCE, {"job_id": job_id})
-    job = uow.session.scalar(_LOCK_JOB, {"job_id": job_id})
-    if job is None:
-        return None, None
-    if job.instance_id and instance is None:
-        raise NotFound(f"instance '{job.instance_id}' does not exist")
+    row = uow.session.execute(_LOCK_INSTANCE_AND_JOB, {"job_id": job_id}).first()
+    if row is not None:
+        instance, job = row
+    else:
+        instance, job = None, uow.session.scalar(_LOCK_JOB, {"job_id": job_id})
+        if job is None:
+            return None, None
+        if job.instance_id:
+            raise NotFound(f"instance '{job.instance_id}' does not exist")
     if instance is not None:
         logs.instance_id.set(instance.id)
     uow.scope_to(job.tenant_id)
