@@ -43,6 +43,13 @@ def test_bulk_update_and_delete_stay_in_the_tenant(runtime, two_secrets):
     assert _all(runtime) == [("default", b"default", None)]
 
 
+def test_core_table_statements_are_not_scoped(runtime, two_secrets):
+    # Only ORM statements are: a Core statement must key its rows by id or name the tenant.
+    with runtime.uow("acme") as uow:
+        names = uow.session.execute(sa.select(Secret.__table__.c.tenant_id)).scalars().all()
+    assert sorted(names) == ["acme", "default"]
+
+
 def test_a_row_of_another_tenant_is_refused(runtime, two_secrets):
     with runtime.uow("acme") as uow:
         with pytest.raises(RuntimeError, match="of tenant 'default' was written in the scope of tenant 'acme'"):
