@@ -98,6 +98,19 @@ def test_dispatcher_leaves_a_lost_job_to_a_later_round_while_its_instance_is_loc
     assert stored_job(job_id).status == "incident"
 
 
+def _waits_for_a_lock(runtime, timeout: float = 10.0) -> bool:
+    """Whether some connection to the test database is (or within ``timeout`` s, gets) stuck on a row lock."""
+    deadline = time.monotonic() + timeout
+    with runtime.db.connect() as conn:
+        while time.monotonic() < deadline:
+            if conn.exec_driver_sql("select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
+                                    "and datname = current_database()").scalar():
+                return True
+            conn.rollback()
+            time.sleep(0.02)
+    return False
+
+
 def test_a_job_report_locks_the_instance_before_the_job(runtime, single_action_job, stored_job):
     job_id = single_action_job(retries=0)
     claimed = jobs.claim(runtime, job_id)
@@ -108,7 +121,7 @@ def test_a_job_report_locks_the_instance_before_the_job(runtime, single_action_j
                               args=(runtime, job_id, claimed.attempt, Outcome("response", 200, body={})))
     report.start()
     try:
-        time.sleep(0.5)
+        assert _waits_for_a_lock(runtime)
         with runtime.db.connect() as probe, pytest.raises(OperationalError, match="could not obtain lock"):
             probe.exec_driver_sql("select id from instances where id = %s for update nowait", (instance_id,))
     finally:

@@ -5,8 +5,9 @@ tenant otherwise). A ``do_orm_execute`` hook adds ``tenant_id = <tenant>`` to ev
 select, update and delete touching a :class:`TenantOwned` model, and new rows are stamped with
 the tenant when they are added to the session (so one transaction can write rows of several
 tenants in turn without flushing in between). Core statements on a ``Table`` are not ORM
-statements and are not scoped: the few hot ones key their rows by id or name the tenant. Background rounds that must see every tenant (the scheduler,
-the dispatcher) open their unit of work with :data:`SYSTEM`, claim rows, and then
+statements and are not scoped: the few hot ones key their rows by id or name the tenant.
+Background rounds that must see every tenant (the scheduler, the dispatcher) open their unit
+of work with :data:`SYSTEM`, claim rows, and then
 :meth:`~flowdesk.engine.unit_of_work.UnitOfWork.scope_to` each row's tenant to act on it.
 """
 
@@ -84,8 +85,9 @@ _TENANT_CRITERIA = with_loader_criteria(
 
 def _scope_statement(state: ORMExecuteState) -> None:
     tenant = scope_of(state.session)
-    # A Core statement would ignore the option; adding it only rebuilt the statement's cache key.
-    if tenant == SYSTEM or not state.is_orm_statement or not (state.is_select or state.is_update or state.is_delete):
+    if tenant == SYSTEM or not state.is_orm_statement:
+        return  # a Core statement ignores the option: adding it only rebuilt its cache key
+    if not (state.is_select or state.is_update or state.is_delete):
         return
     state.statement = state.statement.options(_TENANT_CRITERIA)
     parameters = state.parameters
