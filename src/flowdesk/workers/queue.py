@@ -28,8 +28,13 @@ class RqQueue:
 
     def enqueue(self, job_id: str) -> None:
         # The database row is the truth; the RQ job is only a wake-up call, so it keeps no
-        # result and a duplicate is harmless (claiming is atomic).
-        self.queue.enqueue(JOB_FUNCTION, job_id, job_timeout=600, result_ttl=0, failure_ttl=86400)
+        # result and a duplicate is harmless (claiming is atomic). Given no pipeline, RQ
+        # registers the queue in a round trip of its own before the one that saves and pushes
+        # the job; with ours, both go in one.
+        with self.connection.pipeline() as pipe:
+            self.queue.enqueue(JOB_FUNCTION, job_id, job_timeout=600, result_ttl=0, failure_ttl=86400,
+                               pipeline=pipe)
+            pipe.execute()
 
     def ping(self) -> None:
         self.connection.ping()
