@@ -5,7 +5,9 @@ import time
 import pytest
 from redis import Redis
 from rq import Queue
+from rq.suspension import suspend
 from rq.worker import BaseWorker
+from rq.worker import base as rq_worker_base
 
 from flowdesk.engine import jobs
 from flowdesk.workers import worker as worker_module
@@ -83,8 +85,7 @@ def test_heartbeat_round_trips_are_not_per_job(worker_runtime, monkeypatch):
     original = BaseWorker.heartbeat
 
     def counting(self, timeout=None, pipeline=None):
-        if pipeline is None:  # RQ's suspension check beats inside a pipeline it sends anyway
-            beats.append(timeout)
+        beats.append(timeout)
         original(self, timeout, pipeline)
 
     monkeypatch.setattr(BaseWorker, "heartbeat", counting)
@@ -93,7 +94,36 @@ def test_heartbeat_round_trips_are_not_per_job(worker_runtime, monkeypatch):
 
     worker_for(worker_runtime.queue).work(burst=True, with_scheduler=False)
 
-    assert len(beats) <= 1  # RQ alone would beat twice per job, three commands each
+    assert len(beats) <= 1  # RQ alone would beat three times per job, three commands each
+
+
+def test_suspension_is_looked_up_once_a_second_not_per_job(worker_runtime, monkeypatch):
+    monkeypatch.setattr(worker_module, "run_job", lambda job_id: None)
+    lookups = []
+    original = rq_worker_base.is_suspended
+
+    def counting(connection, worker=None):
+        lookups.append(worker)
+        return original(connection, worker)
+
+    monkeypatch.setattr(rq_worker_base, "is_suspended", counting)
+    for n in range(20):
+        worker_runtime.queue.enqueue(f"job-{n}")
+
+    worker_for(worker_runtime.queue).work(burst=True, with_scheduler=False)
+
+    assert len(lookups) == 1  # the burst takes well under a second
+
+
+def test_a_suspended_worker_takes_no_job(worker_runtime, monkeypatch, redis_url):
+    ran = []
+    monkeypatch.setattr(worker_module, "run_job", ran.append)
+    suspend(Redis.from_url(redis_url))
+    worker_runtime.queue.enqueue("job-1")
+
+    worker_for(worker_runtime.queue).work(burst=True, with_scheduler=False)
+
+    assert ran == []
 
 
 def test_stopping_does_not_wait_out_the_command_listeners_read(worker_runtime, monkeypatch):

@@ -36,16 +36,19 @@ class JobWorker(SimpleWorker):
     execution records, started/finished/failed registries and per-job statistics, about twenty
     Redis commands a job, would only repeat the database. What stays RQ's: the queue, the
     worker's registration and heartbeat (at most every ``HEARTBEAT_EVERY`` seconds; its key
-    lives for minutes), warm and cold shutdown, suspension, and a hard time limit per job.
-    ``rq info`` shows these workers, but as idle: their jobs are in flowdesk's jobs API.
+    lives for minutes), warm and cold shutdown, suspension (``rq suspend``, looked up at most
+    every ``SUSPENSION_CHECK_EVERY`` seconds), and a hard time limit per job. ``rq info`` shows
+    these workers, but as idle: their jobs are in flowdesk's jobs API.
     """
 
     HEARTBEAT_EVERY = 10.0
+    SUSPENSION_CHECK_EVERY = 1.0
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._shown_state: str | None = None
         self._beat_at = float("-inf")
+        self._suspension_checked_at = float("-inf")
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Run one job id through :func:`run_job`; then forget the RQ job, whatever happened."""
@@ -90,9 +93,19 @@ class JobWorker(SimpleWorker):
             if not self.pubsub_thread.is_alive():
                 self.pubsub.close()
 
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ asks Redis before every job; once a second is soon enough for ``rq suspend``."""
+        if time.monotonic() - self._suspension_checked_at < self.SUSPENSION_CHECK_EVERY:
+            return
+        super().check_for_suspension(burst)
+        self._suspension_checked_at = time.monotonic()
+
     def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
-        """RQ beats several times per job; the worker's key only needs one every few seconds."""
-        if timeout is None and pipeline is None and time.monotonic() - self._beat_at < self.HEARTBEAT_EVERY:
+        """RQ beats several times per job; the worker's key only needs one every few seconds.
+
+        A beat with an explicit timeout (RQ's job monitoring) always goes out.
+        """
+        if timeout is None and time.monotonic() - self._beat_at < self.HEARTBEAT_EVERY:
             return
         self._beat_at = time.monotonic()
         super().heartbeat(timeout, pipeline)
