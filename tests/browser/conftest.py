@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 CHROMIUM = Path(os.environ.get("FLOWDESK_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
+EXPECT_TIMEOUT_MS = 15000
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -33,9 +34,12 @@ def browser():
     if not CHROMIUM.exists():
         _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _missing("the playwright package (pip install -e '.[test]')")
+    # Assertions wait as long as actions do (open_page). Playwright's default of 5 s once failed
+    # CI: a cancel request answered later than that, and could not be made slow again here.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield chromium
@@ -96,7 +100,7 @@ def open_page(browser, server):
 
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
         page.on("console", console)
-        page.set_default_timeout(15000)
+        page.set_default_timeout(EXPECT_TIMEOUT_MS)
         return page
 
     yield make
