@@ -3,10 +3,10 @@
 (a) bare: flowdesk.bpmn ``Execution`` in memory. Every step saves the state and restores it
     through a JSON round trip, as the server does between commands; the service task's action
     is completed in-process (no HTTP). Run in 1 process and in one process per core.
-(b) server: gunicorn (``-w 2 --threads 4 flowdesk.wsgi:app``), 2 ``flowdesk worker``
-    subprocesses (RQ), PostgreSQL, Redis and a local action server. Concurrent httpx clients
-    start an instance (REST), complete its ticket (REST); a worker calls the action URL and
-    finishes the instance. Throughput counts instances that reached ``completed``.
+(b) server: gunicorn (``-w 2 --threads 4 flowdesk.wsgi:app``), 4 ``flowdesk worker``
+    subprocesses (RQ, 2 per core), PostgreSQL, Redis and a local action server. Concurrent
+    httpx clients start an instance (REST), complete its ticket (REST); a worker calls the
+    action URL and finishes the instance. Throughput counts instances that reached ``completed``.
 
 Also printed (benchmark 6): peak RSS (VmHWM) of the gunicorn master and workers and of the RQ
 workers under this load.

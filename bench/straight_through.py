@@ -1,7 +1,7 @@
 """Benchmark 2: straight-through processing, start -> service task -> end.
 
-gunicorn (``-w 2 --threads 4``), 2 ``flowdesk worker`` subprocesses, PostgreSQL, Redis and a
-local action server, as in benchmark 1. Two phases:
+gunicorn (``-w 2 --threads 4``), 4 ``flowdesk worker`` subprocesses (2 per core), PostgreSQL,
+Redis and a local action server, as in benchmark 1. Two phases:
 
 1. saturation: concurrent clients start instances as fast as the API accepts them; the rate is
    completed instances per second from the first start request to the last completion.
