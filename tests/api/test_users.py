@@ -75,6 +75,23 @@ def test_group_membership_is_set_exactly(client, admin, make_user):
     assert client.get("/api/v1/users/ann", headers=admin).get_json()["groups"] == []
 
 
+def test_a_group_lead_can_become_a_plain_member_again(client, admin, make_user):
+    make_user("max", "agent")
+    client.put("/api/v1/groups/support", json={"members": ["max"], "leads": ["max"]}, headers=admin)
+    response = client.put("/api/v1/groups/support", json={"members": ["max"]}, headers=admin)
+    assert response.get_json() == {"name": "support", "members": ["max"], "leads": []}
+    assert client.get("/api/v1/users/max", headers=admin).get_json()["lead_of"] == []
+
+
+def test_patch_changes_groups_keeping_the_ones_that_stay(client, admin, make_user):
+    make_user("max", "agent", "support", "sales")
+    response = client.patch("/api/v1/users/max", json={"groups": ["support", "billing"], "lead_of": ["support"]},
+                            headers=admin)
+    body = response.get_json()
+    assert (body["groups"], body["lead_of"]) == (["billing", "support"], ["support"])
+    assert client.get("/api/v1/users/max", headers=admin).get_json()["groups"] == ["billing", "support"]
+
+
 def test_group_with_unknown_member_is_422_and_changes_nothing(client, admin, make_user):
     make_user("sue", "agent", "support")
     response = client.put("/api/v1/groups/support", json={"members": ["ghost"]}, headers=admin)

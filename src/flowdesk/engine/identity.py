@@ -208,10 +208,18 @@ def set_group(rt: Runtime, principal: Principal, group: str, members: list[str],
         missing = [n for n in wanted if n not in users]
         if missing:
             raise InvalidInput("unknown users", {"members": [f"no user '{n}'" for n in missing]})
-        uow.session.execute(delete(UserGroup).where(UserGroup.group == group))
-        uow.session.flush()
+        # Members who stay keep their row: the users' groups were loaded with them, and a new row
+        # with the key of one the session holds is an identity conflict (SQLAlchemy warns).
+        leading = set(leads)
+        current = {m.user_id: m for m in uow.session.scalars(select(UserGroup).where(UserGroup.group == group))}
         for user_name in wanted:
-            uow.session.add(UserGroup(user_id=users[user_name].id, group=group, lead=user_name in set(leads)))
+            membership = current.pop(users[user_name].id, None)
+            if membership is None:
+                uow.session.add(UserGroup(user_id=users[user_name].id, group=group, lead=user_name in leading))
+            else:
+                membership.lead = user_name in leading
+        for membership in current.values():  # members no longer wanted
+            uow.session.delete(membership)
         audit_log.record(uow.session, principal.name, "group.changed", "group", group, members=wanted,
                          leads=sorted(set(leads)))
         uow.commit()
