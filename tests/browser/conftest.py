@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
+import traceback
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,19 @@ def _missing(reason: str):
     if os.environ.get("CI"):
         pytest.fail(f"browser tests need {reason} in CI")
     pytest.skip(f"browser tests need {reason}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports where every thread stood, the server's request threads
+    included: a request that never answered shows where it waits."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        names = {thread.ident: thread.name for thread in threading.enumerate()}
+        stacks = [f"--- {names.get(ident, ident)}\n{''.join(traceback.format_stack(frame))}"
+                  for ident, frame in sys._current_frames().items()]
+        report.sections.append(("threads when the test failed", "\n".join(stacks)))
 
 
 @pytest.fixture(scope="session")
