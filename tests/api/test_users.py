@@ -83,7 +83,7 @@ def test_a_group_lead_can_become_a_plain_member_again(client, admin, make_user):
     assert client.get("/api/v1/users/max", headers=admin).get_json()["lead_of"] == []
 
 
-def test_patch_changes_groups_keeping_the_ones_that_stay(client, admin, make_user):
+def test_patch_replaces_a_users_groups(client, admin, make_user):
     make_user("max", "agent", "support", "sales")
     response = client.patch("/api/v1/users/max", json={"groups": ["support", "billing"], "lead_of": ["support"]},
                             headers=admin)

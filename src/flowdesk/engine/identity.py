@@ -221,9 +221,9 @@ def set_group(rt: Runtime, principal: Principal, group: str, members: list[str],
         for membership in current.values():  # members no longer wanted
             uow.session.delete(membership)
         audit_log.record(uow.session, principal.name, "group.changed", "group", group, members=wanted,
-                         leads=sorted(set(leads)))
+                         leads=sorted(leading))
         uow.commit()
-    return Group(group, wanted, sorted(set(leads)))
+    return Group(group, wanted, sorted(leading))
 
 
 def delete_group(rt: Runtime, principal: Principal, group: str) -> None:
