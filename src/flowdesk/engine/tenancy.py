@@ -7,8 +7,8 @@ the tenant when they are added to the session (so one transaction can write rows
 tenants in turn without flushing in between). Core statements on a ``Table`` are not ORM
 statements and are not scoped: the few hot ones key their rows by id or name the tenant.
 Background rounds that must see every tenant (the scheduler, the dispatcher) open their unit
-of work with :data:`SYSTEM`, claim rows, and then
-:meth:`~flowdesk.engine.unit_of_work.UnitOfWork.scope_to` each row's tenant to act on it.
+of work with :data:`SYSTEM`, claim rows, and then act for each row's tenant in turn
+(:meth:`~flowdesk.engine.unit_of_work.UnitOfWork.scope_to`).
 """
 
 from __future__ import annotations
