@@ -1,0 +1,93 @@
+"""Fixtures for installing flowdesk the way users do: a built wheel in a venv of its own.
+
+Building isolated from the source tree is the point; downloading every dependency again is not.
+The venv sees the running interpreter's site-packages through a ``.pth`` path entry (listed
+after its own site-packages, and ``.pth`` files there are not run, so the editable install of
+this checkout stays invisible). pip still checks that the wheel's requirements are satisfied.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import venv
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_KEY = "fd_install_test_admin_key"
+
+
+def _run(*args, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300, **kwargs)
+    assert result.returncode == 0, f"{' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """flowdesk built as a wheel from this checkout, as `pip wheel` (and a release) builds it."""
+    out = tmp_path_factory.mktemp("wheel")
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(ROOT))
+    [built] = out.glob("flowdesk-*.whl")
+    return built
+
+
+@pytest.fixture(scope="session")
+def installed(wheel, tmp_path_factory) -> Path:
+    """The bin directory of a fresh venv with the wheel installed (not this checkout's sources)."""
+    env_dir = tmp_path_factory.mktemp("venv")
+    venv.create(env_dir, with_pip=False)
+    [site] = env_dir.glob("lib/python*/site-packages")
+    (site / "running_venv_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python = env_dir / "bin" / "python"
+    _run(sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--quiet", str(wheel))
+    where = _run(str(python), "-c", "import flowdesk; print(flowdesk.__file__)").stdout.strip()
+    assert where.startswith(str(env_dir)), f"flowdesk imported from {where}, not from the installed wheel"
+    return env_dir / "bin"
+
+
+@pytest.fixture
+def user_env(tmp_path) -> dict:
+    """The environment of a user who set nothing but the admin key, in an empty directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWDESK_", "PYTHON", "VIRTUAL_ENV"))}
+    env["FLOWDESK_ADMIN_KEY"] = ADMIN_KEY
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(installed, user_env, tmp_path):
+    """`flowdesk serve` of the installed wheel on a free port; yields a client of it acting as admin."""
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen([str(installed / "flowdesk"), "serve", "--port", str(port)], cwd=tmp_path,
+                              env=user_env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"flowdesk serve did not come up:\n{(tmp_path / 'serve.log').read_text()}")
+        time.sleep(0.2)
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as client:
+        yield client
+    server.terminate()
+    server.wait(timeout=60)
+    log.close()
