@@ -1,5 +1,6 @@
 """An installed wheel works: it migrates, serves, deploys and starts (select with `-m install`)."""
 
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -36,3 +37,11 @@ def test_installed_server_deploys_and_starts_an_instance(served):
     body = started.json()
     assert body["status"] == "running"
     assert [t["element_id"] for t in body["open_tickets"]] == ["triage"]
+
+
+def test_wheel_carries_the_apache_license(wheel):
+    archive = zipfile.ZipFile(wheel)
+    [license_file] = [n for n in archive.namelist() if ".dist-info/" in n and "LICENSE" in n]
+    assert "Apache License" in archive.read(license_file).decode()
+    metadata = archive.read(license_file.split(".dist-info/")[0] + ".dist-info/METADATA").decode()
+    assert re.search(r"^License(-Expression)?: Apache-2\.0$", metadata, re.MULTILINE)
