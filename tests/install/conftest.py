@@ -9,6 +9,7 @@ this checkout stays invisible). pip still checks that the wheel's requirements a
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -33,8 +34,12 @@ def _run(*args, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
     """flowdesk built as a wheel from this checkout, as `pip wheel` (and a release) builds it."""
+    # Built from a copy: setuptools leaves build/ behind, whose stale files would leak into later wheels.
+    source = tmp_path_factory.mktemp("source") / "flowdesk"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", "node_modules", "tests", "bench"))
     out = tmp_path_factory.mktemp("wheel")
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(ROOT))
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source))
     [built] = out.glob("flowdesk-*.whl")
     return built
 
