@@ -15,4 +15,4 @@ EXPOSE 8000
 # On SIGTERM gunicorn stops accepting and gives requests in flight --graceful-timeout seconds
 # to finish (drain); the container's stop grace period must be longer (docker-compose.yml).
 ENV FLOWDESK_AUTO_MIGRATE=false
-CMD ["sh", "-c", "flowdesk db upgrade && exec gunicorn --bind 0.0.0.0:8000 --workers 2 --threads 4 --graceful-timeout 30 flowdesk.wsgi:app"]
+CMD ["sh", "-c", "flowdesk db upgrade && exec gunicorn -c python:flowdesk.gunicorn_conf --bind 0.0.0.0:8000 --workers 2 --threads 4 --graceful-timeout 30 flowdesk.wsgi:app"]

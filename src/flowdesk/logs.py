@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
@@ -16,6 +17,8 @@ instance_id: ContextVar[str | None] = ContextVar("instance_id", default=None)
 job_id: ContextVar[str | None] = ContextVar("job_id", default=None)
 
 _CONTEXT = {"request_id": request_id, "instance_id": instance_id, "job_id": job_id}
+# Terminal colour codes (werkzeug colours its request lines): noise in a log store.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class JsonFormatter(logging.Formatter):
@@ -26,7 +29,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _ANSI_ESCAPE.sub("", record.getMessage()),
         }
         for name, var in _CONTEXT.items():
             value = var.get()

@@ -2,9 +2,18 @@
 
 import json
 import logging
+import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
+import pytest
 import sqlalchemy as sa
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from flowdesk import logs
 from flowdesk.engine.models import Instance, Job, JobAttempt, Ticket
@@ -29,10 +38,23 @@ def test_metrics_expose_requests_and_work_queues(client, admin, deploy, start):
     deploy("two_step.bpmn")
     start("two_step")
     text = client.get("/metrics").get_data(as_text=True)
-    assert 'flowdesk_http_request_seconds_count{endpoint="/api/v1/processes/<process_key>/instances"' in text
+    assert 'flowdesk_http_request_duration_seconds_count{endpoint="/api/v1/processes/<process_key>/instances"' in text
     assert 'flowdesk_open_tickets{group="agents"} 1.0' in text
     assert 'flowdesk_instances{process_key="two_step",status="running"} 1.0' in text
     assert "flowdesk_open_incidents 0.0" in text
+
+
+def test_metrics_content_type_names_its_charset_once(client):
+    # Prometheus 3 refuses a scrape whose Content-Type repeats a parameter.
+    content_type = client.get("/metrics").headers["Content-Type"]
+    assert content_type == CONTENT_TYPE_LATEST
+    assert content_type.count("charset") == 1
+
+
+def test_metrics_include_the_process_metrics(client):
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "process_cpu_seconds_total" in text
+    assert "process_resident_memory_bytes" in text
 
 
 def test_request_id_is_echoed_and_generated(client):
@@ -50,6 +72,14 @@ def test_log_lines_are_json_with_context_ids():
     assert line["message"] == "hello world"
     assert line["request_id"] == "req-1"
     assert line["level"] == "INFO"
+
+
+def test_json_log_lines_carry_no_terminal_colours():
+    # werkzeug's request log colours a 404 yellow with ANSI escapes when it writes to a terminal.
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
+                               ("\x1b[33mGET /nowhere HTTP/1.1\x1b[0m", "404", "-"), None)
+    line = json.loads(logs.JsonFormatter().format(record))
+    assert line["message"] == '"GET /nowhere HTTP/1.1" 404 -'
 
 
 def test_metrics_count_instances_started_completed_and_failed_by_process(client, admin, deploy, start):
@@ -88,10 +118,12 @@ def test_metrics_show_job_queue_depth_and_age_and_attempts_by_host(client, runti
     assert "flowdesk_job_queue_depth 3.0" in text
     assert _value(text, "flowdesk_job_queue_age_seconds") >= 90
     assert _value(text, "flowdesk_oldest_pending_job_seconds") >= 120
-    assert 'flowdesk_job_attempts{host="host-a",outcome="failed"} 1.0' in text
-    assert 'flowdesk_job_attempts{host="host-a",outcome="succeeded"} 1.0' in text
-    assert 'flowdesk_job_failures{host="host-a"} 1.0' in text
-    assert 'flowdesk_job_failures{host="host-b"} 1.0' in text
+    assert 'flowdesk_job_attempts_total{host="host-a",outcome="failed"} 1.0' in text
+    assert 'flowdesk_job_attempts_total{host="host-a",outcome="succeeded"} 1.0' in text
+    assert 'flowdesk_job_failures_total{host="host-a"} 1.0' in text
+    assert 'flowdesk_job_failures_total{host="host-b"} 1.0' in text
+    assert "# TYPE flowdesk_job_attempts_total counter" in text
+    assert "# TYPE flowdesk_job_failures_total counter" in text
 
 
 def test_metrics_show_how_late_the_oldest_unfired_timer_is(client, deploy, start, runtime):
@@ -120,3 +152,52 @@ def test_metrics_count_open_tickets_past_their_sla(client, deploy, start, runtim
 def _value(text: str, name: str) -> float:
     [line] = [line for line in text.splitlines() if line.startswith(name + " ")]
     return float(line.split()[1])
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path):
+    """The image's API command, two gunicorn worker processes, on a migrated SQLite file."""
+    bin_dir = Path(sys.executable).parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWDESK_", "PROMETHEUS_"))}
+    env.update(FLOWDESK_DATABASE_URL=f"sqlite:///{tmp_path / 'fd.sqlite3'}", FLOWDESK_AUTO_MIGRATE="false",
+               FLOWDESK_ADMIN_KEY="fd_gunicorn_admin", FLOWDESK_SECRET_KEY="s" * 32)
+    subprocess.run([str(bin_dir / "flowdesk"), "db", "upgrade"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", "python:flowdesk.gunicorn_conf", "--workers", "2",
+                               "--bind", f"127.0.0.1:{port}", "flowdesk.wsgi:app"], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not _answers(base):
+        assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not come up"
+        time.sleep(0.2)
+    yield base
+    server.terminate()
+    server.wait(timeout=60)
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_metrics_count_the_requests_of_every_gunicorn_worker(gunicorn_server):
+    # httpx.get opens a new connection each time, so both workers answer some of these.
+    before = [_health_count(httpx.get(f"{gunicorn_server}/metrics").text) for _ in range(6)]
+    for _ in range(10):
+        httpx.get(f"{gunicorn_server}/health")
+
+    after = [_health_count(httpx.get(f"{gunicorn_server}/metrics").text) for _ in range(6)]
+
+    assert len(set(before)) == 1 and len(set(after)) == 1, (before, after)
+    assert after[0] - before[0] == 10
+
+
+def _health_count(text: str) -> float:
+    prefix = 'flowdesk_http_request_duration_seconds_count{endpoint="/health",method="GET",status="200"} '
+    return sum(float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from datetime import datetime, timezone
@@ -9,8 +10,10 @@ from datetime import datetime, timezone
 from flask import Flask, Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, ProcessCollector,
+                               generate_latest)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from .. import logs
 from ..engine import health
@@ -54,12 +57,13 @@ class DatabaseCollector:
         depth = GaugeMetricFamily("flowdesk_job_queue_depth", "Job ids waiting in the queue (Redis or in-process)")
         if snap.queue_depth is not None:
             depth.add_metric([], snap.queue_depth)
-        attempts = GaugeMetricFamily("flowdesk_job_attempts",
-                                     "Job attempts kept in history, by worker host and outcome",
-                                     labels=["host", "outcome"])
-        failures = GaugeMetricFamily("flowdesk_job_failures",
-                                     "Job attempts kept in history that did not succeed, by worker host",
-                                     labels=["host"])
+        # Counted from the attempts history, which only grows until retention cleanup trims it.
+        attempts = CounterMetricFamily("flowdesk_job_attempts",
+                                       "Job attempts kept in history, by worker host and outcome",
+                                       labels=["host", "outcome"])
+        failures = CounterMetricFamily("flowdesk_job_failures",
+                                       "Job attempts kept in history that did not succeed, by worker host",
+                                       labels=["host"])
         failed: dict[str, int] = {}
         for (host, outcome), count in snap.attempts.items():
             attempts.add_metric([host, outcome], count)
@@ -100,16 +104,37 @@ class Metrics(MethodView):
     @blp.response(200, content_type=CONTENT_TYPE_LATEST)
     def get(self):
         """Prometheus metrics (no key needed; expose it only to your scraper)."""
-        return Response(generate_latest(current_app.extensions["flowdesk_metrics"]), mimetype=CONTENT_TYPE_LATEST)
+        # content_type, not mimetype: Flask would add a second charset to one that has it.
+        return Response(generate_latest(current_app.extensions["flowdesk_metrics"]()),
+                        content_type=CONTENT_TYPE_LATEST)
 
 
 def register(app: Flask) -> None:
-    """Request ids and latency for every request; one metrics registry per app."""
-    registry = CollectorRegistry()
-    latency = Histogram("flowdesk_http_request_seconds", "HTTP request latency by endpoint",
-                        ["method", "endpoint", "status"], registry=registry)
-    registry.register(DatabaseCollector(app))
-    app.extensions["flowdesk_metrics"] = registry
+    """Request ids and latency for every request; one metrics registry per app.
+
+    Under gunicorn (``flowdesk.gunicorn_conf`` sets ``PROMETHEUS_MULTIPROC_DIR``) every worker
+    process writes its request figures to files there and a scrape adds up all of them, so the
+    answer does not depend on which process took the scrape.
+    """
+    multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    latency = Histogram("flowdesk_http_request_duration_seconds", "HTTP request latency by endpoint",
+                        ["method", "endpoint", "status"], registry=None)
+    shared = CollectorRegistry()
+    shared.register(DatabaseCollector(app))
+    shared.register(ProcessCollector(registry=None))
+    if not multiprocess_dir:
+        shared.register(latency)
+
+    def scrape_registry() -> CollectorRegistry:
+        if not multiprocess_dir:
+            return shared
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, multiprocess_dir)
+        for collector in (DatabaseCollector(app), ProcessCollector(registry=None)):
+            registry.register(collector)
+        return registry
+
+    app.extensions["flowdesk_metrics"] = scrape_registry
 
     @app.before_request
     def _start():
