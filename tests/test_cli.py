@@ -178,3 +178,12 @@ def test_user_commands_act_in_the_given_tenant(cli, tmp_path):
     assert cli("users", "delete", "sue").exit_code == 1
     assert cli("users", "delete", "sue", "--tenant", "acme").exit_code == 0
     assert cli("users", "list", "--tenant", "nobody").exit_code == 1
+
+
+def test_a_bad_setting_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLOWDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("FLOWDESK_MAX_UPLOAD_BYTES", "2MB")
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "FLOWDESK_MAX_UPLOAD_BYTES='2MB'" in result.output
+    assert "Traceback" not in result.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import logs
-from .config import Settings
+from .config import Settings, SettingsError
 
 DEFAULT_TENANT = "default"  # as in flowdesk.engine.models.tenant (kept here: the CLI imports lazily)
 
@@ -31,7 +31,11 @@ def _runtime(settings: Settings, migrate: bool | None = None):
 @click.version_option(package_name="flowdesk")
 def main() -> None:
     """flowdesk: a BPMN process automation server."""
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:  # the operator's mistake: say which, no traceback
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     logs.configure(settings.log_level, settings.log_json)
 
 

@@ -1,24 +1,57 @@
 """Every setting flowdesk reads, in one place.
 
-Settings come from ``FLOWDESK_*`` environment variables; the README's configuration table
-is generated from the ``FIELDS`` documentation below, so keep the two in step.
+Settings come from ``FLOWDESK_*`` environment variables (any of them may instead name a file
+holding the value, ``FLOWDESK_<NAME>_FILE``, as container secrets are mounted); the README's
+configuration table is generated from the field documentation below, so keep the two in step.
+A value that cannot be used is refused at start with the variable's name and what it expects.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 DEFAULT_SQLITE_FILE = "flowdesk.sqlite3"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(f"FLOWDESK_{name}")
-    return value if value not in (None, "") else default
+class SettingsError(ValueError):
+    """A setting's value cannot be used; the message names the variable and what it expects."""
 
 
-def _bool(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+def _raw(env: str) -> str | None:
+    """The variable's value, or its file's content; None when neither is set (or it is empty)."""
+    name, file_name = f"FLOWDESK_{env}", f"FLOWDESK_{env}_FILE"
+    value, path = os.environ.get(name), os.environ.get(file_name)
+    if value and path:
+        raise SettingsError(f"both {name} and {file_name} are set; set one of them")
+    if path:
+        try:
+            # Secret files usually end with a newline the value never has.
+            return Path(path).read_text().rstrip("\r\n")
+        except OSError as exc:
+            raise SettingsError(f"{file_name}={path!r} cannot be read: {exc.strerror}") from None
+    return value
+
+
+def _parse(f, raw: str):
+    name = f"FLOWDESK_{f.metadata['env']}"
+    if f.type == "bool":
+        word = raw.strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise SettingsError(f"{name}={raw!r}: expected true or false (also 1/0, yes/no, on/off)")
+        return word in _TRUE
+    if f.type == "int":
+        try:
+            return int(raw.strip())
+        except ValueError:
+            unit = " of bytes" if name.endswith("_BYTES") else ""
+            raise SettingsError(f"{name}={raw!r}: expected a whole number{unit}, "
+                                f"e.g. {f.default}") from None
+    return raw
 
 
 @dataclass(frozen=True)
@@ -37,7 +70,7 @@ class Settings:
     )
     max_upload_bytes: int = field(
         default=2 * 1024 * 1024,
-        metadata={"env": "MAX_UPLOAD_BYTES", "doc": "Largest BPMN/DMN file accepted (413 above)."},
+        metadata={"env": "MAX_UPLOAD_BYTES", "min": 1, "doc": "Largest BPMN/DMN file accepted (413 above)."},
     )
     auto_migrate: bool = field(
         default=True,
@@ -87,7 +120,7 @@ class Settings:
     )
     max_attachment_bytes: int = field(
         default=10 * 1024 * 1024,
-        metadata={"env": "MAX_ATTACHMENT_BYTES", "doc": "Largest ticket attachment accepted (413 above)."},
+        metadata={"env": "MAX_ATTACHMENT_BYTES", "min": 1, "doc": "Largest ticket attachment accepted (413 above)."},
     )
     attachment_dir: str | None = field(
         default=None,
@@ -96,7 +129,7 @@ class Settings:
     )
     retention_days: int = field(
         default=90,
-        metadata={"env": "RETENTION_DAYS", "doc": "Days history is kept (ticket progressions, audit events, "
+        metadata={"env": "RETENTION_DAYS", "min": 0, "doc": "Days history is kept (ticket progressions, audit events, "
                   "job attempts, webhook deliveries, handled messages) and after which finished instances "
                   "are archived; a process's `retention_days` property overrides it. `0` keeps everything."},
     )
@@ -181,31 +214,33 @@ class Settings:
     )
     rate_limit: str = field(
         default="1200/minute",
-        metadata={"env": "RATE_LIMIT", "doc": "Requests per API key (or address) to the start, message and signal "
+        metadata={"env": "RATE_LIMIT", "empty_means_empty": True, "doc": "Requests per API key (or address) to the start, message and signal "
                   "endpoints, e.g. `1200/minute` or `10/second;500/hour`; above it 429 with `Retry-After`. Counted "
                   "in memory, or in Redis when `REDIS_URL` is set. Empty: no limit."},
     )
     max_json_bytes: int = field(
         default=1024 * 1024,
-        metadata={"env": "MAX_JSON_BYTES", "doc": "Largest JSON request body accepted (413 above)."},
+        metadata={"env": "MAX_JSON_BYTES", "min": 1, "doc": "Largest JSON request body accepted (413 above)."},
     )
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            minimum, value = f.metadata.get("min"), getattr(self, f.name)
+            if minimum is not None and value < minimum:
+                raise SettingsError(f"FLOWDESK_{f.metadata['env']}={str(value)!r}: expected {minimum} or more")
+        if self.log_level.upper() not in _LOG_LEVELS:
+            raise SettingsError(f"FLOWDESK_LOG_LEVEL={self.log_level!r}: expected one of "
+                                f"{', '.join(sorted(_LOG_LEVELS))}")
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         """Read every ``FLOWDESK_*`` variable; keyword arguments win over the environment."""
         values: dict = {}
         for f in fields(cls):
-            raw = _env(f.metadata["env"])
-            if raw is None:
+            raw = _raw(f.metadata["env"])
+            if raw is None or (raw == "" and not f.metadata.get("empty_means_empty")):
                 continue
-            if f.type in ("bool",):
-                values[f.name] = _bool(raw)
-            elif f.type in ("int",):
-                values[f.name] = int(raw)
-            elif f.type in ("float",):
-                values[f.name] = float(raw)
-            else:
-                values[f.name] = raw
+            values[f.name] = _parse(f, raw)
         if "embedded_workers" not in values and values.get("redis_url"):
             values["embedded_workers"] = False
         values.update(overrides)
