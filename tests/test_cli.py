@@ -16,6 +16,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("FLOWDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.chdir(tmp_path)  # the key file of an unconfigured installation lands here
     runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"], catch_exceptions=False)  # as an operator makes the database
 
     def run(*args):
         return runner.invoke(main, list(args), catch_exceptions=False)
@@ -187,3 +188,64 @@ def test_a_bad_setting_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "FLOWDESK_MAX_UPLOAD_BYTES='2MB'" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def fresh_dir(tmp_path, monkeypatch):
+    """An empty directory with no database configured: the default SQLite file would land here."""
+    monkeypatch.delenv("FLOWDESK_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_users_create_refuses_to_make_a_database_where_there_is_none(fresh_dir):
+    result = CliRunner().invoke(main, ["users", "create", "sue", "--role", "agent"])
+    assert result.exit_code == 1
+    assert f"no database at {fresh_dir / 'flowdesk.sqlite3'}" in result.output
+    assert "--create-database" in result.output
+    assert not (fresh_dir / "flowdesk.sqlite3").exists()
+
+
+def test_create_database_makes_one_when_asked(fresh_dir):
+    result = CliRunner().invoke(main, ["--create-database", "users", "create", "sue", "--role", "agent"])
+    assert result.exit_code == 0, result.output
+    assert (fresh_dir / "flowdesk.sqlite3").exists()
+
+
+def test_commands_say_which_database_they_use(cli, tmp_path):
+    result = cli("users", "create", "sue", "--role", "agent")
+    assert f"database: SQLite {tmp_path / 'cli.sqlite3'}" in result.output
+
+
+def test_the_database_password_is_not_shown(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLOWDESK_DATABASE_URL", "postgresql://fd:hunter2@127.0.0.1:1/flowdesk")
+    result = CliRunner().invoke(main, ["users", "list"])
+    assert "database: postgresql://fd:***@127.0.0.1:1/flowdesk" in result.output
+    assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize("host, public", [("127.0.0.1", "http://127.0.0.1:8123"),
+                                          ("0.0.0.0", "http://127.0.0.1:8123")])
+def test_serve_port_is_the_default_public_url(fresh_dir, monkeypatch, host, public):
+    monkeypatch.delenv("FLOWDESK_PUBLIC_URL", raising=False)
+    assert _served_settings(monkeypatch, "--host", host, "--port", "8123").public_url == public
+
+
+def test_a_configured_public_url_wins_over_serve_port(fresh_dir, monkeypatch):
+    monkeypatch.setenv("FLOWDESK_PUBLIC_URL", "https://flow.example.com")
+    assert _served_settings(monkeypatch, "--port", "8123").public_url == "https://flow.example.com"
+
+
+def _served_settings(monkeypatch, *args):
+    """The settings `flowdesk serve ARGS` builds its server with (the server is not started)."""
+    import flowdesk.server
+
+    built = []
+
+    def build(settings):
+        built.append(settings)
+        raise SystemExit(0)
+    monkeypatch.setattr(flowdesk.server, "build", build)
+    CliRunner().invoke(main, ["serve", *args])
+    return built[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,10 +16,35 @@ from .config import Settings, SettingsError
 DEFAULT_TENANT = "default"  # as in flowdesk.engine.models.tenant (kept here: the CLI imports lazily)
 
 
+def _database(settings: Settings, create: bool) -> None:
+    """Say which database this command acts on, and refuse to start a new SQLite file unless told.
+
+    A command run in the wrong directory would otherwise make a database of its own there, and
+    a user created in it would have a key the server never sees.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        click.echo(f"flowdesk: database: {url.render_as_string(hide_password=True)}", err=True)
+        return
+    if url.database in (None, "", ":memory:"):
+        click.echo("flowdesk: database: SQLite in memory", err=True)
+        return
+    path = Path(url.database).resolve()
+    click.echo(f"flowdesk: database: SQLite {path}", err=True)
+    if not path.exists() and not create:
+        click.echo(f"error: no database at {path}. Run the command where `flowdesk serve` runs, set "
+                   "FLOWDESK_DATABASE_URL, or pass --create-database (flowdesk --create-database ...) "
+                   "to make a new one.", err=True)
+        sys.exit(1)
+
+
 def _runtime(settings: Settings, migrate: bool | None = None):
     from .engine.runtime import Runtime
     from .workers.change_feed import feed_for
 
+    _database(settings, create=click.get_current_context().find_root().params["create_database"])
     runtime = Runtime.from_settings(settings)
     if settings.auto_migrate if migrate is None else migrate:
         runtime.upgrade_schema()
@@ -29,7 +56,9 @@ def _runtime(settings: Settings, migrate: bool | None = None):
 
 @click.group()
 @click.version_option(package_name="flowdesk")
-def main() -> None:
+@click.option("--create-database", is_flag=True,
+              help="Let a command make a new SQLite database where none is (serve and db upgrade always may).")
+def main(create_database: bool) -> None:
     """flowdesk: a BPMN process automation server."""
     try:
         settings = Settings.from_env()
@@ -50,10 +79,14 @@ def serve(host: str, port: int, debug: bool) -> None:
     from .server import build
     from .workers.shutdown import on_terminate
 
+    # Callbacks from actions come back to the port served here unless FLOWDESK_PUBLIC_URL says otherwise.
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     settings = Settings.from_env()
+    if not os.environ.get("FLOWDESK_PUBLIC_URL") and not os.environ.get("FLOWDESK_PUBLIC_URL_FILE"):
+        settings = dataclasses.replace(settings, public_url=f"http://{local}:{port}")
+    _database(settings, create=True)
     app, runtime = build(settings)
-    where = settings.database_url if not settings.is_sqlite else f"SQLite ({settings.database_url[10:]})"
-    click.echo(f"flowdesk: serving on http://{host}:{port}  database: {where}  docs: http://{host}:{port}/api/docs")
+    click.echo(f"flowdesk: serving on http://{host}:{port}  docs: http://{local}:{port}/api/docs")
     app.debug = debug
     server = make_server(host, port, app, threaded=True)
     # Request threads are joined when the server closes, so requests in flight finish (drain).
@@ -85,6 +118,7 @@ def db_upgrade(revision: str) -> None:
     from .engine.database import make_engine
 
     settings = Settings.from_env()
+    _database(settings, create=True)
     engine = make_engine(settings.database_url)
     schema.upgrade(engine, revision)
     click.echo(f"database upgraded to {revision}")

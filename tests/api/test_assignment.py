@@ -233,7 +233,8 @@ def test_cli_creates_a_group_lead(tmp_path, monkeypatch, backend):
         pytest.skip("the command line runs against its own SQLite file")
     monkeypatch.setenv("FLOWDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["users", "create", "lea", "--role", "agent", "--lead-of", "support"],
+    result = CliRunner().invoke(main, ["--create-database", "users", "create", "lea", "--role", "agent",
+                                       "--lead-of", "support"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     from flowdesk.engine.runtime import Runtime
