@@ -39,6 +39,20 @@ POSTGRES_URL = normalize_url(
     os.environ.get("FLOWDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`-n auto --dist loadgroup`, as CI runs), tests that share one resource
+    stay on one worker: the Redis tests (the integration tests empty the test Redis database
+    between tests) and the install tests (one wheel built per session)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        parts = item.path.parts
+        if "integration" in parts or item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.xdist_group("redis"))
+        elif "install" in parts:
+            item.add_marker(pytest.mark.xdist_group("install"))
+
+
 def _postgres_reachable(url: str) -> str | None:
     try:
         engine = sa.create_engine(url)
