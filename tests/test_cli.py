@@ -226,7 +226,8 @@ def test_the_database_password_is_not_shown(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("host, public", [("127.0.0.1", "http://127.0.0.1:8123"),
-                                          ("0.0.0.0", "http://127.0.0.1:8123")])
+                                          ("0.0.0.0", "http://127.0.0.1:8123"),
+                                          ("::1", "http://[::1]:8123")])
 def test_serve_port_is_the_default_public_url(fresh_dir, monkeypatch, host, public):
     monkeypatch.delenv("FLOWDESK_PUBLIC_URL", raising=False)
     assert _served_settings(monkeypatch, "--host", host, "--port", "8123").public_url == public

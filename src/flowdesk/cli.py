@@ -80,7 +80,7 @@ def serve(host: str, port: int, debug: bool) -> None:
     from .workers.shutdown import on_terminate
 
     # Callbacks from actions come back to the port served here unless FLOWDESK_PUBLIC_URL says otherwise.
-    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
     settings = Settings.from_env()
     if not os.environ.get("FLOWDESK_PUBLIC_URL") and not os.environ.get("FLOWDESK_PUBLIC_URL_FILE"):
         settings = dataclasses.replace(settings, public_url=f"http://{local}:{port}")
