@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import time
-import types
 
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    safer_getattr_raise,
 )
 from RestrictedPython.PrintCollector import PrintCollector
 
+from .attributes import readable
 from .limits import Limits, OutputTooLarge, SandboxLimitExceeded, ScriptMemoryExceeded, ScriptTimeout
 from .namespace import _BUILTINS, _HELPERS
 from .sizes import (
@@ -37,6 +35,10 @@ try:
     _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 except (AttributeError, OSError, ValueError):  # pragma: no cover - not Linux
     _PAGE_SIZE = 4096
+
+
+def _kind(ob) -> str:
+    return f"class {ob.__name__}" if isinstance(ob, type) else type(ob).__name__
 
 
 def _resident_bytes() -> int | None:
@@ -142,36 +144,53 @@ class _Evaluation:
         return self.binop(op[:-1], a, b)
 
     def getattr(self, ob, name: str):
-        """``safer_getattr`` that raises on a missing attribute and never hands out a module.
+        """Read ``ob.<name>`` if the (type, attribute) pair is on the allow-list of :mod:`.attributes`.
 
-        Modules lead to other modules (``datetime.sys.modules['os']``), and from there to anything;
-        a misspelt attribute must not quietly read as None and send a condition down the wrong flow.
+        A misspelt attribute raises rather than reading as None, so a condition does not quietly
+        take the wrong flow. Methods that can grow their input come back as opaque closures that
+        check the size first: a script gets nothing whose attributes lead anywhere.
         """
-        value = safer_getattr_raise(ob, name)
-        if isinstance(value, types.ModuleType):
-            raise AttributeError(f"modules are not available to scripts: {name}")
-        if name in _GROWING_TEXT_METHODS:
-            if isinstance(ob, (str, bytes)):
-                return functools.partial(self._text_method, name, ob)
-            if ob is str or ob is bytes:
-                return functools.partial(self._text_method, name)
+        if type(name) is not str:
+            raise TypeError("attribute names must be text")
+        if name in ("format", "format_map") and (isinstance(ob, str) or ob is str):
+            raise NotImplementedError("str.format() walks attributes itself; use an f-string")
+        if not readable(ob, name):
+            raise AttributeError(f"scripts cannot read the attribute '{name}' of a {_kind(ob)}")
+        value = getattr(ob, name)
+        if name in _GROWING_TEXT_METHODS and (isinstance(ob, (str, bytes)) or ob is str or ob is bytes):
+            return self._text_method(name, ob if isinstance(ob, (str, bytes)) else None)
         if name == "extend" and (isinstance(ob, list) or ob is list):
-            return functools.partial(self._extend, ob) if isinstance(ob, list) else self._extend
+            return self._extend(ob if isinstance(ob, list) else None)
         return value
 
-    def _text_method(self, name: str, text, *args, **kwargs):
-        if name == "join":
-            items = list(args[0]) if args else list(kwargs.pop("iterable"))
-            size = sum(len(i) for i in items if isinstance(i, (str, bytes))) + len(text) * max(len(items) - 1, 0)
-            self._allow(f"{type(text).__name__}.join()", size, "characters")
-            return text.join(items)
-        self._allow(f"{type(text).__name__}.{name}()", _text_method_size(text, name, args, kwargs), "characters")
-        return getattr(text, name)(*args, **kwargs)
+    def _text_method(self, name: str, bound):
+        """``text.<name>`` (or ``str.<name>`` when ``bound`` is None) with its result size checked first."""
+        allow = self._allow
 
-    def _extend(self, target: list, items):
-        items = items if isinstance(items, (list, tuple, str, range)) else list(items)
-        self._allow("list.extend()", len(target) + len(items))
-        target.extend(items)
+        def call(*args, **kwargs):
+            text, args = (bound, args) if bound is not None else (args[0], args[1:])
+            if name == "join":
+                items = list(args[0]) if args else list(kwargs.pop("iterable"))
+                size = (sum(len(i) for i in items if isinstance(i, (str, bytes)))
+                        + len(text) * max(len(items) - 1, 0))
+                allow(f"{type(text).__name__}.join()", size, "characters")
+                return text.join(items)
+            allow(f"{type(text).__name__}.{name}()", _text_method_size(text, name, args, kwargs), "characters")
+            return getattr(text, name)(*args, **kwargs)
+        return call
+
+    def _extend(self, bound):
+        """``target.extend`` (or ``list.extend`` when ``bound`` is None) with the new length checked first."""
+        allow = self._allow
+
+        def extend(*args):
+            target, items = (bound, args[0]) if bound is not None else args
+            if not isinstance(target, list):
+                raise TypeError("extend() needs a list")
+            items = items if isinstance(items, (list, tuple, str, range)) else list(items)
+            allow("list.extend()", len(target) + len(items))
+            target.extend(items)
+        return extend
 
     def format(self, value, conversion: int, spec: str) -> str:
         limit = self.limits.max_items

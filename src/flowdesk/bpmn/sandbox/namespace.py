@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from RestrictedPython import safe_builtins
 
-from . import limits
+from . import attributes, limits
 from .sizes import _estimate, _too_large
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ def _guarded_math(limits_of) -> types.SimpleNamespace:
 
 
 _MATH = _guarded_math(lambda: limits.LIMITS)
+attributes.register(_MATH, vars(_MATH))
 _running = threading.local()
 
 
