@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 import os
 import time
+import types
 
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
@@ -15,10 +17,11 @@ from RestrictedPython.PrintCollector import PrintCollector
 
 from .attributes import readable
 from .limits import Limits, OutputTooLarge, SandboxLimitExceeded, ScriptMemoryExceeded, ScriptTimeout
-from .namespace import _BUILTINS, _HELPERS
+from .namespace import _BUILTINS, _HELPERS, _SCRIPT_BYTES
 from .sizes import (
     _GROWING_TEXT_METHODS,
     _OPERATORS,
+    _check_int_operands,
     _checked_range,
     _estimate,
     _extent,
@@ -152,13 +155,21 @@ class _Evaluation:
         """
         if type(name) is not str:
             raise TypeError("attribute names must be text")
+        if ob is _SCRIPT_BYTES:
+            ob = bytes
         if name in ("format", "format_map") and (isinstance(ob, str) or ob is str):
             raise NotImplementedError("str.format() walks attributes itself; use an f-string")
         if not readable(ob, name):
+            if isinstance(ob, types.ModuleType) and isinstance(getattr(ob, name, None), types.ModuleType):
+                raise AttributeError(f"modules are not available to scripts: {name}")
             raise AttributeError(f"scripts cannot read the attribute '{name}' of a {_kind(ob)}")
         value = getattr(ob, name)
         if name in _GROWING_TEXT_METHODS and (isinstance(ob, (str, bytes)) or ob is str or ob is bytes):
             return self._text_method(name, ob if isinstance(ob, (str, bytes)) else None)
+        if name == "from_bytes":
+            return self.from_bytes
+        if name == "to_bytes":
+            return self._to_bytes(ob if isinstance(ob, int) else None)
         if name == "extend" and (isinstance(ob, list) or ob is list):
             return self._extend(ob if isinstance(ob, list) else None)
         return value
@@ -219,7 +230,38 @@ class _Evaluation:
     def pow(self, base, exp, mod=None):
         if mod is None:
             return self.binop("**", base, exp)
+        _check_int_operands("pow()", self.limits, base, exp, mod)
         return pow(base, exp, mod)
+
+    def divmod(self, a, b):
+        _check_int_operands("divmod()", self.limits, a, b)
+        return divmod(a, b)
+
+    def from_bytes(self, data, *args, **kwargs):
+        """``int.from_bytes`` refusing to build an integer past ``max_int_bits``."""
+        size = len(data) * 8 if isinstance(data, (bytes, bytearray, list, tuple)) else 0
+        if size > self.limits.max_int_bits:
+            raise _too_large("int.from_bytes()", size, self.limits.max_int_bits, "bits")
+        return int.from_bytes(data, *args, **kwargs)
+
+    def _to_bytes(self, bound):
+        """``number.to_bytes`` (or ``int.to_bytes`` when ``bound`` is None) refusing huge lengths."""
+        allow = self._allow
+
+        def to_bytes(*args, **kwargs):
+            number, args = (bound, args) if bound is not None else (args[0], args[1:])
+            length = args[0] if args else kwargs.get("length", 1)
+            allow("int.to_bytes()", operator.index(length), "bytes")
+            return int.to_bytes(number, *args, **kwargs)
+        return to_bytes
+
+    def bytes(self, *args, **kwargs):
+        """``bytes(n)`` refusing ``n`` past ``max_items``."""
+        if args and isinstance(args[0], int):
+            self._allow("bytes()", args[0], "bytes")
+        elif args and isinstance(args[0], (list, tuple, range)):
+            self._allow("bytes()", len(args[0]), "bytes")
+        return bytes(*args, **kwargs)
 
     def sum(self, iterable, /, start=0):
         if isinstance(start, (int, float, complex)):

@@ -66,7 +66,22 @@ def _guarded_math(limits_of) -> types.SimpleNamespace:
             total = total * item
         return total
 
-    namespace.update(factorial=factorial, comb=comb, perm=perm, prod=prod)
+    def lcm(*integers):
+        bits_check("math.lcm()", sum(abs(operator.index(i)).bit_length() for i in integers))
+        return math.lcm(*integers)
+
+    def bounded(name):
+        function = getattr(math, name)
+
+        def call(*integers):
+            for value in integers:
+                if isinstance(value, int):
+                    bits_check(f"math.{name}() on an integer of", abs(value).bit_length())
+            return function(*integers)
+        return call
+
+    namespace.update(factorial=factorial, comb=comb, perm=perm, prod=prod, lcm=lcm,
+                     gcd=bounded("gcd"), isqrt=bounded("isqrt"))
     return types.SimpleNamespace(**namespace)
 
 
@@ -91,7 +106,31 @@ def _sum(iterable, /, start=0):
     return _current().sum(iterable, start)
 
 
+def _divmod(a, b):
+    return _current().divmod(a, b)
+
+
+class _ScriptBytesType(type):
+    """``bytes`` as scripts see it: ``bytes(n)`` is size-checked; ``isinstance`` works as for bytes.
+
+    Reading its attributes (``bytes.fromhex``) reads those of ``bytes`` (see ``_Evaluation.getattr``).
+    """
+
+    def __call__(cls, *args, **kwargs):
+        return _current().bytes(*args, **kwargs)
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, bytes)
+
+    def __subclasscheck__(cls, subclass):
+        return issubclass(subclass, bytes)
+
+
+class _SCRIPT_BYTES(metaclass=_ScriptBytesType):  # noqa: N801 - stands for the builtin bytes
+    pass
+
+
 # Shared by every evaluation; the builtins that need one find it through the thread-local.
-_BUILTINS.update(range=_range, pow=_pow, sum=_sum)
+_BUILTINS.update(range=_range, pow=_pow, sum=_sum, divmod=_divmod, bytes=_SCRIPT_BYTES)
 # Names a script or condition may use besides the task data; task data of the same name wins.
 _HELPERS = {"math": _MATH, "datetime": datetime}
