@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,13 @@ def _runtime(settings: Settings, migrate: bool | None = None):
     return runtime
 
 
+def _start_sandbox() -> None:
+    """Start the sandbox processes now and log how modeler code is contained (a missing isolation shows here)."""
+    from .bpmn.sandbox import pool
+
+    logging.getLogger("flowdesk.sandbox").info("modeler code: %s", pool.status())
+
+
 @click.group()
 @click.version_option(package_name="flowdesk")
 def main() -> None:
@@ -48,6 +56,7 @@ def serve(host: str, port: int, debug: bool) -> None:
 
     settings = Settings.from_env()
     app, runtime = build(settings)
+    _start_sandbox()
     where = settings.database_url if not settings.is_sqlite else f"SQLite ({settings.database_url[10:]})"
     click.echo(f"flowdesk: serving on http://{host}:{port}  database: {where}  docs: http://{host}:{port}/api/docs")
     app.debug = debug
@@ -304,6 +313,7 @@ def worker(burst: bool, no_dispatcher: bool) -> None:
     """Run service-task jobs from Redis (needs FLOWDESK_REDIS_URL)."""
     from .workers.worker import work
 
+    _start_sandbox()
     work(burst=burst, with_dispatcher=not no_dispatcher)
 
 
@@ -347,6 +357,7 @@ def scheduler(no_dispatcher: bool) -> None:
     # a transaction of its own, so none is left half done.
     on_terminate(lambda signum: stop.set())
     runtime = context.runtime()
+    _start_sandbox()
     run(runtime, stop, dispatch_jobs=not no_dispatcher)
     runtime.close()
     click.echo("flowdesk scheduler stopped", err=True)

@@ -167,7 +167,8 @@ class _Evaluation:
         if name in _GROWING_TEXT_METHODS and (isinstance(ob, (str, bytes)) or ob is str or ob is bytes):
             return self._text_method(name, ob if isinstance(ob, (str, bytes)) else None)
         if name == "from_bytes":
-            return self.from_bytes
+            checked = self.from_bytes
+            return lambda *args, **kwargs: checked(*args, **kwargs)  # opaque: no __self__ to follow
         if name == "to_bytes":
             return self._to_bytes(ob if isinstance(ob, int) else None)
         if name == "extend" and (isinstance(ob, list) or ob is list):

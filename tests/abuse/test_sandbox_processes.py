@@ -1,0 +1,129 @@
+"""Modeler code runs in sandbox processes: a bomb ends as a script error and the server keeps answering."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from flowdesk.bpmn.sandbox import limits, pool
+
+TEMPLATE = (Path(__file__).parent / "script_task.bpmn").read_text()
+MIB = 1024 ** 2
+
+
+@pytest.fixture
+def sandbox(request):
+    """``sandbox(wall_seconds=1, timeout=10)``: a fresh small pool and evaluator limits for this test only."""
+    previous = limits.LIMITS
+
+    def set_up(wall_seconds: float = 2.0, memory_bytes: int = 512 * MIB, **evaluator_limits):
+        pool.configure(pool.PoolSettings(processes=2, memory_bytes=memory_bytes, wall_seconds=wall_seconds))
+        limits.configure(**evaluator_limits)
+    yield set_up
+    pool.configure(None)
+    limits.configure(**asdict(previous))
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+@pytest.fixture
+def answer_limit(backend) -> float:
+    """How long another client's request may take while a bomb runs.
+
+    On SQLite the completion holds the database's one write lock while its scripts run, and the
+    other client's request writes too (its key's last use), so it waits for the bomb's wall-clock
+    limit; PostgreSQL has no such lock.
+    """
+    return 1.0 if backend == "postgres" else 5.0
+
+
+def _run_bomb_while_measuring(client, admin, start, script: str) -> tuple[object, float, float]:
+    """Complete the step before ``script``; meanwhile another client lists definitions. -> (answer, secs, slowest)."""
+    xml = TEMPLATE.replace("SCRIPT", escape(script))
+    client.post("/api/v1/definitions", data={"file": (io.BytesIO(xml.encode()), "bomb.bpmn")},
+                headers=admin, content_type="multipart/form-data")
+    instance = start("hostile")
+    [ticket] = client.get(f"/api/v1/tickets?instance_id={instance['id']}", headers=admin).get_json()["items"]
+    latencies, done = [], threading.Event()
+
+    def other_client():
+        while not done.is_set():
+            began = time.monotonic()
+            assert client.get("/api/v1/definitions", headers=admin).status_code == 200
+            latencies.append(time.monotonic() - began)
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=other_client)
+    watcher.start()
+    began = time.monotonic()
+    try:
+        answer = client.post(f"/api/v1/tickets/{ticket['id']}/complete", json={"data": {}}, headers=admin)
+    finally:
+        elapsed = time.monotonic() - began
+        done.set()
+        watcher.join()
+    return answer, elapsed, max(latencies)
+
+
+def test_cpu_bomb_is_stopped_by_the_wall_clock_and_others_keep_answering(client, admin, start, sandbox,
+                                                                           answer_limit):
+    sandbox(wall_seconds=1.5, timeout=30)  # the evaluator's own clock would wait 30 s: the process limit acts
+
+    answer, elapsed, slowest = _run_bomb_while_measuring(client, admin, start, "while True:\n    pass")
+
+    assert answer.status_code == 422
+    assert "hostile_script" in answer.get_json()["detail"]
+    assert "ScriptTimeout" in answer.get_json()["detail"]
+    assert elapsed < 5
+    assert slowest < answer_limit
+
+
+def test_memory_bomb_ends_as_a_script_error_outside_the_server(client, admin, start, sandbox, answer_limit):
+    # The evaluator's memory guard allows 4 GiB here: the process's address space limit acts first.
+    sandbox(wall_seconds=10, memory_bytes=256 * MIB, timeout=30, max_memory_bytes=4096 * MIB)
+    before = _resident_bytes()
+
+    answer, _, slowest = _run_bomb_while_measuring(
+        client, admin, start, "chunks = []\nwhile True:\n    chunks.append('x' * 500000 + str(len(chunks)))")
+
+    assert answer.status_code == 422
+    assert "ScriptMemoryExceeded" in answer.get_json()["detail"]
+    assert _resident_bytes() - before < 64 * MIB
+    assert slowest < answer_limit
+
+
+def test_the_process_is_replaced_and_the_next_script_runs(client, admin, start, deploy, sandbox):
+    sandbox(wall_seconds=1, timeout=30)
+    _run_bomb_while_measuring(client, admin, start, "while True:\n    pass")
+
+    deploy("spiff_dialect.bpmn")
+    instance = start("spiff_dialect", variables={"price": 3, "quantity": 4})
+
+    assert client.get(f"/api/v1/instances/{instance['id']}", headers=admin).get_json()["variables"]["total"] == 12
+
+
+def test_ready_says_how_modeler_code_is_contained(client, sandbox):
+    sandbox()
+
+    details = client.get("/ready").get_json()["details"]
+
+    assert details["sandbox"].startswith("2 sandbox processes")
+
+
+def test_a_sandbox_process_has_no_network(sandbox):
+    sandbox()
+
+    status = pool.status()
+
+    if "no network isolation" in status:
+        pytest.skip(f"this kernel allows no user namespaces: {status}")
+    assert status.endswith("no network")
