@@ -127,3 +127,35 @@ def test_a_sandbox_process_has_no_network(sandbox):
     if "no network isolation" in status:
         pytest.skip(f"this kernel allows no user namespaces: {status}")
     assert status.endswith("no network")
+
+
+def test_a_sandbox_process_forgets_one_tenant_before_serving_another():
+    from flowdesk.bpmn.sandbox.child import _Child
+    from flowdesk.bpmn.sandbox.policy import _compile
+
+    child = _Child()
+    child.answer({"op": "exec", "source": "secret_formula = 42", "data": {}, "tenant": "acme"})
+    child.answer({"op": "exec", "source": "n = 1", "data": {}, "tenant": "acme"})
+    kept_for_acme = _compile.cache_info().currsize
+
+    reply = child.answer({"op": "exec", "source": "n = 2", "data": {}, "tenant": "globex"})
+
+    assert kept_for_acme >= 2
+    assert _compile.cache_info().currsize == 1
+    assert reply["data"] == {"n": 2}
+
+
+def test_an_idle_process_of_the_same_tenant_is_preferred(sandbox):
+    sandbox()
+    previous = pool._tenant_of
+    pool.set_tenant_source(lambda: "acme")
+    try:
+        pool.current().warm()
+        pool.execute("n = 1", {})
+        [acme_child] = pool.current().idle
+
+        pool.execute("n = 2", {})
+
+        assert pool.current().idle == [acme_child]
+    finally:
+        pool.set_tenant_source(previous)
