@@ -159,3 +159,38 @@ def test_an_idle_process_of_the_same_tenant_is_preferred(sandbox):
         assert pool.current().idle == [acme_child]
     finally:
         pool.set_tenant_source(previous)
+
+
+def test_bombs_filling_every_process_do_not_make_others_wait(sandbox):
+    sandbox(wall_seconds=1.5, timeout=30)
+    outcomes = []
+
+    def bomb():
+        try:
+            pool.execute("while True: pass", {})
+        except limits.ScriptTimeout:
+            outcomes.append("stopped")
+
+    bombs = [threading.Thread(target=bomb) for _ in range(2)]
+    for thread in bombs:
+        thread.start()
+    time.sleep(0.3)
+    began, data = time.monotonic(), {"n": 1}
+
+    pool.execute("n += 1", data)
+
+    assert (data["n"], time.monotonic() - began < 1.0) == (2, True)
+    for thread in bombs:
+        thread.join()
+    assert outcomes == ["stopped", "stopped"]
+    assert len(pool.current().idle) <= 2
+
+
+def test_without_processes_the_evaluator_runs_in_process(sandbox):
+    pool.configure(pool.PoolSettings(processes=0))
+    data = {"n": 1}
+
+    from flowdesk.bpmn.script_engine import RestrictedEnvironment
+    RestrictedEnvironment().execute("n += 1", data)
+
+    assert (data["n"], pool.current(), pool.status().startswith("in-process")) == (2, None, True)

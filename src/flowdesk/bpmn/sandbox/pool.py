@@ -103,8 +103,13 @@ class _Child:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+# Busy children past ``processes`` may be started (and are stopped when idle again), so one
+# tenant's bombs occupying every child do not make other tenants' evaluations wait and fail.
+_BURST = 4
+
+
 class Pool:
-    """Up to ``settings.processes`` children; a caller waits for an idle one when all are busy."""
+    """``settings.processes`` children kept; up to four times as many while all are busy, then callers wait."""
 
     def __init__(self, settings: PoolSettings):
         self.settings = settings
@@ -125,19 +130,24 @@ class Pool:
                             return child
                 if self.idle:
                     return self.idle.pop(0)  # another tenant's: it forgets everything first
-                if self.count < self.settings.processes:
+                if self.count < self.settings.processes * _BURST:
                     self.count += 1
                     return None
                 if not self.condition.wait(timeout=max(0.0, deadline - time.monotonic())):
                     raise ScriptTimeout(f"waited more than {self.settings.wall_seconds:g} s for a free sandbox process")
 
     def _give_back(self, child: _Child | None) -> None:
+        surplus = None
         with self.condition:
             if child is None:
                 self.count -= 1
+            elif len(self.idle) >= self.settings.processes:
+                surplus, self.count = child, self.count - 1
             else:
                 self.idle.append(child)
             self.condition.notify()
+        if surplus is not None:
+            surplus.stop()
 
     def _start(self) -> _Child:
         child = _Child(self.settings)
