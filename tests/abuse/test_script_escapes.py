@@ -124,6 +124,14 @@ def test_allowed_methods_still_work_after_wrapping():
     assert (data["padded"], data["joined"], data["items"], data["upper"]) == ("ab.. ab", "x-y", [1, 2, 3, 4], "AB")
 
 
+def test_datetime_strptime_works_though_scripts_cannot_import():
+    data = {}
+
+    RestrictedEnvironment().execute("day = datetime.datetime.strptime('2024-01-02', '%Y-%m-%d').date()", data)
+
+    assert data["day"] == "2024-01-02"
+
+
 def _deploy(client, admin, template: str, placeholder: str, code: str, name: str):
     xml = (HERE / template).read_text().replace(placeholder, escape(code))
     return client.post("/api/v1/definitions", data={"file": (io.BytesIO(xml.encode()), name)},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import datetime
+import importlib
 import math
 import operator
 import threading
@@ -129,6 +130,19 @@ class _ScriptBytesType(type):
 class _SCRIPT_BYTES(metaclass=_ScriptBytesType):  # noqa: N801 - stands for the builtin bytes
     pass
 
+
+# Modules the C code of allowed helpers imports on first use (datetime.strptime imports _strptime)
+# through the running code's __import__; scripts themselves cannot name __import__.
+_INTERNAL_IMPORTS = frozenset({"_strptime"})
+
+
+def _internal_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002 - __import__'s names
+    if level == 0 and name in _INTERNAL_IMPORTS:
+        return importlib.import_module(name)
+    raise ImportError(f"scripts cannot import {name}")
+
+
+_BUILTINS["__import__"] = _internal_import
 
 # Shared by every evaluation; the builtins that need one find it through the thread-local.
 _BUILTINS.update(range=_range, pow=_pow, sum=_sum, divmod=_divmod, bytes=_SCRIPT_BYTES)

@@ -59,7 +59,7 @@ class _Child:
         self.workdir = tempfile.mkdtemp(prefix="flowdesk-sandbox-")
         rlimits = {"memory_bytes": settings.memory_bytes, "cpu_seconds": settings.cpu_seconds}
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and bootstrap
-            [sys.executable, "-I", "-c", _BOOTSTRAP, json.dumps(rlimits)],
+            [sys.executable, "-I", "-B", "-c", _BOOTSTRAP, json.dumps(rlimits)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=_ENVIRONMENT, cwd=self.workdir, close_fds=True, start_new_session=True)
         self.buffer = b""
