@@ -2,8 +2,9 @@
 
 Started by :mod:`.pool` as a fresh interpreter (``python -I``) with an empty environment, no
 inherited file descriptors and an empty working directory. Before reading any request it lowers
-its own OS limits (address space, CPU seconds, open files, file size 0, no core files) and, where
-the kernel allows, moves into new user and network namespaces so it has no network at all. The
+its own OS limits (address space, CPU seconds, open files, file size 0, no core files), moves into
+new user and network namespaces where the kernel allows (no network at all), and installs a
+seccomp filter refusing sockets, exec and fork where libseccomp is available. The
 restricted evaluator (:mod:`.running`) still runs every request: the process is the second layer.
 
 Requests: ``{"op": "eval" | "exec", "source": ..., "data": {...}, "external": {...}, "limits": {...}}``.
@@ -13,6 +14,7 @@ Answers: ``{"result": ..., "data": ..., "cpu": seconds}`` or ``{"error": {...}, 
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import os
 import resource
@@ -24,8 +26,18 @@ from . import limits, running, wire
 from .namespace import _BUILTINS
 from .policy import _compile
 
+try:  # a ctypes binding of libseccomp; absent or without libseccomp, the namespaces must do
+    import pyseccomp
+except (ImportError, OSError, RuntimeError) as exc:  # noqa: BLE001 - reported at start-up, not raised
+    pyseccomp = None
+    _SECCOMP_MISSING = f"pyseccomp/libseccomp unavailable: {exc}"
+
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
+_CLONE_THREAD = 0x00010000
+# Refused with EPERM: no sockets of any kind, no new programs, no new processes.
+_REFUSED_SYSCALLS = ("socket", "socketpair", "connect", "bind", "listen", "accept", "accept4", "sendto",
+                     "sendmsg", "execve", "execveat", "fork", "vfork", "ptrace")
 
 
 def _limit_resources(settings: dict) -> None:
@@ -50,6 +62,24 @@ def _isolate_network() -> str | None:
         return None
     except (OSError, AttributeError) as exc:
         return f"unshare(CLONE_NEWUSER|CLONE_NEWNET) failed: {exc}"
+
+
+def _refuse_syscalls() -> str | None:
+    """Install a seccomp filter refusing network, exec and fork system calls; None if done, else why not."""
+    if pyseccomp is None:
+        return _SECCOMP_MISSING
+    try:
+        syscalls = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+        for name in _REFUSED_SYSCALLS:
+            syscalls.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
+        # fork() is clone() without CLONE_THREAD; clone3 hides its flags, so it answers ENOSYS and
+        # the C library falls back to clone() (threads still start).
+        syscalls.add_rule(pyseccomp.ERRNO(errno.EPERM), "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, _CLONE_THREAD, 0))
+        syscalls.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+        syscalls.load()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, the other limits stay
+        return f"seccomp filter not installed: {type(exc).__name__}: {exc}"
 
 
 def _script_line(exc: BaseException) -> int | None:
@@ -102,8 +132,9 @@ def main() -> None:
     builtins_before = dict(_BUILTINS)
     network = _isolate_network()
     _limit_resources(settings)
+    seccomp = _refuse_syscalls()
     out = sys.stdout.buffer
-    out.write(json.dumps({"ready": True, "network": network}).encode() + b"\n")
+    out.write(json.dumps({"ready": True, "network": network, "seccomp": seccomp}).encode() + b"\n")
     out.flush()
     child = _Child()
     for line in sys.stdin.buffer:

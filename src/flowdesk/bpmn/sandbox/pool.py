@@ -67,6 +67,7 @@ class _Child:
         self.cpu = 0.0
         hello = json.loads(self.read_line(time.monotonic() + _START_SECONDS, 4096))
         self.network_problem: str | None = hello.get("network")
+        self.seccomp_problem: str | None = hello.get("seccomp")
 
     def read_line(self, deadline: float, max_bytes: int) -> bytes:
         stdout = self.process.stdout.fileno()
@@ -118,6 +119,7 @@ class Pool:
         self.condition = threading.Condition()
         self.pid = os.getpid()
         self.network_problem: str | None = None
+        self.seccomp_problem: str | None = None
 
     def _take(self, tenant: str | None, deadline: float) -> _Child | None:
         """An idle child (same tenant first, then a fresh one), or None: the caller starts one."""
@@ -151,10 +153,13 @@ class Pool:
 
     def _start(self) -> _Child:
         child = _Child(self.settings)
-        if child.network_problem != self.network_problem:
-            self.network_problem = child.network_problem
-            if child.network_problem:
-                log.warning("sandbox processes keep network access: %s", child.network_problem)
+        if (child.network_problem, child.seccomp_problem) != (self.network_problem, self.seccomp_problem):
+            self.network_problem, self.seccomp_problem = child.network_problem, child.seccomp_problem
+            if child.network_problem and child.seccomp_problem:
+                log.warning("sandbox processes keep network access: %s; %s", child.network_problem,
+                            child.seccomp_problem)
+            elif child.network_problem or child.seccomp_problem:
+                log.info("sandbox processes: %s", child.network_problem or child.seccomp_problem)
         return child
 
     def warm(self) -> None:
@@ -266,9 +271,12 @@ def status() -> str:
         pool.warm()
     except Exception as exc:  # noqa: BLE001 - reported, not raised
             return f"sandbox processes cannot start: {type(exc).__name__}: {exc}"
-    if pool.network_problem:
-        return f"{pool.settings.processes} sandbox processes; no network isolation ({pool.network_problem})"
-    return f"{pool.settings.processes} sandbox processes, no network"
+    kept = f"{pool.settings.processes} sandbox processes"
+    if pool.network_problem and pool.seccomp_problem:
+        return f"{kept}; no network isolation ({pool.network_problem}; {pool.seccomp_problem})"
+    how = [what for what, problem in (("network namespace", pool.network_problem),
+                                      ("seccomp: no sockets, exec or fork", pool.seccomp_problem)) if not problem]
+    return f"{kept}, no network ({', '.join(how)})"
 
 
 def evaluate(expression: str, context: dict, external_context: dict | None = None):
