@@ -225,3 +225,13 @@ def test_without_processes_the_evaluator_runs_in_process(sandbox):
     RestrictedEnvironment().execute("n += 1", data)
 
     assert (data["n"], pool.current(), pool.status().startswith("in-process")) == (2, None, True)
+
+
+def test_a_process_that_cannot_start_is_a_script_error(sandbox, monkeypatch):
+    sandbox()
+    monkeypatch.setattr(pool, "_BOOTSTRAP", "raise SystemExit(3)")  # every child ends before its greeting
+
+    with pytest.raises(limits.SandboxLimitExceeded):
+        pool.execute("n = 1", {})
+
+    assert pool.current().count == 0

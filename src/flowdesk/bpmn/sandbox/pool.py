@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from . import limits, wire
-from .limits import ScriptMemoryExceeded, ScriptTimeout
+from .limits import SandboxLimitExceeded, ScriptMemoryExceeded, ScriptTimeout
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class PoolSettings:
     processes: int = 2            # 0: evaluate in the calling process (no isolation beyond the evaluator)
     memory_bytes: int = 512 * 1024 ** 2
     cpu_seconds: int = 60         # a child's lifetime CPU; it is replaced when half is used
-    wall_seconds: float = 5.0     # one evaluation, waiting included
+    wall_seconds: float = 5.0     # one evaluation; waiting for a free child is bounded by it too
 
 
 class _Child:
@@ -65,7 +65,11 @@ class _Child:
         self.buffer = b""
         self.tenant: str | None = None
         self.cpu = 0.0
-        hello = json.loads(self.read_line(time.monotonic() + _START_SECONDS, 4096))
+        try:
+            hello = json.loads(self.read_line(time.monotonic() + _START_SECONDS, 4096))
+        except BaseException:
+            self.stop()
+            raise
         self.network_problem: str | None = hello.get("network")
         self.seccomp_problem: str | None = hello.get("seccomp")
 
@@ -177,12 +181,16 @@ class Pool:
 
     def run(self, request: dict, tenant: str | None) -> dict:
         encoded = json.dumps({**request, "tenant": tenant}, default=_refuse).encode() + b"\n"
-        deadline = time.monotonic() + self.settings.wall_seconds
-        child = self._take(tenant, deadline)
-        try:
-            if child is None:
+        child = self._take(tenant, time.monotonic() + self.settings.wall_seconds)
+        if child is None:
+            try:
                 child = self._start()
+            except Exception as exc:
+                self._give_back(None)
+                raise SandboxLimitExceeded(f"no sandbox process could start ({type(exc).__name__}: {exc})") from None
+        try:
             child.tenant = tenant
+            deadline = time.monotonic() + self.settings.wall_seconds
             reply = child.ask(encoded, deadline, 4 * limits.LIMITS.max_data_bytes + 65536)
         except TimeoutError:
             self._discard(child)
@@ -202,9 +210,8 @@ class Pool:
             self._give_back(child)
         return reply
 
-    def _discard(self, child: _Child | None) -> None:
-        if child is not None:
-            child.stop()
+    def _discard(self, child: _Child) -> None:
+        child.stop()
         self._give_back(None)
 
     def close(self) -> None:
