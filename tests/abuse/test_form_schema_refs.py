@@ -78,9 +78,10 @@ def test_ref_under_a_remote_id_is_refused_at_deploy(client, admin, listener):
     assert received == []
 
 
-def test_local_refs_deploy_and_validate(client, admin):
+def test_local_refs_and_a_property_called_ref_deploy_and_validate(client, admin):
     schema = {"$defs": {"amount": {"type": "integer"}}, "type": "object",
-              "properties": {"amount": {"$ref": "#/$defs/amount"}}, "default": {"$ref": "not a reference"}}
+              "properties": {"amount": {"$ref": "#/$defs/amount"}, "$ref": {"type": "string"}},
+              "default": {"$ref": "not a reference"}}
 
     assert _deploy_form(client, admin, schema, "local_refs.json").status_code == 201
     with pytest.raises(InvalidInput):

@@ -72,13 +72,24 @@ _DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
 _REF_KEYWORDS = ("$ref", "$dynamicRef")
 
 
+# Keywords whose values map names (a property may be called "$ref") to subschemas.
+_NAMED_SUBSCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def _pointer(pointer: str, key) -> str:
+    return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+
+
 def _outside_refs(node, pointer: str = ""):
     """(JSON pointer, keyword, value) of every reference in ``node`` that does not start with '#'."""
     if isinstance(node, dict):
         for key, value in node.items():
-            here = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            here = _pointer(pointer, key)
             if key in _REF_KEYWORDS and (not isinstance(value, str) or not value.startswith("#")):
                 yield here, key, value
+            elif key in _NAMED_SUBSCHEMAS and isinstance(value, dict):
+                for name, subschema in value.items():
+                    yield from _outside_refs(subschema, _pointer(here, name))
             elif key not in _DATA_KEYWORDS:
                 yield from _outside_refs(value, here)
     elif isinstance(node, list):
