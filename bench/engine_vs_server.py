@@ -163,6 +163,9 @@ def run_server(args) -> dict:
         meter = common.CpuMeter({
             "gunicorn": lambda: [api_proc.pid, *common.children(api_proc.pid)],
             "RQ workers": lambda: [w.pid for w in workers],
+            # The sandbox processes the API and RQ workers evaluate modeler code in (their children).
+            "sandbox": lambda: [c for p in [*common.children(api_proc.pid), *(w.pid for w in workers)]
+                                for c in common.children(p)],
             "PostgreSQL": lambda: common.pg_backends(rt, schema.name),
             "action server": lambda: [action.proc.pid],
             "load generator": lambda: [os.getpid()],
@@ -258,7 +261,7 @@ def main() -> None:
     print("   " + latency_line("POST /processes/.../instances", server["start"]))
     print("   " + latency_line("POST /tickets/{id}/complete", server["complete"]))
     print("   " + latency_line("start sent -> instance completed", server["e2e"]))
-    flowdesk_side = ("gunicorn", "RQ workers", "PostgreSQL")
+    flowdesk_side = ("gunicorn", "RQ workers", "sandbox", "PostgreSQL")
     for line in common.cpu_report(server["cpu"], server["completed"], flowdesk_side):
         print(line)
 

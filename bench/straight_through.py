@@ -146,6 +146,9 @@ def main() -> None:
         meter = common.CpuMeter({
             "gunicorn": lambda: [api_proc.pid, *common.children(api_proc.pid)],
             "RQ workers": lambda: [w.pid for w in workers],
+            # The sandbox processes the API and RQ workers evaluate modeler code in (their children).
+            "sandbox": lambda: [c for p in [*common.children(api_proc.pid), *(w.pid for w in workers)]
+                                for c in common.children(p)],
             "PostgreSQL": lambda: common.pg_backends(rt, schema.name),
             "action server": lambda: [action.proc.pid],
             "load generator": lambda: [os.getpid()],
@@ -157,7 +160,7 @@ def main() -> None:
               f"{'met' if s['rate'] >= 200 else 'MISSED'}   (starts accepted: {s['accept_rate']:.1f}/s)")
         print("   " + latency_line("POST /processes/.../instances", s["start"]))
         print("   " + latency_line("start sent -> completed (backlog)", s["e2e"]))
-        for line in common.cpu_report(s["cpu"], s["completed"], ("gunicorn", "RQ workers", "PostgreSQL")):
+        for line in common.cpu_report(s["cpu"], s["completed"], ("gunicorn", "RQ workers", "sandbox", "PostgreSQL")):
             print(line)
 
         rate = args.rate or max(1.0, round(s["rate"] / 2, 1))

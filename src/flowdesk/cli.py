@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -54,6 +55,13 @@ def _runtime(settings: Settings, migrate: bool | None = None):
     return runtime
 
 
+def _start_sandbox() -> None:
+    """Start the sandbox processes now and log how modeler code is contained (a missing isolation shows here)."""
+    from .bpmn.sandbox import pool
+
+    logging.getLogger("flowdesk.sandbox").info("modeler code: %s", pool.status())
+
+
 @click.group()
 @click.version_option(package_name="flowdesk")
 @click.option("--create-database", is_flag=True,
@@ -86,6 +94,7 @@ def serve(host: str, port: int, debug: bool) -> None:
         settings = dataclasses.replace(settings, public_url=f"http://{local}:{port}")
     _database(settings, create=True)
     app, runtime = build(settings)
+    _start_sandbox()
     click.echo(f"flowdesk: serving on http://{host}:{port}  docs: http://{local}:{port}/api/docs")
     app.debug = debug
     server = make_server(host, port, app, threaded=True)
@@ -342,6 +351,7 @@ def worker(burst: bool, no_dispatcher: bool) -> None:
     """Run service-task jobs from Redis (needs FLOWDESK_REDIS_URL)."""
     from .workers.worker import work
 
+    _start_sandbox()
     work(burst=burst, with_dispatcher=not no_dispatcher)
 
 
@@ -385,6 +395,7 @@ def scheduler(no_dispatcher: bool) -> None:
     # a transaction of its own, so none is left half done.
     on_terminate(lambda signum: stop.set())
     runtime = context.runtime()
+    _start_sandbox()
     run(runtime, stop, dispatch_jobs=not no_dispatcher)
     runtime.close()
     click.echo("flowdesk scheduler stopped", err=True)

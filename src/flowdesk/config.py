@@ -222,6 +222,26 @@ class Settings:
         default=1024 * 1024,
         metadata={"env": "MAX_JSON_BYTES", "min": 1, "doc": "Largest JSON request body accepted (413 above)."},
     )
+    sandbox_processes: int = field(
+        default=2,
+        metadata={"env": "SANDBOX_PROCESSES", "doc": "Sandbox child processes per server/worker process that "
+                  "run modeler code (scripts, conditions, expressions). `0`: run it in-process, behind the "
+                  "restricted evaluator only (docs/security.md)."},
+    )
+    sandbox_memory_mb: int = field(
+        default=512,
+        metadata={"env": "SANDBOX_MEMORY_MB", "doc": "Address space of one sandbox process (RLIMIT_AS)."},
+    )
+    sandbox_cpu_seconds: int = field(
+        default=60,
+        metadata={"env": "SANDBOX_CPU_SECONDS", "doc": "CPU seconds a sandbox process may use in its life "
+                  "(RLIMIT_CPU); it is replaced after half."},
+    )
+    sandbox_wall_seconds: float = field(
+        default=5.0,
+        metadata={"env": "SANDBOX_WALL_SECONDS", "doc": "Wall-clock limit of one evaluation; past it the "
+                  "sandbox process is killed and replaced and the step fails with a script error."},
+    )
 
     def __post_init__(self) -> None:
         for f in fields(self):

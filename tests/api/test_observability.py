@@ -22,8 +22,9 @@ from flowdesk.engine.models import Instance, Job, JobAttempt, Ticket
 def test_ready_when_database_and_schema_are_fine(client):
     response = client.get("/ready")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ready",
-                                   "checks": {"database": "ok", "migrations": "ok", "queue": "ok"}}
+    body = response.get_json()
+    assert (body["status"], body["checks"]) == ("ready", {"database": "ok", "migrations": "ok", "queue": "ok"})
+    assert "sandbox processes" in body["details"]["sandbox"]  # how modeler code is contained (docs/security.md)
 
 
 def test_not_ready_is_503_with_retry_after(client, runtime, monkeypatch):

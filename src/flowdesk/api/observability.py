@@ -93,7 +93,7 @@ class Ready(MethodView):
         """Database reachable, migrations current, queue reachable; 503 with Retry-After if not."""
         checks = health.readiness(runtime())
         body = {"status": "ready" if not any(checks.values()) else "not ready",
-                "checks": {name: problem or "ok" for name, problem in checks.items()}}
+                "checks": {name: problem or "ok" for name, problem in checks.items()}, "details": health.details()}
         if any(checks.values()):
             return body, 503, {"Retry-After": "5"}
         return body

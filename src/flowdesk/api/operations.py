@@ -98,7 +98,7 @@ class SecretItem(MethodView):
     @blp.alt_response(201, schema=SecretSchema, description="Created", success=True)
     def put(self, body, name):
         """Create or replace a secret, referenced in action URLs and headers as ``{{secret:NAME}}``."""
-        info, created = secrets.put(runtime(), principal(), name, body["value"])
+        info, created = secrets.put(runtime(), principal(), name, body["value"], body.get("models_may_use"))
         return info, 201 if created else 200
 
     @blp.response(204)

@@ -195,6 +195,9 @@ DeliveryPageSchema = page_schema(JobSummarySchema, "DeliveryPage")
 
 class SecretInputSchema(Schema):
     value = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    models_may_use = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "On the tenant's allow-list of secrets models may use in action URLs and headers "
+                       "(default for a new secret: true; omitted: unchanged)."})
 
 
 class SecretSchema(Schema):
@@ -202,6 +205,7 @@ class SecretSchema(Schema):
     updated_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    models_may_use = fields.Boolean()
 
 
 class WebhookInputSchema(Schema):

@@ -13,8 +13,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from .sandbox import limits
-from .sandbox.evaluation import _Evaluation
+from .sandbox import limits, pool, running
 from .sandbox.limits import (
     Limits,
     OutputTooLarge,
@@ -26,8 +25,8 @@ from .sandbox.limits import (
     ValueTooLarge,
     configure,
 )
-from .sandbox.namespace import _HELPERS, _running
-from .sandbox.policy import _compile, check
+from .sandbox.namespace import _running
+from .sandbox.policy import check
 from .sandbox.task_data import json_task_data
 
 __all__ = [
@@ -57,62 +56,38 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _run(evaluation: "_Evaluation", run):
-    previous = getattr(_running, "evaluation", None)
-    _running.evaluation = evaluation
-    try:
-        result = run()
-    finally:
-        _running.evaluation = previous
-    evaluation.finish()
-    return result
-
-
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
-    """A SpiffWorkflow script environment backed by RestrictedPython and the sandbox limits."""
+    """A SpiffWorkflow script environment: every evaluation goes to a sandbox process (:mod:`.sandbox.pool`).
+
+    With the pool switched off (``FLOWDESK_SANDBOX_PROCESSES=0``) the restricted evaluator runs here.
+    """
 
     def evaluate(self, expression, context, external_context=None):
-        compiled = _compile(expression.strip(), "eval", limits.LIMITS)
-        evaluation = _Evaluation(limits.LIMITS)
-        namespace = evaluation.build_namespace(context, external_context)
-        result = _run(evaluation, lambda: eval(compiled.code, namespace))  # noqa: S307 - restricted code
-        if compiled.may_change_data:
-            # A condition can still change a list in place (items.append(...) or True).
-            _replace_contents(context, json_task_data(context))
-        return result
+        if pool.current() is not None:
+            return pool.evaluate(expression, context, external_context)
+        return running.evaluate(expression, context, external_context)[0]
 
     def execute(self, script, context, external_context=None):
-        compiled = _compile(script, "exec", limits.LIMITS)
-        evaluation = _Evaluation(limits.LIMITS)
-        namespace = evaluation.build_namespace(context, external_context)
-        _run(evaluation, lambda: exec(compiled.code, namespace))  # noqa: S102 - restricted code
-        # A variable the script deleted is gone; guards all start with "_" and are never kept.
-        result = {name: value for name, value in context.items() if name in namespace}
-        for name, value in namespace.items():
-            if name.startswith("_") or name == "printed" or callable(value):  # callables: the script's own helpers
-                continue
-            if external_context and name in external_context and value is external_context[name]:
-                continue
-            if name in _HELPERS and value is _HELPERS[name]:
-                continue
-            result[name] = value
-        _replace_contents(context, json_task_data(result))
+        if pool.current() is not None:
+            pool.execute(script, context, external_context)
+        else:
+            running.execute(script, context, external_context)
         return True
 
     def call_service(self, context, **kwargs):
         raise NotImplementedError("service tasks are run by flowdesk workers, not by scripts")
 
 
-def _replace_contents(target: dict, source: dict) -> None:
-    if target is source:
-        return
-    for name in [name for name in target if name not in source]:
-        del target[name]
-    target.update(source)
-
-
 class RestrictedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine whose condition errors say what went wrong, not only which condition."""
+
+    def get_error_line_number_and_content(self, script, err):
+        # An error from a sandbox process carries its script line: there is no traceback to read it from.
+        line = getattr(err, "sandbox_line", None)
+        if line and not isinstance(err, SyntaxError):
+            lines = script.splitlines()
+            return line, lines[line - 1] if 0 < line <= len(lines) else ""
+        return super().get_error_line_number_and_content(script, err)
 
     def evaluate(self, task, expression, external_context=None):
         try:

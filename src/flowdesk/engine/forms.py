@@ -3,6 +3,10 @@
 A ticket's form comes from the BPMN: camunda ``formData`` fields, a spiffworkflow
 ``formJsonSchemaFilename`` deployed with the model, or a ``formKey`` naming a deployed schema.
 Completion data is checked against it on the server, whatever the client did.
+
+Schemas retrieve nothing: a ``$ref`` must point inside its own schema (``#...``), is checked at
+deploy, and validation runs with a ``referencing`` registry that holds only the schema itself and
+refuses to retrieve anything else (no HTTP, no ``file://``), whatever was stored before.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing import Registry
+from referencing.exceptions import NoSuchResource, Unresolvable
 from sqlalchemy.orm import Session
 
 from . import tenancy
@@ -53,7 +59,51 @@ def parse_schema(name: str, content: bytes) -> dict:
     except SchemaError as exc:
         raise InvalidInput(f"{name} is not a valid JSON schema", [{"file": name, "line": None, "element_id": None,
                                                                    "message": exc.message}]) from exc
+    problems = [{"file": name, "line": None, "element_id": None, "pointer": pointer,
+                 "message": f"{keyword} {ref!r} points outside this schema; flowdesk retrieves no schemas"}
+                for pointer, keyword, ref in _outside_refs(schema)]
+    if problems:
+        raise InvalidInput(f"{name} refers to schemas outside itself ({problems[0]['pointer']})", problems)
     return schema
+
+
+# Keywords whose values are data, not subschemas: a "$ref" key inside them is not a reference.
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+_REF_KEYWORDS = ("$ref", "$dynamicRef")
+
+
+# Keywords whose values map names (a property may be called "$ref") to subschemas.
+_NAMED_SUBSCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def _pointer(pointer: str, key) -> str:
+    return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+
+
+def _outside_refs(node, pointer: str = ""):
+    """(JSON pointer, keyword, value) of every reference in ``node`` that does not start with '#'."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = _pointer(pointer, key)
+            if key in _REF_KEYWORDS and (not isinstance(value, str) or not value.startswith("#")):
+                yield here, key, value
+            elif key in _NAMED_SUBSCHEMAS and isinstance(value, dict):
+                for name, subschema in value.items():
+                    yield from _outside_refs(subschema, _pointer(here, name))
+            elif key not in _DATA_KEYWORDS:
+                yield from _outside_refs(value, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _outside_refs(item, f"{pointer}/{index}")
+
+
+def _retrieve_nothing(uri: str):
+    raise NoSuchResource(ref=uri)
+
+
+def _validator(schema: dict) -> Draft202012Validator:
+    """A validator whose registry knows this schema only and retrieves nothing."""
+    return Draft202012Validator(schema, registry=Registry(retrieve=_retrieve_nothing))
 
 
 def store(session: Session, name: str, schema: dict, principal_name: str, now) -> DeployedForm:
@@ -109,7 +159,13 @@ def check(schema: dict | None, data: dict) -> None:
     if not schema:
         return
     errors: dict[str, list[str]] = {}
-    for error in Draft202012Validator(schema).iter_errors(data):
+    try:
+        found = list(_validator(schema).iter_errors(data))
+    except Unresolvable as exc:
+        # Stored before deploy-time checks refused it: the form cannot be checked, so nothing is accepted.
+        raise InvalidInput("the task's form schema refers to a schema outside itself, which flowdesk "
+                           "does not retrieve", {"form": [f"unresolvable reference {exc.ref!r}"]}) from None
+    for error in found:
         path = ".".join(str(p) for p in error.absolute_path)
         if error.validator == "required" and not path:
             missing = error.message.split("'")[1] if "'" in error.message else error.message

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, text
 
+from ..bpmn.sandbox import pool as sandbox_pool
 from . import schema
 from .models import ACTIVE_JOB_STATUSES, Incident, Instance, InstanceStatus, Job, JobAttempt, Ticket, TicketCandidate
 from .models.ticket import ACTIVE_STATUSES
@@ -31,6 +32,11 @@ def readiness(rt: Runtime) -> dict[str, str | None]:
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["queue"] = f"{type(exc).__name__}: {exc}"
     return checks
+
+
+def details() -> dict[str, str]:
+    """What /ready tells besides its checks: how modeler code is contained in this process."""
+    return {"sandbox": sandbox_pool.status()}
 
 
 @dataclass

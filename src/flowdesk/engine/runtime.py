@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from ..bpmn.sandbox import pool as sandbox_pool
 from . import added_rows, audit, changes, schema, tenancy
 from .changes import ChangeFeed
 from .database import make_engine, make_session_factory
@@ -76,6 +77,8 @@ class Runtime:
         self.attachment_dir = attachment_dir
         # History older than this is removed and finished instances archived (0: keep everything).
         self.retention_days = retention_days
+        # A sandbox process serves one tenant at a time: it learns whose code it runs from here.
+        sandbox_pool.set_tenant_source(tenancy.current)
         # When this process last ran the retention cleanup (the scheduler runs it hourly).
         self.last_cleanup_at: datetime | None = None
         self._closers: list[Callable[[], None]] = []

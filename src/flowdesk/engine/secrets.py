@@ -28,14 +28,20 @@ class SecretInfo:
     updated_by: str | None
     created_at: datetime
     updated_at: datetime
+    models_may_use: bool
 
 
 def _info(secret: Secret) -> SecretInfo:
-    return SecretInfo(secret.name, secret.updated_by, secret.created_at, secret.updated_at)
+    return SecretInfo(secret.name, secret.updated_by, secret.created_at, secret.updated_at, secret.models_may_use)
 
 
-def put(rt: Runtime, principal: Principal, name: str, value: str) -> tuple[SecretInfo, bool]:
-    """Create or replace secret ``name``; returns (info, created)."""
+def put(rt: Runtime, principal: Principal, name: str, value: str,
+        models_may_use: bool | None = None) -> tuple[SecretInfo, bool]:
+    """Create or replace secret ``name``; returns (info, created).
+
+    ``models_may_use`` puts the secret on the tenant's allow-list of secrets models may use in
+    action URLs and headers (or takes it off); None keeps it as it was (on, for a new secret).
+    """
     principal.require(Role.ADMIN, action="manage secrets")
     if not NAME.match(name or ""):
         raise InvalidInput("invalid secret name", {"name": ["letters, digits, '_', '.', '-'; at most 100"]})
@@ -50,6 +56,10 @@ def put(rt: Runtime, principal: Principal, name: str, value: str) -> tuple[Secre
             uow.session.add(secret)
         secret.ciphertext = rt.secret_box.seal(value)
         secret.updated_by, secret.updated_at = principal.name, now
+        if models_may_use is not None:
+            secret.models_may_use = models_may_use
+        elif created:
+            secret.models_may_use = True
         audit.record(uow.session, "secret.created" if created else "secret.changed", principal.name, secret=name)
         audit_log.record(uow.session, principal.name, "secret.created" if created else "secret.changed", "secret", name)
         uow.commit()
@@ -77,12 +87,26 @@ def delete(rt: Runtime, principal: Principal, name: str) -> None:
 class MissingSecret(LookupError):
     """A ``{{secret:NAME}}`` reference names a secret that does not exist."""
 
+    reason = "is not set"
 
-def resolve(session: Session, box: SecretBox, text: str) -> str:
-    """Replace every ``{{secret:NAME}}`` in ``text`` with the decrypted value."""
+
+class SecretNotForModels(MissingSecret):
+    """A model's ``{{secret:NAME}}`` names a secret that is not on the tenant's allow-list for models."""
+
+    reason = "is not one a model may use (PUT /secrets/{name} with models_may_use)"
+
+
+def resolve(session: Session, box: SecretBox, text: str, for_model: bool = False) -> str:
+    """Replace every ``{{secret:NAME}}`` in ``text`` with the decrypted value.
+
+    ``for_model``: ``text`` comes from a model (an action URL or header), so only secrets on
+    the tenant's allow-list for models may be used.
+    """
     def value(match: re.Match) -> str:
         secret = session.get(Secret, tenancy.key(session, name=match.group(1)))
         if secret is None:
             raise MissingSecret(match.group(1))
+        if for_model and not secret.models_may_use:
+            raise SecretNotForModels(match.group(1))
         return box.open(secret.ciphertext)
     return REFERENCE.sub(value, text)

@@ -35,10 +35,12 @@ def _prepare(rt: Runtime, claimed: ClaimedJob) -> tuple[ActionRequest, bytes, li
     if _needs_database(claimed):  # most calls have nothing to look up: no transaction for them
         with rt.uow() as uow:
 
+            for_model = claimed.kind != JobKind.WEBHOOK.value  # webhook URLs are an admin's, not a model's
+
             def resolve(text: str) -> str:
-                resolved = secrets.resolve(uow.session, rt.secret_box, text)
+                resolved = secrets.resolve(uow.session, rt.secret_box, text, for_model)
                 for match in secrets.REFERENCE.finditer(text):
-                    used.append(secrets.resolve(uow.session, rt.secret_box, match.group(0)))
+                    used.append(secrets.resolve(uow.session, rt.secret_box, match.group(0), for_model))
                 return resolved
 
             url = resolve(claimed.url)
@@ -60,7 +62,7 @@ def attempt(rt: Runtime, claimed: ClaimedJob) -> Outcome:
         request, key, used = _prepare(rt, claimed)
         response = call_action(request, signing_secret=key, allow_hosts=rt.action_allow_hosts)
     except secrets.MissingSecret as exc:
-        return Outcome("refused", message=f"secret '{exc.args[0]}' is not set", retryable=False)
+        return Outcome("refused", message=f"secret '{exc.args[0]}' {exc.reason}", retryable=False)
     except ActionRefused as exc:
         return Outcome("refused", message=_scrub(exc.message, used), retryable=False)
     except ActionError as exc:

@@ -17,9 +17,11 @@ On top of that, a flowdesk policy makes every evaluation bounded (see :class:`.l
 * output: ``print`` may write at most ``max_output_bytes`` characters per evaluation.
 * data: what a script leaves in task data must be JSON (see :func:`.task_data.json_task_data`).
 
-What the sandbox cannot stop: a single built-in call working on values that are already
+What the evaluator alone cannot stop: a single built-in call working on values that are already
 within the limits runs to its end before the clock is looked at again (e.g. ``l.count(x)``
-on a list holding a million references to one large list). Hard isolation needs a process.
+on a list holding a million references to one large list). So every evaluation runs in a
+sandbox process (:mod:`.pool`, :mod:`.child`): OS limits, a wall clock, no network, only JSON
+crossing; the evaluator is the first layer inside it. docs/security.md has the threat model.
 
 Modules, one concept each:
 
@@ -31,6 +33,11 @@ Modules, one concept each:
 * :mod:`.namespace` -- the builtins and helpers evaluated code sees besides task data.
 * :mod:`.evaluation` -- one run of compiled code: its clock, memory guard and the guards it calls.
 * :mod:`.task_data` -- what a script may leave in task data (JSON values only).
+* :mod:`.attributes` -- the (type, attribute) pairs a script may read.
+* :mod:`.running` -- one evaluation in this process (what a sandbox process runs).
+* :mod:`.wire` -- values and errors as JSON, between the server and a sandbox process.
+* :mod:`.child` -- a sandbox process: limits itself, then answers requests.
+* :mod:`.pool` -- the sandbox processes of a server, worker or scheduler process.
 
 The SpiffWorkflow glue that uses them is :mod:`flowdesk.bpmn.script_engine`.
 """

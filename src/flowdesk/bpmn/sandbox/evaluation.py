@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import operator
 import os
 import time
 import types
@@ -12,15 +12,16 @@ from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    safer_getattr_raise,
 )
 from RestrictedPython.PrintCollector import PrintCollector
 
+from .attributes import readable
 from .limits import Limits, OutputTooLarge, SandboxLimitExceeded, ScriptMemoryExceeded, ScriptTimeout
-from .namespace import _BUILTINS, _HELPERS
+from .namespace import _BUILTINS, _HELPERS, _SCRIPT_BYTES
 from .sizes import (
     _GROWING_TEXT_METHODS,
     _OPERATORS,
+    _check_int_operands,
     _checked_range,
     _estimate,
     _extent,
@@ -37,6 +38,10 @@ try:
     _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 except (AttributeError, OSError, ValueError):  # pragma: no cover - not Linux
     _PAGE_SIZE = 4096
+
+
+def _kind(ob) -> str:
+    return f"class {ob.__name__}" if isinstance(ob, type) else type(ob).__name__
 
 
 def _resident_bytes() -> int | None:
@@ -142,36 +147,62 @@ class _Evaluation:
         return self.binop(op[:-1], a, b)
 
     def getattr(self, ob, name: str):
-        """``safer_getattr`` that raises on a missing attribute and never hands out a module.
+        """Read ``ob.<name>`` if the (type, attribute) pair is on the allow-list of :mod:`.attributes`.
 
-        Modules lead to other modules (``datetime.sys.modules['os']``), and from there to anything;
-        a misspelt attribute must not quietly read as None and send a condition down the wrong flow.
+        A misspelt attribute raises rather than reading as None, so a condition does not quietly
+        take the wrong flow. Methods that can grow their input come back as opaque closures that
+        check the size first: a script gets nothing whose attributes lead anywhere.
         """
-        value = safer_getattr_raise(ob, name)
-        if isinstance(value, types.ModuleType):
-            raise AttributeError(f"modules are not available to scripts: {name}")
-        if name in _GROWING_TEXT_METHODS:
-            if isinstance(ob, (str, bytes)):
-                return functools.partial(self._text_method, name, ob)
-            if ob is str or ob is bytes:
-                return functools.partial(self._text_method, name)
+        if type(name) is not str:
+            raise TypeError("attribute names must be text")
+        if ob is _SCRIPT_BYTES:
+            ob = bytes
+        if name in ("format", "format_map") and (isinstance(ob, str) or ob is str):
+            raise NotImplementedError("str.format() walks attributes itself; use an f-string")
+        if not readable(ob, name):
+            if isinstance(ob, types.ModuleType) and isinstance(getattr(ob, name, None), types.ModuleType):
+                raise AttributeError(f"modules are not available to scripts: {name}")
+            raise AttributeError(f"scripts cannot read the attribute '{name}' of a {_kind(ob)}")
+        value = getattr(ob, name)
+        if name in _GROWING_TEXT_METHODS and (isinstance(ob, (str, bytes)) or ob is str or ob is bytes):
+            return self._text_method(name, ob if isinstance(ob, (str, bytes)) else None)
+        if name == "from_bytes":
+            checked = self.from_bytes
+            return lambda *args, **kwargs: checked(*args, **kwargs)  # opaque: no __self__ to follow
+        if name == "to_bytes":
+            return self._to_bytes(ob if isinstance(ob, int) else None)
         if name == "extend" and (isinstance(ob, list) or ob is list):
-            return functools.partial(self._extend, ob) if isinstance(ob, list) else self._extend
+            return self._extend(ob if isinstance(ob, list) else None)
         return value
 
-    def _text_method(self, name: str, text, *args, **kwargs):
-        if name == "join":
-            items = list(args[0]) if args else list(kwargs.pop("iterable"))
-            size = sum(len(i) for i in items if isinstance(i, (str, bytes))) + len(text) * max(len(items) - 1, 0)
-            self._allow(f"{type(text).__name__}.join()", size, "characters")
-            return text.join(items)
-        self._allow(f"{type(text).__name__}.{name}()", _text_method_size(text, name, args, kwargs), "characters")
-        return getattr(text, name)(*args, **kwargs)
+    def _text_method(self, name: str, bound):
+        """``text.<name>`` (or ``str.<name>`` when ``bound`` is None) with its result size checked first."""
+        allow = self._allow
 
-    def _extend(self, target: list, items):
-        items = items if isinstance(items, (list, tuple, str, range)) else list(items)
-        self._allow("list.extend()", len(target) + len(items))
-        target.extend(items)
+        def call(*args, **kwargs):
+            text, args = (bound, args) if bound is not None else (args[0], args[1:])
+            if name == "join":
+                items = list(args[0]) if args else list(kwargs.pop("iterable"))
+                size = (sum(len(i) for i in items if isinstance(i, (str, bytes)))
+                        + len(text) * max(len(items) - 1, 0))
+                allow(f"{type(text).__name__}.join()", size, "characters")
+                return text.join(items)
+            allow(f"{type(text).__name__}.{name}()", _text_method_size(text, name, args, kwargs), "characters")
+            return getattr(text, name)(*args, **kwargs)
+        return call
+
+    def _extend(self, bound):
+        """``target.extend`` (or ``list.extend`` when ``bound`` is None) with the new length checked first."""
+        allow = self._allow
+
+        def extend(*args):
+            target, items = (bound, args[0]) if bound is not None else args
+            if not isinstance(target, list):
+                raise TypeError("extend() needs a list")
+            items = items if isinstance(items, (list, tuple, str, range)) else list(items)
+            allow("list.extend()", len(target) + len(items))
+            target.extend(items)
+        return extend
 
     def format(self, value, conversion: int, spec: str) -> str:
         limit = self.limits.max_items
@@ -200,7 +231,38 @@ class _Evaluation:
     def pow(self, base, exp, mod=None):
         if mod is None:
             return self.binop("**", base, exp)
+        _check_int_operands("pow()", self.limits, base, exp, mod)
         return pow(base, exp, mod)
+
+    def divmod(self, a, b):
+        _check_int_operands("divmod()", self.limits, a, b)
+        return divmod(a, b)
+
+    def from_bytes(self, data, *args, **kwargs):
+        """``int.from_bytes`` refusing to build an integer past ``max_int_bits``."""
+        size = len(data) * 8 if isinstance(data, (bytes, bytearray, list, tuple)) else 0
+        if size > self.limits.max_int_bits:
+            raise _too_large("int.from_bytes()", size, self.limits.max_int_bits, "bits")
+        return int.from_bytes(data, *args, **kwargs)
+
+    def _to_bytes(self, bound):
+        """``number.to_bytes`` (or ``int.to_bytes`` when ``bound`` is None) refusing huge lengths."""
+        allow = self._allow
+
+        def to_bytes(*args, **kwargs):
+            number, args = (bound, args) if bound is not None else (args[0], args[1:])
+            length = args[0] if args else kwargs.get("length", 1)
+            allow("int.to_bytes()", operator.index(length), "bytes")
+            return int.to_bytes(number, *args, **kwargs)
+        return to_bytes
+
+    def bytes(self, *args, **kwargs):
+        """``bytes(n)`` refusing ``n`` past ``max_items``."""
+        if args and isinstance(args[0], int):
+            self._allow("bytes()", args[0], "bytes")
+        elif args and isinstance(args[0], (list, tuple, range)):
+            self._allow("bytes()", len(args[0]), "bytes")
+        return bytes(*args, **kwargs)
 
     def sum(self, iterable, /, start=0):
         if isinstance(start, (int, float, complex)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import datetime
+import importlib
 import math
 import operator
 import threading
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from RestrictedPython import safe_builtins
 
-from . import limits
+from . import attributes, limits
 from .sizes import _estimate, _too_large
 
 if TYPE_CHECKING:
@@ -66,11 +67,27 @@ def _guarded_math(limits_of) -> types.SimpleNamespace:
             total = total * item
         return total
 
-    namespace.update(factorial=factorial, comb=comb, perm=perm, prod=prod)
+    def lcm(*integers):
+        bits_check("math.lcm()", sum(abs(operator.index(i)).bit_length() for i in integers))
+        return math.lcm(*integers)
+
+    def bounded(name):
+        function = getattr(math, name)
+
+        def call(*integers):
+            for value in integers:
+                if isinstance(value, int):
+                    bits_check(f"math.{name}() on an integer of", abs(value).bit_length())
+            return function(*integers)
+        return call
+
+    namespace.update(factorial=factorial, comb=comb, perm=perm, prod=prod, lcm=lcm,
+                     gcd=bounded("gcd"), isqrt=bounded("isqrt"))
     return types.SimpleNamespace(**namespace)
 
 
 _MATH = _guarded_math(lambda: limits.LIMITS)
+attributes.register(_MATH, vars(_MATH))
 _running = threading.local()
 
 
@@ -90,7 +107,44 @@ def _sum(iterable, /, start=0):
     return _current().sum(iterable, start)
 
 
+def _divmod(a, b):
+    return _current().divmod(a, b)
+
+
+class _ScriptBytesType(type):
+    """``bytes`` as scripts see it: ``bytes(n)`` is size-checked; ``isinstance`` works as for bytes.
+
+    Reading its attributes (``bytes.fromhex``) reads those of ``bytes`` (see ``_Evaluation.getattr``).
+    """
+
+    def __call__(cls, *args, **kwargs):
+        return _current().bytes(*args, **kwargs)
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, bytes)
+
+    def __subclasscheck__(cls, subclass):
+        return issubclass(subclass, bytes)
+
+
+class _SCRIPT_BYTES(metaclass=_ScriptBytesType):  # noqa: N801 - stands for the builtin bytes
+    pass
+
+
+# Modules the C code of allowed helpers imports on first use (datetime.strptime imports _strptime)
+# through the running code's __import__; scripts themselves cannot name __import__.
+_INTERNAL_IMPORTS = frozenset({"_strptime"})
+
+
+def _internal_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002 - __import__'s names
+    if level == 0 and name in _INTERNAL_IMPORTS:
+        return importlib.import_module(name)
+    raise ImportError(f"scripts cannot import {name}")
+
+
+_BUILTINS["__import__"] = _internal_import
+
 # Shared by every evaluation; the builtins that need one find it through the thread-local.
-_BUILTINS.update(range=_range, pow=_pow, sum=_sum)
+_BUILTINS.update(range=_range, pow=_pow, sum=_sum, divmod=_divmod, bytes=_SCRIPT_BYTES)
 # Names a script or condition may use besides the task data; task data of the same name wins.
 _HELPERS = {"math": _MATH, "datetime": datetime}

@@ -87,8 +87,22 @@ def _percent_size(template, args, limits: Limits) -> int:
     return size
 
 
+def _check_int_operands(what: str, limits: Limits, *values) -> None:
+    """Refuse integers past ``max_int_bits`` as operands: their products and divisions take quadratic time.
+
+    The operators refuse to build such integers, but one can still come in (``int('9' * 4000)``,
+    ``int.from_bytes``, sums); working on it must not hold the interpreter for seconds.
+    """
+    for value in values:
+        if isinstance(value, int) and _int_bits(value) > limits.max_int_bits:
+            raise ValueTooLarge(f"{what} refuses an integer of {_int_bits(value):,} bits "
+                                f"(limit {limits.max_int_bits:,})")
+
+
 def _estimate(op: str, a, b, limits: Limits) -> int:
     """Items (or characters) ``a op b`` will hold; raise ValueTooLarge past the limits first."""
+    if op in _INT_WORK:
+        _check_int_operands(f"'{op}'", limits, a, b)
     if op == "*":
         if isinstance(a, int) and isinstance(b, int):
             bits = _int_bits(a) + _int_bits(b)
@@ -124,12 +138,13 @@ def _estimate(op: str, a, b, limits: Limits) -> int:
     return 0
 
 
+_INT_WORK = frozenset({"*", "**", "<<", "%", "//"})
 _OPERATORS = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
     "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "<<": operator.lshift,
     ">>": operator.rshift, "&": operator.and_, "|": operator.or_, "^": operator.xor, "@": operator.matmul,
 }
-_GUARDED_BINOPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+_GUARDED_BINOPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.FloorDiv: "//"}
 
 
 def _range_length(r: range) -> int:

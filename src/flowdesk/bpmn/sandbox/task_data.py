@@ -19,8 +19,9 @@ class _NotJson(Exception):
 
 
 class _JsonCheck:
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, max_int_bits: int):
         self.limit = limit
+        self.max_int_bits = max_int_bits
         self.size = 0
         self.open: set[int] = set()
 
@@ -29,6 +30,8 @@ class _JsonCheck:
             self.size += 5
             return value
         if isinstance(value, int):
+            if value.bit_length() > self.max_int_bits:
+                raise _NotJson(f"an integer of {value.bit_length():,} bits (limit {self.max_int_bits:,})")
             self.size += 8
             return value
         if isinstance(value, float):
@@ -90,12 +93,12 @@ def json_task_data(data: dict, limit: int | None = None) -> dict:
 
     Dates, datetimes and times become ISO 8601 strings and tuples become lists (what they read
     back as after the state is saved). Anything else JSON cannot hold — functions, modules,
-    sets, timedeltas, bytes, NaN, non-text dict keys, self-containing lists — raises
+    sets, timedeltas, bytes, NaN, integers past ``max_int_bits``, non-text dict keys, self-containing lists — raises
     :class:`TaskDataNotJson` naming the variable, rather than being dropped or stringified,
     so a script's mistake shows up where it is made. So does task data over
     ``Limits.max_data_bytes`` or nested deeper than 100 levels.
     """
-    check = _JsonCheck(limits.LIMITS.max_data_bytes if limit is None else limit)
+    check = _JsonCheck(limits.LIMITS.max_data_bytes if limit is None else limit, limits.LIMITS.max_int_bits)
     converted = {}
     for name, value in data.items():
         try:
