@@ -154,11 +154,13 @@ _TENANT_OPTION = click.option("--tenant", default=DEFAULT_TENANT, show_default=T
 @click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system", "auditor"]))
 @click.option("--group", "groups", multiple=True, help="Group membership; repeat for several.")
 @click.option("--lead-of", "lead_of", multiple=True, help="Member and lead of this group (assigns its tickets).")
-@click.option("--process-key", "process_keys", multiple=True, help="Only these processes may be started (system).")
+@click.option("--process-key", "process_keys", multiple=True, help="Only these processes may be used (system).")
 @click.option("--message", "message_names", multiple=True, help="Only these messages/signals may be sent (system).")
+@click.option("--topic", "topics", multiple=True, help="Only these external-task topics may be worked (system).")
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant the user belongs to.")
 def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...],
-                 process_keys: tuple[str, ...], message_names: tuple[str, ...], tenant: str) -> None:
+                 process_keys: tuple[str, ...], message_names: tuple[str, ...], topics: tuple[str, ...],
+                 tenant: str) -> None:
     """Create a user and print its API key (shown once)."""
     from .engine import identity
     from .engine.errors import DomainError
@@ -167,7 +169,8 @@ def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[s
     try:
         _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of),
                                       process_keys=list(process_keys) or None,
-                                      message_names=list(message_names) or None, tenant=tenant)
+                                      message_names=list(message_names) or None, topics=list(topics) or None,
+                                      tenant=tenant)
     except DomainError as exc:
         _fail(exc)
     click.echo(key)
