@@ -33,11 +33,15 @@ class Delivery:
 
 def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict, *, business_key: str | None = None,
             correlation_keys: dict | None = None, instance_id: str | None = None,
-            start_processes: bool = True, exclude_instance: str | None = None) -> Delivery:
+            start_processes: bool = True, exclude_instance: str | None = None,
+            sender: Principal | None = None) -> Delivery:
     """Let every waiting instance catch it; else (or for signals, also) start processes with it.
 
     Instances are locked in id order so two concurrent deliveries never deadlock each other.
+    A ``sender`` with a process allow-list reaches only instances and start events of those
+    processes: the others never see its message or signal.
     """
+    allowed = sender.allows_process if sender is not None else (lambda _key: True)
     query = select(EventSubscription.instance_id).where(EventSubscription.kind == kind, EventSubscription.name == name)
     if instance_id:
         query = query.where(EventSubscription.instance_id == instance_id)
@@ -47,7 +51,7 @@ def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict,
     # A thrown signal was already caught inside the instance that threw it.
     for target in sorted(set(uow.session.scalars(query)) - {exclude_instance}):
         instance = lock_instance(uow.session, target)
-        if instance.status != InstanceStatus.RUNNING.value:
+        if instance.status != InstanceStatus.RUNNING.value or not allowed(instance.process_key):
             continue
         execution = restore(rt, uow.session, instance)
         try:
@@ -67,7 +71,7 @@ def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict,
     if start_processes and wants_start and not instance_id:
         starts = "messages" if kind == "message" else "signals"
         for version in latest_versions(uow.session):
-            if name in (version.start_events or {}).get(starts, []):
+            if name in (version.start_events or {}).get(starts, []) and allowed(version.process_key):
                 started = create_instance(rt, uow, None, version, dict(variables or {}), business_key,
                                           message=(name, variables) if kind == "message" else None,
                                           signal=name if kind == "signal" else None)
@@ -104,7 +108,7 @@ def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str |
                 return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []),
                                 seen.status == MessageStatus.BUFFERED.value, replayed=True)
         result = deliver(rt, uow, "message", name, variables or {}, business_key=business_key,
-                         correlation_keys=correlation_keys, instance_id=instance_id)
+                         correlation_keys=correlation_keys, instance_id=instance_id, sender=principal)
         now = rt.clock()
         message = Message(message_id=message_id, name=name, business_key=business_key, instance_id=instance_id,
                           correlation_keys=correlation_keys or {}, variables=variables or {},
@@ -137,7 +141,7 @@ def broadcast(rt: Runtime, principal: Principal, name: str, variables: dict | No
             seen = uow.session.scalar(select(Message).where(Message.message_id == message_id))
             if seen is not None:
                 return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []), False, replayed=True)
-        result = deliver(rt, uow, "signal", name, variables or {})
+        result = deliver(rt, uow, "signal", name, variables or {}, sender=principal)
         audit.record(uow.session, "signal.broadcast", principal.name, name=name,
                      delivered_to=len(result.delivered_to), started=len(result.started))
         if message_id:
