@@ -178,3 +178,15 @@ def test_user_commands_act_in_the_given_tenant(cli, tmp_path):
     assert cli("users", "delete", "sue").exit_code == 1
     assert cli("users", "delete", "sue", "--tenant", "acme").exit_code == 0
     assert cli("users", "list", "--tenant", "nobody").exit_code == 1
+
+
+def test_signing_secret_is_per_tenant_and_rotates_with_an_overlap(cli):
+    cli("db", "upgrade")
+    assert cli("tenants", "create", "acme").exit_code == 0
+    default, acme = cli("signing-secret").output.split(), cli("signing-secret", "--tenant", "acme").output.split()
+    assert len(default) == len(acme) == 1 and default != acme
+    rotated = cli("signing-secret", "--tenant", "acme", "--rotate", "--overlap", "600").output.split()
+    assert rotated[1:] == acme and rotated[0] not in acme
+    assert cli("signing-secret", "--tenant", "acme").output.split() == rotated
+    assert cli("signing-secret").output.split() == default
+    assert cli("signing-secret", "--tenant", "nobody").exit_code == 1

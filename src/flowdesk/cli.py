@@ -330,9 +330,28 @@ def cleanup(dry_run: bool, batch_size: int) -> None:
 
 
 @main.command("signing-secret")
-def signing_secret() -> None:
-    """Print the key action servers use to verify X-Flowdesk-Signature (hex)."""
-    click.echo(_runtime(Settings.from_env(), migrate=False).signing_secret.hex())
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant whose key to print.")
+@click.option("--rotate", is_flag=True, help="Move the tenant to a new key first.")
+@click.option("--overlap", default=86400, show_default=True, type=click.IntRange(0),
+              help="With --rotate: seconds the previous key stays valid (calls carry both signatures).")
+def signing_secret(tenant: str, rotate: bool, overlap: int) -> None:
+    """Print the tenant's key its action servers verify X-Flowdesk-Signature with (hex).
+
+    During a rotation's overlap the previous key is printed on a second line.
+    """
+    from .engine import signing_keys
+    from .engine.errors import DomainError
+
+    runtime = _runtime(Settings.from_env(), migrate=False)
+    try:
+        if rotate:
+            keys = signing_keys.rotate(runtime, tenant, overlap)
+        else:
+            keys = signing_keys.keys_for(runtime, tenant, signing_keys.ACTION_SIGNING)
+    except DomainError as exc:
+        _fail(exc)
+    for key in keys:
+        click.echo(key.hex())
 
 
 @main.command()

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Sequence
 
 SIGNATURE_HEADER = "X-Flowdesk-Signature"
 
@@ -33,11 +34,18 @@ def _digest(secret: bytes, timestamp: int, body: bytes) -> str:
     return hmac.new(secret, f"{timestamp}.".encode("ascii") + body, hashlib.sha256).hexdigest()
 
 
-def sign(secret: bytes, body: bytes, timestamp: int | None = None) -> str:
-    """The ``X-Flowdesk-Signature`` value for ``body``: ``t=<unix seconds>,v1=<hex HMAC-SHA256>``."""
-    _check_secret(secret)
+def sign(secret: bytes | Sequence[bytes], body: bytes, timestamp: int | None = None) -> str:
+    """The ``X-Flowdesk-Signature`` value for ``body``: ``t=<unix seconds>,v1=<hex HMAC-SHA256>``.
+
+    Several secrets (while a key is rotated) give one ``v1`` entry each, the first secret's first.
+    """
+    secrets = [secret] if isinstance(secret, (bytes, bytearray)) else list(secret)
+    if not secrets:
+        raise ValueError("signing needs at least one secret")
+    for each in secrets:
+        _check_secret(each)
     t = int(time.time()) if timestamp is None else int(timestamp)
-    return f"t={t},v1={_digest(secret, t, body)}"
+    return f"t={t}," + ",".join(f"v1={_digest(each, t, body)}" for each in secrets)
 
 
 def _parse(header: str) -> tuple[int, list[str]] | None:

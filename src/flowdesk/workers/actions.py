@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from .. import logs
-from ..engine import job_results, jobs, secrets, tenancy, webhooks
+from ..engine import job_results, jobs, secrets, signing_keys, tenancy, webhooks
 from ..engine.job_results import Outcome
 from ..engine.jobs import ClaimedJob
 from ..engine.models import JobKind
@@ -30,8 +30,10 @@ def _needs_database(claimed: ClaimedJob) -> bool:
 
 
 def _prepare(rt: Runtime, claimed: ClaimedJob) -> tuple[ActionRequest, bytes, list[str]]:
-    """The request with ``{{secret:NAME}}`` resolved, the signing key, and the secret values used."""
-    url, headers, key, used = claimed.url, dict(claimed.headers), rt.signing_secret, []
+    """The request with ``{{secret:NAME}}`` resolved, the signing keys, and the secret values used."""
+    url, headers, used = claimed.url, dict(claimed.headers), []
+    key = None if claimed.kind == JobKind.WEBHOOK.value else signing_keys.keys_for(
+        rt, claimed.tenant_id, signing_keys.ACTION_SIGNING)
     if _needs_database(claimed):  # most calls have nothing to look up: no transaction for them
         with rt.uow() as uow:
 

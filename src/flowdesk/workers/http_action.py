@@ -15,7 +15,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,7 +202,8 @@ def _encode_body(body: Any) -> bytes:
         raise ActionError(f"action body is not JSON-serialisable ({exc})") from None
 
 
-def _headers(request: ActionRequest, url: httpx.URL, raw_body: bytes, signing_secret: bytes) -> dict[str, str]:
+def _headers(request: ActionRequest, url: httpx.URL, raw_body: bytes,
+             signing_secret: bytes | Sequence[bytes]) -> dict[str, str]:
     """The headers to send; task headers come first so ours win where they must."""
     headers = {"User-Agent": "flowdesk"}
     if request.body is not None:
@@ -296,7 +297,7 @@ def _send(client: httpx.Client, method: str, url: httpx.URL, address: IPAddress,
     return response, raw
 
 
-def call_action(request: ActionRequest, *, signing_secret: bytes, allow_hosts: Collection[str] = (),
+def call_action(request: ActionRequest, *, signing_secret: bytes | Sequence[bytes], allow_hosts: Collection[str] = (),
                 max_response_bytes: int = 1024 * 1024, connect_timeout: float = 5.0,
                 transport: httpx.BaseTransport | None = None, clients: ClientPool | None = None) -> ActionResponse:
     """Send ``request`` to its action URL and return the answer, whatever its status.

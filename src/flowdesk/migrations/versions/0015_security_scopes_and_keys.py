@@ -1,4 +1,4 @@
-"""security: external-task topic allow-lists on users and keys
+"""security: external-task topic allow-lists on users and keys; per-tenant key generations
 
 Revision ID: 0015_security_scopes_and_keys
 Revises: 0014_ticket_text_search
@@ -20,9 +20,15 @@ def upgrade() -> None:
     for table in ('users', 'api_keys'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('topics', JSON, nullable=True))
+    with op.batch_alter_table('tenants', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('signing_generation', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('previous_key_until', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('tenants', schema=None) as batch_op:
+        batch_op.drop_column('previous_key_until')
+        batch_op.drop_column('signing_generation')
     for table in ('users', 'api_keys'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('topics')
