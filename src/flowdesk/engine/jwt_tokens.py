@@ -97,6 +97,10 @@ class TokenVerifier:
             raise Unauthenticated("the bearer token has expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"the bearer token is not valid: {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            # PyJWT raises these when the token's algorithm needs another type of key than the
+            # configured one (an ES256 token against an RSA key): a token we cannot read.
+            raise Unauthenticated("the bearer token is not valid: its algorithm does not fit the key") from exc
 
     def principal(self, token: str) -> Principal:
         claims = self.claims(token)
