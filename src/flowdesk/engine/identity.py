@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from . import api_keys, audit_log
 from .changes import IDENTITY
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from .models import DEFAULT_TENANT, Tenant, User, UserGroup
+from .models import DEFAULT_TENANT, SavedFilter, Tenant, User, UserGroup
 from .principal import ROLES, Principal, Role, narrowed
 from .runtime import Runtime
 from .tenancy import SYSTEM, acting_for
@@ -139,6 +139,7 @@ def delete_user(rt: Runtime, principal: Principal, name: str) -> None:
         if user.id == principal.user_id:
             raise Conflict("you cannot delete yourself")
         uow.session.delete(user)
+        uow.session.execute(delete(SavedFilter).where(SavedFilter.user_id == user.id))
         audit_log.record(uow.session, principal.name, "user.deleted", "user", name)
         uow.commit()
 

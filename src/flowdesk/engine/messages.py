@@ -91,6 +91,13 @@ def _check(name, variables, correlation_keys) -> None:
         raise InvalidInput("invalid message", errors)
 
 
+def _sent_before(uow: UnitOfWork, principal: Principal, message_id: str) -> Message | None:
+    """The caller's own earlier message or signal with ``message_id``: ids are per sender, so
+    one sender cannot claim another's id first and swallow its message."""
+    return uow.session.scalar(select(Message).where(Message.sender == principal.name,
+                                                    Message.message_id == message_id))
+
+
 def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str | None = None,
               business_key: str | None = None, correlation_keys: dict | None = None,
               instance_id: str | None = None, variables: dict | None = None,
@@ -103,7 +110,7 @@ def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str |
         raise InvalidInput("invalid buffer_ttl", {"buffer_ttl": [f"seconds between 1 and {MAX_BUFFER_TTL}"]})
     with rt.uow() as uow:
         if message_id:
-            seen = uow.session.scalar(select(Message).where(Message.message_id == message_id))
+            seen = _sent_before(uow, principal, message_id)
             if seen is not None:
                 return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []),
                                 seen.status == MessageStatus.BUFFERED.value, replayed=True)
@@ -138,7 +145,7 @@ def broadcast(rt: Runtime, principal: Principal, name: str, variables: dict | No
     _check(name, variables, None)
     with rt.uow() as uow:
         if message_id:
-            seen = uow.session.scalar(select(Message).where(Message.message_id == message_id))
+            seen = _sent_before(uow, principal, message_id)
             if seen is not None:
                 return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []), False, replayed=True)
         result = deliver(rt, uow, "signal", name, variables or {}, sender=principal)

@@ -23,7 +23,8 @@ class MessageStatus(str, enum.Enum):
 class Message(TenantOwned, Base):
     __tablename__ = "messages"
     __table_args__ = (
-        Index("ix_messages_tenant_id_message_id", "tenant_id", "message_id", unique=True),
+        # A message id is the sender's: another sender cannot claim it first and swallow the message.
+        Index("ix_messages_tenant_id_sender_message_id", "tenant_id", "sender", "message_id", unique=True),
         Index("ix_messages_status_name", "status", "name"),
         Index("ix_messages_status_created_at", "status", "created_at"),  # retention cleanup
     )
