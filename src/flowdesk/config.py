@@ -189,6 +189,12 @@ class Settings:
         default=1024 * 1024,
         metadata={"env": "MAX_JSON_BYTES", "doc": "Largest JSON request body accepted (413 above)."},
     )
+    metrics_token: str | None = field(
+        default=None,
+        metadata={"env": "METRICS_TOKEN", "doc": "When set, `/metrics` answers only `Authorization: Bearer "
+                  "<token>` (its series name every tenant's process keys and groups). Unset: open; publish it "
+                  "only to your scraper."},
+    )
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

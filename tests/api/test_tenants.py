@@ -332,7 +332,7 @@ def test_embedded_workers_run_each_job_for_its_tenant_with_its_secrets(tmp_path,
 
     for route in ("/reserve-default", "/reserve-acme"):
         action_server.routes[route] = lambda r, route=route: (200, {"route": route}, {})
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", admin_key="fd_embedded",
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", admin_key="fd_embedded_admin_key",
                         secret_key=master_key.decode(), action_allow="127.0.0.1")
     app, rt = build(settings)
     try:
@@ -342,7 +342,7 @@ def test_embedded_workers_run_each_job_for_its_tenant_with_its_secrets(tmp_path,
         model = (DATA / "single_action.bpmn").read_text().replace("{{url}}", action_server.url + "/{{secret:route}}")
         model = model.replace("{{timeout}}", "5").replace("{{retries}}", "0").encode()
         started = {}
-        for tenant, token in (("default", "fd_embedded"), ("acme", key)):
+        for tenant, token in (("default", "fd_embedded_admin_key"), ("acme", key)):
             headers = {"Authorization": f"Bearer {token}"}
             assert client.put("/api/v1/secrets/route", headers=headers,
                               json={"value": f"reserve-{tenant}"}).status_code in (200, 201)

@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for module in (users, audit_log, oidc):
         api.register_blueprint(module.blp)
     app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
+    app.config["FLOWDESK_METRICS_TOKEN"] = settings.metrics_token or None
     errors.register(app)
     observability.register(app)
     security.register(app, settings.max_json_bytes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from .. import logs
 from ..engine import health
+from ..engine.errors import Unauthenticated
 from .auth import runtime
 
 blp = Blueprint("observability", __name__, description="Readiness and metrics")
@@ -99,7 +101,11 @@ class Ready(MethodView):
 class Metrics(MethodView):
     @blp.response(200, content_type=CONTENT_TYPE_LATEST)
     def get(self):
-        """Prometheus metrics (no key needed; expose it only to your scraper)."""
+        """Prometheus metrics; with FLOWDESK_METRICS_TOKEN set, only for ``Authorization: Bearer <token>``."""
+        expected = current_app.config.get("FLOWDESK_METRICS_TOKEN")
+        if expected and not hmac.compare_digest(f"Bearer {expected}".encode(),
+                                                request.headers.get("Authorization", "").encode()):
+            raise Unauthenticated("/metrics needs 'Authorization: Bearer <FLOWDESK_METRICS_TOKEN>'")
         return Response(generate_latest(current_app.extensions["flowdesk_metrics"]), mimetype=CONTENT_TYPE_LATEST)
 
 

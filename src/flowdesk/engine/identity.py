@@ -231,12 +231,31 @@ def delete_group(rt: Runtime, principal: Principal, group: str) -> None:
         uow.commit()
 
 
+# Keys that example files and tutorials use: anyone could guess them.
+PLACEHOLDER_ADMIN_KEYS = frozenset({"change-me", "changeme", "admin", "password", "secret", "admin-secret",
+                                    "flowdesk", "test", "example", "replace-me"})
+MIN_ADMIN_KEY_LENGTH = 16
+
+
+def check_admin_key(key: str) -> None:
+    """Raise ValueError for a chosen admin key that is a well-known placeholder or too short."""
+    if key.strip().lower() in PLACEHOLDER_ADMIN_KEYS:
+        raise ValueError(f"FLOWDESK_ADMIN_KEY is the placeholder {key!r}: choose a secret of your own "
+                         f"(for example: openssl rand -hex 24)")
+    if len(key) < MIN_ADMIN_KEY_LENGTH:
+        raise ValueError(f"FLOWDESK_ADMIN_KEY must be at least {MIN_ADMIN_KEY_LENGTH} characters "
+                         f"(for example: openssl rand -hex 24)")
+
+
 def ensure_admin(rt: Runtime, key: str | None) -> str | None:
     """On an empty user table create ``admin``; return its key if one was made here.
 
     With ``key`` given (FLOWDESK_ADMIN_KEY) that key is used and also (re)attached to an
-    existing admin, so scripts and tests can always reach the server.
+    existing admin, so scripts and tests can always reach the server; a placeholder or short
+    key refuses the start (ValueError).
     """
+    if key:
+        check_admin_key(key)
     with rt.uow() as uow:
         admin = uow.session.scalar(select(User).where(User.name == "admin"))
         if admin is None and uow.session.scalar(select(User).limit(1)) is not None:
