@@ -191,7 +191,8 @@ def users_list(tenant: str) -> None:
         for key in (k for k in keys if k.user_id == user.id):
             state = "revoked" if key.revoked_at else f"expires {key.expires_at:%Y-%m-%dT%H:%MZ}" if key.expires_at \
                 else "active"
-            click.echo(f"  key {key.id} {key.prefix}... {','.join(key.scopes)} {state}")
+            shown = f"{key.prefix}..." if key.prefix else "(chosen key)"
+            click.echo(f"  key {key.id} {shown} {','.join(key.scopes)} {state}")
 
 
 @users.command("delete")

@@ -94,7 +94,8 @@ class ApiKeySchema(Schema):
     id = fields.String()
     user = fields.Function(lambda k: k.user.name)
     name = fields.String(allow_none=True)
-    prefix = fields.String(metadata={"description": "the first characters of the key, to recognise it"})
+    prefix = fields.String(metadata={"description": "the first few characters of a long random key, to "
+                                                    "recognise it (empty for short chosen keys: use the id)"})
     scopes = fields.List(fields.String())
     process_keys = fields.List(fields.String(), allow_none=True)
     message_names = fields.List(fields.String(), allow_none=True)

@@ -34,6 +34,17 @@ def new_secret() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+# Enough to tell keys apart, too little to help guess one: only of long (random) keys.
+SHOWN_PREFIX = 7
+LONG_KEY = 32
+
+
+def shown_prefix(secret: str) -> str:
+    """The characters of ``secret`` that lists show to recognise it: a few of a long random key,
+    none of a short chosen one (its id identifies it)."""
+    return secret[:SHOWN_PREFIX] if len(secret) >= LONG_KEY else ""
+
+
 def find(session: Session, secret: str) -> ApiKey | None:
     digest = hash_secret(secret)
     # Key, user and groups in one round trip: every request authenticates.
@@ -131,7 +142,7 @@ def add_key(session: Session, user: User, now: datetime, *, secret: str | None =
             message_names=None, topics=None) -> tuple[ApiKey, str]:
     """Attach a new key to ``user`` in the caller's transaction; return it and its secret."""
     secret = secret or new_secret()
-    row = ApiKey(user=user, key_hash=hash_secret(secret), prefix=secret[:10], name=name,
+    row = ApiKey(user=user, key_hash=hash_secret(secret), prefix=shown_prefix(secret), name=name,
                  scopes=_scopes(scopes), expires_at=expires_at, created_at=now,
                  process_keys=_names("process_keys", process_keys),
                  message_names=_names("message_names", message_names), topics=_names("topics", topics))

@@ -6,6 +6,8 @@ tenant and sender, saved filters for token users
 - idempotency_records: unique per (tenant, principal, key); principal holds long token user ids.
 - messages: a message_id is unique per (tenant, sender, message_id).
 - saved_filters: no foreign key to users (token users have no row), unique per tenant.
+- api_keys.prefix: at most 7 characters, and none of short chosen keys; stored prefixes are
+  cleared (10 characters could be most of a short chosen key, and the hash keeps no length).
 
 Revision ID: 0015_security_scopes_and_keys
 Revises: 0014_ticket_text_search
@@ -27,6 +29,7 @@ def upgrade() -> None:
     for table in ('users', 'api_keys'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('topics', JSON, nullable=True))
+    op.execute(sa.text("UPDATE api_keys SET prefix = ''"))
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signing_generation', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('previous_key_until', sa.DateTime(timezone=True), nullable=True))
