@@ -6,6 +6,8 @@ workers are limited to their topics.
 
 import pytest
 
+from flowdesk.engine import scheduler
+
 
 @pytest.fixture
 def crm(make_user):
@@ -40,6 +42,16 @@ def test_a_message_does_not_reach_a_waiting_instance_of_another_process(client, 
     waiting = start("order", {"order_id": "A-1"})
     response = client.post("/api/v1/messages", json={"name": "payment_received"}, headers=crm)
     assert response.status_code == 404
+    history = client.get(f"/api/v1/instances/{waiting['id']}", headers=admin).get_json()["history"]
+    assert "wait_payment" not in history
+
+
+def test_a_buffered_message_later_reaches_only_allowed_processes(client, admin, deploy, start, runtime, crm):
+    deploy("messages.bpmn")
+    response = client.post("/api/v1/messages", json={"name": "payment_received", "buffer_ttl": 600}, headers=crm)
+    assert response.status_code == 202
+    waiting = start("order", {"order_id": "A-1"})
+    scheduler.route_messages(runtime)
     history = client.get(f"/api/v1/instances/{waiting['id']}", headers=admin).get_json()["history"]
     assert "wait_payment" not in history
 

@@ -34,14 +34,15 @@ class Delivery:
 def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict, *, business_key: str | None = None,
             correlation_keys: dict | None = None, instance_id: str | None = None,
             start_processes: bool = True, exclude_instance: str | None = None,
-            sender: Principal | None = None) -> Delivery:
+            allowed_processes: frozenset[str] | list[str] | None = None) -> Delivery:
     """Let every waiting instance catch it; else (or for signals, also) start processes with it.
 
     Instances are locked in id order so two concurrent deliveries never deadlock each other.
-    A ``sender`` with a process allow-list reaches only instances and start events of those
-    processes: the others never see its message or signal.
+    With ``allowed_processes`` (the sender's process allow-list) it reaches only instances and
+    start events of those processes: the others never see the message or signal.
     """
-    allowed = sender.allows_process if sender is not None else (lambda _key: True)
+    def allowed(process_key: str) -> bool:
+        return allowed_processes is None or process_key in allowed_processes
     query = select(EventSubscription.instance_id).where(EventSubscription.kind == kind, EventSubscription.name == name)
     if instance_id:
         query = query.where(EventSubscription.instance_id == instance_id)
@@ -91,6 +92,10 @@ def _check(name, variables, correlation_keys) -> None:
         raise InvalidInput("invalid message", errors)
 
 
+def _listed(names: frozenset[str] | None) -> list[str] | None:
+    return None if names is None else sorted(names)
+
+
 def _sent_before(uow: UnitOfWork, principal: Principal, message_id: str) -> Message | None:
     """The caller's own earlier message or signal with ``message_id``: ids are per sender, so
     one sender cannot claim another's id first and swallow its message."""
@@ -115,12 +120,13 @@ def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str |
                 return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []),
                                 seen.status == MessageStatus.BUFFERED.value, replayed=True)
         result = deliver(rt, uow, "message", name, variables or {}, business_key=business_key,
-                         correlation_keys=correlation_keys, instance_id=instance_id, sender=principal)
+                         correlation_keys=correlation_keys, instance_id=instance_id,
+                         allowed_processes=principal.process_keys)
         now = rt.clock()
         message = Message(message_id=message_id, name=name, business_key=business_key, instance_id=instance_id,
                           correlation_keys=correlation_keys or {}, variables=variables or {},
                           delivered_to=result.delivered_to, started=result.started, sender=principal.name,
-                          created_at=now)
+                          created_at=now, allowed_processes=_listed(principal.process_keys))
         if result.delivered_to or result.started:
             message.status, message.delivered_at = MessageStatus.DELIVERED.value, now
         elif buffer_ttl:
@@ -148,7 +154,7 @@ def broadcast(rt: Runtime, principal: Principal, name: str, variables: dict | No
             seen = _sent_before(uow, principal, message_id)
             if seen is not None:
                 return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []), False, replayed=True)
-        result = deliver(rt, uow, "signal", name, variables or {}, sender=principal)
+        result = deliver(rt, uow, "signal", name, variables or {}, allowed_processes=principal.process_keys)
         audit.record(uow.session, "signal.broadcast", principal.name, name=name,
                      delivered_to=len(result.delivered_to), started=len(result.started))
         if message_id:

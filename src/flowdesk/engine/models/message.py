@@ -41,6 +41,8 @@ class Message(TenantOwned, Base):
     delivered_to: Mapped[list] = mapped_column(JSONType, default=list)
     started: Mapped[list] = mapped_column(JSONType, default=list)
     sender: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The sender's process allow-list (None: any): a buffered message reaches only those processes.
+    allowed_processes: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     source_instance_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,8 @@ tenant and sender, saved filters for token users
 - users.topics, api_keys.topics: external-task topics a worker may fetch and work.
 - tenants.signing_generation, tenants.previous_key_until: per-tenant signing key rotation.
 - idempotency_records: unique per (tenant, principal, key); principal holds long token user ids.
-- messages: a message_id is unique per (tenant, sender, message_id).
+- messages: a message_id is unique per (tenant, sender, message_id); allowed_processes keeps the
+  sender's process allow-list for buffered messages.
 - saved_filters: no foreign key to users (token users have no row), unique per tenant.
 - api_keys.prefix: at most 7 characters, and none of short chosen keys; stored prefixes are
   cleared (10 characters could be most of a short chosen key, and the hash keeps no length).
@@ -45,6 +46,7 @@ def upgrade() -> None:
         batch_op.drop_index('ix_messages_tenant_id_message_id')
         batch_op.create_index('ix_messages_tenant_id_sender_message_id', ['tenant_id', 'sender', 'message_id'],
                               unique=True)
+        batch_op.add_column(sa.Column('allowed_processes', JSON, nullable=True))
     with op.batch_alter_table('saved_filters', schema=None) as batch_op:
         batch_op.drop_constraint('fk_saved_filters_user_id_users', type_='foreignkey')
         batch_op.drop_constraint('uq_saved_filters_user_id_name', type_='unique')
@@ -64,6 +66,7 @@ def downgrade() -> None:
         batch_op.create_unique_constraint('uq_saved_filters_user_id_name', ['user_id', 'name'])
         batch_op.create_foreign_key('fk_saved_filters_user_id_users', 'users', ['user_id'], ['id'], ondelete='CASCADE')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_column('allowed_processes')
         batch_op.drop_index('ix_messages_tenant_id_sender_message_id')
         batch_op.create_index('ix_messages_tenant_id_message_id', ['tenant_id', 'message_id'], unique=True)
     with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
