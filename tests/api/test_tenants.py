@@ -308,6 +308,28 @@ def test_external_task_workers_fetch_only_their_tenants_tasks(client, admin, acm
     assert client.get(f"/api/v1/instances/{other['id']}", headers=admin).get_json()["status"] == "running"
 
 
+@pytest.mark.parametrize("action, body", [
+    ("complete", {"worker_id": "w1", "variables": {"charge_id": "x"}}),
+    ("failure", {"worker_id": "w1", "error_message": "no", "retries": 0}),
+    ("bpmn-error", {"worker_id": "w1", "error_code": "declined"}),
+    ("extend-lock", {"worker_id": "w1", "new_duration": 60_000}),
+])
+def test_another_tenants_external_task_commands_are_404(client, admin, acme, deploy_both, start, action, body):
+    deploy_both("external_invoice.bpmn")
+    other = start("external_invoice", {"amount": 120})
+    fetch = {"worker_id": "w1", "max_tasks": 10, "topics": [{"topic_name": "payments", "lock_duration": 60_000}]}
+    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=admin, json=fetch).get_json()
+    assert client.post(f"/api/v1/external-tasks/{task['id']}/{action}", headers=acme, json=body).status_code == 404
+    instance = client.get(f"/api/v1/instances/{other['id']}", headers=admin).get_json()
+    assert instance["status"] == "running" and instance["incidents"] == []
+
+
+def test_resuming_another_tenants_instance_is_404(client, admin, acme, theirs):
+    assert client.post(f"/api/v1/instances/{theirs['instance']}/suspend", headers=admin).status_code == 200
+    assert client.post(f"/api/v1/instances/{theirs['instance']}/resume", headers=acme).status_code == 404
+    assert client.get(f"/api/v1/instances/{theirs['instance']}", headers=admin).get_json()["status"] == "suspended"
+
+
 def test_a_lost_job_becomes_an_incident_of_its_own_tenant(client, admin, acme, runtime, clock, deploy_both):
     model = (DATA / "service_chain.bpmn").read_text().replace("{{port}}", "9").encode()
     assert client.post("/api/v1/definitions", data=model, content_type="application/xml",
