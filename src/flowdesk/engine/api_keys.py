@@ -83,7 +83,8 @@ _HOLDER_COLUMNS = (
     ApiKey.scopes, ApiKey.process_keys.label("key_process_keys"), ApiKey.message_names.label("key_message_names"),
     ApiKey.topics.label("key_topics"),
     User.id.label("user_id"), User.name, User.role, User.process_keys.label("user_process_keys"),
-    User.message_names.label("user_message_names"), User.topics.label("user_topics"), User.tenant_id, UserGroup.group, UserGroup.lead,
+    User.message_names.label("user_message_names"), User.topics.label("user_topics"), User.tenant_id,
+    UserGroup.group, UserGroup.lead,
 )
 
 

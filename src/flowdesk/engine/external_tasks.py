@@ -61,7 +61,8 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
         if principal.process_keys is not None:
             query = query.where(ExternalTask.process_key.in_(sorted(principal.process_keys)))
         rows = list(uow.session.scalars(
-            query.order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks).with_for_update(skip_locked=True)))
+            query.order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks)
+            .with_for_update(skip_locked=True)))
         locked = []
         for row in rows:
             row.status, row.worker_id = ExternalTaskStatus.LOCKED.value, worker_id
