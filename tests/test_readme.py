@@ -48,7 +48,7 @@ def readme_server(tmp_path):
     (tmp_path / ".venv").symlink_to(sys.prefix)
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWDESK_")}
-    env["FLOWDESK_ADMIN_KEY"] = "admin-secret"
+    env["FLOWDESK_ADMIN_KEY"] = "walkthrough-admin-key"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -71,7 +71,7 @@ def readme_server(tmp_path):
 def test_the_curl_walk_through_runs_to_the_end(readme_server, tmp_path):
     port, env = readme_server
     walk = _section("## Walk-through with curl")
-    assert "FLOWDESK_ADMIN_KEY=admin-secret .venv/bin/flowdesk serve" in walk
+    assert "FLOWDESK_ADMIN_KEY=walkthrough-admin-key .venv/bin/flowdesk serve" in walk
     script = re.search(r"```sh\n(.*?)```", walk, re.DOTALL).group(1).replace("127.0.0.1:8000", f"127.0.0.1:{port}")
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)

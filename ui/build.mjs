@@ -1,25 +1,35 @@
-// Copies the pinned bpmn-js viewer (see package-lock.json) into the Python package, so that
-// `pip install flowdesk` users get the web UI's diagrams without Node.
+// Copies the pinned bpmn-js viewer and swagger-ui (see package-lock.json) into the Python package,
+// so that `pip install flowdesk` users get the web UI's diagrams and the API docs without Node or a CDN.
 // Run from the repository root: npm ci --prefix ui && npm run --prefix ui build
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = join(here, "node_modules", "bpmn-js");
 const target = join(here, "..", "src", "flowdesk", "api", "ui", "static", "vendor");
-const { version } = JSON.parse(readFileSync(join(source, "package.json"), "utf8"));
 
-const files = {
-  "dist/bpmn-navigated-viewer.production.min.js": "bpmn-navigated-viewer.production.min.js",
-  "dist/assets/diagram-js.css": "diagram-js.css",
-  "dist/assets/bpmn-js.css": "bpmn-js.css",
-  "LICENSE": "bpmn-js.LICENSE.txt",
+const packages = {
+  "bpmn-js": {
+    "dist/bpmn-navigated-viewer.production.min.js": "bpmn-navigated-viewer.production.min.js",
+    "dist/assets/diagram-js.css": "diagram-js.css",
+    "dist/assets/bpmn-js.css": "bpmn-js.css",
+    "LICENSE": "bpmn-js.LICENSE.txt",
+  },
+  "swagger-ui-dist": {
+    "swagger-ui-bundle.js": "swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui.css",
+    "LICENSE": "swagger-ui.LICENSE.txt",
+  },
 };
 mkdirSync(target, { recursive: true });
-for (const [from, to] of Object.entries(files)) {
-  copyFileSync(join(source, from), join(target, to));
+const versions = {};
+for (const [name, files] of Object.entries(packages)) {
+  const source = join(here, "node_modules", name);
+  versions[name] = JSON.parse(readFileSync(join(source, "package.json"), "utf8")).version;
+  for (const [from, to] of Object.entries(files)) {
+    copyFileSync(join(source, from), join(target, to));
+  }
+  console.log(`${name} ${versions[name]} -> ${target}`);
 }
-// Read by the tests: the committed asset must be the version the lock file pins.
-writeFileSync(join(target, "versions.json"), JSON.stringify({ "bpmn-js": version }, null, 2) + "\n");
-console.log(`bpmn-js ${version} -> ${target}`);
+// Read by the tests: the committed assets must be the versions the lock file pins.
+writeFileSync(join(target, "versions.json"), JSON.stringify(versions, null, 2) + "\n");

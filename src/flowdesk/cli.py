@@ -201,11 +201,13 @@ _TENANT_OPTION = click.option("--tenant", default=DEFAULT_TENANT, show_default=T
 @click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system", "auditor"]))
 @click.option("--group", "groups", multiple=True, help="Group membership; repeat for several.")
 @click.option("--lead-of", "lead_of", multiple=True, help="Member and lead of this group (assigns its tickets).")
-@click.option("--process-key", "process_keys", multiple=True, help="Only these processes may be started (system).")
+@click.option("--process-key", "process_keys", multiple=True, help="Only these processes may be used (system).")
 @click.option("--message", "message_names", multiple=True, help="Only these messages/signals may be sent (system).")
+@click.option("--topic", "topics", multiple=True, help="Only these external-task topics may be worked (system).")
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant the user belongs to.")
 def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[str, ...],
-                 process_keys: tuple[str, ...], message_names: tuple[str, ...], tenant: str) -> None:
+                 process_keys: tuple[str, ...], message_names: tuple[str, ...], topics: tuple[str, ...],
+                 tenant: str) -> None:
     """Create a user and print its API key (shown once)."""
     from .engine import identity
     from .engine.errors import DomainError
@@ -214,7 +216,8 @@ def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[s
     try:
         _, key = identity.create_user(runtime, name, role, list(groups), lead_of=list(lead_of),
                                       process_keys=list(process_keys) or None,
-                                      message_names=list(message_names) or None, tenant=tenant)
+                                      message_names=list(message_names) or None, topics=list(topics) or None,
+                                      tenant=tenant)
     except DomainError as exc:
         _fail(exc)
     click.echo(key)
@@ -235,7 +238,8 @@ def users_list(tenant: str) -> None:
         for key in (k for k in keys if k.user_id == user.id):
             state = "revoked" if key.revoked_at else f"expires {key.expires_at:%Y-%m-%dT%H:%MZ}" if key.expires_at \
                 else "active"
-            click.echo(f"  key {key.id} {key.prefix}... {','.join(key.scopes)} {state}")
+            shown = f"{key.prefix}..." if key.prefix else "(chosen key)"
+            click.echo(f"  key {key.id} {shown} {','.join(key.scopes)} {state}")
 
 
 @users.command("delete")
@@ -375,9 +379,28 @@ def cleanup(dry_run: bool, batch_size: int) -> None:
 
 
 @main.command("signing-secret")
-def signing_secret() -> None:
-    """Print the key action servers use to verify X-Flowdesk-Signature (hex)."""
-    click.echo(_runtime(Settings.from_env(), migrate=False).signing_secret.hex())
+@click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant whose key to print.")
+@click.option("--rotate", is_flag=True, help="Move the tenant to a new key first.")
+@click.option("--overlap", default=86400, show_default=True, type=click.IntRange(0),
+              help="With --rotate: seconds the previous key stays valid (calls carry both signatures).")
+def signing_secret(tenant: str, rotate: bool, overlap: int) -> None:
+    """Print the tenant's key its action servers verify X-Flowdesk-Signature with (hex).
+
+    During a rotation's overlap the previous key is printed on a second line.
+    """
+    from .engine import signing_keys
+    from .engine.errors import DomainError
+
+    runtime = _runtime(Settings.from_env(), migrate=False)
+    try:
+        if rotate:
+            keys = signing_keys.rotate(runtime, tenant, overlap)
+        else:
+            keys = signing_keys.keys_for(runtime, tenant, signing_keys.ACTION_SIGNING)
+    except DomainError as exc:
+        _fail(exc)
+    for key in keys:
+        click.echo(key.hex())
 
 
 @main.command()

@@ -224,23 +224,29 @@ class Settings:
     )
     sandbox_processes: int = field(
         default=2,
-        metadata={"env": "SANDBOX_PROCESSES", "doc": "Sandbox child processes per server/worker process that "
+        metadata={"env": "SANDBOX_PROCESSES", "min": 0, "doc": "Sandbox child processes per server/worker process that "
                   "run modeler code (scripts, conditions, expressions). `0`: run it in-process, behind the "
                   "restricted evaluator only (docs/security.md)."},
     )
     sandbox_memory_mb: int = field(
         default=512,
-        metadata={"env": "SANDBOX_MEMORY_MB", "doc": "Address space of one sandbox process (RLIMIT_AS)."},
+        metadata={"env": "SANDBOX_MEMORY_MB", "min": 64, "doc": "Address space of one sandbox process (RLIMIT_AS)."},
     )
     sandbox_cpu_seconds: int = field(
         default=60,
-        metadata={"env": "SANDBOX_CPU_SECONDS", "doc": "CPU seconds a sandbox process may use in its life "
+        metadata={"env": "SANDBOX_CPU_SECONDS", "min": 1, "doc": "CPU seconds a sandbox process may use in its life "
                   "(RLIMIT_CPU); it is replaced after half."},
     )
     sandbox_wall_seconds: float = field(
         default=5.0,
-        metadata={"env": "SANDBOX_WALL_SECONDS", "doc": "Wall-clock limit of one evaluation; past it the "
+        metadata={"env": "SANDBOX_WALL_SECONDS", "min": 0.1, "doc": "Wall-clock limit of one evaluation; past it the "
                   "sandbox process is killed and replaced and the step fails with a script error."},
+    )
+    metrics_token: str | None = field(
+        default=None,
+        metadata={"env": "METRICS_TOKEN", "doc": "When set, `/metrics` answers only `Authorization: Bearer "
+                  "<token>` (its series name every tenant's process keys and groups). Unset: open; publish it "
+                  "only to your scraper."},
     )
 
     def __post_init__(self) -> None:

@@ -16,8 +16,8 @@ def test_first_start_prints_admin_key_once(runtime, capsys):
 
 
 def test_admin_key_setting_is_used(runtime, capsys):
-    create_app(Settings(database_url=runtime.database_url, admin_key="fd_chosen", auto_migrate=False),
+    create_app(Settings(database_url=runtime.database_url, admin_key="fd_chosen_admin_key", auto_migrate=False),
                runtime=runtime)
     assert "API key" not in capsys.readouterr().out
-    assert identity.authenticate(runtime, "fd_chosen").name == "admin"
+    assert identity.authenticate(runtime, "fd_chosen_admin_key").name == "admin"
 

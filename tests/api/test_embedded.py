@@ -13,11 +13,11 @@ DATA = Path(__file__).parent.parent / "data"
 
 def test_service_task_runs_in_process(tmp_path, action_server, master_key):
     action_server.routes["/reserve"] = lambda r: (200, {"reserved": r["json"]["quantity"]}, {})
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", admin_key="fd_embedded",
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", admin_key="fd_embedded_admin_key",
                         secret_key=master_key.decode(), action_allow="127.0.0.1")
     app, runtime = build(settings)
     try:
-        client, admin = app.test_client(), {"Authorization": "Bearer fd_embedded"}
+        client, admin = app.test_client(), {"Authorization": "Bearer fd_embedded_admin_key"}
         template = (DATA / "single_action.bpmn").read_text()
         model = template.replace("{{url}}", f"{action_server.url}/reserve").replace("{{timeout}}", "5").replace(
             "{{retries}}", "0")
@@ -40,11 +40,11 @@ def test_service_task_runs_in_process(tmp_path, action_server, master_key):
 
 
 def test_timer_fires_on_time_in_embedded_mode(tmp_path, master_key):
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'timers.sqlite3'}", admin_key="fd_embedded",
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'timers.sqlite3'}", admin_key="fd_embedded_admin_key",
                         secret_key=master_key.decode())
     app, runtime = build(settings)
     try:
-        client, admin = app.test_client(), {"Authorization": "Bearer fd_embedded"}
+        client, admin = app.test_client(), {"Authorization": "Bearer fd_embedded_admin_key"}
         model = (DATA / "waiting_events.bpmn").read_text().replace("PT10M", "PT1S")
         assert client.post("/api/v1/definitions", data=model.encode(), content_type="application/xml",
                            headers=admin).status_code == 201

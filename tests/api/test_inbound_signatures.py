@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from flowdesk.engine.signing import SIGNATURE_HEADER, sign
+from flowdesk.engine.signing import SIGNATURE_HEADER
+from flowdesk.engine.signing import sign as sign_body
 
 
 @pytest.fixture
@@ -16,6 +17,11 @@ def crm(client, admin, make_user, deploy):
     response = client.put("/api/v1/users/crm/signing-secret", json={}, headers=admin)
     assert response.status_code == 200
     return headers, response.get_json()["secret"].encode()
+
+
+def sign(secret: bytes, body: bytes, timestamp: int | None = None, path: str = "/api/v1/messages") -> str:
+    """The header a caller sends: the signature covers the method and path as well as the body."""
+    return sign_body(secret, body, timestamp, context=f"POST {path}\n".encode())
 
 
 def _post(client, path, headers, body: dict, signature: str | None = None):
@@ -88,7 +94,7 @@ def test_replayed_signal_has_no_second_effect(client, admin, crm, start):
     headers, secret = crm
     waiting = start("wait_for_go")
     body = {"name": "go", "message_id": "go-1"}
-    signature = sign(secret, json.dumps(body).encode())
+    signature = sign(secret, json.dumps(body).encode(), path="/api/v1/signals")
     first = _post(client, "/api/v1/signals", headers, body, signature).get_json()
     late = start("wait_for_go")  # a second broadcast would reach this one
     replay = _post(client, "/api/v1/signals", headers, body, signature).get_json()
@@ -127,3 +133,35 @@ def test_secret_change_is_audited_and_the_secret_never_shown_again(client, admin
     entries = client.get("/api/v1/audit-log?action=secret.changed", headers=admin).get_json()["items"]
     assert [(e["target_type"], e["target"]) for e in entries] == [("user", "crm")]
     assert secret.decode() not in str(entries)
+
+
+def test_a_body_signed_for_messages_is_refused_at_signals(client, admin, crm, start):
+    headers, secret = crm
+    waiting = start("wait_for_go")
+    body = {"name": "go"}
+    signed_for_messages = sign(secret, json.dumps(body).encode(), path="/api/v1/messages")
+    assert _post(client, "/api/v1/messages", headers, body, signed_for_messages).status_code != 401
+    assert _post(client, "/api/v1/signals", headers, body, signed_for_messages).status_code == 401
+    assert client.get(f"/api/v1/instances/{waiting['id']}", headers=admin).get_json()["status"] == "running"
+
+
+def test_a_signed_message_without_an_id_replayed_in_the_window_takes_effect_once(client, admin, crm):
+    headers, secret = crm
+    body = {"name": "order_placed", "business_key": "WEB-1"}
+    signature = sign(secret, json.dumps(body).encode())
+    first = _post(client, "/api/v1/messages", headers, body, signature)
+    replay = _post(client, "/api/v1/messages", headers, body, signature)
+    assert (first.status_code, replay.status_code) == (200, 200)
+    assert replay.get_json()["replayed"] is True
+    assert _started(client, admin) == 1
+
+
+def test_a_signed_signal_without_an_id_replayed_in_the_window_takes_effect_once(client, admin, crm, start):
+    headers, secret = crm
+    start("wait_for_go")
+    body = {"name": "go"}
+    signature = sign(secret, json.dumps(body).encode(), path="/api/v1/signals")
+    assert _post(client, "/api/v1/signals", headers, body, signature).status_code == 200
+    late = start("wait_for_go")
+    assert _post(client, "/api/v1/signals", headers, body, signature).get_json()["replayed"] is True
+    assert client.get(f"/api/v1/instances/{late['id']}", headers=admin).get_json()["status"] == "running"

@@ -95,3 +95,14 @@ def test_limits_are_shared_through_redis_by_every_api_process(make_client, make_
     assert [_start(first, crm).status_code, _start(second, crm).status_code] == [201, 201]
     assert _start(first, crm).status_code == 429
     assert _start(second, crm).status_code == 429
+
+
+def test_limits_apply_before_authentication(limited):
+    bad = {"Authorization": "Bearer fd_not_a_key_at_all_0123456789"}
+    codes = [_start(limited, bad).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_limits_apply_per_address_without_a_key(limited):
+    codes = [limited.post("/api/v1/signals", json={"name": "nobody"}).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]

@@ -52,6 +52,7 @@ CELLS = [
     ("define a calendar", "PUT", "/calendars/office", CALENDAR, {"admin"}),
     ("send a message", "POST", "/messages", {"name": "nobody_waits", "buffer_ttl": 60}, {"admin", "system"}),
     ("send a signal", "POST", "/signals", {"name": "nobody_waits"}, {"admin", "system"}),
+    ("signal start", "POST", "/signals", {"name": "launch"}, {"admin", "system"}),
     ("fetch external tasks", "POST", "/external-tasks/fetch-and-lock",
      {"worker_id": "w", "max_tasks": 1, "topics": [{"topic_name": "t", "lock_duration": 1000}]}, {"admin", "system"}),
     ("list users", "GET", "/users", None, {"admin", "auditor"}),
@@ -70,7 +71,7 @@ CELLS = [
 @pytest.fixture
 def world(client, admin, make_user, deploy):
     """Users of every role and the deployed processes; ``world.fresh()`` starts a new instance."""
-    deploy("two_step.bpmn", "external_invoice.bpmn")
+    deploy("two_step.bpmn", "external_invoice.bpmn", "signal_start.bpmn")
     users = {"admin": admin, "modeler": make_user("modeler", "modeler"), "agent": make_user("agent", "agent", "agents"),
              "outsider": make_user("outsider", "agent", "elsewhere"), "system": make_user("system", "system"),
              "auditor": make_user("auditor", "auditor")}
@@ -103,12 +104,12 @@ def _snapshot(client, admin, ids) -> tuple:
     return instance["status"], ticket["status"], ticket["assignee"], len(audit)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_role_matrix(client, admin, world, role):
-    headers = world.headers[role]
+def _wrong_cells(client, admin, world, headers, may) -> list[str]:
+    """Run every cell with ``headers``; ``may(cell)`` says whether it must be allowed."""
     wrong = []
-    for name, method, path, body, allowed in CELLS:
-        refused = role not in allowed
+    for cell in CELLS:
+        name, method, path, body, _ = cell
+        refused = not may(cell)
         # A fresh instance per cell that uses one (or that must be shown unchanged afterwards).
         ids = world.fresh() if refused or "{" in path else {}
         if "{incident}" in path:
@@ -121,15 +122,31 @@ def test_role_matrix(client, admin, world, role):
             response = client.open(url, method=method, json=body, headers=headers)
         if not refused:
             if not 200 <= response.status_code < 300:
-                wrong.append(f"{name}: {role} should be allowed, got {response.status_code} {response.get_json()}")
+                wrong.append(f"{name}: should be allowed, got {response.status_code} {response.get_json()}")
         else:
             if response.status_code not in (403, 404):
-                wrong.append(f"{name}: {role} should be refused, got {response.status_code}")
+                wrong.append(f"{name}: should be refused, got {response.status_code}")
             elif response.mimetype != "application/problem+json":
                 wrong.append(f"{name}: refusal is not problem+json")
             elif _snapshot(client, admin, ids) != before:
                 wrong.append(f"{name}: the refused request changed something")
-    assert wrong == []
+    return wrong
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix(client, admin, world, role):
+    assert _wrong_cells(client, admin, world, world.headers[role], lambda cell: role in cell[4]) == []
+
+
+@pytest.mark.parametrize("scope", ["read", "write"])
+def test_key_scope_matrix(client, admin, world, scope):
+    """An admin's key with one scope: GETs need ``read``, everything else ``write``."""
+    key = client.post("/api/v1/api-keys", json={"user": "admin", "scopes": [scope]}, headers=admin).get_json()["key"]
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def may(cell):
+        return "admin" in cell[4] and (cell[1] == "GET") == (scope == "read")
+    assert _wrong_cells(client, admin, world, headers, may) == []
 
 
 def test_agents_complete_only_tickets_they_are_candidates_for(client, world):

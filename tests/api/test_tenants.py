@@ -308,6 +308,28 @@ def test_external_task_workers_fetch_only_their_tenants_tasks(client, admin, acm
     assert client.get(f"/api/v1/instances/{other['id']}", headers=admin).get_json()["status"] == "running"
 
 
+@pytest.mark.parametrize("action, body", [
+    ("complete", {"worker_id": "w1", "variables": {"charge_id": "x"}}),
+    ("failure", {"worker_id": "w1", "error_message": "no", "retries": 0}),
+    ("bpmn-error", {"worker_id": "w1", "error_code": "declined"}),
+    ("extend-lock", {"worker_id": "w1", "new_duration": 60_000}),
+])
+def test_another_tenants_external_task_commands_are_404(client, admin, acme, deploy_both, start, action, body):
+    deploy_both("external_invoice.bpmn")
+    other = start("external_invoice", {"amount": 120})
+    fetch = {"worker_id": "w1", "max_tasks": 10, "topics": [{"topic_name": "payments", "lock_duration": 60_000}]}
+    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=admin, json=fetch).get_json()
+    assert client.post(f"/api/v1/external-tasks/{task['id']}/{action}", headers=acme, json=body).status_code == 404
+    instance = client.get(f"/api/v1/instances/{other['id']}", headers=admin).get_json()
+    assert instance["status"] == "running" and instance["incidents"] == []
+
+
+def test_resuming_another_tenants_instance_is_404(client, admin, acme, theirs):
+    assert client.post(f"/api/v1/instances/{theirs['instance']}/suspend", headers=admin).status_code == 200
+    assert client.post(f"/api/v1/instances/{theirs['instance']}/resume", headers=acme).status_code == 404
+    assert client.get(f"/api/v1/instances/{theirs['instance']}", headers=admin).get_json()["status"] == "suspended"
+
+
 def test_a_lost_job_becomes_an_incident_of_its_own_tenant(client, admin, acme, runtime, clock, deploy_both):
     model = (DATA / "service_chain.bpmn").read_text().replace("{{port}}", "9").encode()
     assert client.post("/api/v1/definitions", data=model, content_type="application/xml",
@@ -332,7 +354,7 @@ def test_embedded_workers_run_each_job_for_its_tenant_with_its_secrets(tmp_path,
 
     for route in ("/reserve-default", "/reserve-acme"):
         action_server.routes[route] = lambda r, route=route: (200, {"route": route}, {})
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", admin_key="fd_embedded",
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", admin_key="fd_embedded_admin_key",
                         secret_key=master_key.decode(), action_allow="127.0.0.1")
     app, rt = build(settings)
     try:
@@ -342,7 +364,7 @@ def test_embedded_workers_run_each_job_for_its_tenant_with_its_secrets(tmp_path,
         model = (DATA / "single_action.bpmn").read_text().replace("{{url}}", action_server.url + "/{{secret:route}}")
         model = model.replace("{{timeout}}", "5").replace("{{retries}}", "0").encode()
         started = {}
-        for tenant, token in (("default", "fd_embedded"), ("acme", key)):
+        for tenant, token in (("default", "fd_embedded_admin_key"), ("acme", key)):
             headers = {"Authorization": f"Bearer {token}"}
             assert client.put("/api/v1/secrets/route", headers=headers,
                               json={"value": f"reserve-{tenant}"}).status_code in (200, 201)

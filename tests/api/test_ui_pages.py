@@ -60,7 +60,9 @@ def test_api_answers_keep_the_strict_policy(client, admin):
 def test_built_viewer_is_the_version_the_lock_file_pins():
     lock = json.loads((ROOT / "ui" / "package-lock.json").read_text())
     pinned = lock["packages"]["node_modules/bpmn-js"]["version"]
-    assert json.loads((UI_PACKAGE / "static" / "vendor" / "versions.json").read_text()) == {"bpmn-js": pinned}
+    swagger = lock["packages"]["node_modules/swagger-ui-dist"]["version"]
+    assert json.loads((UI_PACKAGE / "static" / "vendor" / "versions.json").read_text()) == {
+        "bpmn-js": pinned, "swagger-ui-dist": swagger}
     viewer = (UI_PACKAGE / "static" / "vendor" / "bpmn-navigated-viewer.production.min.js").read_text()
     assert viewer.startswith(f"/*! bpmn-js - bpmn-navigated-viewer v{pinned} ")
 

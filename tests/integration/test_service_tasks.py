@@ -49,7 +49,7 @@ def test_chain_runs_through_worker(client, admin, deploy_for, start, drain, acti
 
 def test_call_carries_idempotency_key_and_signature(client, admin, deploy_for, start, drain, action_server,
                                                     worker_runtime):
-    from flowdesk.engine import signing
+    from flowdesk.engine import signing, signing_keys
 
     deploy_for("service_chain.bpmn")
     started = start("service_chain", {"sku": "A-1", "quantity": 1})
@@ -58,7 +58,8 @@ def test_call_carries_idempotency_key_and_signature(client, admin, deploy_for, s
     [call] = action_server.calls("/reserve")
     headers = {k.lower(): v for k, v in call["headers"].items()}
     assert headers["idempotency-key"] == job_id
-    assert signing.verify(worker_runtime.signing_secret, headers["x-flowdesk-signature"], call["raw"])
+    [key] = signing_keys.keys_for(worker_runtime, "default", signing_keys.ACTION_SIGNING)
+    assert signing.verify(key, headers["x-flowdesk-signature"], call["raw"])
 
 
 def test_failures_retry_then_incident_then_api_retry_completes(client, admin, deploy_for, start, drain,

@@ -28,8 +28,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         # Several files per upload, each checked against max_upload_bytes on its own.
         MAX_CONTENT_LENGTH=settings.max_upload_bytes * 8 + 64 * 1024,
         JSON_SORT_KEYS=False,
@@ -60,6 +58,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for module in (users, audit_log, oidc):
         api.register_blueprint(module.blp)
     app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
+    app.config["FLOWDESK_METRICS_TOKEN"] = settings.metrics_token or None
     errors.register(app)
     observability.register(app)
     security.register(app, settings.max_json_bytes)

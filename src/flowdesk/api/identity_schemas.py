@@ -21,6 +21,7 @@ class UserInputSchema(Schema):
     lead_of = fields.List(fields.String(validate=validate.Length(min=1, max=255)), load_default=list)
     process_keys = _names("processes this user may start; absent or null: any")
     message_names = _names("messages and signals this user may send; absent or null: any")
+    topics = _names("external-task topics this user may fetch and work; absent or null: any")
 
 
 class UserPatchSchema(Schema):
@@ -29,6 +30,7 @@ class UserPatchSchema(Schema):
     lead_of = fields.List(fields.String(validate=validate.Length(min=1, max=255)))
     process_keys = _names("null lifts the limit")
     message_names = _names("null lifts the limit")
+    topics = _names("null lifts the limit")
 
 
 class UserSchema(Schema):
@@ -39,6 +41,7 @@ class UserSchema(Schema):
     lead_of = fields.List(fields.String())
     process_keys = fields.List(fields.String(), allow_none=True)
     message_names = fields.List(fields.String(), allow_none=True)
+    topics = fields.List(fields.String(), allow_none=True)
     signs_inbound = fields.Function(lambda u: u.signing_secret is not None,
                                     metadata={"description": "messages and signals from this user must be signed"})
     created_at = fields.DateTime()
@@ -75,6 +78,7 @@ class ApiKeyInputSchema(Schema):
     expires_in = fields.Integer(validate=validate.Range(min=1), metadata={"description": "seconds"})
     process_keys = _names("narrows the user's allow-list")
     message_names = _names("narrows the user's allow-list")
+    topics = _names("narrows the user's allow-list")
 
 
 class ApiKeyQuerySchema(Schema):
@@ -90,10 +94,12 @@ class ApiKeySchema(Schema):
     id = fields.String()
     user = fields.Function(lambda k: k.user.name)
     name = fields.String(allow_none=True)
-    prefix = fields.String(metadata={"description": "the first characters of the key, to recognise it"})
+    prefix = fields.String(metadata={"description": "the first few characters of a long random key, to "
+                                                    "recognise it (empty for short chosen keys: use the id)"})
     scopes = fields.List(fields.String())
     process_keys = fields.List(fields.String(), allow_none=True)
     message_names = fields.List(fields.String(), allow_none=True)
+    topics = fields.List(fields.String(), allow_none=True)
     created_at = fields.DateTime()
     last_used_at = fields.DateTime(allow_none=True, metadata={"description": "to the minute"})
     expires_at = fields.DateTime(allow_none=True)

@@ -12,10 +12,14 @@ from ..engine.signing import SIGNATURE_HEADER
 from .auth import principal, runtime
 
 
-def _check_signature() -> None:
-    """Callers with a signing secret must sign the exact body they send."""
-    inbound.require_signature(runtime(), principal(), request.headers.get(SIGNATURE_HEADER),
-                              request.get_data(cache=True), current_app.config.get("FLOWDESK_INBOUND_SECRET"))
+def _check_signature(body: dict) -> None:
+    """Callers with a signing secret must sign the method, path and exact body they send; a signed
+    request without a ``message_id`` gets one derived from its signature, so a replay is harmless."""
+    replay_id = inbound.require_signature(
+        runtime(), principal(), request.headers.get(SIGNATURE_HEADER), request.get_data(cache=True),
+        current_app.config.get("FLOWDESK_INBOUND_SECRET"), method=request.method, path=request.path)
+    if replay_id is not None and not body.get("message_id"):
+        body["message_id"] = replay_id
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1", description="Messages and signals")
 
@@ -57,7 +61,7 @@ class Messages(MethodView):
 
         404 when nothing waits for it (unless ``buffer_ttl`` keeps it for a later waiter: 202).
         """
-        _check_signature()
+        _check_signature(body)
         name = body.pop("name")
         result = messages.correlate(runtime(), principal(), name, **body)
         return result, 202 if result.buffered else 200
@@ -69,5 +73,5 @@ class Signals(MethodView):
     @blp.response(200, DeliverySchema)
     def post(self, body):
         """Broadcast a signal to every waiting instance and every process a signal starts."""
-        _check_signature()
+        _check_signature(body)
         return messages.broadcast(runtime(), principal(), body["name"], body["variables"], body.get("message_id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
 import uuid
@@ -17,6 +18,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from .. import logs
 from ..engine import health
+from ..engine.errors import Unauthenticated
 from .auth import runtime
 
 blp = Blueprint("observability", __name__, description="Readiness and metrics")
@@ -103,7 +105,11 @@ class Ready(MethodView):
 class Metrics(MethodView):
     @blp.response(200, content_type=CONTENT_TYPE_LATEST)
     def get(self):
-        """Prometheus metrics (no key needed; expose it only to your scraper)."""
+        """Prometheus metrics; with FLOWDESK_METRICS_TOKEN set, only for ``Authorization: Bearer <token>``."""
+        expected = current_app.config.get("FLOWDESK_METRICS_TOKEN")
+        if expected and not hmac.compare_digest(f"Bearer {expected}".encode(),
+                                                request.headers.get("Authorization", "").encode()):
+            raise Unauthenticated("/metrics needs 'Authorization: Bearer <FLOWDESK_METRICS_TOKEN>'")
         # content_type, not mimetype: Flask would add a second charset to one that has it.
         return Response(generate_latest(current_app.extensions["flowdesk_metrics"]()),
                         content_type=CONTENT_TYPE_LATEST)

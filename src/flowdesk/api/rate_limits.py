@@ -2,7 +2,8 @@
 
 Counters live in memory (per process) by default, in Redis when the installation has one, so
 all API processes share them. The key is a hash of the bearer credential (the client address
-without one); it is computed before authentication, so a flood costs no database work.
+without one); the limit is checked before authentication, so a flood, of bad keys too, is
+refused with 429 at no database cost.
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ def register(app: Flask, settings: Settings) -> Limiter | None:
         swallow_errors=True, in_memory_fallback_enabled=bool(settings.redis_url),
     )
     limit = limiter.limit(settings.rate_limit, methods=["POST"])
-    for endpoint in LIMITED_ENDPOINTS:
-        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+
+    # Checked here, registered before authentication's hook, rather than by decorating the views:
+    # a decorated view counts only requests that got past authentication, so a flood of bad keys
+    # was never limited.
+    @app.before_request
+    def _limit_before_authentication():
+        if request.method == "POST" and request.endpoint in LIMITED_ENDPOINTS:
+            with limit:  # counts against this endpoint's budget for the caller; 429 above it
+                pass
+        return None
+
     return limiter

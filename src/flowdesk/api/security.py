@@ -1,8 +1,8 @@
 """Response headers that keep browsers from doing anything clever with API answers.
 
 CORS stays off: no Access-Control-* header is ever sent, so browsers on other origins cannot
-read the API with a user's credentials. The API docs page needs its scripts and styles; the web UI
-under /ui gets a policy of its own.
+read the API with a user's credentials. The web UI under /ui and the API docs page (the vendored
+swagger-ui, on the same origin as the UI and its key) get policies of their own.
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # are allowed because the bpmn-js viewer positions the diagram with them; inline scripts are not.
 _UI_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
            "font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+# swagger-ui sets inline styles and shows data: images; it runs only the scripts served here.
+_DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+             "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 
 def register(app: Flask, max_json_bytes: int | None = None) -> None:
@@ -46,7 +51,9 @@ def register(app: Flask, max_json_bytes: int | None = None) -> None:
             response.headers.setdefault(name, value)
         if request.path.startswith("/ui"):
             response.headers.setdefault("Content-Security-Policy", _UI_CSP)
-        elif not request.path.startswith("/api/docs"):
+        elif request.path.rstrip("/") == "/api/docs":
+            response.headers.setdefault("Content-Security-Policy", _DOCS_CSP)
+        else:
             response.headers.setdefault("Content-Security-Policy", _API_CSP)
         if request.path.startswith("/api/v1"):
             response.headers.setdefault("Cache-Control", "no-store")

@@ -50,7 +50,8 @@ class Users(MethodView):
         """Create a user with a first API key, returned once (admins)."""
         user, key = identity.create_user(runtime(), body["name"], body["role"], body["groups"],
                                          lead_of=body["lead_of"], process_keys=body.get("process_keys"),
-                                         message_names=body.get("message_names"), by=principal())
+                                         message_names=body.get("message_names"), topics=body.get("topics"),
+                                         by=principal())
         return _Issued(user, api_key=key)
 
 

@@ -16,7 +16,7 @@ from .changes import UNWATCHED
 from .errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from .models import ApiKey, User, UserGroup
 from .models.identity import DEFAULT_SCOPES
-from .principal import SCOPES, Principal
+from .principal import SCOPES, Principal, narrowed, within
 from .runtime import Runtime
 
 KEY_PREFIX = "fd_"
@@ -32,6 +32,17 @@ def hash_secret(secret: str) -> str:
 
 def new_secret() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+# Enough to tell keys apart, too little to help guess one: only of long (random) keys.
+SHOWN_PREFIX = 7
+LONG_KEY = 32
+
+
+def shown_prefix(secret: str) -> str:
+    """The characters of ``secret`` that lists show to recognise it: a few of a long random key,
+    none of a short chosen one (its id identifies it)."""
+    return secret[:SHOWN_PREFIX] if len(secret) >= LONG_KEY else ""
 
 
 def find(session: Session, secret: str) -> ApiKey | None:
@@ -55,11 +66,13 @@ class KeyHolder:
     scopes: list
     key_process_keys: list | None
     key_message_names: list | None
+    key_topics: list | None
     user_id: str
     name: str
     role: str
     user_process_keys: list | None
     user_message_names: list | None
+    user_topics: list | None
     tenant_id: str
     groups: frozenset[str]
     lead_of: frozenset[str]
@@ -68,8 +81,10 @@ class KeyHolder:
 _HOLDER_COLUMNS = (
     ApiKey.id.label("key_id"), ApiKey.key_hash, ApiKey.revoked_at, ApiKey.expires_at, ApiKey.last_used_at,
     ApiKey.scopes, ApiKey.process_keys.label("key_process_keys"), ApiKey.message_names.label("key_message_names"),
+    ApiKey.topics.label("key_topics"),
     User.id.label("user_id"), User.name, User.role, User.process_keys.label("user_process_keys"),
-    User.message_names.label("user_message_names"), User.tenant_id, UserGroup.group, UserGroup.lead,
+    User.message_names.label("user_message_names"), User.topics.label("user_topics"), User.tenant_id,
+    UserGroup.group, UserGroup.lead,
 )
 
 
@@ -125,13 +140,13 @@ def _names(field_name: str, values) -> list[str] | None:
 
 def add_key(session: Session, user: User, now: datetime, *, secret: str | None = None, name: str | None = None,
             scopes=None, expires_at: datetime | None = None, process_keys=None,
-            message_names=None) -> tuple[ApiKey, str]:
+            message_names=None, topics=None) -> tuple[ApiKey, str]:
     """Attach a new key to ``user`` in the caller's transaction; return it and its secret."""
     secret = secret or new_secret()
-    row = ApiKey(user=user, key_hash=hash_secret(secret), prefix=secret[:10], name=name,
+    row = ApiKey(user=user, key_hash=hash_secret(secret), prefix=shown_prefix(secret), name=name,
                  scopes=_scopes(scopes), expires_at=expires_at, created_at=now,
                  process_keys=_names("process_keys", process_keys),
-                 message_names=_names("message_names", message_names))
+                 message_names=_names("message_names", message_names), topics=_names("topics", topics))
     session.add(row)
     return row, secret
 
@@ -145,7 +160,8 @@ def _expiry(now: datetime, expires_in: int | None) -> datetime | None:
 
 
 def create(rt: Runtime, principal: Principal, user_name: str, *, name: str | None = None, scopes=None,
-           expires_in: int | None = None, process_keys=None, message_names=None) -> tuple[ApiKey, str]:
+           expires_in: int | None = None, process_keys=None, message_names=None,
+           topics=None) -> tuple[ApiKey, str]:
     """A new key for ``user_name`` (admins); the secret is returned here only."""
     principal.require(action="create API keys")
     now = rt.clock()
@@ -154,7 +170,7 @@ def create(rt: Runtime, principal: Principal, user_name: str, *, name: str | Non
         if user is None:
             raise InvalidInput("unknown user", {"user": [f"no user '{user_name}'"]})
         row, secret = add_key(uow.session, user, now, name=name, scopes=scopes, expires_at=_expiry(now, expires_in),
-                              process_keys=process_keys, message_names=message_names)
+                              process_keys=process_keys, message_names=message_names, topics=topics)
         uow.session.flush()
         audit_log.record(uow.session, principal.name, "api_key.created", "api_key", row.id, user=user_name,
                          name=name, scopes=row.scopes, expires_at=row.expires_at and row.expires_at.isoformat())
@@ -162,10 +178,30 @@ def create(rt: Runtime, principal: Principal, user_name: str, *, name: str | Non
         return row, secret
 
 
+def _no_wider(principal: Principal, row: ApiKey) -> bool:
+    """Whether key ``row`` allows nothing the caller's own key does not.
+
+    A narrowed key must not reach its user's wider keys: listing, rotating (which hands out a
+    new secret with the old key's rights) or revoking them would undo the narrowing.
+    """
+    if principal.key_id is None or principal.key_id == row.id:
+        return True
+    user = row.user
+    return (set(row.scopes or ()) <= principal.scopes
+            and within(narrowed(user.process_keys, row.process_keys), principal.process_keys)
+            and within(narrowed(user.message_names, row.message_names), principal.message_names)
+            and within(narrowed(user.topics, row.topics), principal.topics))
+
+
+def _visible(principal: Principal, row: ApiKey) -> bool:
+    """Admins reach every key; others their own keys that are no wider than the one they use."""
+    return principal.is_admin or (row.user_id == principal.user_id and _no_wider(principal, row))
+
+
 def _owned(session: Session, principal: Principal, key_id: str, action: str) -> ApiKey:
-    """The key, when it exists and the principal is an admin or its owner (others get 404)."""
+    """The key, when it exists and the principal may reach it (see :func:`_visible`; others get 404)."""
     row = session.get(ApiKey, key_id)
-    if row is None or not (principal.is_admin or row.user_id == principal.user_id):
+    if row is None or not _visible(principal, row):
         raise NotFound(f"API key '{key_id}' does not exist")
     if principal.role == "auditor":
         raise Forbidden(f"role 'auditor' may not {action}")
@@ -173,14 +209,14 @@ def _owned(session: Session, principal: Principal, key_id: str, action: str) -> 
 
 
 def list_keys(rt: Runtime, principal: Principal, user_name: str | None = None) -> list[ApiKey]:
-    """Keys (never their secrets): all for admins and auditors, else the caller's own."""
+    """Keys (never their secrets): all for admins and auditors, else the caller's own no wider than its key."""
     with rt.uow() as uow:
         query = select(ApiKey).join(User, User.id == ApiKey.user_id).order_by(ApiKey.created_at, ApiKey.id)
         if not principal.reads_everything:
             query = query.where(ApiKey.user_id == principal.user_id)
         if user_name:
             query = query.where(User.name == user_name)
-        return list(uow.session.scalars(query))
+        return [row for row in uow.session.scalars(query) if principal.reads_everything or _visible(principal, row)]
 
 
 def rotate(rt: Runtime, principal: Principal, key_id: str, grace_seconds: int = 0) -> tuple[ApiKey, str]:
@@ -195,7 +231,7 @@ def rotate(rt: Runtime, principal: Principal, key_id: str, grace_seconds: int = 
             raise InvalidInput("already rotated", {"key_id": [f"rotated into '{old.replaced_by}'"]})
         new, secret = add_key(uow.session, old.user, now, name=old.name, scopes=old.scopes,
                               expires_at=old.expires_at, process_keys=old.process_keys,
-                              message_names=old.message_names)
+                              message_names=old.message_names, topics=old.topics)
         uow.session.flush()
         old.replaced_by = new.id
         if grace_seconds:

@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select
 from ..bpmn import ExecutionError, TaskNotReady
 from ..bpmn import external as bpmn_external
 from . import audit
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .instances import execution_failed, lock_instance, require_running, restore, save
 from .models import ExternalTask, ExternalTaskStatus, Incident, Instance, InstanceStatus
 from .principal import Principal, Role
@@ -45,6 +45,9 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
     if not topics:
         raise InvalidInput("no topics", {"topics": ["name at least one topic"]})
     durations = {t["topic_name"]: _duration(t.get("lock_duration"), "lock_duration") for t in topics}
+    for topic in durations:
+        if not principal.allows_topic(topic):
+            raise Forbidden(f"'{principal.name}' may not work external tasks of topic '{topic}'", topic=topic)
     with rt.uow() as uow:
         now = rt.clock()
         fetchable = or_(
@@ -53,10 +56,13 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
             and_(ExternalTask.status == ExternalTaskStatus.LOCKED.value, ExternalTask.lock_expires_at <= now),
         )
         held = select(Instance.id).where(Instance.status != InstanceStatus.RUNNING.value)
+        query = select(ExternalTask).where(fetchable, ExternalTask.topic.in_(list(durations)),
+                                           ExternalTask.instance_id.not_in(held))
+        if principal.process_keys is not None:
+            query = query.where(ExternalTask.process_key.in_(sorted(principal.process_keys)))
         rows = list(uow.session.scalars(
-            select(ExternalTask).where(fetchable, ExternalTask.topic.in_(list(durations)),
-                                       ExternalTask.instance_id.not_in(held))
-            .order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks).with_for_update(skip_locked=True)))
+            query.order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks)
+            .with_for_update(skip_locked=True)))
         locked = []
         for row in rows:
             row.status, row.worker_id = ExternalTaskStatus.LOCKED.value, worker_id
@@ -75,7 +81,8 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
 def _held(uow: UnitOfWork, principal: Principal, task_id: str, worker_id: str, rt: Runtime):
     principal.require(Role.SYSTEM, action="work external tasks")
     row = uow.session.get(ExternalTask, task_id)
-    if row is None:
+    # A task of a process or topic outside the caller's allow-lists is not theirs to see.
+    if row is None or not (principal.allows_process(row.process_key) and principal.allows_topic(row.topic)):
         raise NotFound(f"external task '{task_id}' does not exist")
     instance = lock_instance(uow.session, row.instance_id)
     require_running(instance)

@@ -120,7 +120,9 @@ def store(session: Session, name: str, schema: dict, principal_name: str, now) -
     return DeployedForm(name, row.version, True)
 
 
-def _from_fields(fields: list[dict]) -> dict:
+def _from_fields(fields: list[dict], free_data: bool = False) -> dict:
+    """The schema of camunda formData ``fields``: only those fields, unless the task allows free data
+    (otherwise completion data could set any variable and steer later gateways)."""
     properties, required = {}, []
     for field in fields:
         prop = dict(_FIELD_TYPES.get(field.get("type") or "string", {}))
@@ -133,6 +135,8 @@ def _from_fields(fields: list[dict]) -> dict:
         if field.get("required"):
             required.append(field["id"])
     schema = {"type": "object", "properties": properties}
+    if not free_data:
+        schema["additionalProperties"] = False
     if required:
         schema["required"] = required
     return schema
@@ -143,7 +147,7 @@ def schema_of(session: Session, form: dict | None) -> dict | None:
     if not form:
         return None
     if form.get("fields"):
-        return _from_fields(form["fields"])
+        return _from_fields(form["fields"], bool(form.get("free_data")))
     for name in (form.get("schema_file"), form.get("key")):
         if not name:
             continue

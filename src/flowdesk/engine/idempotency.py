@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from . import tenancy
 from .errors import InvalidInput
 from .models import IdempotencyRecord
 from .principal import Principal
@@ -32,10 +34,23 @@ class IdempotentRequest:
     render: Callable[[Any], tuple[int, Any]]
 
 
+def _wait_for_same_key(uow: UnitOfWork, principal: Principal, key: str) -> None:
+    """Let a concurrent request with the same key finish first (PostgreSQL; SQLite's write lock
+    already runs one at a time), so the second one finds its answer and replays it instead of
+    failing on the unique key at commit. The lock ends with the transaction."""
+    session = uow.session
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{tenancy.scope_of(session)}\x00{principal.user_id}\x00{key}".encode()).digest()
+    session.execute(text("SELECT pg_advisory_xact_lock(:lock)"),
+                    {"lock": int.from_bytes(digest[:8], "big", signed=True)})
+
+
 def find(uow: UnitOfWork, principal: Principal, request: IdempotentRequest | None) -> Replay | None:
     """The stored response for this key, if the same request was already answered."""
     if request is None:
         return None
+    _wait_for_same_key(uow, principal, request.key)
     record = uow.session.scalar(
         select(IdempotencyRecord).where(IdempotencyRecord.principal == principal.user_id,
                                         IdempotencyRecord.key == request.key)

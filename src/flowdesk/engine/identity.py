@@ -11,8 +11,8 @@ from sqlalchemy import delete, select
 from . import api_keys, audit_log
 from .changes import IDENTITY
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from .models import DEFAULT_TENANT, Tenant, User, UserGroup
-from .principal import ROLES, Principal, Role
+from .models import DEFAULT_TENANT, SavedFilter, Tenant, User, UserGroup
+from .principal import ROLES, Principal, Role, narrowed
 from .runtime import Runtime
 from .tenancy import SYSTEM, acting_for
 from .tenants import require_tenant
@@ -21,20 +21,11 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}")
 _UNSET = object()
 
 
-def _narrowed(user_list: list | None, key_list: list | None) -> frozenset[str] | None:
-    """A key's allow-list can only narrow its user's (None on either side: the other one)."""
-    if user_list is None and key_list is None:
-        return None
-    if user_list is None or key_list is None:
-        return frozenset(user_list if key_list is None else key_list)
-    return frozenset(user_list) & frozenset(key_list)
-
-
 def principal_of(user: User) -> Principal:
     """The principal ``user`` acts as, without a key narrowing it (scripts, benchmarks, the CLI)."""
     return Principal(user.id, user.name, user.role, frozenset(user.group_names), frozenset(user.lead_of),
-                     process_keys=_narrowed(user.process_keys, None), message_names=_narrowed(user.message_names, None),
-                     scopes=frozenset(("read", "write")), tenant_id=user.tenant_id)
+                     process_keys=narrowed(user.process_keys, None), message_names=narrowed(user.message_names, None),
+                     topics=narrowed(user.topics, None), scopes=frozenset(("read", "write")), tenant_id=user.tenant_id)
 
 
 def _check_names(field_name: str, values) -> list[str] | None:
@@ -59,8 +50,8 @@ def _memberships(groups, lead_of) -> list[UserGroup]:
 
 def create_user(rt: Runtime, name: str, role: str, groups: list[str] | tuple = (), key: str | None = None,
                 lead_of: list[str] | tuple = (), *, process_keys: list[str] | None = None,
-                message_names: list[str] | None = None, by: Principal | None = None,
-                tenant: str | None = None) -> tuple[User, str]:
+                message_names: list[str] | None = None, topics: list[str] | None = None,
+                by: Principal | None = None, tenant: str | None = None) -> tuple[User, str]:
     """Create a user with ``role`` and ``groups`` and an API key; return both (key in clear once).
 
     ``lead_of`` groups make the user a member and the group's lead (may assign its tickets).
@@ -71,17 +62,18 @@ def create_user(rt: Runtime, name: str, role: str, groups: list[str] | tuple = (
         require_tenant(rt, tenant)
         with acting_for(tenant):
             return create_user(rt, name, role, groups, key, lead_of, process_keys=process_keys,
-                               message_names=message_names, by=by)
+                               message_names=message_names, topics=topics, by=by)
     if by is not None:
         by.require(action="manage users")
     _check_user(name, role)
     process_keys = _check_names("process_keys", process_keys)
     message_names = _check_names("message_names", message_names)
+    topics = _check_names("topics", topics)
     with rt.uow() as uow:
         if uow.session.scalar(select(User).where(User.name == name)) is not None:
             raise Conflict(f"user '{name}' already exists")
         user = User(name=name, role=role, groups=_memberships(groups, lead_of), process_keys=process_keys,
-                    message_names=message_names)
+                    message_names=message_names, topics=topics)
         uow.session.add(user)
         uow.session.flush()
         row, key = api_keys.add_key(uow.session, user, rt.clock(), secret=key, name="initial")
@@ -112,7 +104,7 @@ def get_user(rt: Runtime, principal: Principal, name: str) -> User:
 
 
 def update_user(rt: Runtime, principal: Principal, name: str, *, role=_UNSET, groups=_UNSET, lead_of=_UNSET,
-                process_keys=_UNSET, message_names=_UNSET) -> User:
+                process_keys=_UNSET, message_names=_UNSET, topics=_UNSET) -> User:
     """Change what was given (allow-lists: ``None`` lifts the limit); the rest stays."""
     principal.require(action="manage users")
     changes: dict = {}
@@ -132,6 +124,8 @@ def update_user(rt: Runtime, principal: Principal, name: str, *, role=_UNSET, gr
             user.process_keys = changes["process_keys"] = _check_names("process_keys", process_keys)
         if message_names is not _UNSET:
             user.message_names = changes["message_names"] = _check_names("message_names", message_names)
+        if topics is not _UNSET:
+            user.topics = changes["topics"] = _check_names("topics", topics)
         audit_log.record(uow.session, principal.name, "user.updated", "user", name, **changes)
         uow.commit()
         return user
@@ -145,6 +139,7 @@ def delete_user(rt: Runtime, principal: Principal, name: str) -> None:
         if user.id == principal.user_id:
             raise Conflict("you cannot delete yourself")
         uow.session.delete(user)
+        uow.session.execute(delete(SavedFilter).where(SavedFilter.user_id == user.id))
         audit_log.record(uow.session, principal.name, "user.deleted", "user", name)
         uow.commit()
 
@@ -236,12 +231,31 @@ def delete_group(rt: Runtime, principal: Principal, group: str) -> None:
         uow.commit()
 
 
+# Keys that example files and tutorials use: anyone could guess them.
+PLACEHOLDER_ADMIN_KEYS = frozenset({"change-me", "changeme", "admin", "password", "secret", "admin-secret",
+                                    "flowdesk", "test", "example", "replace-me"})
+MIN_ADMIN_KEY_LENGTH = 16
+
+
+def check_admin_key(key: str) -> None:
+    """Raise ValueError for a chosen admin key that is a well-known placeholder or too short."""
+    if key.strip().lower() in PLACEHOLDER_ADMIN_KEYS:
+        raise ValueError(f"FLOWDESK_ADMIN_KEY is the placeholder {key!r}: choose a secret of your own "
+                         f"(for example: openssl rand -hex 24)")
+    if len(key) < MIN_ADMIN_KEY_LENGTH:
+        raise ValueError(f"FLOWDESK_ADMIN_KEY must be at least {MIN_ADMIN_KEY_LENGTH} characters "
+                         f"(for example: openssl rand -hex 24)")
+
+
 def ensure_admin(rt: Runtime, key: str | None) -> str | None:
     """On an empty user table create ``admin``; return its key if one was made here.
 
     With ``key`` given (FLOWDESK_ADMIN_KEY) that key is used and also (re)attached to an
-    existing admin, so scripts and tests can always reach the server.
+    existing admin, so scripts and tests can always reach the server; a placeholder or short
+    key refuses the start (ValueError).
     """
+    if key:
+        check_admin_key(key)
     with rt.uow() as uow:
         admin = uow.session.scalar(select(User).where(User.name == "admin"))
         if admin is None and uow.session.scalar(select(User).limit(1)) is not None:
@@ -278,6 +292,7 @@ def authenticate(rt: Runtime, key: str | None, tokens=None) -> Principal:
             uow.commit()
             uow.reads.forget(IDENTITY, digest)  # its last use changed; read it again next time
         return Principal(holder.user_id, holder.name, holder.role, holder.groups, holder.lead_of,
-                         process_keys=_narrowed(holder.user_process_keys, holder.key_process_keys),
-                         message_names=_narrowed(holder.user_message_names, holder.key_message_names),
-                         scopes=frozenset(holder.scopes), tenant_id=holder.tenant_id)
+                         process_keys=narrowed(holder.user_process_keys, holder.key_process_keys),
+                         message_names=narrowed(holder.user_message_names, holder.key_message_names),
+                         topics=narrowed(holder.user_topics, holder.key_topics),
+                         scopes=frozenset(holder.scopes), tenant_id=holder.tenant_id, key_id=holder.key_id)

@@ -194,7 +194,10 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
 
 
 def _visible(query, principal: Principal):
-    """Agents see the instances they hold or may take a ticket of; other roles see all."""
+    """Agents see the instances they hold or may take a ticket of; other roles see all (of the
+    processes their allow-list names, if they have one)."""
+    if principal.process_keys is not None:
+        query = query.where(Instance.process_key.in_(sorted(principal.process_keys)))
     if principal.role != Role.AGENT.value:
         return query
     candidate = exists().where(

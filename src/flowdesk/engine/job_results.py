@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .. import logs
 from ..bpmn import ExecutionError, TaskNotReady
-from . import audit, signing, webhooks
+from . import audit, signing, signing_keys, webhooks
 from .errors import Conflict, NotFound, Unauthenticated
 from .instances import restore, save
 from .jobs import backoff
@@ -201,9 +201,20 @@ def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
         return job.status
 
 
+def _token_matches(rt: Runtime, job_id: str, token: str) -> bool:
+    """Whether ``token`` was minted for ``job_id`` with its tenant's callback key (current or,
+    while a rotation overlaps, previous): another tenant's key never opens the job."""
+    with rt.uow(SYSTEM) as uow:
+        tenant_id = uow.session.scalar(select(Job.tenant_id).where(Job.id == job_id))
+    if tenant_id is None:
+        return False
+    return any(signing.check_token(key, "job-callback", job_id, token)
+               for key in signing_keys.keys_for(rt, tenant_id, signing_keys.JOB_CALLBACK))
+
+
 def callback(rt: Runtime, job_id: str, token: str | None, result) -> Job:
     """An async action reports its result: complete the waiting task (once)."""
-    if not token or not signing.check_token(rt.signing_secret, "job-callback", job_id, token):
+    if not token or not _token_matches(rt, job_id, token):
         raise Unauthenticated("the callback token is missing or does not match this job")
     with rt.uow(SYSTEM) as uow:
         job, instance = _locked_job(uow, job_id)

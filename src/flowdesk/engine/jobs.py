@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..bpmn import Execution
 from ..bpmn.action import DEFAULT_TIMEOUT
-from . import audit, signing
+from . import audit, signing, signing_keys
 from .errors import NotFound
 from .models import ACTIVE_JOB_STATUSES, Instance, InstanceStatus, Job, JobAttempt, JobKind, JobStatus
 from .models.base import UTCDateTime, new_id
@@ -185,7 +185,8 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
         if row.kind == JobKind.ACTION.value and claimed.mode == "async":
             claimed.extra_headers = {
                 "X-Flowdesk-Callback-Url": f"{rt.public_url}/api/v1/jobs/{job_id}/callback",
-                "X-Flowdesk-Callback-Token": signing.token(rt.signing_secret, "job-callback", job_id),
+                "X-Flowdesk-Callback-Token": signing.token(
+                    signing_keys.keys_for(rt, row.tenant_id, signing_keys.JOB_CALLBACK)[0], "job-callback", job_id),
             }
         return claimed
 

@@ -6,6 +6,7 @@ be used as the shared secret to forge tokens (the RS/HS confusion), and ``none``
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import jwt
@@ -16,6 +17,8 @@ from .models.tenant import DEFAULT_TENANT
 from .principal import ROLE_PRECEDENCE, Principal
 from .tenancy import TENANT_ID
 
+# Longer subjects are hashed into the user id (see _user_id).
+MAX_NAME = 200
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"})
 
 
@@ -35,6 +38,14 @@ def _claim(claims: dict, path: str):
             return None
         value = value.get(part)
     return value
+
+
+def _user_id(name: str) -> str:
+    """The id a token's user acts as; a very long ``sub`` is hashed so every column holding a
+    user id (255 characters) can keep it."""
+    if len(name) <= MAX_NAME:
+        return f"jwt:{name}"
+    return f"jwt:sha256:{hashlib.sha256(name.encode('utf-8')).hexdigest()}"
 
 
 def _strings(value) -> list[str]:
@@ -97,6 +108,10 @@ class TokenVerifier:
             raise Unauthenticated("the bearer token has expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"the bearer token is not valid: {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            # PyJWT raises these when the token's algorithm needs another type of key than the
+            # configured one (an ES256 token against an RSA key): a token we cannot read.
+            raise Unauthenticated("the bearer token is not valid: its algorithm does not fit the key") from exc
 
     def principal(self, token: str) -> Principal:
         claims = self.claims(token)
@@ -114,4 +129,4 @@ class TokenVerifier:
             tenant = DEFAULT_TENANT
         if not isinstance(tenant, str) or not TENANT_ID.match(tenant):
             raise Unauthenticated(f"the bearer token's '{self.tenant_claim}' claim is not a tenant id")
-        return Principal(f"jwt:{name}", name[:100], role, groups, tenant_id=tenant)
+        return Principal(_user_id(name), name[:100], role, groups, tenant_id=tenant)

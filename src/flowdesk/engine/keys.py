@@ -10,6 +10,8 @@ import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_FILE = "flowdesk.key"
 
@@ -30,15 +32,22 @@ def load_master_key(configured: str | None, key_file: Path | None = None) -> byt
 
 
 def derive(master: bytes, purpose: str) -> bytes:
-    """A separate 32-byte key per purpose, so one leaked derivative exposes nothing else."""
-    return hmac.new(master, purpose.encode(), hashlib.sha256).digest()
+    """A separate 32-byte key per purpose (HKDF-SHA256, RFC 5869), so one leaked derivative
+    exposes neither the master key nor any other derivative."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode("utf-8")).derive(master)
+
+
+def _storage_key(master: bytes) -> bytes:
+    # Secrets stored before keys were derived with HKDF are sealed with this key; it stays so
+    # they can still be opened (a HMAC-SHA256 keyed by the master key is a sound KDF for one purpose).
+    return hmac.new(master, b"secret-storage", hashlib.sha256).digest()
 
 
 class SecretBox:
     """Authenticated encryption (Fernet) for values at rest."""
 
     def __init__(self, master: bytes):
-        self._fernet = Fernet(base64.urlsafe_b64encode(derive(master, "secret-storage")))
+        self._fernet = Fernet(base64.urlsafe_b64encode(_storage_key(master)))
 
     def seal(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode())

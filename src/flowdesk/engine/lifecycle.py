@@ -19,6 +19,7 @@ def cancel(rt: Runtime, principal: Principal, instance_id: str, reason: str | No
     principal.require(Role.SYSTEM, action="cancel instances")
     with rt.uow() as uow:
         instance = lock_instance(uow.session, instance_id)
+        principal.require_process(instance.process_key, "cancel instances of")
         if instance.status not in OPEN_STATUSES:
             raise Conflict(f"instance '{instance_id}' is {instance.status}", instance_status=instance.status)
         execution = restore(rt, uow.session, instance)
@@ -37,6 +38,7 @@ def suspend(rt: Runtime, principal: Principal, instance_id: str) -> InstanceView
     principal.require(Role.SYSTEM, action="suspend instances")
     with rt.uow() as uow:
         instance = lock_instance(uow.session, instance_id)
+        principal.require_process(instance.process_key, "suspend instances of")
         require_running(instance)
         instance.status, instance.version = InstanceStatus.SUSPENDED.value, instance.version + 1
         instance.updated_at = rt.clock()
@@ -50,6 +52,7 @@ def resume(rt: Runtime, principal: Principal, instance_id: str) -> InstanceView:
     principal.require(Role.SYSTEM, action="resume instances")
     with rt.uow() as uow:
         instance = lock_instance(uow.session, instance_id)
+        principal.require_process(instance.process_key, "resume instances of")
         if instance.status != InstanceStatus.SUSPENDED.value:
             raise Conflict(f"instance '{instance_id}' is not suspended", instance_status=instance.status)
         now = rt.clock()

@@ -33,11 +33,16 @@ class Delivery:
 
 def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict, *, business_key: str | None = None,
             correlation_keys: dict | None = None, instance_id: str | None = None,
-            start_processes: bool = True, exclude_instance: str | None = None) -> Delivery:
+            start_processes: bool = True, exclude_instance: str | None = None,
+            allowed_processes: frozenset[str] | list[str] | None = None) -> Delivery:
     """Let every waiting instance catch it; else (or for signals, also) start processes with it.
 
     Instances are locked in id order so two concurrent deliveries never deadlock each other.
+    With ``allowed_processes`` (the sender's process allow-list) it reaches only instances and
+    start events of those processes: the others never see the message or signal.
     """
+    def allowed(process_key: str) -> bool:
+        return allowed_processes is None or process_key in allowed_processes
     query = select(EventSubscription.instance_id).where(EventSubscription.kind == kind, EventSubscription.name == name)
     if instance_id:
         query = query.where(EventSubscription.instance_id == instance_id)
@@ -47,7 +52,7 @@ def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict,
     # A thrown signal was already caught inside the instance that threw it.
     for target in sorted(set(uow.session.scalars(query)) - {exclude_instance}):
         instance = lock_instance(uow.session, target)
-        if instance.status != InstanceStatus.RUNNING.value:
+        if instance.status != InstanceStatus.RUNNING.value or not allowed(instance.process_key):
             continue
         execution = restore(rt, uow.session, instance)
         try:
@@ -67,7 +72,7 @@ def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict,
     if start_processes and wants_start and not instance_id:
         starts = "messages" if kind == "message" else "signals"
         for version in latest_versions(uow.session):
-            if name in (version.start_events or {}).get(starts, []):
+            if name in (version.start_events or {}).get(starts, []) and allowed(version.process_key):
                 started = create_instance(rt, uow, None, version, dict(variables or {}), business_key,
                                           message=(name, variables) if kind == "message" else None,
                                           signal=name if kind == "signal" else None)
@@ -87,6 +92,17 @@ def _check(name, variables, correlation_keys) -> None:
         raise InvalidInput("invalid message", errors)
 
 
+def _listed(names: frozenset[str] | None) -> list[str] | None:
+    return None if names is None else sorted(names)
+
+
+def _sent_before(uow: UnitOfWork, principal: Principal, message_id: str) -> Message | None:
+    """The caller's own earlier message or signal with ``message_id``: ids are per sender, so
+    one sender cannot claim another's id first and swallow its message."""
+    return uow.session.scalar(select(Message).where(Message.sender == principal.name,
+                                                    Message.message_id == message_id))
+
+
 def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str | None = None,
               business_key: str | None = None, correlation_keys: dict | None = None,
               instance_id: str | None = None, variables: dict | None = None,
@@ -99,17 +115,18 @@ def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str |
         raise InvalidInput("invalid buffer_ttl", {"buffer_ttl": [f"seconds between 1 and {MAX_BUFFER_TTL}"]})
     with rt.uow() as uow:
         if message_id:
-            seen = uow.session.scalar(select(Message).where(Message.message_id == message_id))
+            seen = _sent_before(uow, principal, message_id)
             if seen is not None:
                 return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []),
                                 seen.status == MessageStatus.BUFFERED.value, replayed=True)
         result = deliver(rt, uow, "message", name, variables or {}, business_key=business_key,
-                         correlation_keys=correlation_keys, instance_id=instance_id)
+                         correlation_keys=correlation_keys, instance_id=instance_id,
+                         allowed_processes=principal.process_keys)
         now = rt.clock()
         message = Message(message_id=message_id, name=name, business_key=business_key, instance_id=instance_id,
                           correlation_keys=correlation_keys or {}, variables=variables or {},
                           delivered_to=result.delivered_to, started=result.started, sender=principal.name,
-                          created_at=now)
+                          created_at=now, allowed_processes=_listed(principal.process_keys))
         if result.delivered_to or result.started:
             message.status, message.delivered_at = MessageStatus.DELIVERED.value, now
         elif buffer_ttl:
@@ -134,10 +151,10 @@ def broadcast(rt: Runtime, principal: Principal, name: str, variables: dict | No
     _check(name, variables, None)
     with rt.uow() as uow:
         if message_id:
-            seen = uow.session.scalar(select(Message).where(Message.message_id == message_id))
+            seen = _sent_before(uow, principal, message_id)
             if seen is not None:
                 return Delivery(seen, list(seen.delivered_to or []), list(seen.started or []), False, replayed=True)
-        result = deliver(rt, uow, "signal", name, variables or {})
+        result = deliver(rt, uow, "signal", name, variables or {}, allowed_processes=principal.process_keys)
         audit.record(uow.session, "signal.broadcast", principal.name, name=name,
                      delivered_to=len(result.delivered_to), started=len(result.started))
         if message_id:

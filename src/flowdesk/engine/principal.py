@@ -36,6 +36,10 @@ class Principal:
     process_keys: frozenset[str] | None = None
     message_names: frozenset[str] | None = None
     scopes: frozenset[str] = frozenset(SCOPES)
+    # External-task topics the caller may fetch and work; None allows every topic.
+    topics: frozenset[str] | None = None
+    # The API key the request came with (None for tokens and the CLI): what it may manage.
+    key_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -69,12 +73,32 @@ class Principal:
         if "write" not in self.scopes:
             raise Forbidden("this API key lacks the 'write' scope")
 
-    def require_process(self, process_key: str) -> None:
+    def allows_process(self, process_key: str) -> bool:
+        return self.process_keys is None or process_key in self.process_keys
+
+    def require_process(self, process_key: str, action: str = "start") -> None:
         """Raise unless the caller's allow-list (if any) names ``process_key``."""
-        if self.process_keys is not None and process_key not in self.process_keys:
-            raise Forbidden(f"'{self.name}' may not start process '{process_key}'", process_key=process_key)
+        if not self.allows_process(process_key):
+            raise Forbidden(f"'{self.name}' may not {action} process '{process_key}'", process_key=process_key)
+
+    def allows_topic(self, topic: str) -> bool:
+        return self.topics is None or topic in self.topics
 
     def require_message(self, name: str, kind: str = "message") -> None:
         """Raise unless the caller's allow-list (if any) names message or signal ``name``."""
         if self.message_names is not None and name not in self.message_names:
             raise Forbidden(f"'{self.name}' may not send {kind} '{name}'", name=name)
+
+
+def narrowed(user_list: list | None, key_list: list | None) -> frozenset[str] | None:
+    """A key's allow-list can only narrow its user's (None on either side: the other one)."""
+    if user_list is None and key_list is None:
+        return None
+    if user_list is None or key_list is None:
+        return frozenset(user_list if key_list is None else key_list)
+    return frozenset(user_list) & frozenset(key_list)
+
+
+def within(inner: frozenset[str] | None, outer: frozenset[str] | None) -> bool:
+    """Whether allow-list ``inner`` allows nothing that ``outer`` does not (None allows all)."""
+    return outer is None or (inner is not None and inner <= outer)

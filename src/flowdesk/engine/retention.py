@@ -21,6 +21,7 @@ from .models import (
     ACTIVE_JOB_STATUSES,
     AuditEvent,
     DefinitionVersion,
+    IdempotencyRecord,
     Instance,
     InstanceStatus,
     Job,
@@ -41,6 +42,8 @@ FINISHED_INSTANCES = (InstanceStatus.COMPLETED.value, InstanceStatus.CANCELLED.v
 HANDLED_MESSAGES = (MessageStatus.DELIVERED.value, MessageStatus.EXPIRED.value, MessageStatus.UNDELIVERED.value)
 # The scheduler runs the cleanup at most this often, and gives it this many seconds a run
 # (a large backlog is what `flowdesk cleanup` is for).
+# Answers kept for Idempotency-Key retries (with their variables): a retry later than this runs again.
+IDEMPOTENCY_WINDOW = timedelta(days=7)
 SCHEDULED_EVERY = timedelta(hours=1)
 SCHEDULED_BUDGET = 10.0
 SCHEDULED_BATCH_SIZE = 500
@@ -57,6 +60,7 @@ class CleanupReport:
     job_attempts: int = 0
     webhook_deliveries: int = 0
     messages: int = 0
+    idempotency_records: int = 0
     archived_instances: int = 0
     batches: int = 0  # transactions that deleted or archived something
     complete: bool = True  # False: the time budget ran out first; the next run goes on
@@ -162,6 +166,8 @@ def _cleanup_tenant(rt: Runtime, report: CleanupReport, clock: _Budget, now: dat
         for name, pk, condition in _history(group):
             _purge(rt, report, name, pk, condition, batch_size, clock)
         _archive(rt, report, group, now, batch_size, clock)
+    _purge(rt, report, "idempotency_records", IdempotencyRecord.id,
+           IdempotencyRecord.created_at < now - IDEMPOTENCY_WINDOW, batch_size, clock)
 
 
 def _in_batches(rt: Runtime, report: CleanupReport, clock: _Budget, batch_size: int, one_batch) -> int:

@@ -11,7 +11,7 @@ from ..bpmn.sandbox import pool as sandbox_pool
 from . import added_rows, audit, changes, schema, tenancy
 from .changes import ChangeFeed
 from .database import make_engine, make_session_factory
-from .keys import SecretBox, derive, load_master_key
+from .keys import SecretBox, load_master_key
 from .models.base import utcnow
 from .read_cache import ReadCache
 from .spec_cache import SpecCache
@@ -66,7 +66,6 @@ class Runtime:
         self.max_upload_bytes = max_upload_bytes
         self.master_key = master_key or load_master_key(None)
         self.secret_box = SecretBox(self.master_key)
-        self.signing_secret = derive(self.master_key, "action-signing")
         self.action_allow_hosts = action_allow_hosts
         self.public_url = public_url.rstrip("/")
         # A pending job not picked up this long after its enqueue is enqueued again (lost

@@ -160,7 +160,8 @@ def route_messages(rt: Runtime, limit: int = 50) -> int:
                                  business_key=message.business_key if buffered else None,
                                  correlation_keys=message.correlation_keys or None,
                                  instance_id=message.instance_id, start_processes=not buffered,
-                                 exclude_instance=message.source_instance_id if message.kind == "signal" else None)
+                                 exclude_instance=message.source_instance_id if message.kind == "signal" else None,
+                                 allowed_processes=message.allowed_processes)
             except Exception as exc:  # noqa: BLE001 - a failing target must not block the outbox
                 log.warning("message %s could not be delivered: %s", message.id, exc)
                 message.status = MessageStatus.UNDELIVERED.value

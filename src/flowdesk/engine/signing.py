@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Sequence
 
 SIGNATURE_HEADER = "X-Flowdesk-Signature"
 
@@ -29,15 +30,23 @@ def _check_secret(secret: bytes) -> None:
         raise ValueError("signing secret must not be empty")
 
 
-def _digest(secret: bytes, timestamp: int, body: bytes) -> str:
-    return hmac.new(secret, f"{timestamp}.".encode("ascii") + body, hashlib.sha256).hexdigest()
+def _digest(secret: bytes, timestamp: int, body: bytes, context: bytes = b"") -> str:
+    # ``context`` (inbound requests: "<METHOD> <path>\n") binds the signature to where it was sent.
+    return hmac.new(secret, f"{timestamp}.".encode("ascii") + context + body, hashlib.sha256).hexdigest()
 
 
-def sign(secret: bytes, body: bytes, timestamp: int | None = None) -> str:
-    """The ``X-Flowdesk-Signature`` value for ``body``: ``t=<unix seconds>,v1=<hex HMAC-SHA256>``."""
-    _check_secret(secret)
+def sign(secret: bytes | Sequence[bytes], body: bytes, timestamp: int | None = None, context: bytes = b"") -> str:
+    """The ``X-Flowdesk-Signature`` value for ``body``: ``t=<unix seconds>,v1=<hex HMAC-SHA256>``.
+
+    Several secrets (while a key is rotated) give one ``v1`` entry each, the first secret's first.
+    """
+    secrets = [secret] if isinstance(secret, (bytes, bytearray)) else list(secret)
+    if not secrets:
+        raise ValueError("signing needs at least one secret")
+    for each in secrets:
+        _check_secret(each)
     t = int(time.time()) if timestamp is None else int(timestamp)
-    return f"t={t},v1={_digest(secret, t, body)}"
+    return f"t={t}," + ",".join(f"v1={_digest(each, t, body, context)}" for each in secrets)
 
 
 def _parse(header: str) -> tuple[int, list[str]] | None:
@@ -60,7 +69,8 @@ def _parse(header: str) -> tuple[int, list[str]] | None:
     return timestamp, signatures
 
 
-def verify(secret: bytes, header: str, body: bytes, tolerance: int = 300, now: int | None = None) -> bool:
+def verify(secret: bytes, header: str, body: bytes, tolerance: int = 300, now: int | None = None,
+           context: bytes = b"") -> bool:
     """Whether ``header`` is a valid signature of ``body`` made within ``tolerance`` seconds of ``now``.
 
     Several ``v1`` entries are accepted (any one may match) so a sender can sign with an old
@@ -76,10 +86,18 @@ def verify(secret: bytes, header: str, body: bytes, tolerance: int = 300, now: i
     current = int(time.time()) if now is None else int(now)
     if abs(current - timestamp) > tolerance:
         return False
-    expected = _digest(secret, timestamp, body).encode("ascii")
+    expected = _digest(secret, timestamp, body, context).encode("ascii")
     # Compare against every entry, not just until the first match, so timing says nothing.
     matches = [hmac.compare_digest(expected, candidate.encode("ascii")) for candidate in signatures]
     return any(matches)
+
+
+def replay_id(header: str, body: bytes, context: bytes = b"") -> str:
+    """An id shared by every copy of one signed request (its timestamp, context and body), so a
+    replay within the window can be recognised even when the sender gave no id of its own."""
+    parsed = _parse(header)
+    timestamp = parsed[0] if parsed else 0
+    return "sig:" + hashlib.sha256(f"{timestamp}.".encode("ascii") + context + body).hexdigest()
 
 
 def _token_message(purpose: str, value: str) -> bytes:

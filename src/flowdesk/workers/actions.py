@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import quote
 
 from .. import logs
-from ..engine import job_results, jobs, secrets, tenancy, webhooks
+from ..engine import job_results, jobs, secrets, signing_keys, tenancy, webhooks
 from ..engine.job_results import Outcome
 from ..engine.jobs import ClaimedJob
 from ..engine.models import JobKind
@@ -15,12 +17,28 @@ from .http_action import ActionError, ActionRefused, ActionRequest, call_action
 log = logging.getLogger(__name__)
 
 
+def _spellings(value: str) -> set[str]:
+    """The forms a secret takes once it is part of a URL (httpx lowercases and IDNA- or
+    percent-encodes hosts, and percent-encodes paths), so each of them can be scrubbed."""
+    forms = {value, value.lower(), quote(value, safe=""), quote(value), quote(value.lower(), safe="")}
+    try:
+        forms.add(value.encode("idna").decode("ascii"))
+    except UnicodeError:
+        pass
+    return {form for form in forms if form}
+
+
 def _scrub(text: str, values: list[str]) -> str:
-    """Error text may echo the URL; a secret inside it must never reach the database or logs."""
+    """Answers may echo what was sent; a secret in them must never reach the database or logs."""
     for value in values:
-        if value:
-            text = text.replace(value, "***")
+        for form in sorted(_spellings(value) if value else (), key=len, reverse=True):
+            text = re.sub(re.escape(form), "***", text, flags=re.IGNORECASE)
     return text
+
+
+def _failure(message: str, claimed: ClaimedJob, used: list[str]) -> str:
+    """Error text about the call, naming the URL as the model wrote it ({{secret:...}} unresolved)."""
+    return _scrub(f"{message} (URL {claimed.url})", used)
 
 
 def _needs_database(claimed: ClaimedJob) -> bool:
@@ -30,8 +48,10 @@ def _needs_database(claimed: ClaimedJob) -> bool:
 
 
 def _prepare(rt: Runtime, claimed: ClaimedJob) -> tuple[ActionRequest, bytes, list[str]]:
-    """The request with ``{{secret:NAME}}`` resolved, the signing key, and the secret values used."""
-    url, headers, key, used = claimed.url, dict(claimed.headers), rt.signing_secret, []
+    """The request with ``{{secret:NAME}}`` resolved, the signing keys, and the secret values used."""
+    url, headers, used = claimed.url, dict(claimed.headers), []
+    key = None if claimed.kind == JobKind.WEBHOOK.value else signing_keys.keys_for(
+        rt, claimed.tenant_id, signing_keys.ACTION_SIGNING)
     if _needs_database(claimed):  # most calls have nothing to look up: no transaction for them
         with rt.uow() as uow:
 
@@ -64,9 +84,9 @@ def attempt(rt: Runtime, claimed: ClaimedJob) -> Outcome:
     except secrets.MissingSecret as exc:
         return Outcome("refused", message=f"secret '{exc.args[0]}' {exc.reason}", retryable=False)
     except ActionRefused as exc:
-        return Outcome("refused", message=_scrub(exc.message, used), retryable=False)
+        return Outcome("refused", message=_failure(exc.message, claimed, used), retryable=False)
     except ActionError as exc:
-        return Outcome("error", message=_scrub(exc.message, used), retryable=exc.retryable)
+        return Outcome("error", message=_failure(exc.message, claimed, used), retryable=exc.retryable)
     body = response.body
     return Outcome("response", status_code=response.status_code, body=body,
                    message="" if 200 <= response.status_code < 300 else _scrub(response.text[:300], used))

@@ -15,7 +15,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,13 +130,13 @@ def _parse_url(raw: str) -> httpx.URL:
     try:
         url = httpx.URL(raw)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise _refuse(f"not a valid URL ({exc})") from None
+        raise _refuse(f"not a valid URL ({type(exc).__name__})") from None
     if url.scheme not in _DEFAULT_PORTS:
         raise _refuse(f"scheme {url.scheme!r} is not allowed (only http and https)")
     if url.userinfo:
         raise _refuse("credentials in the URL (user:password@) are not allowed; send them as headers")
     if not url.host or not _HOST.fullmatch(url.host):
-        raise _refuse(f"host {url.host!r} is not a valid host name")
+        raise _refuse("the host is not a valid host name")
     return url
 
 
@@ -149,7 +149,10 @@ def _allowed(url: httpx.URL, allow_hosts: Collection[str]) -> bool:
 
 
 def _getaddrinfo(host: str, port: int, flags: int = 0) -> list[IPAddress]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=flags)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=flags)
+    except UnicodeError:  # an empty or over-long label ("a..b"): no resolver can look it up
+        raise _refuse("the host is not a valid host name") from None
     return [ipaddress.ip_address(info[4][0]) for info in infos]
 
 
@@ -173,11 +176,11 @@ def _resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise ActionError(f"action URL host {host!r} did not resolve within {timeout:g}s", retryable=True)
+        raise ActionError(f"action URL host did not resolve within {timeout:g}s", retryable=True)
     if "error" in outcome:
-        raise ActionError(f"action URL host {host!r} could not be resolved ({outcome['error']})", retryable=True)
+        raise ActionError(f"action URL host could not be resolved ({outcome['error']})", retryable=True)
     if not outcome["addresses"]:
-        raise ActionError(f"action URL host {host!r} resolved to no address", retryable=True)
+        raise ActionError("action URL host resolved to no address", retryable=True)
     return outcome["addresses"]
 
 
@@ -202,7 +205,8 @@ def _encode_body(body: Any) -> bytes:
         raise ActionError(f"action body is not JSON-serialisable ({exc})") from None
 
 
-def _headers(request: ActionRequest, url: httpx.URL, raw_body: bytes, signing_secret: bytes) -> dict[str, str]:
+def _headers(request: ActionRequest, url: httpx.URL, raw_body: bytes,
+             signing_secret: bytes | Sequence[bytes]) -> dict[str, str]:
     """The headers to send; task headers come first so ours win where they must."""
     headers = {"User-Agent": "flowdesk"}
     if request.body is not None:
@@ -296,7 +300,7 @@ def _send(client: httpx.Client, method: str, url: httpx.URL, address: IPAddress,
     return response, raw
 
 
-def call_action(request: ActionRequest, *, signing_secret: bytes, allow_hosts: Collection[str] = (),
+def call_action(request: ActionRequest, *, signing_secret: bytes | Sequence[bytes], allow_hosts: Collection[str] = (),
                 max_response_bytes: int = 1024 * 1024, connect_timeout: float = 5.0,
                 transport: httpx.BaseTransport | None = None, clients: ClientPool | None = None) -> ActionResponse:
     """Send ``request`` to its action URL and return the answer, whatever its status.

@@ -59,3 +59,9 @@ def register(app: Flask) -> None:
     """Mount the UI at /ui; the site root leads there."""
     app.register_blueprint(bp)
     app.add_url_rule("/", "root", lambda: redirect(url_for("ui.home")))
+    app.add_url_rule("/api/docs", "api_docs", _api_docs)
+
+
+def _api_docs():
+    """The API reference: the vendored swagger-ui (no CDN) reading the OpenAPI document."""
+    return render_template("api_docs.html", spec_url=url_for("api-docs.openapi_json"))

@@ -13,10 +13,10 @@ from .base import Base, JSONType, UTCDateTime, utcnow
 
 class IdempotencyRecord(TenantOwned, Base):
     __tablename__ = "idempotency_records"
-    __table_args__ = (UniqueConstraint("principal", "key"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "principal", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    principal: Mapped[str] = mapped_column(String(36))
+    principal: Mapped[str] = mapped_column(String(255))  # a user id: a JWT user's is "jwt:<sub>"
     key: Mapped[str] = mapped_column(String(255))
     scope: Mapped[str] = mapped_column(String(100))
     fingerprint: Mapped[str] = mapped_column(String(64))

@@ -25,6 +25,8 @@ class User(TenantOwned, Base):
     # Allow-lists for callers that start processes and send messages/signals; None allows any.
     process_keys: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     message_names: Mapped[list | None] = mapped_column(JSONType, nullable=True)
+    # External-task topics this user may fetch and work; None allows any.
+    topics: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     # Key that inbound messages and signals from this user must be signed with (encrypted).
     signing_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
@@ -68,6 +70,7 @@ class ApiKey(TenantOwned, Base):
     # A key narrows its user's allow-lists, never widens them; None: the user's.
     process_keys: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     message_names: Mapped[list | None] = mapped_column(JSONType, nullable=True)
+    topics: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -23,7 +23,8 @@ class MessageStatus(str, enum.Enum):
 class Message(TenantOwned, Base):
     __tablename__ = "messages"
     __table_args__ = (
-        Index("ix_messages_tenant_id_message_id", "tenant_id", "message_id", unique=True),
+        # A message id is the sender's: another sender cannot claim it first and swallow the message.
+        Index("ix_messages_tenant_id_sender_message_id", "tenant_id", "sender", "message_id", unique=True),
         Index("ix_messages_status_name", "status", "name"),
         Index("ix_messages_status_created_at", "status", "created_at"),  # retention cleanup
     )
@@ -40,6 +41,8 @@ class Message(TenantOwned, Base):
     delivered_to: Mapped[list] = mapped_column(JSONType, default=list)
     started: Mapped[list] = mapped_column(JSONType, default=list)
     sender: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The sender's process allow-list (None: any): a buffered message reaches only those processes.
+    allowed_processes: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     source_instance_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

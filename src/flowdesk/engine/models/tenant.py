@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -21,6 +21,10 @@ class Tenant(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its signing and callback keys are derived from the master key, the id and this generation
+    # (see flowdesk.engine.signing_keys); the previous generation's stay valid until previous_key_until.
+    signing_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    previous_key_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class TenantOwned:
