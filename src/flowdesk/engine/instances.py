@@ -48,8 +48,10 @@ class InstanceView:
 def execution_failed(exc: ExecutionError) -> ExecutionFailed:
     where = f" at element '{exc.element_id}'" if exc.element_id else ""
     line = f", line {exc.line}" if exc.line else ""
-    return ExecutionFailed(f"the process failed{where}{line}: {exc.message}",
-                           element_id=exc.element_id, line=exc.line)
+    failed = ExecutionFailed(f"the process failed{where}{line}: {exc.message}",
+                             element_id=exc.element_id, line=exc.line)
+    failed.__cause__ = exc  # also when raised later, outside the handler (the scheduler reads it)
+    return failed
 
 
 def require_running(instance: Instance) -> None:
@@ -81,13 +83,39 @@ def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
     return Execution.restore(spec, instance.state, instance.serializer_version, clock=rt.clock)
 
 
-def route_thrown(uow: UnitOfWork, instance: Instance, execution: Execution, now) -> None:
+@dataclass
+class Step:
+    """Everything a step of the workflow leads to, derived before anything of it is written.
+
+    Deriving can fail (an action body that raises); it fails here, while nothing is written
+    yet. The thrown events are taken before the state is dumped, so the saved state no longer
+    holds them and a later step cannot route them again.
+    """
+
+    state: dict
+    calls: list
+    thrown: list
+    escalations: list
+
+
+def settle(execution: Execution) -> Step:
+    """Derive the step's calls, throws and escalations, then its state; ExecutionFailed when one fails."""
+    try:
+        calls = execution.pending_actions()
+    except ExecutionError as exc:
+        raise execution_failed(exc) from exc
+    thrown = execution.take_thrown_events()
+    escalations = execution.take_escalations()
+    return Step(execution.dump(), calls, thrown, escalations)
+
+
+def route_thrown(uow: UnitOfWork, instance: Instance, thrown: list, now) -> None:
     """Messages and signals the instance threw go to an outbox the scheduler routes.
 
     Routing them here would lock other instances inside this command's transaction, and two
     instances messaging each other at the same moment would deadlock.
     """
-    for event in execution.take_thrown_events():
+    for event in thrown:
         if event.kind not in ("message", "signal"):
             continue
         uow.session.add(Message(kind=event.kind, name=event.name, variables=event.payload or {},
@@ -96,14 +124,18 @@ def route_thrown(uow: UnitOfWork, instance: Instance, execution: Execution, now)
                                 created_at=now))
 
 
-def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution) -> list[Ticket]:
-    """Write state, status and projections (tickets, jobs) back; bump the version.
+def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution,
+         step: Step | None = None) -> list[Ticket]:
+    """Write state, status and projections (tickets, jobs, thrown events) back; bump the version.
 
-    Returns the instance's open tickets.
+    The one save path of every command: everything the step leads to is derived first
+    (:func:`settle`, or ``step`` when the caller settled it already), so an ``ExecutionFailed``
+    leaves nothing of the step written. Returns the instance's open tickets.
     """
+    step = step or settle(execution)
     session = uow.session
     now = rt.clock()
-    instance.state = execution.dump()
+    instance.state = step.state
     instance.serializer_version = STATE_FORMAT
     instance.variables = execution.variables
     instance.updated_at = now
@@ -123,20 +155,16 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
     # Projections mirror what the instance waited for when loaded: a kind it did not wait for
     # then has no active rows, so its lookup is skipped (one round trip less per kind).
     loaded = execution.waits_when_loaded
-    fired = execution.take_escalations()
-    if fired:
-        sla.record_escalations(uow, instance, fired)  # before the projection cancels interrupted tickets
+    if step.escalations:
+        sla.record_escalations(uow, instance, step.escalations)  # before the projection cancels interrupted tickets
     tickets, opened = sync_tickets(session, instance, execution, now, "user_task" in loaded)
     for ticket in opened:
         webhooks.emit(uow, "ticket.created", {**event_data(instance), "ticket_id": ticket.id,
                                                   "element_id": ticket.element_id, "name": ticket.name})
     sync_external_tasks(session, instance, execution, now, "external_task" in loaded)
-    try:
-        sync_action_jobs(uow, instance, execution, now, "action" in loaded)
-    except ExecutionError as exc:
-        raise execution_failed(exc) from exc
-    sync_waits(session, instance, execution, "event" in loaded)
-    route_thrown(uow, instance, execution, now)
+    sync_action_jobs(uow, instance, execution, step.calls, now, "action" in loaded)
+    sync_waits(session, instance, execution, now, "event" in loaded)
+    route_thrown(uow, instance, step.thrown, now)
     return tickets
 
 
@@ -176,6 +204,7 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
             raise ExecutionError(f"the process has no signal start event for '{signal}'")
     except ExecutionError as exc:
         raise execution_failed(exc) from exc
+    step = settle(execution)  # fails before the instance is added: a failed start leaves nothing
     now = rt.clock()
     # The id is given here, not at the INSERT: nothing needs flushing before save() has the state,
     # so the new row is written once, complete.
@@ -189,7 +218,7 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
     audit.record(uow.session, "instance.started", started_by, instance_id=instance.id,
                  process_key=process_key, version=version.version)
     webhooks.emit(uow, "instance.started", event_data(instance))
-    save(rt, uow, instance, execution)
+    save(rt, uow, instance, execution, step)
     return instance
 
 
