@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, ExecutionError
@@ -15,13 +15,14 @@ from .definitions import latest_version, resolve_calls, spec_with_calls
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
 from .models import (ACTIVE_JOB_STATUSES, ACTIVE_STATUSES, Incident, Instance, InstanceStatus, Job, Message,
-                     MessageStatus, Ticket, TicketCandidate)
+                     MessageStatus, Ticket)
 from .models.base import new_id
 from .principal import Principal, Role
 from .jobs import active_jobs, sync_action_jobs
 from .projection import active_external_tasks, sync_external_tasks, sync_tickets
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
+from .visibility import visible_instances
 from .waits import subscriptions_of, sync_waits
 
 INSTANCE_STATUSES = tuple(s.value for s in InstanceStatus)
@@ -222,19 +223,6 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
     return instance
 
 
-def _visible(query, principal: Principal):
-    """Agents see the instances they hold or may take a ticket of; other roles see all."""
-    if principal.role != Role.AGENT.value:
-        return query
-    candidate = exists().where(
-        TicketCandidate.ticket_id == Ticket.id,
-        or_((TicketCandidate.kind == "user") & (TicketCandidate.name == principal.name),
-            (TicketCandidate.kind == "group") & TicketCandidate.name.in_(sorted(principal.groups) or [""])),
-    )
-    mine = exists().where(Ticket.instance_id == Instance.id, or_(Ticket.assignee == principal.name, candidate))
-    return query.where(mine)
-
-
 def open_tickets(session: Session, instance_id: str) -> list[Ticket]:
     return list(session.scalars(
         select(Ticket).where(Ticket.instance_id == instance_id, Ticket.status.in_(ACTIVE_STATUSES))
@@ -263,7 +251,7 @@ def view_of(session: Session, instance: Instance) -> InstanceView:
 def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> InstanceView:
     """The instance, where it waits (tickets, jobs, external tasks, timers, messages, incidents) and what it did."""
     with rt.uow() as uow:
-        instance = uow.session.scalar(_visible(select(Instance).where(Instance.id == instance_id), principal))
+        instance = uow.session.scalar(visible_instances(select(Instance).where(Instance.id == instance_id), principal))
         if instance is None:
             raise NotFound(f"instance '{instance_id}' does not exist")
         view = view_of(uow.session, instance)
@@ -282,7 +270,7 @@ def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None
     limit = paging.check_limit(limit)
     if status is not None and status not in INSTANCE_STATUSES:
         raise InvalidInput("unknown status", {"status": [f"must be one of {', '.join(INSTANCE_STATUSES)}"]})
-    query = _visible(select(Instance), principal)
+    query = visible_instances(select(Instance), principal)
     if process_key:
         query = query.where(Instance.process_key == process_key)
     if status:
