@@ -211,3 +211,12 @@ def test_a_throw_then_a_timer_step_routes_it_once(client, admin, deployed, start
     scheduler.fire_due_timers(runtime)
 
     assert _started_by_throws(client, admin, runtime) == (1, 1)
+
+
+def test_starting_a_process_whose_first_step_fails_leaves_nothing(client, admin, deployed, runtime):
+    response = client.post("/api/v1/processes/starts_broken/instances", json={}, headers=admin)
+
+    assert response.status_code == 422
+    assert "sb_bad_call" in response.get_json()["detail"]
+    assert _instances(client, admin, "starts_broken") == []
+    assert scheduler.route_messages(runtime) == 0  # nor the message it threw on the way
