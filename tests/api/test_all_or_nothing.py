@@ -220,3 +220,17 @@ def test_starting_a_process_whose_first_step_fails_leaves_nothing(client, admin,
     assert "sb_bad_call" in response.get_json()["detail"]
     assert _instances(client, admin, "starts_broken") == []
     assert scheduler.route_messages(runtime) == 0  # nor the message it threw on the way
+
+
+def test_a_routed_signal_reaches_the_others_when_one_catcher_fails(client, admin, deployed, start, runtime):
+    broken = start("signal_then_bad_call")["id"]
+    fine = start("signal_then_ticket")["id"]
+    start("announce_then_work")  # throws the signal (and a message)
+
+    scheduler.route_messages(runtime)
+
+    assert [t["element_id"] for t in _instance(client, admin, fine)["open_tickets"]] == ["stt_ticket"]
+    assert len(_instances(client, admin, "on_signal")) == 1
+    detail = _instance(client, admin, broken)
+    assert [s["name"] for s in detail["waiting_for"]] == ["work_signalled"]
+    assert [i["element_id"] for i in detail["incidents"]] == ["stb_bad_call"]
