@@ -19,6 +19,7 @@ CASES = {
     "past due, not yet marked": ("open", -1, -30, None, None, None),
     "marked breached": ("claimed", -1, -30, None, None, 1),
     "marked breached, due moved later": ("open", 60, 30, None, None, 5),
+    "marked breached, due moved later, at risk again": ("open", 60, -5, None, None, 5),
     "waiting, paused before at risk": ("waiting", -10, -20, 30, None, None),
     "waiting, paused while at risk": ("waiting", 10, -20, 5, None, None),
     "waiting, paused after the due date": ("waiting", -10, -20, 5, None, None),

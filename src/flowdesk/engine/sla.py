@@ -165,7 +165,8 @@ def state_filter(state: str, now: datetime):
     at = func.coalesce(Ticket.paused_at, Ticket.completed_at, literal(now, UTCDateTime()))
     has_due = Ticket.due_at.is_not(None)
     breached = and_(has_due, or_(Ticket.sla_breached_at.is_not(None), Ticket.due_at <= at))
-    at_risk = and_(has_due, Ticket.sla_breached_at.is_(None), Ticket.due_at > at,
+    # Without a due date every comparison below is NULL, so at_risk is never true (no has_due needed).
+    at_risk = and_(Ticket.sla_breached_at.is_(None), Ticket.due_at > at,
                    func.coalesce(Ticket.at_risk_at, Ticket.due_at) <= at)
     return {"breached": breached, "at_risk": at_risk, "ok": or_(Ticket.due_at.is_(None), not_(or_(breached, at_risk)))}[state]
 
