@@ -201,3 +201,30 @@ def test_decision_body_must_match_the_schema(client, admin, people):
     assert response.status_code == 422
     assert "request_changes" in response.get_json()["errors"]
     assert _ok(client.get(f"/api/v1/tickets/{manager['id']}", headers=admin))["status"] == "open"
+
+
+def test_who_sent_a_lower_level_back_may_still_approve_a_higher_one(client, admin, people, make_user):
+    both = make_user("bea", "agent", "managers", "directors")  # only an approval of a lower level counts
+    instance_id, manager = _request(client, people, 50_000)
+    [revise] = _ok(_decide(client, both, manager, "reject", comment="split it", request_changes=True))["open_tickets"]
+    [again] = _ok(client.post(f"/api/v1/tickets/{revise['id']}/complete",
+                              json={"data": {"amount": 50_000, "description": "laptops"}},
+                              headers=people["carol"]))["open_tickets"]
+    [director] = _ok(_decide(client, people["max"], again, "approve"))["open_tickets"]
+
+    assert _ok(_decide(client, both, director, "approve"))["instance"]["status"] == "completed"
+
+
+def test_who_approved_a_level_may_approve_that_level_again_after_changes(client, admin, people):
+    instance_id, manager = _request(client, people, 50_000)
+    [director] = _ok(_decide(client, people["max"], manager, "approve"))["open_tickets"]
+    [revise] = _ok(_decide(client, people["dora"], director, "reject", comment="cheaper ones",
+                           request_changes=True))["open_tickets"]
+    [again] = _ok(client.post(f"/api/v1/tickets/{revise['id']}/complete",
+                              json={"data": {"amount": 40_000, "description": "laptops"}},
+                              headers=people["carol"]))["open_tickets"]
+    assert (again["element_id"], again["approval_level"]) == ("manager_approval", 1)
+
+    [director_again] = _ok(_decide(client, people["max"], again, "approve"))["open_tickets"]
+
+    assert director_again["approval_level"] == 2

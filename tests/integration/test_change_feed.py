@@ -139,3 +139,24 @@ def test_a_process_told_not_to_keep_reads_the_database_but_still_announces(here,
     finally:
         uncached.close()
         context.use(None)
+
+
+def test_a_failing_notice_handler_is_reported_as_such_and_the_cache_restarts(redis_url, eventually, caplog):
+    feed = RedisChangeFeed(redis_url, retry_after=0.05)
+    states = []
+
+    def on_change(topics):
+        raise RuntimeError("handler bug")
+
+    feed.listen(on_change, states.append)
+    try:
+        assert eventually(lambda: states == [True])
+        feed.publish({"keys"})
+        assert eventually(lambda: states[-3:] == [True, False, True])  # off, then resubscribed empty
+    finally:
+        feed.close()
+
+    failures = [r for r in caplog.records if r.name == "flowdesk.workers.change_feed" and r.levelname == "ERROR"]
+    assert failures and "applying a change notice failed" in failures[0].getMessage()
+    assert "handler bug" in repr(failures[0].exc_info[1].__cause__)
+    assert not any("lost Redis" in r.getMessage() for r in caplog.records)

@@ -64,6 +64,22 @@ class Instance:
         return {element.element_id for element in self.execution.completed_elements()}
 
 
+@pytest.fixture(scope="session")
+def start_instance():
+    """``start_instance("review_loop.bpmn")`` -> an Instance of the file's only process (session-wide,
+    for module-scoped fixtures that build a long instance once)."""
+    def start(name: str) -> Instance:
+        [parsed] = parse_models([(name, read_bpmn(name))])
+        return Instance(parsed)
+    return start
+
+
+@pytest.fixture(scope="session")
+def reload():
+    """``reload(instance)`` -> the instance's execution, saved and restored (the instance is unchanged)."""
+    return lambda instance: save_and_restore(instance.parsed, instance.execution)
+
+
 @pytest.fixture
 def bpmn():
     """``bpmn("two_step.bpmn")`` -> the file's bytes."""

@@ -226,3 +226,21 @@ def test_an_event_subprocess_nested_in_a_subprocess_starts_on_its_message(run_cl
     assert instance.deliver("message", {})
 
     assert instance.waiting() == ["UserTask_1", "UserTask_2"]
+
+
+@pytest.fixture
+def broken_correlation(run, bpmn):
+    """An order waiting for its payment whose correlation property divides by the payload's 'parts'."""
+    content = bpmn("messages.bpmn").replace(b"<bpmn:formalExpression>order_id</bpmn:formalExpression>",
+                                            b"<bpmn:formalExpression>order_id / parts</bpmn:formalExpression>")
+    return run("messages.bpmn", content=content, process_id="order", order_id=42, parts=1)
+
+
+def test_a_correlation_expression_that_fails_is_an_error_not_a_missing_value(broken_correlation):
+    with pytest.raises(ExecutionError, match="division by zero"):
+        broken_correlation.execution.deliver_message("payment_received", {"order_id": 42, "parts": 0},
+                                                     {"order_id": 42})
+
+
+def test_a_correlation_property_the_payload_lacks_stays_unknown(broken_correlation):
+    assert broken_correlation.execution.deliver_message("payment_received", {"amount": 10}) is True

@@ -5,22 +5,19 @@ import json
 
 import pytest
 
-from conftest import Instance, read_bpmn, save_and_restore
-from flowdesk.bpmn import parse_models
 
 TURNS = 1200
 
 
-def _go_round(instance: Instance, turns: int) -> None:
+def _go_round(instance, turns: int) -> None:
     for _ in range(turns):
         instance.complete("review", again=True)
 
 
 @pytest.fixture(scope="module")
-def long_loop():
+def long_loop(start_instance):
     """A review loop gone round 1,200 times (saved and restored every turn), and its task count at turn 10."""
-    [parsed] = parse_models([("review_loop.bpmn", read_bpmn("review_loop.bpmn"))])
-    instance = Instance(parsed)
+    instance = start_instance("review_loop.bpmn")
     _go_round(instance, 10)
     tasks_at_10 = len(instance.execution.dump()["tasks"])
     _go_round(instance, TURNS - 10)
@@ -28,10 +25,10 @@ def long_loop():
 
 
 @pytest.fixture
-def finished_loop(long_loop):
+def finished_loop(long_loop, reload):
     """A copy of ``long_loop`` that the reviewer then ends."""
     instance = copy.copy(long_loop[0])
-    instance.execution = save_and_restore(instance.parsed, instance.execution)
+    instance.execution = reload(instance)
     instance.complete("review", again=False)
     return instance
 

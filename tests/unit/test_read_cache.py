@@ -119,7 +119,7 @@ def test_turning_the_cache_off_drops_what_it_kept(cache):
     assert cache.get("t", "k", Loads(2)) == 2
 
 
-def test_a_full_topic_starts_over():
+def test_a_full_topic_drops_its_least_recently_used_value():
     cache = ReadCache(max_entries=2)
     cache.set_enabled(True)
     for key in ("a", "b", "c"):

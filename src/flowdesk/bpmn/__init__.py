@@ -4,6 +4,7 @@ Nothing here touches a database or HTTP; ``engine`` drives it through :class:`Ex
 """
 
 from . import data_stores
+from .action import ActionCall
 from .escalations import Escalation
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
 from .due_date import resolve_due_date
@@ -16,6 +17,7 @@ from .timers import TimerStart, WaitingTimer
 
 __all__ = [
     "ASSIGNMENT_POLICIES",
+    "ActionCall",
     "BpmnError",
     "CompletedElement",
     "Escalation",

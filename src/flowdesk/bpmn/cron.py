@@ -6,10 +6,7 @@ import re
 from calendar import monthrange
 from datetime import datetime, timedelta, timezone
 
-def _utc(value: datetime) -> datetime:
-    # Naive values are UTC, as everywhere in timers.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
+from ..utc import as_utc as _utc
 
 _MONTHS = {name: n for n, name in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
 _DAYS = {name: n for n, name in enumerate("SUN MON TUE WED THU FRI SAT".split())}

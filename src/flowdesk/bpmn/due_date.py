@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from ..utc import as_utc
 
 
 def resolve_due_date(expression: str | None, now: datetime) -> datetime | None:
@@ -19,6 +21,4 @@ def resolve_due_date(expression: str | None, now: datetime) -> datetime | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception for bad durations
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    return as_utc(value)

@@ -29,6 +29,9 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition a
 from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition as SpiffSignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from .errors import ExecutionError
+from .sandbox.limits import SandboxLimitExceeded, ScriptRefused, TaskDataNotJson
+
 _MISSING = object()
 
 
@@ -53,11 +56,20 @@ class FlowdeskMessageEventDefinition(SpiffMessageEventDefinition):
         for prop in cp:
             try:
                 value = script_engine.environment.evaluate(prop.retrieval_expression, dict(ctx))
-            except Exception:  # noqa: BLE001 - any failure means "not in this payload"
-                continue
+            except (SandboxLimitExceeded, TaskDataNotJson, ScriptRefused) as exc:
+                raise _correlation_failed(prop, exc) from exc
+            except (NameError, LookupError, AttributeError, TypeError):
+                continue  # the payload does not carry this property: it stays unknown
+            except Exception as exc:  # noqa: BLE001 - a broken expression is the model's error, shown as one
+                raise _correlation_failed(prop, exc) from exc
             for key in prop.correlation_keys:
                 correlations.setdefault(key, {})[prop.name] = value
         return correlations
+
+
+def _correlation_failed(prop, exc: Exception) -> ExecutionError:
+    return ExecutionError(f"correlation property '{prop.name}' ({prop.retrieval_expression}) failed: "
+                          f"{type(exc).__name__}: {exc}")
 
 
 class FlowdeskSignalEventDefinition(SpiffSignalEventDefinition):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
+from ..utc import as_utc, utc_now  # noqa: F401 - also this module's names for them
 from .cron import Cron, is_cron
 from .events import waiting_catches
 
@@ -29,19 +30,10 @@ CLOCK_ATTRIBUTE = "flowdesk_clock"
 HELD_SINCE = "flowdesk_held_since"
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def now_for(task) -> datetime:
     """The time of the workflow ``task`` belongs to: its Execution's clock, else real time."""
     clock = getattr(task.workflow.top_workflow, CLOCK_ATTRIBUTE, None)
     return as_utc(clock() if clock is not None else utc_now())
-
-
-def as_utc(value: datetime) -> datetime:
-    # Naive values are UTC, as in due_date.py: a server's local zone must not move a deadline.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def parse_date(value) -> datetime:

@@ -25,6 +25,7 @@ from .models import Ticket, TicketCandidate
 from .principal import Principal
 from .runtime import Runtime
 from .tickets import TICKET_STATUSES
+from ..utc import as_utc
 
 SORT_KEYS = ("created", "due", "priority")
 NULLABLE_SORTS = ("due", "priority")  # tickets without one come last
@@ -85,10 +86,6 @@ class InboxPage:
     total_capped: bool = False  # more than ``total`` match: the count stopped at COUNT_CAP
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
 def _check(query: InboxQuery) -> None:
     errors = {}
     if query.status and query.status not in TICKET_STATUSES:
@@ -136,7 +133,7 @@ def _conditions(principal: Principal, query: InboxQuery, now: datetime) -> list:
                                   (Ticket.created_at, query.created_before, True),
                                   (Ticket.created_at, query.created_after, False)):
         if bound is not None:
-            conditions.append(column < _utc(bound) if before else column >= _utc(bound))
+            conditions.append(column < as_utc(bound) if before else column >= as_utc(bound))
     if query.q:
         text = query.q.strip().lower()
         conditions.append(or_(func.lower(Ticket.name).contains(text, autoescape=True),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..bpmn import TaskNotReady
 from . import audit, audit_log, paging
 from .errors import Conflict, InvalidInput, NotFound
 from .instances import lock_instance, restore
+from .job_results import apply_result
 from .models import ExternalTask, ExternalTaskStatus, Incident, Job, JobStatus
 from .principal import Principal, Role
 from .runtime import Runtime
@@ -52,6 +54,9 @@ def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
             raise NotFound(f"incident '{incident_id}' does not exist")
         if incident.status != "open":
             raise Conflict(f"incident '{incident_id}' is already {incident.status}")
+        if incident.instance_id is None:
+            raise Conflict(f"incident '{incident_id}' is about a process start that left no instance: "
+                           "there is nothing to retry; the start happens again when next due")
         instance = lock_instance(uow.session, incident.instance_id)
         now = rt.clock()
         if incident.external_task_id:
@@ -77,8 +82,18 @@ def _reopen_external_task(session, external_task_id: str, now) -> None:
 
 
 def _rerun_job(rt: Runtime, uow, instance, job_id: str, now) -> None:
-    """Give the incident's job a fresh round of attempts and wake a worker."""
+    """Give the incident's job a fresh round of attempts and wake a worker (or re-apply its answer)."""
     job = uow.session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+    if job is not None and job.status == JobStatus.SUCCEEDED.value:
+        # The action answered and the step after it failed: apply the recorded answer again,
+        # never call the action again. Failing again fails the retry (422), changing nothing.
+        try:
+            failure = apply_result(rt, uow, job, instance, job.result)
+        except TaskNotReady as exc:
+            raise Conflict("the task of this incident is no longer waiting for its action's answer") from exc
+        if failure is not None:
+            raise failure
+        return
     if job is None or job.status != JobStatus.INCIDENT.value:
         raise Conflict("the job of this incident is no longer waiting for a retry")
     waiting = {call.task_id for call in restore(rt, uow.session, instance).pending_actions()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, ExecutionError
@@ -15,13 +15,14 @@ from .definitions import latest_version, resolve_calls, spec_with_calls
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
 from .models import (ACTIVE_JOB_STATUSES, ACTIVE_STATUSES, Incident, Instance, InstanceStatus, Job, Message,
-                     MessageStatus, Ticket, TicketCandidate)
+                     MessageStatus, Ticket)
 from .models.base import new_id
 from .principal import Principal, Role
 from .jobs import active_jobs, sync_action_jobs
 from .projection import active_external_tasks, sync_external_tasks, sync_tickets
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
+from .visibility import visible_instances
 from .waits import subscriptions_of, sync_waits
 
 INSTANCE_STATUSES = tuple(s.value for s in InstanceStatus)
@@ -48,8 +49,10 @@ class InstanceView:
 def execution_failed(exc: ExecutionError) -> ExecutionFailed:
     where = f" at element '{exc.element_id}'" if exc.element_id else ""
     line = f", line {exc.line}" if exc.line else ""
-    return ExecutionFailed(f"the process failed{where}{line}: {exc.message}",
-                           element_id=exc.element_id, line=exc.line)
+    failed = ExecutionFailed(f"the process failed{where}{line}: {exc.message}",
+                             element_id=exc.element_id, line=exc.line)
+    failed.__cause__ = exc  # also when raised later, outside the handler (the scheduler reads it)
+    return failed
 
 
 def require_running(instance: Instance) -> None:
@@ -81,13 +84,39 @@ def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
     return Execution.restore(spec, instance.state, instance.serializer_version, clock=rt.clock)
 
 
-def route_thrown(uow: UnitOfWork, instance: Instance, execution: Execution, now) -> None:
+@dataclass
+class Step:
+    """Everything a step of the workflow leads to, derived before anything of it is written.
+
+    Deriving can fail (an action body that raises); it fails here, while nothing is written
+    yet. The thrown events are taken before the state is dumped, so the saved state no longer
+    holds them and a later step cannot route them again.
+    """
+
+    state: dict
+    calls: list
+    thrown: list
+    escalations: list
+
+
+def settle(execution: Execution) -> Step:
+    """Derive the step's calls, throws and escalations, then its state; ExecutionFailed when one fails."""
+    try:
+        calls = execution.pending_actions()
+    except ExecutionError as exc:
+        raise execution_failed(exc) from exc
+    thrown = execution.take_thrown_events()
+    escalations = execution.take_escalations()
+    return Step(execution.dump(), calls, thrown, escalations)
+
+
+def route_thrown(uow: UnitOfWork, instance: Instance, thrown: list, now) -> None:
     """Messages and signals the instance threw go to an outbox the scheduler routes.
 
     Routing them here would lock other instances inside this command's transaction, and two
     instances messaging each other at the same moment would deadlock.
     """
-    for event in execution.take_thrown_events():
+    for event in thrown:
         if event.kind not in ("message", "signal"):
             continue
         uow.session.add(Message(kind=event.kind, name=event.name, variables=event.payload or {},
@@ -96,14 +125,18 @@ def route_thrown(uow: UnitOfWork, instance: Instance, execution: Execution, now)
                                 created_at=now))
 
 
-def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution) -> list[Ticket]:
-    """Write state, status and projections (tickets, jobs) back; bump the version.
+def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution,
+         step: Step | None = None) -> list[Ticket]:
+    """Write state, status and projections (tickets, jobs, thrown events) back; bump the version.
 
-    Returns the instance's open tickets.
+    The one save path of every command: everything the step leads to is derived first
+    (:func:`settle`, or ``step`` when the caller settled it already), so an ``ExecutionFailed``
+    leaves nothing of the step written. Returns the instance's open tickets.
     """
+    step = step or settle(execution)
     session = uow.session
     now = rt.clock()
-    instance.state = execution.dump()
+    instance.state = step.state
     instance.serializer_version = STATE_FORMAT
     instance.variables = execution.variables
     instance.updated_at = now
@@ -123,20 +156,16 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution)
     # Projections mirror what the instance waited for when loaded: a kind it did not wait for
     # then has no active rows, so its lookup is skipped (one round trip less per kind).
     loaded = execution.waits_when_loaded
-    fired = execution.take_escalations()
-    if fired:
-        sla.record_escalations(uow, instance, fired)  # before the projection cancels interrupted tickets
+    if step.escalations:
+        sla.record_escalations(uow, instance, step.escalations)  # before the projection cancels interrupted tickets
     tickets, opened = sync_tickets(session, instance, execution, now, "user_task" in loaded)
     for ticket in opened:
         webhooks.emit(uow, "ticket.created", {**event_data(instance), "ticket_id": ticket.id,
                                                   "element_id": ticket.element_id, "name": ticket.name})
     sync_external_tasks(session, instance, execution, now, "external_task" in loaded)
-    try:
-        sync_action_jobs(uow, instance, execution, now, "action" in loaded)
-    except ExecutionError as exc:
-        raise execution_failed(exc) from exc
-    sync_waits(session, instance, execution, "event" in loaded)
-    route_thrown(uow, instance, execution, now)
+    sync_action_jobs(uow, instance, execution, step.calls, now, "action" in loaded)
+    sync_waits(session, instance, execution, now, "event" in loaded)
+    route_thrown(uow, instance, step.thrown, now)
     return tickets
 
 
@@ -176,6 +205,7 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
             raise ExecutionError(f"the process has no signal start event for '{signal}'")
     except ExecutionError as exc:
         raise execution_failed(exc) from exc
+    step = settle(execution)  # fails before the instance is added: a failed start leaves nothing
     now = rt.clock()
     # The id is given here, not at the INSERT: nothing needs flushing before save() has the state,
     # so the new row is written once, complete.
@@ -189,24 +219,8 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
     audit.record(uow.session, "instance.started", started_by, instance_id=instance.id,
                  process_key=process_key, version=version.version)
     webhooks.emit(uow, "instance.started", event_data(instance))
-    save(rt, uow, instance, execution)
+    save(rt, uow, instance, execution, step)
     return instance
-
-
-def _visible(query, principal: Principal):
-    """Agents see the instances they hold or may take a ticket of; other roles see all (of the
-    processes their allow-list names, if they have one)."""
-    if principal.process_keys is not None:
-        query = query.where(Instance.process_key.in_(sorted(principal.process_keys)))
-    if principal.role != Role.AGENT.value:
-        return query
-    candidate = exists().where(
-        TicketCandidate.ticket_id == Ticket.id,
-        or_((TicketCandidate.kind == "user") & (TicketCandidate.name == principal.name),
-            (TicketCandidate.kind == "group") & TicketCandidate.name.in_(sorted(principal.groups) or [""])),
-    )
-    mine = exists().where(Ticket.instance_id == Instance.id, or_(Ticket.assignee == principal.name, candidate))
-    return query.where(mine)
 
 
 def open_tickets(session: Session, instance_id: str) -> list[Ticket]:
@@ -237,7 +251,7 @@ def view_of(session: Session, instance: Instance) -> InstanceView:
 def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> InstanceView:
     """The instance, where it waits (tickets, jobs, external tasks, timers, messages, incidents) and what it did."""
     with rt.uow() as uow:
-        instance = uow.session.scalar(_visible(select(Instance).where(Instance.id == instance_id), principal))
+        instance = uow.session.scalar(visible_instances(select(Instance).where(Instance.id == instance_id), principal))
         if instance is None:
             raise NotFound(f"instance '{instance_id}' does not exist")
         view = view_of(uow.session, instance)
@@ -256,7 +270,7 @@ def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None
     limit = paging.check_limit(limit)
     if status is not None and status not in INSTANCE_STATUSES:
         raise InvalidInput("unknown status", {"status": [f"must be one of {', '.join(INSTANCE_STATUSES)}"]})
-    query = _visible(select(Instance), principal)
+    query = visible_instances(select(Instance), principal)
     if process_key:
         query = query.where(Instance.process_key == process_key)
     if status:

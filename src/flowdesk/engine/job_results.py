@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from .. import logs
 from ..bpmn import ExecutionError, TaskNotReady
 from . import audit, signing, signing_keys, webhooks
-from .errors import Conflict, NotFound, Unauthenticated
-from .instances import restore, save
+from .errors import Conflict, ExecutionFailed, NotFound, Unauthenticated
+from .instances import execution_failed, restore, save
 from .jobs import backoff
 from .models import Incident, Instance, Job, JobAttempt, JobKind, JobStatus
 from .runtime import Runtime
@@ -73,14 +73,21 @@ def _close_attempt(session: Session, job: Job, number: int, outcome: Outcome, la
         "message": None if outcome.succeeded else outcome.describe()[:2000]})
 
 
-def give_up(session: Session, job: Job, now: datetime, message: str, uow: UnitOfWork | None = None) -> None:
+def give_up(session: Session, job: Job, now: datetime, message: str, uow: UnitOfWork | None = None,
+            element_id: str | None = None) -> None:
     """No more attempts: an action job becomes an incident, a webhook delivery failed."""
     job.finished_at, job.updated_at, job.lease_until = now, now, None
     if job.kind == JobKind.WEBHOOK.value:
         job.status = JobStatus.FAILED.value
         return
     job.status = JobStatus.INCIDENT.value
-    incident = Incident(instance_id=job.instance_id, element_id=job.element_id, job_id=job.id,
+    _open_incident(session, job, now, message, uow, element_id)
+
+
+def _open_incident(session: Session, job: Job, now: datetime, message: str, uow: UnitOfWork | None,
+                   element_id: str | None = None) -> None:
+    """An incident about ``job``, on ``element_id`` (the failing element) or else the job's own."""
+    incident = Incident(instance_id=job.instance_id, element_id=element_id or job.element_id, job_id=job.id,
                         message=message[:2000], attempts=job.attempts, created_at=now)
     session.add(incident)
     session.flush()
@@ -88,7 +95,7 @@ def give_up(session: Session, job: Job, now: datetime, message: str, uow: UnitOf
                  incident_id=incident.id, message=incident.message)
     if uow is not None:
         webhooks.emit(uow, "incident.created", {"incident_id": incident.id, "instance_id": job.instance_id,
-                                                "element_id": job.element_id, "message": incident.message})
+                                                "element_id": incident.element_id, "message": incident.message})
 
 
 def _retry_or_give_up(uow: UnitOfWork, job: Job, outcome: Outcome, now: datetime) -> None:
@@ -103,34 +110,55 @@ def _retry_or_give_up(uow: UnitOfWork, job: Job, outcome: Outcome, now: datetime
 
 
 def _resume_instance(rt: Runtime, uow: UnitOfWork, job: Job, instance: Instance, result) -> None:
-    """Complete the job's task with the response and move the instance on."""
-    execution = restore(rt, uow.session, instance)
+    """Complete the job's task with the response and move the instance on.
+
+    The action has answered: the job records its success whatever follows. When the step
+    after it fails, nothing of that step is saved and an incident on the failing element
+    keeps the answer; retrying the incident applies it again (:func:`apply_result`),
+    it never calls the action again.
+    """
     try:
-        execution.complete_action(job.task_id, result, job.request.get("result_variable"))
+        failure = apply_result(rt, uow, job, instance, result)
     except TaskNotReady:
         # The task stopped waiting (timer fired, cancelled): this late result changes nothing.
         job.status = JobStatus.CANCELLED.value
         return
-    except ExecutionError as exc:
-        give_up(uow.session, job, rt.clock(), f"the process failed after the action answered: {exc.message}", uow)
-        return
     job.status, job.result = JobStatus.SUCCEEDED.value, result if isinstance(result, (dict, list)) else None
-    save(rt, uow, instance, execution)
+    if failure is not None:
+        _open_incident(uow.session, job, rt.clock(), f"the action answered, then {failure.detail}", uow,
+                       failure.extra.get("element_id"))
+
+
+def apply_result(rt: Runtime, uow: UnitOfWork, job: Job, instance: Instance, result) -> ExecutionFailed | None:
+    """Complete the job's task with ``result`` and save the step; the failure (nothing saved) or None."""
+    execution = restore(rt, uow.session, instance)
+    try:
+        execution.complete_action(job.task_id, result, job.request.get("result_variable"))
+        save(rt, uow, instance, execution)
+    except ExecutionError as exc:
+        return execution_failed(exc)
+    except ExecutionFailed as exc:
+        return exc
+    return None
 
 
 def _throw(rt: Runtime, uow: UnitOfWork, job: Job, instance: Instance, code: str, outcome: Outcome) -> bool:
     execution = restore(rt, uow.session, instance)
     try:
         caught = execution.throw_error(job.task_id, code, {"status_code": outcome.status_code, "body": outcome.body})
+        if caught:
+            save(rt, uow, instance, execution)
     except TaskNotReady:
         job.status = JobStatus.CANCELLED.value
         return True
-    except ExecutionError as exc:
-        give_up(uow.session, job, rt.clock(), f"the process failed handling error '{code}': {exc.message}", uow)
+    except (ExecutionError, ExecutionFailed) as exc:
+        # The action failed, so calling it again on a retry is right; nothing of the step was saved.
+        failure = execution_failed(exc) if isinstance(exc, ExecutionError) else exc
+        give_up(uow.session, job, rt.clock(), f"the action raised BPMN error '{code}', then {failure.detail}",
+                uow, failure.extra.get("element_id"))
         return True
     if caught:
         job.status, job.last_error = JobStatus.FAILED.value, f"HTTP {outcome.status_code} raised BPMN error '{code}'"
-        save(rt, uow, instance, execution)
     return caught
 
 

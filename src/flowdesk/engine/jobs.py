@@ -16,7 +16,7 @@ from typing import NamedTuple
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..bpmn import Execution
+from ..bpmn import ActionCall, Execution
 from ..bpmn.action import DEFAULT_TIMEOUT
 from . import audit, signing, signing_keys
 from .errors import NotFound
@@ -118,14 +118,15 @@ def backoff(attempt: int) -> float:
     return delay * random.uniform(0.8, 1.2)
 
 
-def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, now: datetime,
-                     may_have_rows: bool = True) -> list[Job]:
+def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, pending: list[ActionCall],
+                     now: datetime, may_have_rows: bool = True) -> list[Job]:
     """Write a job for each newly STARTED action task; cancel jobs whose task moved on.
 
-    ``may_have_rows=False`` (the instance had no such task when loaded) skips the lookup.
+    ``pending`` is ``execution.pending_actions()``, evaluated by the caller before it wrote
+    anything. ``may_have_rows=False`` (the instance had no such task when loaded) skips the lookup.
     """
     session = uow.session
-    calls = {call.task_id: call for call in execution.pending_actions()}
+    calls = {call.task_id: call for call in pending}
     active = []
     if may_have_rows:
         active = rows_at_hand(session, Job, instance.id, execution.actions_when_loaded,

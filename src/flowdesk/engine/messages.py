@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..bpmn import ExecutionError
 from . import audit
-from .errors import InvalidInput, NotFound
+from .errors import ExecutionFailed, InvalidInput, NotFound
 from .definitions import latest_versions
 from .instances import create_instance, execution_failed, lock_instance, restore, save
 from .models import EventSubscription, InstanceStatus, Message, MessageStatus
@@ -34,23 +34,22 @@ class Delivery:
 def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict, *, business_key: str | None = None,
             correlation_keys: dict | None = None, instance_id: str | None = None,
             start_processes: bool = True, exclude_instance: str | None = None,
-            allowed_processes: frozenset[str] | list[str] | None = None) -> Delivery:
+            allowed_processes: frozenset[str] | list[str] | None = None, failed: list | None = None) -> Delivery:
     """Let every waiting instance catch it; else (or for signals, also) start processes with it.
 
     Instances are locked in id order so two concurrent deliveries never deadlock each other.
+    An uncorrelated message goes to one waiting instance: the one that has waited longest.
     With ``allowed_processes`` (the sender's process allow-list) it reaches only instances and
     start events of those processes: the others never see the message or signal.
+    A catch or start whose step fails raises ``ExecutionFailed`` (the caller's whole command
+    fails); with ``failed`` (the scheduler, which has no caller to tell) it is dropped alone
+    and ``(instance id or None, process key, error)`` is appended there instead.
     """
     def allowed(process_key: str) -> bool:
         return allowed_processes is None or process_key in allowed_processes
-    query = select(EventSubscription.instance_id).where(EventSubscription.kind == kind, EventSubscription.name == name)
-    if instance_id:
-        query = query.where(EventSubscription.instance_id == instance_id)
-    if business_key:
-        query = query.where(EventSubscription.business_key == business_key)
+    to_one = kind == "message" and not instance_id and correlation_keys is None and business_key is None
     result = Delivery()
-    # A thrown signal was already caught inside the instance that threw it.
-    for target in sorted(set(uow.session.scalars(query)) - {exclude_instance}):
+    for target in _targets(uow.session, kind, name, instance_id, business_key, exclude_instance, to_one):
         instance = lock_instance(uow.session, target)
         if instance.status != InstanceStatus.RUNNING.value or not allowed(instance.process_key):
             continue
@@ -60,24 +59,57 @@ def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict,
                 caught = execution.deliver_message(name, variables, correlation_keys or None)
             else:
                 caught = execution.broadcast_signal(name, variables)
+            if caught:
+                save(rt, uow, instance, execution)
         except ExecutionError as exc:
-            raise execution_failed(exc) from exc
+            _failed(failed, instance.id, instance.process_key, execution_failed(exc))
+            continue
+        except ExecutionFailed as exc:
+            _failed(failed, instance.id, instance.process_key, exc)
+            continue
         if caught:
-            save(rt, uow, instance, execution)
             audit.record(uow.session, f"{kind}.caught", None, instance_id=instance.id, name=name)
             result.delivered_to.append(instance.id)
-            if kind == "message" and not instance_id and correlation_keys is None and business_key is None:
-                break  # an uncorrelated message goes to one waiting instance, the oldest id first
+            if to_one:
+                break  # an uncorrelated message goes to one waiting instance: the longest waiting
     wants_start = kind == "signal" or not result.delivered_to
     if start_processes and wants_start and not instance_id:
         starts = "messages" if kind == "message" else "signals"
         for version in latest_versions(uow.session):
             if name in (version.start_events or {}).get(starts, []) and allowed(version.process_key):
-                started = create_instance(rt, uow, None, version, dict(variables or {}), business_key,
-                                          message=(name, variables) if kind == "message" else None,
-                                          signal=name if kind == "signal" else None)
+                try:
+                    started = create_instance(rt, uow, None, version, dict(variables or {}), business_key,
+                                              message=(name, variables) if kind == "message" else None,
+                                              signal=name if kind == "signal" else None)
+                except ExecutionFailed as exc:  # nothing of the new instance was added
+                    _failed(failed, None, version.process_key, exc)
+                    continue
                 result.started.append(started.id)
     return result
+
+
+def _targets(session, kind: str, name: str, instance_id: str | None, business_key: str | None,
+             exclude_instance: str | None, to_one: bool) -> list[str]:
+    """The instances that may catch it: longest waiting first when only one is to get it, else in
+    id order (so two deliveries lock them in the same order and never deadlock each other)."""
+    query = select(EventSubscription.instance_id, EventSubscription.created_at, EventSubscription.id).where(
+        EventSubscription.kind == kind, EventSubscription.name == name)
+    if instance_id:
+        query = query.where(EventSubscription.instance_id == instance_id)
+    if business_key:
+        query = query.where(EventSubscription.business_key == business_key)
+    since: dict[str, tuple] = {}
+    for target, created_at, row_id in session.execute(query):
+        since[target] = min(since.get(target, (created_at, row_id)), (created_at, row_id))
+    since.pop(exclude_instance, None)  # a thrown signal was already caught inside the instance that threw it
+    return sorted(since, key=since.get) if to_one else sorted(since)
+
+
+def _failed(failed: list | None, instance_id: str | None, process_key: str, exc: ExecutionFailed) -> None:
+    """Raise ``exc``, or (for the scheduler) note it and go on: the failed step wrote nothing."""
+    if failed is None:
+        raise exc
+    failed.append((instance_id, process_key, exc))
 
 
 def _check(name, variables, correlation_keys) -> None:

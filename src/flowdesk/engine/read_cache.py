@@ -20,10 +20,12 @@ import time
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from cachetools import TTLCache
+
 T = TypeVar("T")
 
 MAX_AGE = 5.0
-MAX_ENTRIES = 10_000  # per topic; a full topic starts over rather than tracking use
+MAX_ENTRIES = 10_000  # per topic; a full topic drops its least recently used value
 
 
 class ReadCache:
@@ -35,7 +37,9 @@ class ReadCache:
         self.max_entries = max_entries
         self._clock = clock
         self._lock = threading.Lock()
-        self._entries: dict[str, dict[Hashable, tuple[float, object]]] = {}
+        # Per topic, values expire ``max_age`` after they were kept (cachetools' TTLCache, which
+        # is not thread-safe: every use holds the lock).
+        self._entries: dict[str, TTLCache] = {}
         # Bumped by every invalidation: a load that overlapped one may have read the old rows,
         # so its result is returned but not kept.
         self._generation = 0
@@ -52,26 +56,28 @@ class ReadCache:
         """The kept value of ``key``, else ``load()`` (kept unless None or invalidated meanwhile)."""
         if not self.enabled:
             return load()
-        now = self._clock()
         with self._lock:
-            entry = self._entries.get(topic, {}).get(key)
+            entries = self._entries.get(topic)
+            value = entries.get(key) if entries is not None else None
             generation = self._generation
-        if entry is not None and now - entry[0] < self.max_age:
-            return entry[1]  # type: ignore[return-value]
+        if value is not None:
+            return value  # type: ignore[return-value]
         value = load()
         if value is not None:
             with self._lock:
                 if self.enabled and self._generation == generation:
-                    entries = self._entries.setdefault(topic, {})
-                    if len(entries) >= self.max_entries:
-                        entries.clear()
-                    entries[key] = (now, value)
+                    entries = self._entries.get(topic)
+                    if entries is None:
+                        entries = self._entries[topic] = TTLCache(self.max_entries, self.max_age, timer=self._clock)
+                    entries[key] = value
         return value
 
     def forget(self, topic: str, key: Hashable) -> None:
         """Drop one value this process knows to be outdated (no notice to the others)."""
         with self._lock:
-            self._entries.get(topic, {}).pop(key, None)
+            entries = self._entries.get(topic)
+            if entries is not None:
+                entries.pop(key, None)
 
     def invalidate(self, topics) -> None:
         """Drop everything kept under ``topics`` (a committed change touched their tables)."""

@@ -43,8 +43,8 @@ def fire_due_timers(rt: Runtime, limit: int = 200, batch: int = 25) -> int:
 
     Up to ``batch`` due instances are claimed per transaction (``SKIP LOCKED``, so another
     scheduler takes the next ones): one commit per batch instead of one per timer. A step
-    that fails does so before anything of it is written, so it costs no savepoint and the
-    rest of the batch is kept; the failed instance gets an incident.
+    that fails does so before anything of it is written (``save`` derives everything first),
+    so it costs no savepoint and the rest of the batch is kept; the failed instance gets an incident.
     """
     done, seen = 0, []
     while done < limit:
@@ -67,19 +67,10 @@ def fire_due_timers(rt: Runtime, limit: int = 200, batch: int = 25) -> int:
                 seen.append(instance_id)
                 stepped += 1
                 uow.scope_to(tenant_id)  # claimed across tenants, stepped in its own
-                try:
-                    failure = _fire(rt, uow, instance)
-                except ExecutionFailed as exc:
-                    # save() failed after writing: the batch's transaction cannot be kept. The
-                    # others are due again next round; this one becomes an incident.
-                    uow.session.rollback()
-                    failures = [(tenant_id, instance_id,
-                                 ExecutionError(exc.detail, element_id=exc.extra.get("element_id")))]
-                    break
+                failure = _fire(rt, uow, instance)
                 if failure is not None:
                     failures.append((tenant_id, instance_id, failure))
-            else:
-                uow.commit()
+            uow.commit()
         # The incident is written after the batch's transaction is closed: on SQLite it would
         # otherwise still hold the write lock the incident's transaction waits for.
         for tenant_id, instance_id, failure in failures:
@@ -93,12 +84,11 @@ def _fire(rt: Runtime, uow, instance: Instance) -> ExecutionError | None:
     try:
         execution = restore(rt, uow.session, instance)
         execution.run()
-        # save() evaluates the calls of started service tasks; a model error there shows now,
-        # before anything is written.
-        execution.pending_actions()
+        save(rt, uow, instance, execution)
     except ExecutionError as exc:
         return exc
-    save(rt, uow, instance, execution)
+    except ExecutionFailed as exc:
+        return exc.__cause__
     audit.record(uow.session, "timer.fired", None, instance_id=instance.id)
     return None
 
@@ -117,7 +107,12 @@ def _timer_incident(rt: Runtime, tenant_id: str, instance_id: str, exc: Executio
 
 
 def start_timer_processes(rt: Runtime, limit: int = 20) -> int:
-    """Start instances of processes whose timer start event is due, and schedule the next start."""
+    """Start instances of processes whose timer start event is due, and schedule the next start.
+
+    Returns how many instances were started. A start that fails leaves no instance, only an
+    incident; the schedule moves on to its next due time either way.
+    """
+    started = 0
     with rt.uow(SYSTEM) as uow:
         now = rt.clock()
         rows = list(uow.session.scalars(
@@ -129,12 +124,40 @@ def start_timer_processes(rt: Runtime, limit: int = 20) -> int:
             spec = spec_of(rt, uow.session, version.id, version.process_key)
             start = next((t for t in spec.timer_starts() if t.element_id == row.element_id), None)
             try:
-                create_instance(rt, uow, None, version, {}, None, by_timer=row.element_id)
+                with uow.session.begin_nested():  # a failure drops this start only
+                    create_instance(rt, uow, None, version, {}, None, by_timer=row.element_id)
+                started += 1
+            except ExecutionFailed as exc:
+                _start_incident(rt, uow, version.process_key, f"timer start '{row.element_id}'", exc)
             except Exception:  # noqa: BLE001 - one broken model must not stop the others' schedules
                 log.exception("timer start of %s failed", version.process_key)
             row.next_at = start.next_due(row.reference_at, row.next_at) if start else None
         uow.commit()
-        return len(rows)
+        return started
+
+
+def _start_incident(rt: Runtime, uow, process_key: str, trigger: str, exc: ExecutionFailed) -> None:
+    """A process the scheduler started failed before its first wait: nothing of it was kept, so
+    the incident has no instance; it names the process, what started it, the element and the error."""
+    element_id = exc.extra.get("element_id")
+    message = f"the {trigger} of process '{process_key}' failed: {exc.detail}"[:2000]
+    uow.session.add(Incident(instance_id=None, element_id=element_id, message=message, created_at=rt.clock()))
+    audit.record(uow.session, "incident.created", None, process_key=process_key, element_id=element_id,
+                 message=message)
+
+
+def _delivery_incident(rt: Runtime, uow, message: Message, failure) -> None:
+    """A routed message or signal made its catcher (or the process it started) fail: the step
+    was rolled back, the catcher still waits, and an incident says where and why."""
+    instance_id, process_key, exc = failure
+    if instance_id is None:
+        _start_incident(rt, uow, process_key, f"{message.kind} start '{message.name}'", exc)
+        return
+    element_id = exc.extra.get("element_id")
+    text = f"the {message.kind} '{message.name}' could not be delivered: {exc.detail}"[:2000]
+    uow.session.add(Incident(instance_id=instance_id, element_id=element_id, message=text, created_at=rt.clock()))
+    audit.record(uow.session, "incident.created", None, instance_id=instance_id, element_id=element_id,
+                 message=text)
 
 
 def route_messages(rt: Runtime, limit: int = 50) -> int:
@@ -155,21 +178,25 @@ def route_messages(rt: Runtime, limit: int = 50) -> int:
             if buffered and message.expires_at is not None and message.expires_at <= now:
                 message.status = MessageStatus.EXPIRED.value
                 continue
+            failed = []
             try:
-                result = deliver(rt, uow, message.kind, message.name, message.variables or {},
-                                 business_key=message.business_key if buffered else None,
-                                 correlation_keys=message.correlation_keys or None,
-                                 instance_id=message.instance_id, start_processes=not buffered,
-                                 exclude_instance=message.source_instance_id if message.kind == "signal" else None,
-                                 allowed_processes=message.allowed_processes)
+                with uow.session.begin_nested():  # a bug in one delivery drops that delivery only
+                    result = deliver(rt, uow, message.kind, message.name, message.variables or {},
+                                     business_key=message.business_key if buffered else None,
+                                     correlation_keys=message.correlation_keys or None,
+                                     instance_id=message.instance_id, start_processes=not buffered,
+                                     exclude_instance=message.source_instance_id if message.kind == "signal" else None,
+                                     allowed_processes=message.allowed_processes, failed=failed)
             except Exception as exc:  # noqa: BLE001 - a failing target must not block the outbox
                 log.warning("message %s could not be delivered: %s", message.id, exc)
                 message.status = MessageStatus.UNDELIVERED.value
                 continue
+            for failure in failed:
+                _delivery_incident(rt, uow, message, failure)
             if result.delivered_to or result.started:
                 message.status, message.delivered_at = MessageStatus.DELIVERED.value, now
                 message.delivered_to, message.started = result.delivered_to, result.started
-            elif not buffered:
+            elif not buffered or failed:  # a catcher that failed on it is not offered it again
                 message.status = MessageStatus.UNDELIVERED.value
         uow.scope_to(SYSTEM)
         expired = uow.session.scalars(select(Message).where(Message.status == MessageStatus.BUFFERED.value,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from .models import ACTIVE_STATUSES, Instance, Ticket, TicketStatus
 from .models.base import UTCDateTime
 from .runtime import Runtime
 from .tenancy import SYSTEM
+from ..utc import as_utc
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,6 @@ class SlaStatus:
     paused: bool
     breached_at: datetime | None
     calendar: str | None
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def _measure(hours: WorkingHours | None, start: datetime, end: datetime) -> float:
@@ -76,7 +73,7 @@ def _due(expression, data: dict, now: datetime, hours: WorkingHours | None) -> d
     if isinstance(value, str) and not _literal(value.strip()):
         value = human_tasks.evaluate(value.strip(), data)
     if isinstance(value, datetime):
-        return _aware(value)
+        return as_utc(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{expression!r} gives {value!r}, not an ISO duration or date")
     text = value.strip()
@@ -85,7 +82,7 @@ def _due(expression, data: dict, now: datetime, hours: WorkingHours | None) -> d
         if due is None:
             raise ValueError(f"'{text}' is not an ISO duration")
         return due
-    return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
 def start(session: Session, ticket: Ticket, task: WaitingUserTask, now: datetime) -> None:
@@ -168,7 +165,8 @@ def state_filter(state: str, now: datetime):
     at = func.coalesce(Ticket.paused_at, Ticket.completed_at, literal(now, UTCDateTime()))
     has_due = Ticket.due_at.is_not(None)
     breached = and_(has_due, or_(Ticket.sla_breached_at.is_not(None), Ticket.due_at <= at))
-    at_risk = and_(has_due, Ticket.sla_breached_at.is_(None), Ticket.due_at > at,
+    # Without a due date every comparison below is NULL, so at_risk is never true (no has_due needed).
+    at_risk = and_(Ticket.sla_breached_at.is_(None), Ticket.due_at > at,
                    func.coalesce(Ticket.at_risk_at, Ticket.due_at) <= at)
     return {"breached": breached, "at_risk": at_risk, "ok": or_(Ticket.due_at.is_(None), not_(or_(breached, at_risk)))}[state]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import logs
@@ -13,9 +13,10 @@ from . import audit, forms, idempotency, progressions, webhooks
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from .idempotency import IdempotentRequest, Replay
 from .instances import execution_failed, require_running, restore, save
-from .models import ACTIVE_STATUSES, Instance, Ticket, TicketCandidate, TicketStatus
+from .models import ACTIVE_STATUSES, Instance, Ticket, TicketStatus
 from .principal import Principal
 from .runtime import Runtime
+from .visibility import group_names, ticket_seen_by, visible_tickets
 
 TICKET_STATUSES = tuple(s.value for s in TicketStatus)
 DELEGATION_PENDING = "pending"
@@ -30,25 +31,9 @@ class Completion:
     open_tickets: list[Ticket] = field(default_factory=list)
 
 
-def _visible_to(name, groups):
-    """Tickets that ``name`` holds, owns (delegated) or is a candidate for, itself or by one of
-    ``groups`` (values, or bound parameters of a statement built once)."""
-    return or_(Ticket.assignee == name, Ticket.owner == name, exists().where(
-        TicketCandidate.ticket_id == Ticket.id,
-        or_((TicketCandidate.kind == "user") & (TicketCandidate.name == name),
-            (TicketCandidate.kind == "group") & TicketCandidate.name.in_(groups))))
-
-
-def _group_names(principal: Principal) -> list[str]:
-    return sorted(principal.groups) or [""]
-
-
 def visible(query, principal: Principal):
     """Admins see every ticket; everyone else the ones they hold, own (delegated) or are a candidate for."""
-    if principal.reads_everything:
-        return query
-    return query.where(_visible_to(principal.name, _group_names(principal)))
-
+    return visible_tickets(query, principal)
 
 
 def may_work(ticket: Ticket, principal: Principal) -> bool:
@@ -61,7 +46,7 @@ def may_work(ticket: Ticket, principal: Principal) -> bool:
 # longer than running it). The candidates come joined (a ticket has a few), not by a second SELECT.
 _TICKET = (select(Ticket).where(Ticket.id == bindparam("ticket_id")).options(joinedload(Ticket.candidates))
            .execution_options(populate_existing=True))
-_VISIBLE_TICKET = _TICKET.where(_visible_to(bindparam("name"), bindparam("groups", expanding=True)))
+_VISIBLE_TICKET = _TICKET.where(ticket_seen_by(bindparam("name"), bindparam("groups", expanding=True)))
 _INSTANCE_OF_TICKET = (
     select(Instance).where(Instance.id == select(Ticket.instance_id).where(Ticket.id == bindparam("ticket_id"))
                            .scalar_subquery())
@@ -74,7 +59,7 @@ def find_visible(session, principal: Principal, ticket_id: str) -> Ticket:
         result = session.scalars(_TICKET, {"ticket_id": ticket_id})
     else:
         result = session.scalars(_VISIBLE_TICKET, {"ticket_id": ticket_id, "name": principal.name,
-                                                   "groups": _group_names(principal)})
+                                                   "groups": group_names(principal)})
     ticket = result.unique().first()
     if ticket is None:
         raise NotFound(f"ticket '{ticket_id}' does not exist")

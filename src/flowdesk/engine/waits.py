@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -9,8 +11,13 @@ from ..bpmn import Execution
 from .models import EventSubscription, Instance
 
 
-def sync_waits(session: Session, instance: Instance, execution: Execution, may_have_rows: bool = True) -> None:
-    """Refresh the instance's event subscriptions from the workflow."""
+def sync_waits(session: Session, instance: Instance, execution: Execution, now: datetime,
+               may_have_rows: bool = True) -> None:
+    """Refresh the instance's event subscriptions from the workflow.
+
+    A row is kept while the instance goes on waiting for the same catch, so its ``created_at``
+    says since when it waits (an uncorrelated message goes to the one that waited longest).
+    """
     # A catch without a name (no messageRef/signalRef) can never be sent to: nothing to project.
     wanted = [("message", m.name, m.task_id, m.element_id, m.correlations)
               for m in execution.waiting_messages() if m.name]
@@ -27,7 +34,7 @@ def sync_waits(session: Session, instance: Instance, execution: Execution, may_h
         if row is None:
             session.add(EventSubscription(instance_id=instance.id, kind=kind, name=name, task_id=task_id,
                                           element_id=element_id, business_key=instance.business_key,
-                                          correlations=correlations or {}))
+                                          correlations=correlations or {}, created_at=now))
         elif row.correlations != (correlations or {}):
             row.correlations = correlations or {}
     stale = [row.id for key, row in current.items() if key not in keep]

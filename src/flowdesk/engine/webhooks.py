@@ -11,7 +11,7 @@ from . import audit, audit_log, paging
 from .changes import WEBHOOKS
 from .errors import InvalidInput, NotFound
 from .models import Job, JobKind, JobStatus, WebhookSubscription
-from .models.base import new_id, utcnow
+from .models.base import clock_of, new_id
 from .principal import Principal, Role
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
@@ -112,7 +112,7 @@ def emit(uow: UnitOfWork, event: str, data: dict) -> None:
             continue
         # Id and time given here, not at the INSERT: the delivery's body names them, and the row
         # goes out with the command's other rows in one flush.
-        job_id, created_at = new_id(), utcnow()
+        job_id, created_at = new_id(), clock_of(session)
         body = {"id": job_id, "event": event, "created_at": created_at.isoformat(), "data": data}
         session.add(Job(id=job_id, kind=JobKind.WEBHOOK.value, subscription_id=subscription_id, event=event,
                         instance_id=data.get("instance_id"), status=JobStatus.PENDING.value, attempts=0,

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from ..config import Settings
 
@@ -67,11 +68,15 @@ class RedisChangeFeed:
                         self._set_listening(True, on_listening)
                         warned = False
                     elif message["type"] == "message":
-                        on_change(set(message["data"].decode().split(",")))
-            except Exception:  # noqa: BLE001 - Redis away: read from the database until it is back
+                        _apply(on_change, message["data"])
+            except RedisError:  # Redis away: read from the database until it is back
                 if not warned:
                     log.warning("change feed lost Redis; reading from the database until it is back", exc_info=True)
                     warned = True
+            except _NoticeFailed:
+                # Not Redis' fault: say what failed. A notice not applied may leave a stale read,
+                # so the cache goes off and comes back empty with the next subscription.
+                log.exception("change feed: applying a change notice failed; the cache is emptied")
             finally:
                 self._set_listening(False, on_listening)
                 try:
@@ -79,6 +84,17 @@ class RedisChangeFeed:
                 except Exception:  # noqa: BLE001 - the connection is gone already
                     pass
             self._stop.wait(self._retry_after)
+
+
+class _NoticeFailed(Exception):
+    """The listener's own callback raised on a notice (a bug, not a lost connection)."""
+
+
+def _apply(on_change: Callable[[set[str]], None], data: bytes) -> None:
+    try:
+        on_change(set(data.decode().split(",")))
+    except Exception as exc:  # noqa: BLE001 - reported as what it is by the loop
+        raise _NoticeFailed(repr(data)) from exc
 
 
 def feed_for(settings: Settings) -> RedisChangeFeed | None:

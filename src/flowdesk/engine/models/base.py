@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime, MetaData, event, inspect
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, relationship
+from sqlalchemy.orm import DeclarativeBase, Session, relationship
 from sqlalchemy.types import TypeDecorator
+
+from ...utc import as_utc, utc_now
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -36,25 +38,20 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        value = value.astimezone(timezone.utc)
+        value = as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        return as_utc(value)
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+utcnow = utc_now  # the model defaults' name for it
 
 
 def written_after(target: str):
@@ -70,6 +67,36 @@ def written_after(target: str):
 def clock_of(session) -> datetime:
     """The runtime's "now" for rows written in ``session`` (the unit of work puts its clock there)."""
     return session.info.get("clock", utcnow)()
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, flush_context, instances) -> None:
+    """Columns defaulting to ``utcnow`` get the runtime's clock when a row is added without them:
+    one clock (``rt.clock``) for model defaults and the scheduler, not the wall clock for some."""
+    now = None
+    for row in session.new:
+        for name in _clock_columns(type(row)):
+            if getattr(row, name) is None:
+                now = now or clock_of(session)
+                setattr(row, name, now)
+
+
+_CLOCK_COLUMNS: dict[type, tuple[str, ...]] = {}
+
+
+def _clock_columns(model: type) -> tuple[str, ...]:
+    names = _CLOCK_COLUMNS.get(model)
+    if names is None:
+        names = _CLOCK_COLUMNS[model] = tuple(
+            attribute.key for attribute in inspect(model).column_attrs
+            if any(column.default is not None and _unwrapped(getattr(column.default, "arg", None)) is utcnow
+                   for column in attribute.columns))
+    return names
+
+
+def _unwrapped(default):
+    # SQLAlchemy wraps a default callable that takes no context in one that does.
+    return getattr(default, "__wrapped__", default)
 
 
 class Base(DeclarativeBase):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, JSONType, UTCDateTime, new_id, utcnow, written_after
+from .base import Base, JSONType, UTCDateTime, clock_of, new_id, utcnow, written_after
 from .tenant import TenantOwned
 
 if TYPE_CHECKING:  # the flush-order links name these
@@ -150,7 +150,7 @@ def _copy_inbox_keys(session: Session, flush_context, instances) -> None:
         if ticket.status is None:
             ticket.status = TicketStatus.OPEN.value
         if ticket.created_at is None:
-            ticket.created_at = utcnow()
+            ticket.created_at = clock_of(session)
         for candidate in ticket.candidates:
             for key in INBOX_KEYS:
                 value = getattr(ticket, key)
