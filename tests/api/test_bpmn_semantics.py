@@ -1,5 +1,8 @@
 """BPMN as the standard says, seen through the REST API: joins, call depth, flows, events."""
 
+from flowdesk.bpmn import StepLimits
+from flowdesk.engine import scheduler
+
 
 def _complete(client, admin, ticket, data=None):
     response = client.post(f"/api/v1/tickets/{ticket['id']}/complete", json={"data": data or {}}, headers=admin)
@@ -18,3 +21,42 @@ def test_a_parallel_join_of_three_user_tasks_goes_on_once_all_are_done(client, a
     assert [t["element_id"] for t in result["open_tickets"]] == ["after_join"]
     assert result["instance"]["status"] == "running"
     assert {"from_task_1", "from_task_2", "from_task_3"} <= set(result["instance"]["variables"])
+
+
+def test_a_process_calling_itself_is_refused_with_the_call_activity_and_nothing_saved(client, admin, deploy):
+    deploy("recursive_calls.bpmn")
+
+    response = client.post("/api/v1/processes/calls_itself/instances", json={}, headers=admin)
+
+    assert response.status_code == 422
+    assert "call_me_again" in response.get_json()["detail"]
+    assert client.get("/api/v1/instances?process_key=calls_itself", headers=admin).get_json()["items"] == []
+
+
+def test_a_loop_without_a_wait_state_fails_the_command_after_the_step_budget(client, admin, deploy, start, runtime):
+    runtime.step_limits = StepLimits(budget_seconds=0.5)
+    deploy("recursive_calls.bpmn")
+    [go] = start("asks_then_loops", {"turns": 0})["open_tickets"]
+
+    response = client.post(f"/api/v1/tickets/{go['id']}/complete", json={"data": {}}, headers=admin)
+
+    assert response.status_code == 422
+    assert "al_again" in response.get_json()["detail"] or "al_spin" in response.get_json()["detail"]
+    # Nothing of the failed step was saved: the ticket is still open, other requests still answer.
+    instance = client.get(f"/api/v1/instances/{go['instance_id']}", headers=admin).get_json()
+    assert instance["status"] == "running"
+    assert [t["element_id"] for t in instance["open_tickets"]] == ["go"]
+
+
+def test_a_loop_after_a_timer_becomes_an_incident_naming_the_element(client, admin, deploy, start, runtime, clock):
+    runtime.step_limits = StepLimits(budget_seconds=0.5)
+    deploy("recursive_calls.bpmn")
+    instance = start("waits_then_loops", {"turns": 0})
+
+    clock.advance(minutes=2)
+    scheduler.fire_due_timers(runtime)
+
+    detail = client.get(f"/api/v1/instances/{instance['id']}", headers=admin).get_json()
+    [incident] = detail["incidents"]
+    assert incident["element_id"] in ("wl_again", "wl_spin")
+    assert "0.5 s" in incident["message"]

@@ -14,6 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import escalations, events, history, serializer, timers
+from .stepping import Pause, StepGuard, StepLimits
 from .escalations import Escalation
 from .action import ActionCall, ActionTask
 from .errors import ExecutionError
@@ -56,9 +57,10 @@ class Execution:
     """
 
     def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None,
-                 pruned_history: history.PrunedHistory | None = None):
+                 pruned_history: history.PrunedHistory | None = None, limits: StepLimits | None = None):
         self.workflow = workflow
         self.clock = clock or timers.utc_now
+        self._guard = StepGuard(limits or StepLimits())
         self._pruned_history = pruned_history or history.PrunedHistory()
         self._escalations: list[Escalation] = []
         # What the instance waited for when it was loaded (nothing for a new one): the server's
@@ -76,17 +78,18 @@ class Execution:
 
     @classmethod
     def start(cls, process: ProcessSpec, variables: dict | None = None, clock: Clock | None = None,
-              message: tuple[str, dict | None] | None = None, by_timer: bool | str = False) -> "Execution":
+              message: tuple[str, dict | None] | None = None, by_timer: bool | str = False,
+              limits: StepLimits | None = None) -> "Execution":
         """Create a new instance with ``variables`` and run it to its first wait state.
 
         ``message=(name, payload)`` starts it through the message start event ``name`` (the
         payload becomes variables); ``by_timer=True`` treats its timer start events (or only
         the one whose element id ``by_timer`` is) as fired now: the scheduler creates the
-        instance when that timer is due.
+        instance when that timer is due. ``limits`` bound what one command may step (see stepping).
         """
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=restricted_script_engine())
         workflow.task_tree.data.update(variables or {})
-        execution = cls(workflow, clock)
+        execution = cls(workflow, clock, limits=limits)
         execution.waits_when_loaded = frozenset()
         execution.user_tasks_when_loaded = execution.actions_when_loaded = frozenset()
         if by_timer:
@@ -101,13 +104,13 @@ class Execution:
 
     @classmethod
     def restore(cls, process: ProcessSpec, state: dict, state_format: str = serializer.STATE_FORMAT,
-                clock: Clock | None = None) -> "Execution":
+                clock: Clock | None = None, limits: StepLimits | None = None) -> "Execution":
         """Rebuild an instance from saved state against its (cached) process spec."""
         pruned = state.get(_PRUNED_HISTORY)
         if pruned:  # kept out of the state restored (and copied) below: it only ever grows
             state = {key: value for key, value in state.items() if key != _PRUNED_HISTORY}
         workflow = serializer.state_from_dict(state, process.spec, process.subprocess_specs, state_format)
-        execution = cls(workflow, clock, history.PrunedHistory.from_dict(pruned))
+        execution = cls(workflow, clock, history.PrunedHistory.from_dict(pruned), limits)
         execution.waits_when_loaded = execution.waiting_kinds()
         waiting = execution._tasks(TaskState.READY | TaskState.STARTED)
         execution.user_tasks_when_loaded = frozenset(
@@ -145,13 +148,24 @@ class Execution:
         return timers.as_utc(self.clock())
 
     def run(self) -> None:
-        """Fire the timers due at ``clock()`` and advance every task that needs no person or worker."""
+        """Fire the timers due at ``clock()`` and advance every task that needs no person or worker.
+
+        Raises :class:`ExecutionError` when the step goes past its limits (see stepping).
+        """
         watch = escalations.Watch(self.workflow)
+        self._guard.start()
         try:
             self.workflow.refresh_timers()
             # do_engine_steps refreshes timers last, so a timer due by then is READY but not run.
-            for _ in range(100):
-                self.workflow.do_engine_steps()
+            rounds = 0
+            while rounds < 100:
+                try:
+                    self.workflow.do_engine_steps(will_complete_task=self._guard.before)
+                except Pause:
+                    self._stamp_completed()
+                    self._prune()
+                    continue
+                rounds += 1
                 if not any(not t.task_spec.manual for t in self._tasks(TaskState.READY)):
                     break
             self._escalations.extend(watch.fired())
