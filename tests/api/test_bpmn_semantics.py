@@ -60,3 +60,11 @@ def test_a_loop_after_a_timer_becomes_an_incident_naming_the_element(client, adm
     [incident] = detail["incidents"]
     assert incident["element_id"] in ("wl_again", "wl_spin")
     assert "0.5 s" in incident["message"]
+
+
+def test_conditions_on_flows_leaving_the_start_event_pick_one_path(deploy, start):
+    deploy("flows_from_activities.bpmn")
+
+    tickets = start("conditional_start", {"amount": 500})["open_tickets"]
+
+    assert [t["element_id"] for t in tickets] == ["big_order"]

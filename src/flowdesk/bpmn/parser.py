@@ -320,8 +320,9 @@ class FlowdeskParser(SpiffBpmnParser):
             self.dmn_parsers_by_name[decision.get_name()] = decision
 
     def add_bpmn_xml(self, bpmn, filename=None):
-        """Rewrite timer values and link events into what SpiffWorkflow runs, then parse."""
+        """Rewrite timer values, flows leaving activities and link events into what SpiffWorkflow runs, then parse."""
         preprocess.normalise_timers(bpmn)
+        preprocess.split_outgoing_flows(bpmn)
         problems = preprocess.link_problems(bpmn)
         if problems:
             node, _ = problems[0]

@@ -1,6 +1,6 @@
 """Rewriting uploaded BPMN trees into what SpiffWorkflow runs, before the parser sees them.
 
-Both functions change the lxml tree in place and are idempotent, so running them twice (by
+Every function changes the lxml tree in place and is idempotent, so running it twice (by
 the parser and by a caller) is harmless.
 """
 
@@ -25,6 +25,13 @@ _ISO_DATE = re.compile(
 _ISO_WEEK = re.compile(r"^\d{4}-?W\d{2}-?\d(T[\d:.]+)?(Z|[+-]\d{2}(:?\d{2})?)?$", re.IGNORECASE)
 _ISO_RECURRING = re.compile(r"^R\d*/[^\s\"']+$", re.IGNORECASE)
 _JUEL_VARIABLE = re.compile(r"^[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
+_FLOW = f"{{{BPMN_NS}}}sequenceFlow"
+_CONDITION = f"{{{BPMN_NS}}}conditionExpression"
+# Flow nodes SpiffWorkflow lets leave by one unconditional flow only (start events: unconditional only).
+_SPLITTING = tuple(f"{{{BPMN_NS}}}{name}" for name in (
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
+    "callActivity", "subProcess", "transaction", "adHocSubProcess", "startEvent", "intermediateCatchEvent",
+    "intermediateThrowEvent", "boundaryEvent"))
 
 
 def is_bare_timer_value(text: str) -> bool:
@@ -111,3 +118,59 @@ def resolve_links(root) -> list[str]:
     throw. Returns a problem for each throw without a matching catch (and duplicate catches).
     """
     return [problem for _, problem in link_problems(root)]
+
+
+def split_outgoing_flows(root) -> None:
+    """Give activities and events with several outgoing flows, or conditional ones, the gateway
+    BPMN implies.
+
+    The standard lets a token leave an activity or event by every unconditional flow, every
+    conditional flow whose condition holds, and its default flow when none holds. SpiffWorkflow
+    refuses several flows from a task and ignores conditions on flows from a start event, so
+    the flows move to a new gateway after the node: parallel when none has a condition,
+    inclusive otherwise (where an unconditional flow gets the condition ``True``).
+    """
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for scope in root.iter(*_SCOPE_TAGS):
+        flows: dict[str, list] = {}
+        for child in scope:
+            if child.tag == _FLOW:
+                flows.setdefault(child.get("sourceRef"), []).append(child)
+        for node in [child for child in scope if child.tag in _SPLITTING]:
+            outgoing = flows.get(node.get("id"), [])
+            conditional = [f for f in outgoing if f.find(_CONDITION) is not None]
+            default = node.get("default")
+            if not conditional and (len(outgoing) < 2 or node.tag == f"{{{BPMN_NS}}}startEvent"):
+                continue
+            _insert_gateway(node, outgoing, "inclusiveGateway" if conditional or default else "parallelGateway",
+                            default, ids)
+
+
+def _unique(wanted: str, ids: set) -> str:
+    name, n = wanted, 1
+    while name in ids:
+        n += 1
+        name = f"{wanted}_{n}"
+    ids.add(name)
+    return name
+
+
+def _insert_gateway(node, outgoing: list, kind: str, default: str | None, ids: set) -> None:
+    node_id = node.get("id")
+    gateway = node.makeelement(f"{{{BPMN_NS}}}{kind}", {"id": _unique(f"{node_id}_split", ids)})
+    if node.get("name"):
+        gateway.set("name", f"after {node.get('name')}")
+    if default:
+        gateway.set("default", default)
+        del node.attrib["default"]
+    flow = node.makeelement(_FLOW, {"id": _unique(f"{node_id}_to_split", ids), "sourceRef": node_id,
+                                    "targetRef": gateway.get("id")})
+    gateway.tail = flow.tail = node.tail
+    node.addnext(gateway)
+    gateway.addnext(flow)
+    for out in outgoing:
+        out.set("sourceRef", gateway.get("id"))
+        if kind == "inclusiveGateway" and out.get("id") != default and out.find(_CONDITION) is None:
+            condition = out.makeelement(_CONDITION, {})
+            condition.text = "True"
+            out.append(condition)
