@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import model_checks, serializer, ticket_properties
+from . import model_checks, preprocess, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
 from .parser import FlowdeskParser
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, give_sequence_flows_ids, parse_xml
@@ -178,7 +178,10 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
         try:
             if kind == "bpmn":
                 give_sequence_flows_ids(root)
-                found = model_checks.check_references(root, filename)
+                preprocess.resolve_qualified_references(root)
+                found = [ModelIssue(filename, node.sourceline, node.get("id"), problem)
+                         for node, problem in preprocess.event_definition_ref_problems(root)]
+                found += model_checks.check_references(root, filename)
                 found += model_checks.check_script_languages(root, filename)
                 found += model_checks.check_listeners(root, filename)
                 found += model_checks.check_data_store_types(root, filename)

@@ -6,6 +6,7 @@ the parser and by a caller) is harmless.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -174,3 +175,58 @@ def _insert_gateway(node, outgoing: list, kind: str, default: str | None, ids: s
             condition = out.makeelement(_CONDITION, {})
             condition.text = "True"
             out.append(condition)
+
+
+# Attributes and elements whose value is the id of another element of the file.
+_REFERENCE_ATTRIBUTES = ("sourceRef", "targetRef", "default", "attachedToRef", "messageRef", "signalRef", "errorRef",
+                         "escalationRef", "dataObjectRef", "dataStoreRef", "processRef", "itemSubjectRef",
+                         "structureRef", "operationRef", "activityRef", "calledElement")
+_REFERENCE_ELEMENTS = tuple(f"{{{BPMN_NS}}}{name}" for name in (
+    "incoming", "outgoing", "sourceRef", "targetRef", "eventDefinitionRef", "flowNodeRef"))
+
+
+def _local_reference(node, value: str | None, ids: set) -> str | None:
+    """``tns:order`` -> ``order`` when ``tns`` is a namespace prefix in scope and ``order`` an id here."""
+    if not value or ":" not in value or value in ids:
+        return None
+    prefix, local = value.split(":", 1)
+    return local if prefix in (node.nsmap or {}) and local in ids else None
+
+
+def resolve_qualified_references(root) -> None:
+    """Namespace-prefixed references (``messageRef="tns:order"``, as some modelers write them)
+    become the plain ids SpiffWorkflow looks up."""
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        for attribute in _REFERENCE_ATTRIBUTES:
+            local = _local_reference(node, node.get(attribute), ids)
+            if local is not None:
+                node.set(attribute, local)
+        if node.tag in _REFERENCE_ELEMENTS:
+            local = _local_reference(node, (node.text or "").strip(), ids)
+            if local is not None:
+                node.text = local
+
+
+def event_definition_ref_problems(root) -> list[tuple[object, str]]:
+    """Copy each global event definition an event names by ``eventDefinitionRef`` into the event
+    (SpiffWorkflow only reads definitions inside the event, so it waited for nothing); return
+    (element, problem) pairs for references to no event definition."""
+    definitions = {el.get("id"): el for el in root if isinstance(el.tag, str) and el.get("id")
+                   and el.tag.endswith("EventDefinition")}
+    problems: list[tuple[object, str]] = []
+    for ref in list(root.iter(f"{{{BPMN_NS}}}eventDefinitionRef")):
+        event = ref.getparent()
+        target = definitions.get((ref.text or "").strip())
+        if target is None:
+            problems.append((event, f"event '{event.get('id')}' refers to event definition "
+                                    f"'{(ref.text or '').strip()}', which is not a global event definition "
+                                    "of this file"))
+            continue
+        inline = copy.deepcopy(target)
+        inline.set("id", f"{target.get('id')}_{event.get('id')}")
+        inline.tail = ref.tail
+        ref.getparent().replace(ref, inline)
+    return problems
