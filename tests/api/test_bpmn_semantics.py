@@ -68,3 +68,22 @@ def test_conditions_on_flows_leaving_the_start_event_pick_one_path(deploy, start
     tickets = start("conditional_start", {"amount": 500})["open_tickets"]
 
     assert [t["element_id"] for t in tickets] == ["big_order"]
+
+
+def test_an_activity_without_outgoing_flow_in_a_subprocess_ends_it_and_the_parent_goes_on(client, admin, deploy,
+                                                                                         start):
+    deploy("implicit_ends.bpmn")
+    [inner] = start("sub_without_end")["open_tickets"]
+
+    result = _complete(client, admin, inner)
+
+    assert result["instance"]["status"] == "running"
+    assert [t["element_id"] for t in result["open_tickets"]] == ["se_after"]
+    assert _complete(client, admin, result["open_tickets"][0])["instance"]["status"] == "completed"
+
+
+def test_a_process_ending_at_an_activity_without_outgoing_flow_is_completed_not_failed(client, admin, deploy, start):
+    deploy("implicit_ends.bpmn")
+    [stop] = start("choice_to_dangling_task", {"stop": True})["open_tickets"]
+
+    assert _complete(client, admin, stop)["instance"]["status"] == "completed"

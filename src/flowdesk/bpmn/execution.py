@@ -10,6 +10,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -166,7 +167,8 @@ class Execution:
                     self._prune()
                     continue
                 rounds += 1
-                if not any(not t.task_spec.manual for t in self._tasks(TaskState.READY)):
+                if not self._end_subprocesses_implicitly() and not any(
+                        not t.task_spec.manual for t in self._tasks(TaskState.READY)):
                     break
             self._escalations.extend(watch.fired())
         except (SpiffWorkflowException, WorkflowException) as exc:
@@ -178,6 +180,21 @@ class Execution:
         finally:
             self._stamp_completed()
             self._prune()
+
+    def _end_subprocesses_implicitly(self) -> bool:
+        """Return to the parent of every subprocess whose last token ended at an activity with no
+        outgoing flow (BPMN's implicit end; SpiffWorkflow only returns from an end event)."""
+        ended = False
+        for sub in list(self.workflow.subprocesses.values()):
+            parent = self.workflow.get_task_from_id(sub.parent_task_id)
+            if (parent is None or parent.state != TaskState.STARTED or not isinstance(parent.task_spec, SubWorkflowTask)
+                    or any(not t.has_state(TaskState.FINISHED_MASK) for t in sub.tasks.values())):
+                continue
+            if sub.last_task is not None:
+                sub.data.update(sub.last_task.data)
+            parent.task_spec._on_subworkflow_completed(sub, parent)
+            ended = True
+        return ended
 
     def _tasks(self, state: int | None = None) -> list:
         """Every task of the instance, subprocesses included, optionally only those in ``state``."""
@@ -370,7 +387,8 @@ class Execution:
         """True when a top-level end event completed (not just 'nothing left to do').
 
         A process drawn without any end event ends, as BPMN says, when its last token reaches a
-        node without outgoing flows: there, completing is the end.
+        node without outgoing flows: there, completing is the end. So does a token reaching an
+        activity without outgoing flows in a process that has end events elsewhere.
         """
         if not any(isinstance(spec, EndEvent) for spec in self.workflow.spec.task_specs.values()):
             return True
@@ -380,7 +398,7 @@ class Execution:
             and events.is_event_subprocess(self.workflow.get_task_from_id(sp.parent_task_id))
         ]
         return any(
-            isinstance(t.task_spec, EndEvent) and t.state == TaskState.COMPLETED
+            history.is_end(t.task_spec) and t.state == TaskState.COMPLETED
             for wf in top_level for t in wf.tasks.values()
         )
 

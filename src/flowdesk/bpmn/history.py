@@ -73,6 +73,16 @@ def _finished_at(task) -> str:
     return stamp or datetime.fromtimestamp(task.last_state_change, timezone.utc).isoformat()
 
 
+def is_end(spec) -> bool:
+    """An end event, or a BPMN element with no outgoing flow (where a token ends implicitly)."""
+    if isinstance(spec, EndEvent):
+        return True
+    # Not the instance task of a loop or multi-instance (its only input is the loop), nor a boundary event.
+    return (bool(spec.bpmn_id) and not spec.outputs and bool(spec.inputs)
+            and not isinstance(spec, (BoundaryEventMixin, LoopTask))
+            and not any(isinstance(i, LoopTask) for i in spec.inputs))
+
+
 def _is_history(task) -> bool:
     return bool(task.task_spec.bpmn_id) and not isinstance(task.task_spec, LoopTask)
 
@@ -152,7 +162,7 @@ def _kept(workflow, subprocess_tasks) -> set:
     if workflow.last_task is not None:
         kept.add(workflow.last_task.id)
     for task in tasks.values():
-        if isinstance(task.task_spec, EndEvent):
+        if is_end(task.task_spec):
             kept.add(task.id)
         if task.has_state(TaskState.FINISHED_MASK):
             continue

@@ -323,6 +323,7 @@ class FlowdeskParser(SpiffBpmnParser):
         """Rewrite timer values, flows leaving activities and link events into what SpiffWorkflow runs, then parse."""
         preprocess.normalise_timers(bpmn)
         preprocess.split_outgoing_flows(bpmn)
+        preprocess.add_end_events(bpmn)
         problems = preprocess.link_problems(bpmn)
         if problems:
             node, _ = problems[0]

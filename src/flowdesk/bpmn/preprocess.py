@@ -121,6 +121,27 @@ def resolve_links(root) -> list[str]:
     return [problem for _, problem in link_problems(root)]
 
 
+def add_end_events(root) -> None:
+    """Give a subprocess drawn without an end event one, unconnected.
+
+    BPMN ends a token at an activity with no outgoing flow (an implicit end); SpiffWorkflow
+    refuses a subprocess without an end event element, and :class:`Execution` completes a
+    subprocess whose last token ended implicitly.
+    """
+    for scope in root.iter(f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction"):
+        if scope.get("triggeredByEvent") == "true" or scope.find(f"{{{BPMN_NS}}}endEvent") is not None:
+            continue
+        end = scope.makeelement(f"{{{BPMN_NS}}}endEvent", {"id": f"{scope.get('id')}_implicit_end"})
+        flow_nodes = [child for child in scope if isinstance(child.tag, str) and child.tag.startswith(f"{{{BPMN_NS}}}")
+                      and child.tag.rsplit("}", 1)[1] not in ("documentation", "extensionElements", "ioSpecification",
+                                                              "property", "dataInputAssociation",
+                                                              "dataOutputAssociation", "multiInstanceLoopCharacteristics",
+                                                              "standardLoopCharacteristics", "laneSet",
+                                                              "incoming", "outgoing")]
+        if flow_nodes:
+            flow_nodes[0].addprevious(end)
+
+
 def split_outgoing_flows(root) -> None:
     """Give activities and events with several outgoing flows, or conditional ones, the gateway
     BPMN implies.
