@@ -244,5 +244,10 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
     if issues:
         raise ModelError(issues)
     if not processes:
+        if roots and all(document_kind(root) == "dmn" for root in roots.values()):
+            raise ModelError([ModelIssue(next(iter(roots)), None, None,
+                                         "a DMN file is deployed together with the BPMN file whose business rule "
+                                         "tasks use its decisions (decisions are not stored on their own): upload "
+                                         "both in one request")])
         raise ModelError([ModelIssue(None, None, None, "the upload defines no executable process")])
     return processes

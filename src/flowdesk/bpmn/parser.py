@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from lxml import etree
+
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -37,7 +39,7 @@ from SpiffWorkflow.spiff.specs.defaults import (
 from . import events, preprocess, script_engine, timers
 from .action import ActionTask, ActionTaskParser
 from .data_stores import EveryDataStoreName
-from .decisions import DecisionTask, DecisionTaskParser, decision_parsers
+from .decisions import DecisionTask, DecisionTaskParser, decision_parsers, dmn_validator, non_table_decisions
 from .xml import CAMUNDA_NS, NAMESPACES
 
 _MISSING_DEFINITIONS = {
@@ -306,6 +308,7 @@ class FlowdeskParser(SpiffBpmnParser):
 
     def __init__(self):
         super().__init__(namespaces={**DEFAULT_NSMAP, **NAMESPACES}, validator=_validator())
+        self._non_table_decisions: dict[str, str] = {}
 
     def _get_parser_class(self, tag):
         # Mixing in here reaches every event and activity parser, SpiffArena's included.
@@ -313,11 +316,21 @@ class FlowdeskParser(SpiffBpmnParser):
         return (_with_dialects(parser_class) if parser_class else None), spec_class
 
     def add_dmn_xml(self, node, filename=None):
-        """Validate a DMN document and make every decision in it callable by its id."""
-        super().add_dmn_xml(node, filename)
+        """Validate a DMN document (1.1 to 1.3) and make every decision table in it callable by its id."""
+        validator = dmn_validator(etree.QName(node).namespace)
+        if validator is not None:
+            validator.validate(node, filename)
         for decision in decision_parsers(self, node, filename):
             self.dmn_parsers[decision.bpmn_id] = decision
             self.dmn_parsers_by_name[decision.get_name()] = decision
+        self._non_table_decisions.update(non_table_decisions(node))
+
+    def get_engine(self, decision_ref, node):
+        if decision_ref in self._non_table_decisions:
+            raise ValidationException(
+                f"decision '{decision_ref}' is a {self._non_table_decisions[decision_ref]}, not a decision table: "
+                "only decision tables can run", node=node)
+        return super().get_engine(decision_ref, node)
 
     def add_bpmn_xml(self, bpmn, filename=None):
         """Rewrite timer values, flows leaving activities and link events into what SpiffWorkflow runs, then parse."""

@@ -13,6 +13,7 @@ DMN_NAMESPACES = (
     "https://www.omg.org/spec/DMN/20191111/MODEL/",
     "http://www.omg.org/spec/DMN/20180521/MODEL/",
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+    "http://www.omg.org/spec/DMN/20151101",  # DMN 1.1 as some tools write it, without /dmn.xsd
     "https://www.omg.org/spec/DMN/20230324/MODEL/",
 )
 

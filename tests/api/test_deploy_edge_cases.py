@@ -1,0 +1,40 @@
+"""Models that used to answer 500: each deploys and runs, or is refused with a clear 4xx."""
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def _upload(client, admin, *names):
+    files = [((DATA / name).open("rb"), name) for name in names]
+    return client.post("/api/v1/definitions", data={"file": files}, headers=admin, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize(("files", "process_key"), [
+    (("shipping_rules.bpmn", "dmn12_shipping.dmn"), "ship_by_dmn12"),
+    (("shipping_rules_dmn11.bpmn", "dmn11_shipping.dmn"), "ship_by_dmn11"),
+])
+def test_a_dmn_1_1_or_1_2_decision_deploys_and_decides(client, admin, start, files, process_key):
+    assert _upload(client, admin, *files).status_code == 201
+
+    instance = start(process_key, {"weight": 12})
+
+    assert instance["variables"]["shipping"] == "freight"
+
+
+def test_a_decision_that_is_not_a_table_is_refused_naming_it(client, admin):
+    response = _upload(client, admin, "shipping_rules_literal.bpmn", "literal_decision.dmn")
+
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert "shipping_literal" in error["message"] and "decision table" in error["message"]
+    assert error["element_id"] == "sl_rule"
+
+
+def test_a_dmn_file_on_its_own_is_refused_saying_to_upload_it_with_its_process(client, admin):
+    response = _upload(client, admin, "dmn12_shipping.dmn")
+
+    assert response.status_code == 422
+    assert "upload both in one request" in response.get_json()["errors"][0]["message"]
