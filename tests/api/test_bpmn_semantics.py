@@ -10,6 +10,13 @@ def _complete(client, admin, ticket, data=None):
     return response.get_json()
 
 
+def _fetch(client, headers, topic):
+    response = client.post("/api/v1/external-tasks/fetch-and-lock", headers=headers, json={
+        "worker_id": "w1", "max_tasks": 10, "topics": [{"topic_name": topic, "lock_duration": 60_000}]})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
 def test_a_parallel_join_of_three_user_tasks_goes_on_once_all_are_done(client, admin, deploy, start):
     deploy("parallel_joins.bpmn")
     tickets = start("fork_3_user_tasks")["open_tickets"]
@@ -87,3 +94,20 @@ def test_a_process_ending_at_an_activity_without_outgoing_flow_is_completed_not_
     [stop] = start("choice_to_dangling_task", {"stop": True})["open_tickets"]
 
     assert _complete(client, admin, stop)["instance"]["status"] == "completed"
+
+
+def test_a_camunda_external_send_task_waits_for_a_worker_on_its_topic(client, admin, deploy, start):
+    deploy("camunda_implemented_tasks.bpmn")
+
+    instance = start("external_send_task")
+
+    assert instance["status"] == "running"
+    assert [t["activity_id"] for t in _fetch(client, admin, "notify-customer")] == ["es_notify"]
+
+
+def test_a_camunda_connector_task_is_an_external_task_of_the_connector_id(client, admin, deploy, start):
+    deploy("camunda_implemented_tasks.bpmn")
+
+    start("connector_task")
+
+    assert [t["activity_id"] for t in _fetch(client, admin, "http-connector")] == ["ct_call"]

@@ -38,3 +38,20 @@ def test_a_dmn_file_on_its_own_is_refused_saying_to_upload_it_with_its_process(c
 
     assert response.status_code == 422
     assert "upload both in one request" in response.get_json()["errors"][0]["message"]
+
+
+def test_a_message_end_event_naming_no_message_is_refused_not_a_500(client, admin):
+    response = _upload(client, admin, "untriggerable_waits.bpmn")
+
+    assert response.status_code == 422
+    messages = {e["element_id"]: e["message"] for e in response.get_json()["errors"]}
+    assert "names no message" in messages["message_end_without_message_end"]
+
+
+def test_a_start_event_with_the_id_start_runs(client, admin, deploy, start):
+    deploy("reserved_ids.bpmn")
+    [work] = start("named_like_the_engine")["open_tickets"]
+
+    done = client.post(f"/api/v1/tickets/{work['id']}/complete", json={"data": {}}, headers=admin).get_json()
+
+    assert done["instance"]["status"] == "completed"

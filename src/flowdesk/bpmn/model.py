@@ -179,6 +179,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
             if kind == "bpmn":
                 give_sequence_flows_ids(root)
                 preprocess.resolve_qualified_references(root)
+                preprocess.rename_reserved_ids(root)
                 found = [ModelIssue(filename, node.sourceline, node.get("id"), problem)
                          for node, problem in preprocess.event_definition_ref_problems(root)]
                 found += model_checks.check_references(root, filename)

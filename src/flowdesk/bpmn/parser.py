@@ -26,6 +26,8 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     StartEventParser,
 )
 from SpiffWorkflow.bpmn.parser.util import DEFAULT_NSMAP
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
@@ -46,6 +48,8 @@ _MISSING_DEFINITIONS = {
     EndEventParser: [SIGNAL_EVENT_XPATH],
     StartEventParser: [ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH],
 }
+_TOKEN_HOLDING_EVENTS = tuple(full_tag(tag) for tag in (
+    "intermediateCatchEvent", "intermediateThrowEvent", "endEvent", "receiveTask", "sendTask"))
 _VARIABLE = re.compile(r"^\s*(?:[$#]\{\s*)?([A-Za-z_][A-Za-z0-9_]*)(?:\s*\})?\s*$")
 
 
@@ -188,10 +192,41 @@ class EventDefinitionsMixin:
         return timers.clocked(definition)
 
     def parse_message_event(self, message_event):
-        return events.flowdesk_message(super().parse_message_event(message_event))
+        definition = super().parse_message_event(message_event)
+        if not definition.name:
+            self._refuse_nameless("message", "messageRef", "bpmn:message")
+        return events.flowdesk_message(definition)
 
     def parse_signal_event(self, signal_event):
-        return events.flowdesk_signal(super().parse_signal_event(signal_event))
+        definition = super().parse_signal_event(signal_event)
+        if not definition.name:
+            self._refuse_nameless("signal", "signalRef", "bpmn:signal")
+        return events.flowdesk_signal(definition)
+
+    def _refuse_nameless(self, kind: str, ref: str, target: str) -> None:
+        # Without a name a catch waits for what nobody can send, and a throw sends what nobody can catch.
+        # A boundary or start event nobody can trigger holds no token, nor does one branch of an
+        # event-based gateway: those models still run.
+        if self.node.tag not in _TOKEN_HOLDING_EVENTS or self._after_event_gateway():
+            return
+        self.raise_validation_exception(
+            f"{etree.QName(self.node).localname} '{self.bpmn_id}' names no {kind}: give it a {ref} to a {target} "
+            f"with a name (or give the {etree.QName(self.node).localname} a name)")
+
+    def _after_event_gateway(self) -> bool:
+        scope = self.node.getparent()
+        sources = {flow.get("sourceRef") for flow in scope.iterchildren(full_tag("sequenceFlow"))
+                   if flow.get("targetRef") == self.bpmn_id}
+        return any(node.tag == full_tag("eventBasedGateway") for node in scope if node.get("id") in sources)
+
+    def _create_task(self, event_definition, *args, **kwargs):
+        if self.node.tag == full_tag("receiveTask") and isinstance(event_definition, NoneEventDefinition):
+            # SpiffWorkflow let a receive task without a message pass at once. It waits, as in
+            # Camunda, here for the message named like the task (its name, else its id), which
+            # its instance lists among what it waits for.
+            name = self.node.get("name") or self.bpmn_id
+            event_definition = events.flowdesk_message(MessageEventDefinition(name, {}, description="Message"))
+        return super()._create_task(event_definition, *args, **kwargs)
 
     def get_event_definition(self, xpaths):
         # SpiffWorkflow's parsers leave these out: a signal end event threw nothing, and an error
@@ -335,6 +370,7 @@ class FlowdeskParser(SpiffBpmnParser):
     def add_bpmn_xml(self, bpmn, filename=None):
         """Rewrite timer values, flows leaving activities and link events into what SpiffWorkflow runs, then parse."""
         preprocess.normalise_timers(bpmn)
+        preprocess.camunda_send_tasks_as_service_tasks(bpmn)
         preprocess.split_outgoing_flows(bpmn)
         preprocess.add_end_events(bpmn)
         problems = preprocess.link_problems(bpmn)

@@ -11,7 +11,7 @@ import json
 import re
 
 from .cron import is_cron
-from .xml import BPMN_NS
+from .xml import BPMN_NS, CAMUNDA_NS
 
 _TIMER_TAGS = tuple(f"{{{BPMN_NS}}}{name}" for name in ("timeDate", "timeDuration", "timeCycle"))
 _SCOPE_TAGS = tuple(f"{{{BPMN_NS}}}{name}" for name in ("process", "subProcess", "transaction", "adHocSubProcess"))
@@ -251,3 +251,45 @@ def event_definition_ref_problems(root) -> list[tuple[object, str]]:
         inline.tail = ref.tail
         ref.getparent().replace(ref, inline)
     return problems
+
+
+# Names SpiffWorkflow gives its own task specs in every process: an element with one of these
+# ids replaces the internal spec (a start event "Start" left the process with nothing to start).
+_RESERVED_IDS = ("Start", "End")
+
+
+def rename_reserved_ids(root) -> None:
+    """Give elements whose id is one of SpiffWorkflow's internal task names another id
+    (``Start`` -> ``Start_element``), and every reference to them with it."""
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    renamed = {}
+    for reserved in _RESERVED_IDS:
+        if reserved in ids:
+            renamed[reserved] = _unique(f"{reserved}_element", ids)
+    if not renamed:
+        return
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.get("id") in renamed and node.tag.startswith(f"{{{BPMN_NS}}}"):
+            node.set("id", renamed[node.get("id")])
+        for attribute in _REFERENCE_ATTRIBUTES:
+            if node.get(attribute) in renamed:
+                node.set(attribute, renamed[node.get(attribute)])
+        if node.tag in _REFERENCE_ELEMENTS and (node.text or "").strip() in renamed:
+            node.text = renamed[node.text.strip()]
+
+
+_CAMUNDA_IMPLEMENTATIONS = tuple(f"{{{CAMUNDA_NS}}}{name}" for name in ("type", "class", "expression", "delegateExpression"))
+
+
+def camunda_send_tasks_as_service_tasks(root) -> None:
+    """A send task Camunda implements (``camunda:type="external"``, a class, an expression, a
+    connector) runs like a service task there, and does here: an external task. SpiffWorkflow
+    ran it as a message throw with no message, passing it at once."""
+    for task in list(root.iter(f"{{{BPMN_NS}}}sendTask")):
+        connector = task.find(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}connector")
+        if connector is None and not any(task.get(name) for name in _CAMUNDA_IMPLEMENTATIONS):
+            continue
+        task.tag = f"{{{BPMN_NS}}}serviceTask"
+        task.attrib.pop("messageRef", None)

@@ -1,0 +1,35 @@
+"""Models refused at deploy name the element, its line and the real reason."""
+
+import pytest
+
+from flowdesk.bpmn import ModelError
+
+
+@pytest.fixture
+def issues(parse):
+    def refused(name: str, content: bytes | None = None) -> dict:
+        with pytest.raises(ModelError) as raised:
+            parse(name, content)
+        return {issue.element_id: issue for issue in raised.value.issues}
+    return refused
+
+
+@pytest.mark.parametrize(("element_id", "line", "says"), [
+    ("catch_without_message_wait", 7, "names no message"),
+    ("catch_without_signal_wait", 14, "names no signal"),
+    ("catch_nameless_message_wait", 21, "names no message"),
+    ("message_end_without_message_end", 28, "names no message"),
+])
+def test_a_wait_nobody_can_trigger_or_a_throw_nobody_can_catch_is_refused(issues, element_id, line, says):
+    issue = issues("untriggerable_waits.bpmn")[element_id]
+
+    assert issue.line == line
+    assert says in issue.message
+
+
+def test_a_receive_task_without_a_message_waits_for_the_message_named_like_it(run_clocked):
+    instance = run_clocked("receive_without_message.bpmn")
+
+    assert [m.name for m in instance.execution.waiting_messages()] == ["receive_without_message_wait"]
+    assert instance.deliver("receive_without_message_wait")
+    assert instance.execution.reached_end_event
