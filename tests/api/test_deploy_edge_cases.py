@@ -55,3 +55,33 @@ def test_a_start_event_with_the_id_start_runs(client, admin, deploy, start):
     done = client.post(f"/api/v1/tickets/{work['id']}/complete", json={"data": {}}, headers=admin).get_json()
 
     assert done["instance"]["status"] == "completed"
+
+
+def test_completing_an_external_task_whose_next_multi_instance_has_no_collection_is_422(client, admin, deploy,
+                                                                                        start):
+    deploy("external_then_multi_instance.bpmn")
+    instance = start("external_then_multi_instance")
+    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=admin, json={
+        "worker_id": "w1", "topics": [{"topic_name": "reviewers", "lock_duration": 60_000}]}).get_json()
+
+    response = client.post(f"/api/v1/external-tasks/{task['id']}/complete", json={"worker_id": "w1", "variables": {}},
+                           headers=admin)
+
+    assert response.status_code == 422
+    assert "em_review" in response.get_json()["detail"]
+    # Nothing was saved: the worker can complete it again, with the collection.
+    again = client.post(f"/api/v1/external-tasks/{task['id']}/complete", headers=admin,
+                        json={"worker_id": "w1", "variables": {"reviewers": ["ann", "bob"]}})
+    assert again.status_code == 200
+    detail = client.get(f"/api/v1/instances/{instance['id']}", headers=admin).get_json()
+    assert [t["element_id"] for t in detail["open_tickets"]] == ["em_review", "em_review"]
+
+
+def test_completing_a_ticket_whose_next_multi_instance_has_no_collection_is_422(client, admin, deploy, start):
+    deploy("external_then_multi_instance.bpmn")
+    [pick] = start("ticket_then_multi_instance")["open_tickets"]
+
+    response = client.post(f"/api/v1/tickets/{pick['id']}/complete", json={"data": {}}, headers=admin)
+
+    assert response.status_code == 422
+    assert "'tm_review' has no collection" in response.get_json()["detail"]

@@ -49,6 +49,28 @@ def _error_from(exc: Exception) -> ExecutionError:
     return ExecutionError(message, element_id=element_id, line=line)
 
 
+def _finish(task, finish) -> None:
+    """Call ``finish`` (completing ``task``), failing as an :class:`ExecutionError`.
+
+    Completing a task also sets up the next ones: a multi-instance activity without its
+    collection raises a bare TypeError from SpiffWorkflow there, named here after that activity.
+    """
+    try:
+        finish()
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        raise _error_from(exc) from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        for child in task.children:
+            spec = child.task_spec
+            collection = getattr(getattr(spec, "data_input", None), "bpmn_id", None)
+            if collection is not None and task.data.get(collection) is None:
+                raise ExecutionError(f"multi-instance activity '{spec.bpmn_id}' has no collection: variable "
+                                     f"'{collection}' is not set", element_id=spec.bpmn_id) from exc
+        following = ", ".join(f"'{c.task_spec.bpmn_id}'" for c in task.children if c.task_spec.bpmn_id)
+        raise ExecutionError(f"{type(exc).__name__}: {exc} (preparing {following or 'the next step'} after "
+                             f"'{task.task_spec.bpmn_id}')", element_id=task.task_spec.bpmn_id) from exc
+
+
 class Execution:
     """A SpiffWorkflow workflow plus the operations the server needs from it.
 
@@ -287,10 +309,7 @@ class Execution:
         """Complete a READY user/manual task with ``data`` and run on to the next wait state."""
         task = self._ready_human_task(task_id)
         task.data.update(data)
-        try:
-            task.run()
-        except (SpiffWorkflowException, WorkflowException) as exc:
-            raise _error_from(exc) from exc
+        _finish(task, task.run)
         self.run()
 
     def _ready_human_task(self, task_id: str):
@@ -341,10 +360,7 @@ class Execution:
         task = self._started_action(task_id)
         if result_variable:
             task.data[result_variable] = result
-        try:
-            task.complete()
-        except (SpiffWorkflowException, WorkflowException) as exc:
-            raise _error_from(exc) from exc
+        _finish(task, task.complete)
         self.run()
 
     def throw_error(self, task_id: str, code: str, payload: dict | None = None) -> bool:
