@@ -33,3 +33,30 @@ def test_a_receive_task_without_a_message_waits_for_the_message_named_like_it(ru
     assert [m.name for m in instance.execution.waiting_messages()] == ["receive_without_message_wait"]
     assert instance.deliver("receive_without_message_wait")
     assert instance.execution.reached_end_event
+
+
+def test_a_feel_condition_is_refused_as_feel(issues):
+    issue = issues("feel_condition.bpmn")["fc2"]
+
+    assert issue.line == 8
+    assert "FEEL is not supported" in issue.message and "'amount > 1000'" in issue.message
+
+
+def test_an_inclusive_gateway_flow_without_condition_is_refused_as_inclusive(issues):
+    issue = issues("clear_refusals.bpmn")["ic3"]
+
+    assert issue.line == 10
+    assert issue.message.startswith("inclusive gateway 'ic_split'")
+
+
+def test_an_unresolved_data_output_association_is_named_by_its_reference(issues):
+    issue = issues("clear_refusals.bpmn")["do_write"]
+
+    assert issue.line == 16
+    assert "targetRef 'no_such_data_object'" in issue.message and " at 0x" not in issue.message
+
+
+def test_an_xml_comment_inside_a_script_does_not_cut_it_off(run_clocked):
+    instance = run_clocked("script_with_comments.bpmn")
+
+    assert {"a": 1, "b": 2, "c": 3, "d": 4}.items() <= instance.task("u").data.items()

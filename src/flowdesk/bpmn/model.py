@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from . import model_checks, preprocess, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
 from .parser import FlowdeskParser
-from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, give_sequence_flows_ids, parse_xml
+from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, drop_comments, give_sequence_flows_ids, parse_xml
 
 SPIFF_NS = NAMESPACES["spiffworkflow"]
 
@@ -173,6 +173,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
     issues: list[ModelIssue] = []
     for filename, content in files:
         root = parse_xml(content, filename, max_bytes)
+        drop_comments(root)
         kind = document_kind(root)
         roots[filename], sources[filename] = root, content
         try:

@@ -16,6 +16,7 @@ from lxml import etree
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     ERROR_EVENT_XPATH,
@@ -304,6 +305,41 @@ class CamundaLoopMixin:
         self._copy_task_attrs(original, loop_characteristics)
 
 
+class GatewayFlowsMixin:
+    """Names the gateway's kind (SpiffWorkflow calls every conditional gateway exclusive)."""
+
+    def connect_outgoing(self, outgoing_task, sequence_flow_node, is_default):
+        if not is_default and self.parse_condition(sequence_flow_node) is None:
+            kind = etree.QName(self.node).localname.replace("Gateway", "")
+            raise ValidationException(
+                f"{kind} gateway '{self.bpmn_id}': outgoing sequence flow '{sequence_flow_node.get('id')}' has no "
+                "condition and is not the gateway's default flow", node=sequence_flow_node, file_name=self.filename)
+        super().connect_outgoing(outgoing_task, sequence_flow_node, is_default)
+
+
+class DataAssociationsMixin:
+    """Names an unresolved data association by its reference (SpiffWorkflow printed an lxml object)."""
+
+    def parse_incoming_data_references(self):
+        return self._resolved(super().parse_incoming_data_references, "dataInputAssociation", "sourceRef")
+
+    def parse_outgoing_data_references(self):
+        return self._resolved(super().parse_outgoing_data_references, "dataOutputAssociation", "targetRef")
+
+    def _resolved(self, parse, kind: str, end: str):
+        try:
+            return parse()
+        except ValidationException:
+            for ref in self.xpath(f"./bpmn:{kind}/bpmn:{end}"):
+                target = (ref.text or "").strip()
+                if not self.doc_xpath(f".//*[@id='{target}']") or target == "":
+                    raise ValidationException(
+                        f"{etree.QName(self.node).localname} '{self.bpmn_id}': {kind} "
+                        f"'{ref.getparent().get('id') or ''}' has {end} '{target}', which is not a data object or "
+                        "data store of this file", node=self.node, file_name=self.filename) from None
+            raise
+
+
 @lru_cache(maxsize=None)
 def _with_dialects(parser_class):
     """``parser_class`` with the mixins that apply to it (one subclass per class, cached)."""
@@ -311,7 +347,9 @@ def _with_dialects(parser_class):
     if issubclass(parser_class, EventDefinitionParser):
         mixins.append(EventDefinitionsMixin)
     if issubclass(parser_class, TaskParser):
-        mixins.append(CamundaLoopMixin)
+        mixins += [CamundaLoopMixin, DataAssociationsMixin]
+    if issubclass(parser_class, ConditionalGatewayParser):
+        mixins.append(GatewayFlowsMixin)
     if not mixins:
         return parser_class
     return type(f"Flowdesk{parser_class.__name__}", (*mixins, parser_class), {})
