@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import escalations, events, history, serializer, timers
+from . import conditions, escalations, events, history, serializer, timers
 from .stepping import Pause, StepGuard, StepLimits
 from .escalations import Escalation
 from .action import ActionCall, ActionTask
@@ -189,8 +189,8 @@ class Execution:
                     self._prune()
                     continue
                 rounds += 1
-                if not self._end_subprocesses_implicitly() and not any(
-                        not t.task_spec.manual for t in self._tasks(TaskState.READY)):
+                moved = self._end_subprocesses_implicitly() | conditions.refresh(self.workflow, self.variables)
+                if not moved and not any(not t.task_spec.manual for t in self._tasks(TaskState.READY)):
                     break
             self._escalations.extend(watch.fired())
         except (SpiffWorkflowException, WorkflowException) as exc:
