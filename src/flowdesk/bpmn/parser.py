@@ -9,7 +9,6 @@ reads camunda multi-instance attributes, and business rule tasks take either dia
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from lxml import etree
@@ -29,18 +28,13 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
 from SpiffWorkflow.bpmn.parser.util import DEFAULT_NSMAP
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
-from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-from SpiffWorkflow.spiff.specs.defaults import (
-    ManualTask,
-    ParallelMultiInstanceTask,
-    SequentialMultiInstanceTask,
-    UserTask,
-)
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
 from . import events, preprocess, script_engine, timers
 from .action import ActionTask, ActionTaskParser
+from .multi_instance import CamundaLoopMixin
 from .data_stores import EveryDataStoreName
 from .decisions import DecisionTask, DecisionTaskParser, decision_parsers, dmn_validator, non_table_decisions
 from .xml import CAMUNDA_NS, NAMESPACES
@@ -51,7 +45,6 @@ _MISSING_DEFINITIONS = {
 }
 _TOKEN_HOLDING_EVENTS = tuple(full_tag(tag) for tag in (
     "intermediateCatchEvent", "intermediateThrowEvent", "endEvent", "receiveTask", "sendTask"))
-_VARIABLE = re.compile(r"^\s*(?:[$#]\{\s*)?([A-Za-z_][A-Za-z0-9_]*)(?:\s*\})?\s*$")
 
 
 _TICKET_PROPERTIES = {
@@ -246,63 +239,6 @@ class EventDefinitionsMixin:
         parent = self.node.getparent()
         return (self.node.tag == full_tag("startEvent") and parent is not None
                 and parent.get("triggeredByEvent") == "true" and self.node.get("isInterrupting") != "false")
-
-
-class _LocalElementVariable:
-    """Camunda's elementVariable is local to one instance; SpiffWorkflow would merge it into the
-    process variables and then refuse to start the next instance because it exists."""
-
-    def create_child(self, my_task, item, key_or_index=None):
-        if self.input_item is not None:
-            my_task.data.pop(self.input_item.bpmn_id, None)
-        super().create_child(my_task, item, key_or_index)
-
-    def _run_hook(self, my_task):
-        if self.input_item is not None:
-            my_task.data.pop(self.input_item.bpmn_id, None)
-        return super()._run_hook(my_task)
-
-
-class CamundaSequentialMultiInstanceTask(_LocalElementVariable, SequentialMultiInstanceTask):
-    """``isSequential`` multi-instance declared with ``camunda:collection``."""
-
-
-class CamundaParallelMultiInstanceTask(_LocalElementVariable, ParallelMultiInstanceTask):
-    """Parallel multi-instance declared with ``camunda:collection``."""
-
-
-class CamundaLoopMixin:
-    """``camunda:collection`` / ``camunda:elementVariable`` multi-instance.
-
-    Variables the instances set become process variables (the last instance's value wins), as
-    in Camunda; the completion condition sees the data of the instance that just completed.
-    """
-
-    def _add_multiinstance_task(self, loop_characteristics):
-        collection = loop_characteristics.get(f"{{{CAMUNDA_NS}}}collection")
-        prefix = "./bpmn:multiInstanceLoopCharacteristics"
-        standard = self.xpath(f"{prefix}/bpmn:loopDataInputRef") or self.xpath(f"{prefix}/bpmn:loopCardinality")
-        if collection is None or standard:
-            return super()._add_multiinstance_task(loop_characteristics)
-        match = _VARIABLE.match(collection)
-        if not match:
-            self.raise_validation_exception(f"camunda:collection '{collection}' must name a process variable")
-        element = loop_characteristics.get(f"{{{CAMUNDA_NS}}}elementVariable")
-        condition = self.xpath(f"{prefix}/bpmn:completionCondition")
-        original = self.spec.task_specs.pop(self.task.name)
-        params = {
-            "task_spec": "",
-            "data_input": TaskDataReference(match.group(1)),
-            "input_item": TaskDataReference(element) if element else None,
-            "condition": condition[0].text if condition else None,
-        }
-        if loop_characteristics.get("isSequential") == "true":
-            self.task = CamundaSequentialMultiInstanceTask(
-                self.spec, original.name, description="Sequential MultiInstance", **params)
-        else:
-            self.task = CamundaParallelMultiInstanceTask(
-                self.spec, original.name, description="Parallel MultiInstance", **params)
-        self._copy_task_attrs(original, loop_characteristics)
 
 
 class GatewayFlowsMixin:

@@ -31,7 +31,10 @@ from .action import ActionTask, ActionTaskConverter
 from .data_stores import JsonDataStore
 from .decisions import DecisionTask, DecisionTaskConverter
 from .events import FlowdeskMessageEventDefinition, FlowdeskSignalEventDefinition, FlowdeskStartEvent
-from .parser import CamundaParallelMultiInstanceTask, CamundaSequentialMultiInstanceTask
+from .multi_instance import (
+    CamundaParallelMultiInstanceTask, CamundaSequentialMultiInstanceTask, LoopVariablesParallelMultiInstanceTask,
+    LoopVariablesSequentialMultiInstanceTask,
+)
 from .timers import CLOCKED_TIMERS
 from .script_engine import restricted_script_engine
 
@@ -65,6 +68,8 @@ def _config() -> dict:
     config[ActionTask] = ActionTaskConverter
     config[CamundaSequentialMultiInstanceTask] = SpiffMultiInstanceConverter
     config[CamundaParallelMultiInstanceTask] = SpiffMultiInstanceConverter
+    config[LoopVariablesSequentialMultiInstanceTask] = SpiffMultiInstanceConverter
+    config[LoopVariablesParallelMultiInstanceTask] = SpiffMultiInstanceConverter
     config[JsonDataStore] = BpmnDataSpecificationConverter  # the id and name; values live in the store
     # flowdesk's subclasses take over SpiffWorkflow's type names: specs and states saved
     # before they existed restore into them, and unchanged models keep their content hash.
