@@ -342,7 +342,8 @@ class FlowdeskParser(SpiffBpmnParser):
         return super().get_engine(decision_ref, node)
 
     def add_bpmn_xml(self, bpmn, filename=None):
-        """Rewrite timer values, flows leaving activities and link events into what SpiffWorkflow runs, then parse."""
+        """Rewrite timers, Camunda send tasks, flows leaving activities, implicit ends and starts and
+        link events into what SpiffWorkflow runs, then parse."""
         preprocess.normalise_timers(bpmn)
         preprocess.camunda_send_tasks_as_service_tasks(bpmn)
         preprocess.split_outgoing_flows(bpmn)
@@ -351,6 +352,7 @@ class FlowdeskParser(SpiffBpmnParser):
         if problems:
             node, _ = problems[0]
             raise ValidationException("; ".join(p for _, p in problems), node=node, file_name=filename)
+        preprocess.add_start_events(bpmn)
         super().add_bpmn_xml(bpmn, filename)
 
 

@@ -293,3 +293,35 @@ def camunda_send_tasks_as_service_tasks(root) -> None:
             continue
         task.tag = f"{{{BPMN_NS}}}serviceTask"
         task.attrib.pop("messageRef", None)
+
+
+_STARTABLE = tuple(f"{{{BPMN_NS}}}{name}" for name in (
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
+    "callActivity", "subProcess", "transaction", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+    "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent"))
+
+
+def add_start_events(root) -> None:
+    """Give a process or subprocess drawn without a start event one, with a flow to every node
+    no flow leads to: BPMN starts those nodes when the (sub)process starts (an implicit start).
+
+    Event subprocesses, compensation handlers and nodes a link leads to are not started.
+    """
+    for scope in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction"):
+        if scope.get("triggeredByEvent") == "true" or scope.find(f"{{{BPMN_NS}}}startEvent") is not None:
+            continue
+        targets = {flow.get("targetRef") for flow in scope.iterchildren(_FLOW)}
+        first = [node for node in scope.iterchildren(*_STARTABLE)
+                 if node.get("id") not in targets and node.get("isForCompensation") != "true"
+                 and node.get("triggeredByEvent") != "true" and node.find(_LINK) is None]
+        if not first:
+            continue
+        ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+        start = scope.makeelement(f"{{{BPMN_NS}}}startEvent", {"id": _unique(f"{scope.get('id')}_implicit_start", ids)})
+        start.tail = first[0].tail
+        first[0].addprevious(start)
+        for node in first:
+            flow = scope.makeelement(_FLOW, {"id": _unique(f"{start.get('id')}_to_{node.get('id')}", ids),
+                                             "sourceRef": start.get("id"), "targetRef": node.get("id")})
+            flow.tail = node.tail
+            node.addnext(flow)
