@@ -226,3 +226,13 @@ def test_an_event_subprocess_nested_in_a_subprocess_starts_on_its_message(run_cl
     assert instance.deliver("message", {})
 
     assert instance.waiting() == ["UserTask_1", "UserTask_2"]
+
+
+def test_a_start_event_with_a_message_and_a_signal_definition_starts_by_the_message(parse, run_clocked):
+    [parsed] = parse("multiple_start.bpmn")
+    assert ProcessSpec.from_dict(parsed.process_id, parsed.spec_dict).message_start_names() == ["order placed"]
+
+    instance = run_clocked("multiple_start.bpmn", message=("order placed", {"order": 7}))
+
+    assert instance.waiting() == ["ms_pack"]
+    assert instance.task("ms_pack").data["order"] == 7

@@ -60,3 +60,11 @@ def test_an_xml_comment_inside_a_script_does_not_cut_it_off(run_clocked):
     instance = run_clocked("script_with_comments.bpmn")
 
     assert {"a": 1, "b": 2, "c": 3, "d": 4}.items() <= instance.task("u").data.items()
+
+
+def test_compensation_is_refused_naming_each_compensation_element(issues):
+    refused = issues("compensation.bpmn")
+
+    assert refused["bu_undo_booking"].line == 7
+    assert "compensation is not supported" in refused["bu_undo_booking"].message
+    assert {"bu_undo_booking", "bu_cancel_booking", "bu_undo"} <= set(refused)

@@ -186,6 +186,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 found += model_checks.check_references(root, filename)
                 found += model_checks.check_script_languages(root, filename)
                 found += model_checks.check_listeners(root, filename)
+                found += model_checks.check_compensation(root, filename)
                 found += model_checks.check_data_store_types(root, filename)
                 found += model_checks.translate_expressions(root, filename)
                 found += model_checks.check_scripts(root, filename)

@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
 )
 from SpiffWorkflow.bpmn.parser.util import DEFAULT_NSMAP
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
@@ -227,7 +228,8 @@ class EventDefinitionsMixin:
         # or escalation event subprocess started with the process instead of on the event.
         missing = [x for cls, paths in _MISSING_DEFINITIONS.items() if isinstance(self, cls)
                    for x in paths if x not in xpaths]
-        return super().get_event_definition([*xpaths, *missing])
+        definition = super().get_event_definition([*xpaths, *missing])
+        return events.flowdesk_multiple(definition) if type(definition) is MultipleEventDefinition else definition
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)
