@@ -2,7 +2,7 @@
 
 
 def test_a_process_without_start_event_starts_its_nodes_without_incoming_flow(run_clocked):
-    instance = run_clocked("implicit_starts.bpmn")
+    instance = run_clocked("implicit_starts.bpmn", process_id="no_start_event")
 
     assert sorted(instance.waiting()) == ["ns_also_first", "ns_first"]
     instance.complete("ns_first")
@@ -11,3 +11,9 @@ def test_a_process_without_start_event_starts_its_nodes_without_incoming_flow(ru
     assert instance.waiting() == ["ns_inner"]
     instance.complete("ns_inner")
     assert instance.execution.is_completed and instance.execution.reached_end_event
+
+
+def test_an_empty_subprocess_passes_straight_through(run_clocked):
+    instance = run_clocked("implicit_starts.bpmn", process_id="empty_subprocess")
+
+    assert instance.waiting() == ["es_after"]

@@ -315,6 +315,8 @@ def add_start_events(root) -> None:
                  if node.get("id") not in targets and node.get("isForCompensation") != "true"
                  and node.get("triggeredByEvent") != "true" and node.find(_LINK) is None]
         if not first:
+            if scope.tag != f"{{{BPMN_NS}}}process" and scope.find(f"{{{BPMN_NS}}}endEvent") is None:
+                _pass_through(scope, root)
             continue
         ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
         start = scope.makeelement(f"{{{BPMN_NS}}}startEvent", {"id": _unique(f"{scope.get('id')}_implicit_start", ids)})
@@ -325,3 +327,21 @@ def add_start_events(root) -> None:
                                              "sourceRef": start.get("id"), "targetRef": node.get("id")})
             flow.tail = node.tail
             node.addnext(flow)
+
+
+_ARTIFACTS = tuple(f"{{{BPMN_NS}}}{name}" for name in ("textAnnotation", "association", "group"))
+
+
+def _pass_through(scope, root) -> None:
+    """A subprocess drawn empty (collapsed, its content not modelled) does nothing: start -> end."""
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    start = scope.makeelement(f"{{{BPMN_NS}}}startEvent", {"id": _unique(f"{scope.get('id')}_implicit_start", ids)})
+    end = scope.makeelement(f"{{{BPMN_NS}}}endEvent", {"id": _unique(f"{scope.get('id')}_implicit_end", ids)})
+    flow = scope.makeelement(_FLOW, {"id": _unique(f"{scope.get('id')}_implicit_flow", ids),
+                                     "sourceRef": start.get("id"), "targetRef": end.get("id")})
+    artifact = next(scope.iterchildren(*_ARTIFACTS), None)
+    for element in (start, flow, end):
+        if artifact is not None:
+            artifact.addprevious(element)
+        else:
+            scope.append(element)
