@@ -10,15 +10,14 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions, escalations, events, history, serializer, timers
+from . import conditions, escalations, events, history, implicit_ends, serializer, stepping, timers
 from .stepping import Pause, StepGuard, StepLimits
 from .escalations import Escalation
 from .action import ActionCall, ActionTask
-from .errors import ExecutionError
+from .errors import ExecutionError, error_from
 from .history import CompletedElement
 from .events import ThrownEvent, WaitingMessage
 from .model import ProcessSpec
@@ -36,39 +35,6 @@ _ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
 
 class TaskNotReady(Exception):
     """The task does not exist in this instance or is not in the state the command needs."""
-
-
-def _error_from(exc: Exception) -> ExecutionError:
-    task = getattr(exc, "task", None)
-    element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
-    line = getattr(exc, "line_number", None) or None
-    message = str(exc)
-    notes = getattr(exc, "__notes__", None)
-    if notes:
-        message = f"{message} ({'; '.join(notes)})"
-    return ExecutionError(message, element_id=element_id, line=line)
-
-
-def _finish(task, finish) -> None:
-    """Call ``finish`` (completing ``task``), failing as an :class:`ExecutionError`.
-
-    Completing a task also sets up the next ones: a multi-instance activity without its
-    collection raises a bare TypeError from SpiffWorkflow there, named here after that activity.
-    """
-    try:
-        finish()
-    except (SpiffWorkflowException, WorkflowException) as exc:
-        raise _error_from(exc) from exc
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        for child in task.children:
-            spec = child.task_spec
-            collection = getattr(getattr(spec, "data_input", None), "bpmn_id", None)
-            if collection is not None and task.data.get(collection) is None:
-                raise ExecutionError(f"multi-instance activity '{spec.bpmn_id}' has no collection: variable "
-                                     f"'{collection}' is not set", element_id=spec.bpmn_id) from exc
-        following = ", ".join(f"'{c.task_spec.bpmn_id}'" for c in task.children if c.task_spec.bpmn_id)
-        raise ExecutionError(f"{type(exc).__name__}: {exc} (preparing {following or 'the next step'} after "
-                             f"'{task.task_spec.bpmn_id}')", element_id=task.task_spec.bpmn_id) from exc
 
 
 class Execution:
@@ -189,12 +155,12 @@ class Execution:
                     self._prune()
                     continue
                 rounds += 1
-                moved = self._end_subprocesses_implicitly() | conditions.refresh(self.workflow, self.variables)
+                moved = implicit_ends.end_subprocesses(self.workflow) | conditions.refresh(self.workflow, self.variables)
                 if not moved and not any(not t.task_spec.manual for t in self._tasks(TaskState.READY)):
                     break
             self._escalations.extend(watch.fired())
         except (SpiffWorkflowException, WorkflowException) as exc:
-            raise _error_from(exc) from exc
+            raise error_from(exc) from exc
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             # Model data SpiffWorkflow does not wrap (a timer date that is not a date...):
             # the step fails like any other, it is not a server error.
@@ -202,21 +168,6 @@ class Execution:
         finally:
             self._stamp_completed()
             self._prune()
-
-    def _end_subprocesses_implicitly(self) -> bool:
-        """Return to the parent of every subprocess whose last token ended at an activity with no
-        outgoing flow (BPMN's implicit end; SpiffWorkflow only returns from an end event)."""
-        ended = False
-        for sub in list(self.workflow.subprocesses.values()):
-            parent = self.workflow.get_task_from_id(sub.parent_task_id)
-            if (parent is None or parent.state != TaskState.STARTED or not isinstance(parent.task_spec, SubWorkflowTask)
-                    or any(not t.has_state(TaskState.FINISHED_MASK) for t in sub.tasks.values())):
-                continue
-            if sub.last_task is not None:
-                sub.data.update(sub.last_task.data)
-            parent.task_spec._on_subworkflow_completed(sub, parent)
-            ended = True
-        return ended
 
     def _tasks(self, state: int | None = None) -> list:
         """Every task of the instance, subprocesses included, optionally only those in ``state``."""
@@ -270,7 +221,7 @@ class Execution:
         try:
             caught = deliver()
         except (SpiffWorkflowException, WorkflowException) as exc:
-            raise _error_from(exc) from exc
+            raise error_from(exc) from exc
         if caught:
             self.run()
         return caught
@@ -309,7 +260,7 @@ class Execution:
         """Complete a READY user/manual task with ``data`` and run on to the next wait state."""
         task = self._ready_human_task(task_id)
         task.data.update(data)
-        _finish(task, task.run)
+        stepping.finish(task, task.run)
         self.run()
 
     def _ready_human_task(self, task_id: str):
@@ -345,7 +296,7 @@ class Execution:
                 try:
                     body = self.workflow.script_engine.evaluate(task, action["body"])
                 except (SpiffWorkflowException, WorkflowException) as exc:
-                    raise _error_from(exc) from exc
+                    raise error_from(exc) from exc
             calls.append(ActionCall(
                 task_id=str(task.id), element_id=spec.bpmn_id, url=action["url"], method=action["method"],
                 headers=dict(action.get("headers") or {}), body=body, timeout=action["timeout"],
@@ -360,7 +311,7 @@ class Execution:
         task = self._started_action(task_id)
         if result_variable:
             task.data[result_variable] = result
-        _finish(task, task.complete)
+        stepping.finish(task, task.complete)
         self.run()
 
     def throw_error(self, task_id: str, code: str, payload: dict | None = None) -> bool:

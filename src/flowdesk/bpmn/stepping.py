@@ -1,4 +1,4 @@
-"""How far one command may step an instance: call depth and time.
+"""How one command steps an instance: how far (call depth, time) and finishing a task.
 
 A process that calls itself (directly or through others) before any wait state nests call
 activities for ever, and a loop of engine tasks with no wait state never returns: both would
@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 
-from .errors import ExecutionError
+from .errors import ExecutionError, error_from
 
 # Completed tasks pile up in a loop without a wait state; past ~1,000 tree levels SpiffWorkflow
 # no longer sees the task to run next. The step pauses this often so the caller can prune.
@@ -79,3 +80,25 @@ class StepGuard:
         self._steps += 1
         if self._steps % PAUSE_EVERY == 0:
             raise Pause()
+
+
+def finish(task, finish) -> None:
+    """Call ``finish`` (completing ``task``), failing as an :class:`ExecutionError`.
+
+    Completing a task also sets up the next ones: a multi-instance activity without its
+    collection raises a bare TypeError from SpiffWorkflow there, named here after that activity.
+    """
+    try:
+        finish()
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        raise error_from(exc) from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        for child in task.children:
+            spec = child.task_spec
+            collection = getattr(getattr(spec, "data_input", None), "bpmn_id", None)
+            if collection is not None and task.data.get(collection) is None:
+                raise ExecutionError(f"multi-instance activity '{spec.bpmn_id}' has no collection: variable "
+                                     f"'{collection}' is not set", element_id=spec.bpmn_id) from exc
+        following = ", ".join(f"'{c.task_spec.bpmn_id}'" for c in task.children if c.task_spec.bpmn_id)
+        raise ExecutionError(f"{type(exc).__name__}: {exc} (preparing {following or 'the next step'} after "
+                             f"'{task.task_spec.bpmn_id}')", element_id=task.task_spec.bpmn_id) from exc
