@@ -218,6 +218,16 @@ class Settings:
                   "endpoints, e.g. `1200/minute` or `10/second;500/hour`; above it 429 with `Retry-After`. Counted "
                   "in memory, or in Redis when `REDIS_URL` is set. Empty: no limit."},
     )
+    max_call_depth: int = field(
+        default=32,
+        metadata={"env": "MAX_CALL_DEPTH", "doc": "How deep call activities may nest; a process calling itself past "
+                  "it fails with an error naming the call activity (422, or an incident in the background)."},
+    )
+    step_budget_seconds: float = field(
+        default=10.0,
+        metadata={"env": "STEP_BUDGET_SECONDS", "doc": "Longest time one command may run an instance's engine tasks "
+                  "(and so hold its lock); past it the command fails with an error naming the element, nothing saved."},
+    )
     max_json_bytes: int = field(
         default=1024 * 1024,
         metadata={"env": "MAX_JSON_BYTES", "min": 1, "doc": "Largest JSON request body accepted (413 above)."},

@@ -95,3 +95,12 @@ def test_no_file_meets_a_flowdesk_bug(report):
 
     assert [o.entry.file for o in buggy] == [], "\n".join(
         f"{o.entry.file}: {'; '.join(o.bugs)[:600]}" for o in buggy)
+
+
+def test_every_miwg_model_runs_or_says_why_as_published_and_made_executable(report):
+    unclear = [(r.file, kind, o) for r in report.miwg for kind, o in (("published", r.published),
+                                                                      ("made executable", r.executable))
+               if o.bugs or (not o.ran_to_end and not _honest(o, ("400", "422")))]
+
+    assert [(file, kind) for file, kind, _ in unclear] == [], "\n".join(
+        f"{file} ({kind}): {_line(o)}" for file, kind, o in unclear)

@@ -244,3 +244,13 @@ def test_a_correlation_expression_that_fails_is_an_error_not_a_missing_value(bro
 
 def test_a_correlation_property_the_payload_lacks_stays_unknown(broken_correlation):
     assert broken_correlation.execution.deliver_message("payment_received", {"amount": 10}) is True
+
+
+def test_a_start_event_with_a_message_and_a_signal_definition_starts_by_the_message(parse, run_clocked):
+    [parsed] = parse("multiple_start.bpmn")
+    assert ProcessSpec.from_dict(parsed.process_id, parsed.spec_dict).message_start_names() == ["order placed"]
+
+    instance = run_clocked("multiple_start.bpmn", message=("order placed", {"order": 7}))
+
+    assert instance.waiting() == ["ms_pack"]
+    assert instance.task("ms_pack").data["order"] == 7

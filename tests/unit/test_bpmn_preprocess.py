@@ -135,8 +135,13 @@ def test_two_link_catches_with_one_name_are_a_problem():
     assert "again" in problem
 
 
-def test_a_corpus_process_with_links_runs_through_them_to_its_end(run):
-    instance = run("LinkEventTest.testValidEventLink.bpmn20.xml")
+def test_a_corpus_process_with_links_runs_through_them_to_its_end(run_clocked):
+    instance = run_clocked("LinkEventTest.testValidEventLink.bpmn20.xml")
+
+    # Its receive tasks name no message: each waits for the message named like it.
+    for receive_task in ("waitAfterLink1", "waitAfterLink2"):
+        assert [m.name for m in instance.execution.waiting_messages()] == [receive_task]
+        assert instance.deliver(receive_task)
 
     assert instance.execution.reached_end_event
     assert {"IntermediateCatchEvent_1", "IntermediateCatchEvent_2", "EndEvent_1"} <= instance.completed_elements()

@@ -6,7 +6,7 @@ import sys
 
 from .config import REPORT
 from .manifest import corpus_dir, corpus_path
-from .report import table_row, render
+from .report import miwg_row, render, table_row
 from .run import run_corpus
 
 
@@ -27,6 +27,8 @@ def main(argv: list[str]) -> int:
         for o in report.outcomes:
             if not o.skipped:
                 print(table_row(o))
+        for r in report.miwg:
+            print(miwg_row(r))
     print(f"{report.summary()} [{report.seconds:.0f}s]")
     return 0
 

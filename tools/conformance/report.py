@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .harness import Outcome
@@ -13,6 +13,7 @@ from .harness import Outcome
 class Report:
     outcomes: list[Outcome]
     seconds: float
+    miwg: list = field(default_factory=list)  # MiwgResult: each MIWG model as published and made executable
 
     @property
     def executable(self) -> list[Outcome]:
@@ -133,10 +134,39 @@ def render(report: Report) -> str:
     for o in others:
         lines.append(f"| `{o.entry.file}` | {_cell(o.deployed, 300)} | {'yes' if o.ran_to_end else 'no'} | "
                      f"{_cell('; '.join(o.why), 300)} |")
+    lines += _miwg_section(report)
     lines += ["", "## Skipped", "", "| file | reason |", "|---|---|"]
     lines += [f"| `{o.entry.file}` | {o.skipped} |" for o in report.outcomes if o.skipped]
     lines.append("")
     return "\n".join(lines)
+
+
+def _miwg_cell(o: Outcome) -> str:
+    if o.deployed != "yes":
+        return f"refused: {_cell(o.deployed, 300)}"
+    if o.ran_to_end:
+        return "ran to end" + (f" (bugs: {_cell('; '.join(o.bugs), 300)})" if o.bugs else "")
+    return f"deployed, stopped: {_cell('; '.join(o.why + o.bugs), 300)}"
+
+
+def _miwg_section(report: Report) -> list[str]:
+    if not report.miwg:
+        return []
+    published = sum(r.published.ran_to_end for r in report.miwg)
+    executable = sum(r.executable.ran_to_end for r in report.miwg)
+    lines = ["", "## BPMN MIWG models, as published and made executable", "",
+             f"Every BPMN file under `bpmn-miwg/` ({len(report.miwg)}), run as published and as a copy with every",
+             "process marked `isExecutable=\"true\"`, driven like the files above. Each is refused with a",
+             "reason, or deployed and run to an end, or stopped with a reason; never silently wrong.",
+             f"Ran to the end: {published} as published, {executable} made executable.", "",
+             "| file | as published | made executable |", "|---|---|---|"]
+    lines += [miwg_row(r) for r in report.miwg]
+    return lines
+
+
+def miwg_row(r) -> str:
+    """One MIWG file's row: its two runs."""
+    return f"| `{r.file}` | {_miwg_cell(r.published)} | {_miwg_cell(r.executable)} |"
 
 
 def table_row(o: Outcome) -> str:

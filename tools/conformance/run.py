@@ -16,6 +16,7 @@ from .config import ADMIN_KEY, MASTER_KEY
 from .harness import ErrorLog, Harness, Outcome, deploy_file, problem_text, summarize_traceback
 from .judging import classify, judge
 from .manifest import Entry, read_manifest
+from .miwg import run_miwg
 from .model_facts import (called_names, read_xml, companions_of, condition_hints, processes_of, start_values, task_outputs,
                           typed_values)
 from .report import Report
@@ -124,6 +125,7 @@ def run_corpus(corpus: Path, only: list[str] | None = None, timers_first: bool =
     previous_propagate = quiet.propagate
     quiet.propagate = False  # the tracebacks go into the report, not onto the terminal
     outcomes = []
+    miwg = []
     try:
         with tempfile.TemporaryDirectory(prefix="flowdesk-conformance-") as tmp:
             env = Environment.create(Path(tmp))
@@ -137,9 +139,11 @@ def run_corpus(corpus: Path, only: list[str] | None = None, timers_first: bool =
                     outcomes.append(run_once(entry, corpus, env, errors, timers_first=True))
                 else:
                     outcomes.append(run_file(entry, corpus, env, errors))
+            if not timers_first:
+                miwg = run_miwg(corpus, Path(tmp), lambda entry, where: run_file(entry, where, env, errors), only)
     finally:
         for logger in watched:
             logger.removeHandler(errors)
         quiet.propagate = previous_propagate
-    return Report(outcomes, time.monotonic() - started)
+    return Report(outcomes, time.monotonic() - started, miwg)
 

@@ -12,6 +12,7 @@ from .events import ThrownEvent, WaitingMessage
 from .execution import Execution, TaskNotReady, WaitingUserTask
 from .history import CompletedElement
 from .model import ParsedProcess, ProcessSpec, parse_models
+from .stepping import StepLimits
 from .ticket_properties import ASSIGNMENT_POLICIES
 from .timers import TimerStart, WaitingTimer
 
@@ -27,6 +28,7 @@ __all__ = [
     "ModelIssue",
     "ParsedProcess",
     "ProcessSpec",
+    "StepLimits",
     "TaskNotReady",
     "ThrownEvent",
     "TimerStart",

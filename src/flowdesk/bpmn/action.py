@@ -132,8 +132,11 @@ class ActionTaskParser(SpiffTaskParser):
         """Topic of a service task without action URL: workers outside flowdesk fetch it by topic."""
         extensions = self.parse_extensions()
         operator = extensions.get("serviceTaskOperator") or {}
+        # A camunda:connector (http-connector, mail-send...) is an external task of the connector's id.
+        connector = self.node.xpath("./bpmn:extensionElements/camunda:connector/camunda:connectorId/text()",
+                                    namespaces={**NAMESPACES, "bpmn": self.nsmap["bpmn"]})
         return (self.node.get(f"{{{CAMUNDA_NS}}}topic") or declared.get("topic") or operator.get("name")
-                or self.bpmn_id)
+                or (connector[0].strip() if connector and connector[0].strip() else None) or self.bpmn_id)
 
     def create_task(self):
         extensions = self.parse_extensions()

@@ -8,8 +8,13 @@ that name instead, shaped by ``camunda:mapDecisionResult`` as Camunda does.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS
 from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -80,6 +85,53 @@ class SingleDecisionParser(DMNParser):
         return self.decision_node.get("name")
 
 
+# SpiffWorkflow's DMN 1.2 schema imports, as its DMNDI schema, a file that declares another
+# namespace, so it does not compile. The diagram is not what we validate: any content will do.
+_DMN12 = "http://www.omg.org/spec/DMN/20180521/MODEL/"
+_DMNDI12_ANY = b"""<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified"
+    targetNamespace="http://www.omg.org/spec/DMN/20180521/DMNDI/">
+  <xsd:element name="DMNDI"><xsd:complexType>
+    <xsd:sequence><xsd:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/></xsd:sequence>
+    <xsd:anyAttribute processContents="skip"/>
+  </xsd:complexType></xsd:element>
+</xsd:schema>"""
+
+
+class _AnyDmnDiagram(etree.Resolver):
+    def resolve(self, url, pubid, context):
+        if url.endswith("DMNDI12.xsd"):
+            return self.resolve_string(_DMNDI12_ANY, context)
+        return None
+
+
+class _Dmn12Validator(BpmnValidator):
+    def __init__(self):  # noqa: D107 - BpmnValidator's own builds the schema from a plain file
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        parser.resolvers.add(_AnyDmnDiagram())
+        self.validator = etree.XMLSchema(etree.parse(SCHEMAS[_DMN12], parser))
+
+
+@lru_cache(maxsize=None)
+def dmn_validator(namespace: str) -> BpmnValidator | None:
+    """The schema check of DMN documents in ``namespace`` (None: a namespace without a schema)."""
+    if namespace == _DMN12:
+        return _Dmn12Validator()
+    return BpmnValidator(SCHEMAS[namespace]) if namespace in SCHEMAS else None
+
+
+def non_table_decisions(node) -> dict[str, str]:
+    """Decision id -> what it is, for the decisions of DMN document ``node`` without a decision table."""
+    found = {}
+    for decision in node.iterchildren(f"{{{etree.QName(node).namespace}}}decision"):
+        if decision.find(f"{{{etree.QName(node).namespace}}}decisionTable") is None:
+            logic = next((etree.QName(child).localname for child in decision
+                          if isinstance(child.tag, str) and etree.QName(child).localname not in
+                          ("description", "extensionElements", "question", "allowedAnswers", "variable",
+                           "informationRequirement", "knowledgeRequirement", "authorityRequirement")), None)
+            found[decision.get("id")] = logic or "decision without logic"
+    return found
+
+
 def decision_parsers(parser, node, filename=None) -> list[SingleDecisionParser]:
     """A parser for every decision with a decision table in the DMN document ``node``."""
     namespaces = {**parser.namespaces, **{k: v for k, v in node.nsmap.items() if k}}
@@ -119,10 +171,15 @@ class DecisionTaskParser(SpiffTaskParser):
             self.raise_validation_exception(
                 f"camunda:mapDecisionResult '{mapping}' must be one of {', '.join(MAPPINGS)}")
         extensions = self.parse_extensions()
+        try:
+            engine = self.process_parser.parser.get_engine(decision_ref, self.node)
+        except ValidationException as exc:
+            exc.file_name = exc.file_name or self.filename
+            raise
         return DecisionTask(
             self.spec,
             self.bpmn_id,
-            dmnEngine=self.process_parser.parser.get_engine(decision_ref, self.node),
+            dmnEngine=engine,
             result_variable=self.node.get(f"{{{CAMUNDA_NS}}}resultVariable") or None,
             map_decision_result=mapping,
             prescript=extensions.get("preScript"),

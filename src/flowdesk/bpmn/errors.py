@@ -48,3 +48,15 @@ class ExecutionError(BpmnError):
         self.message = message
         self.element_id = element_id
         self.line = line
+
+
+def error_from(exc: Exception) -> ExecutionError:
+    """The :class:`ExecutionError` for an exception SpiffWorkflow raised while running a task."""
+    task = getattr(exc, "task", None)
+    element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
+    line = getattr(exc, "line_number", None) or None
+    message = str(exc)
+    notes = getattr(exc, "__notes__", None)
+    if notes:
+        message = f"{message} ({'; '.join(notes)})"
+    return ExecutionError(message, element_id=element_id, line=line)

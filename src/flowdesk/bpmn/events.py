@@ -91,6 +91,27 @@ class FlowdeskSignalEventDefinition(SpiffSignalEventDefinition):
             top.bpmn_events.append(BpmnEvent(self, payload=deepcopy(payload)))
 
 
+class FlowdeskMultipleEventDefinition(MultipleEventDefinition):
+    """An event with several definitions (a start event started by a message or a signal) whose
+    caught event's payload becomes task data, as with a single definition."""
+
+    def catch(self, my_task, event=None):
+        for item in self.event_definitions:
+            if item.catches(my_task, event):
+                item.catch(my_task, event)
+        super().catch(my_task, event)
+
+    def update_task_data(self, my_task):
+        for item in self.event_definitions:
+            item.update_task_data(my_task)
+
+
+def flowdesk_multiple(definition: MultipleEventDefinition) -> FlowdeskMultipleEventDefinition:
+    """The flowdesk equivalent of the parser's definition of an event with several definitions."""
+    return FlowdeskMultipleEventDefinition(definition.event_definitions, definition.parallel,
+                                           description=definition.description)
+
+
 def flowdesk_message(definition: MessageEventDefinition) -> FlowdeskMessageEventDefinition:
     """The flowdesk equivalent of a (SpiffArena) message definition from the parser."""
     return FlowdeskMessageEventDefinition(
@@ -373,18 +394,19 @@ def take_thrown_events(workflow) -> list[ThrownEvent]:
     return thrown
 
 
+def _start_definitions(spec):
+    # bpmn_start_events, not start.outputs: with several start events those hide behind a split.
+    # A start event with several definitions starts on any of them.
+    for start in spec.bpmn_start_events:
+        definition = start.event_definition
+        yield from (definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition])
+
+
 def message_start_names(spec) -> list[str]:
     """Names of the messages that start a top-level process spec (SpiffWorkflow ``BpmnProcessSpec``)."""
-    return sorted({
-        start.event_definition.name for start in spec.bpmn_start_events
-        if isinstance(start.event_definition, MessageEventDefinition)
-    })
+    return sorted({d.name for d in _start_definitions(spec) if isinstance(d, MessageEventDefinition)})
 
 
 def signal_start_names(spec) -> list[str]:
     """Names of the signals that start a top-level process spec (SpiffWorkflow ``BpmnProcessSpec``)."""
-    # bpmn_start_events, not start.outputs: with several start events those hide behind a split.
-    return sorted({
-        start.event_definition.name for start in spec.bpmn_start_events
-        if isinstance(start.event_definition, SignalEventDefinition)
-    })
+    return sorted({d.name for d in _start_definitions(spec) if isinstance(d, SignalEventDefinition)})

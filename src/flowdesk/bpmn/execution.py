@@ -13,10 +13,11 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import escalations, events, history, serializer, timers
+from . import conditions, escalations, events, history, implicit_ends, serializer, stepping, timers
+from .stepping import Pause, StepGuard, StepLimits
 from .escalations import Escalation
 from .action import ActionCall, ActionTask
-from .errors import ExecutionError
+from .errors import ExecutionError, error_from
 from .history import CompletedElement
 from .events import ThrownEvent, WaitingMessage
 from .model import ProcessSpec
@@ -36,17 +37,6 @@ class TaskNotReady(Exception):
     """The task does not exist in this instance or is not in the state the command needs."""
 
 
-def _error_from(exc: Exception) -> ExecutionError:
-    task = getattr(exc, "task", None)
-    element_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
-    line = getattr(exc, "line_number", None) or None
-    message = str(exc)
-    notes = getattr(exc, "__notes__", None)
-    if notes:
-        message = f"{message} ({'; '.join(notes)})"
-    return ExecutionError(message, element_id=element_id, line=line)
-
-
 class Execution:
     """A SpiffWorkflow workflow plus the operations the server needs from it.
 
@@ -56,9 +46,10 @@ class Execution:
     """
 
     def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None,
-                 pruned_history: history.PrunedHistory | None = None):
+                 pruned_history: history.PrunedHistory | None = None, limits: StepLimits | None = None):
         self.workflow = workflow
         self.clock = clock or timers.utc_now
+        self._guard = StepGuard(limits or StepLimits())
         self._pruned_history = pruned_history or history.PrunedHistory()
         self._escalations: list[Escalation] = []
         # What the instance waited for when it was loaded (nothing for a new one): the server's
@@ -76,17 +67,18 @@ class Execution:
 
     @classmethod
     def start(cls, process: ProcessSpec, variables: dict | None = None, clock: Clock | None = None,
-              message: tuple[str, dict | None] | None = None, by_timer: bool | str = False) -> "Execution":
+              message: tuple[str, dict | None] | None = None, by_timer: bool | str = False,
+              limits: StepLimits | None = None) -> "Execution":
         """Create a new instance with ``variables`` and run it to its first wait state.
 
         ``message=(name, payload)`` starts it through the message start event ``name`` (the
         payload becomes variables); ``by_timer=True`` treats its timer start events (or only
         the one whose element id ``by_timer`` is) as fired now: the scheduler creates the
-        instance when that timer is due.
+        instance when that timer is due. ``limits`` bound what one command may step (see stepping).
         """
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=restricted_script_engine())
         workflow.task_tree.data.update(variables or {})
-        execution = cls(workflow, clock)
+        execution = cls(workflow, clock, limits=limits)
         execution.waits_when_loaded = frozenset()
         execution.user_tasks_when_loaded = execution.actions_when_loaded = frozenset()
         if by_timer:
@@ -101,13 +93,13 @@ class Execution:
 
     @classmethod
     def restore(cls, process: ProcessSpec, state: dict, state_format: str = serializer.STATE_FORMAT,
-                clock: Clock | None = None) -> "Execution":
+                clock: Clock | None = None, limits: StepLimits | None = None) -> "Execution":
         """Rebuild an instance from saved state against its (cached) process spec."""
         pruned = state.get(_PRUNED_HISTORY)
         if pruned:  # kept out of the state restored (and copied) below: it only ever grows
             state = {key: value for key, value in state.items() if key != _PRUNED_HISTORY}
         workflow = serializer.state_from_dict(state, process.spec, process.subprocess_specs, state_format)
-        execution = cls(workflow, clock, history.PrunedHistory.from_dict(pruned))
+        execution = cls(workflow, clock, history.PrunedHistory.from_dict(pruned), limits)
         execution.waits_when_loaded = execution.waiting_kinds()
         waiting = execution._tasks(TaskState.READY | TaskState.STARTED)
         execution.user_tasks_when_loaded = frozenset(
@@ -145,18 +137,30 @@ class Execution:
         return timers.as_utc(self.clock())
 
     def run(self) -> None:
-        """Fire the timers due at ``clock()`` and advance every task that needs no person or worker."""
+        """Fire the timers due at ``clock()`` and advance every task that needs no person or worker.
+
+        Raises :class:`ExecutionError` when the step goes past its limits (see stepping).
+        """
         watch = escalations.Watch(self.workflow)
+        self._guard.start()
         try:
             self.workflow.refresh_timers()
             # do_engine_steps refreshes timers last, so a timer due by then is READY but not run.
-            for _ in range(100):
-                self.workflow.do_engine_steps()
-                if not any(not t.task_spec.manual for t in self._tasks(TaskState.READY)):
+            rounds = 0
+            while rounds < 100:
+                try:
+                    self.workflow.do_engine_steps(will_complete_task=self._guard.before)
+                except Pause:
+                    self._stamp_completed()
+                    self._prune()
+                    continue
+                rounds += 1
+                moved = implicit_ends.end_subprocesses(self.workflow) | conditions.refresh(self.workflow, self.variables)
+                if not moved and not any(not t.task_spec.manual for t in self._tasks(TaskState.READY)):
                     break
             self._escalations.extend(watch.fired())
         except (SpiffWorkflowException, WorkflowException) as exc:
-            raise _error_from(exc) from exc
+            raise error_from(exc) from exc
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             # Model data SpiffWorkflow does not wrap (a timer date that is not a date...):
             # the step fails like any other, it is not a server error.
@@ -217,7 +221,7 @@ class Execution:
         try:
             caught = deliver()
         except (SpiffWorkflowException, WorkflowException) as exc:
-            raise _error_from(exc) from exc
+            raise error_from(exc) from exc
         if caught:
             self.run()
         return caught
@@ -256,10 +260,7 @@ class Execution:
         """Complete a READY user/manual task with ``data`` and run on to the next wait state."""
         task = self._ready_human_task(task_id)
         task.data.update(data)
-        try:
-            task.run()
-        except (SpiffWorkflowException, WorkflowException) as exc:
-            raise _error_from(exc) from exc
+        stepping.finish(task, task.run)
         self.run()
 
     def _ready_human_task(self, task_id: str):
@@ -295,7 +296,7 @@ class Execution:
                 try:
                     body = self.workflow.script_engine.evaluate(task, action["body"])
                 except (SpiffWorkflowException, WorkflowException) as exc:
-                    raise _error_from(exc) from exc
+                    raise error_from(exc) from exc
             calls.append(ActionCall(
                 task_id=str(task.id), element_id=spec.bpmn_id, url=action["url"], method=action["method"],
                 headers=dict(action.get("headers") or {}), body=body, timeout=action["timeout"],
@@ -310,10 +311,7 @@ class Execution:
         task = self._started_action(task_id)
         if result_variable:
             task.data[result_variable] = result
-        try:
-            task.complete()
-        except (SpiffWorkflowException, WorkflowException) as exc:
-            raise _error_from(exc) from exc
+        stepping.finish(task, task.complete)
         self.run()
 
     def throw_error(self, task_id: str, code: str, payload: dict | None = None) -> bool:
@@ -356,7 +354,8 @@ class Execution:
         """True when a top-level end event completed (not just 'nothing left to do').
 
         A process drawn without any end event ends, as BPMN says, when its last token reaches a
-        node without outgoing flows: there, completing is the end.
+        node without outgoing flows: there, completing is the end. So does a token reaching an
+        activity without outgoing flows in a process that has end events elsewhere.
         """
         if not any(isinstance(spec, EndEvent) for spec in self.workflow.spec.task_specs.values()):
             return True
@@ -366,7 +365,7 @@ class Execution:
             and events.is_event_subprocess(self.workflow.get_task_from_id(sp.parent_task_id))
         ]
         return any(
-            isinstance(t.task_spec, EndEvent) and t.state == TaskState.COMPLETED
+            history.is_end(t.task_spec) and t.state == TaskState.COMPLETED
             for wf in top_level for t in wf.tasks.values()
         )
 

@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.mixins import (
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.util.task import TaskState
 
@@ -70,6 +71,16 @@ def _finished_at(task) -> str:
     stamp = task.internal_data.get(FINISHED_AT)
     # States saved before stamping existed only have SpiffWorkflow's wall-clock time.
     return stamp or datetime.fromtimestamp(task.last_state_change, timezone.utc).isoformat()
+
+
+def is_end(spec) -> bool:
+    """An end event, or a BPMN element with no outgoing flow (where a token ends implicitly)."""
+    if isinstance(spec, EndEvent):
+        return True
+    # Not the instance task of a loop or multi-instance (its only input is the loop), nor a boundary event.
+    return (bool(spec.bpmn_id) and not spec.outputs and bool(spec.inputs)
+            and not isinstance(spec, (BoundaryEventMixin, LoopTask))
+            and not any(isinstance(i, LoopTask) for i in spec.inputs))
 
 
 def _is_history(task) -> bool:
@@ -118,15 +129,40 @@ def completed_elements(workflows: list, pruned: PrunedHistory) -> list[Completed
             for element_id, name, kind, at, _ in rows]
 
 
+def _arrived_at_joins(tasks) -> set:
+    """Ids of the branches that reached a parallel or inclusive join still to fire, and of their
+    join tasks.
+
+    When a branch reaches a join, SpiffWorkflow cancels the join task the previous branch left
+    waiting; when the join fires, it counts the branches arrived by those cancelled tasks'
+    parents and merges those parents' data. Until a later join task of the same gateway
+    completes, each of them is the only record that its branch arrived.
+    """
+    fired = {}
+    for task in tasks.values():
+        if isinstance(task.task_spec, UnstructuredJoin) and task.state == TaskState.COMPLETED:
+            fired[task.task_spec] = max(fired.get(task.task_spec, 0), task.last_state_change)
+    kept = set()
+    for task in tasks.values():
+        spec = task.task_spec
+        if (isinstance(spec, UnstructuredJoin) and task.state == TaskState.CANCELLED
+                and task.last_state_change >= fired.get(spec, 0)):
+            kept.add(task.id)
+            if task._parent is not None:
+                kept.add(task._parent)
+    return kept
+
+
 def _kept(workflow, subprocess_tasks) -> set:
     """Ids of the tasks pruning must leave: the root, the last task, subprocess and end event
-    tasks, and every task within :data:`KEEP_LEVELS` above a task that is not finished."""
-    kept = {workflow.task_tree.id, *subprocess_tasks}
+    tasks, branches waiting at a join (see :func:`_arrived_at_joins`), and every task within
+    :data:`KEEP_LEVELS` above a task that is not finished."""
+    tasks = workflow.tasks
+    kept = {workflow.task_tree.id, *subprocess_tasks, *_arrived_at_joins(tasks)}
     if workflow.last_task is not None:
         kept.add(workflow.last_task.id)
-    tasks = workflow.tasks
     for task in tasks.values():
-        if isinstance(task.task_spec, EndEvent):
+        if is_end(task.task_spec):
             kept.add(task.id)
         if task.has_state(TaskState.FINISHED_MASK):
             continue

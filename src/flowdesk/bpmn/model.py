@@ -11,10 +11,10 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import model_checks, serializer, ticket_properties
+from . import model_checks, preprocess, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
 from .parser import FlowdeskParser
-from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, give_sequence_flows_ids, parse_xml
+from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, drop_comments, give_sequence_flows_ids, parse_xml
 
 SPIFF_NS = NAMESPACES["spiffworkflow"]
 
@@ -173,14 +173,20 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
     issues: list[ModelIssue] = []
     for filename, content in files:
         root = parse_xml(content, filename, max_bytes)
+        drop_comments(root)
         kind = document_kind(root)
         roots[filename], sources[filename] = root, content
         try:
             if kind == "bpmn":
                 give_sequence_flows_ids(root)
-                found = model_checks.check_references(root, filename)
+                preprocess.resolve_qualified_references(root)
+                preprocess.rename_reserved_ids(root)
+                found = [ModelIssue(filename, node.sourceline, node.get("id"), problem)
+                         for node, problem in preprocess.event_definition_ref_problems(root)]
+                found += model_checks.check_references(root, filename)
                 found += model_checks.check_script_languages(root, filename)
                 found += model_checks.check_listeners(root, filename)
+                found += model_checks.check_compensation(root, filename)
                 found += model_checks.check_data_store_types(root, filename)
                 found += model_checks.translate_expressions(root, filename)
                 found += model_checks.check_scripts(root, filename)
@@ -241,5 +247,10 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
     if issues:
         raise ModelError(issues)
     if not processes:
+        if roots and all(document_kind(root) == "dmn" for root in roots.values()):
+            raise ModelError([ModelIssue(next(iter(roots)), None, None,
+                                         "a DMN file is deployed together with the BPMN file whose business rule "
+                                         "tasks use its decisions (decisions are not stored on their own): upload "
+                                         "both in one request")])
         raise ModelError([ModelIssue(None, None, None, "the upload defines no executable process")])
     return processes

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from . import expressions, script_engine
 from .errors import ModelIssue
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES
@@ -216,8 +218,30 @@ def check_scripts(root, filename: str) -> list[ModelIssue]:
         # scripts in other languages by check_script_languages.
         if not code or expressions.is_expression(code) or not _is_python(_script_language(el)):
             continue
+        if code.startswith("="):
+            issues.append(ModelIssue(filename, el.sourceline, _owner_id(el),
+                                     f"refused {what}: '{code}' is a FEEL expression (Camunda 8); FEEL is not "
+                                     f"supported: write the {what} in Python, e.g. '{code[1:].strip()}'"))
+            continue
         try:
             script_engine.check(code, mode)
         except SyntaxError as exc:
             issues.append(ModelIssue(filename, el.sourceline, _owner_id(el), f"refused {what}: {exc}"))
+    return issues
+
+
+def check_compensation(root, filename: str) -> list[ModelIssue]:
+    """Refuse compensation events and handlers: the engine (SpiffWorkflow 3.2) cannot run them,
+    and a process whose undo steps silently never run would be worse than a refusal."""
+    issues = []
+    for definition in root.iter(f"{{{BPMN_NS}}}compensateEventDefinition"):
+        event = definition.getparent()
+        issues.append(ModelIssue(filename, event.sourceline, event.get("id"),
+                                 f"{etree.QName(event).localname} '{event.get('id')}' is a compensation event: "
+                                 "compensation is not supported; model the undo steps as ordinary flow (an error "
+                                 "boundary event leading to them, for instance)"))
+    for handler in root.xpath("//*[@isForCompensation='true']"):
+        issues.append(ModelIssue(filename, handler.sourceline, handler.get("id"),
+                                 f"'{handler.get('id')}' is a compensation handler (isForCompensation): "
+                                 "compensation is not supported"))
     return issues

@@ -9,11 +9,13 @@ reads camunda multi-instance attributes, and business rule tasks take either dia
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
+
+from lxml import etree
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     ERROR_EVENT_XPATH,
@@ -24,27 +26,26 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     StartEventParser,
 )
 from SpiffWorkflow.bpmn.parser.util import DEFAULT_NSMAP
-from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-from SpiffWorkflow.spiff.specs.defaults import (
-    ManualTask,
-    ParallelMultiInstanceTask,
-    SequentialMultiInstanceTask,
-    UserTask,
-)
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
 from . import events, preprocess, script_engine, timers
 from .action import ActionTask, ActionTaskParser
+from .multi_instance import CamundaLoopMixin
 from .data_stores import EveryDataStoreName
-from .decisions import DecisionTask, DecisionTaskParser, decision_parsers
+from .decisions import DecisionTask, DecisionTaskParser, decision_parsers, dmn_validator, non_table_decisions
 from .xml import CAMUNDA_NS, NAMESPACES
 
 _MISSING_DEFINITIONS = {
     EndEventParser: [SIGNAL_EVENT_XPATH],
     StartEventParser: [ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH],
 }
-_VARIABLE = re.compile(r"^\s*(?:[$#]\{\s*)?([A-Za-z_][A-Za-z0-9_]*)(?:\s*\})?\s*$")
+_TOKEN_HOLDING_EVENTS = tuple(full_tag(tag) for tag in (
+    "intermediateCatchEvent", "intermediateThrowEvent", "endEvent", "receiveTask", "sendTask"))
 
 
 _TICKET_PROPERTIES = {
@@ -186,17 +187,49 @@ class EventDefinitionsMixin:
         return timers.clocked(definition)
 
     def parse_message_event(self, message_event):
-        return events.flowdesk_message(super().parse_message_event(message_event))
+        definition = super().parse_message_event(message_event)
+        if not definition.name:
+            self._refuse_nameless("message", "messageRef", "bpmn:message")
+        return events.flowdesk_message(definition)
 
     def parse_signal_event(self, signal_event):
-        return events.flowdesk_signal(super().parse_signal_event(signal_event))
+        definition = super().parse_signal_event(signal_event)
+        if not definition.name:
+            self._refuse_nameless("signal", "signalRef", "bpmn:signal")
+        return events.flowdesk_signal(definition)
+
+    def _refuse_nameless(self, kind: str, ref: str, target: str) -> None:
+        # Without a name a catch waits for what nobody can send, and a throw sends what nobody can catch.
+        # A boundary or start event nobody can trigger holds no token, nor does one branch of an
+        # event-based gateway: those models still run.
+        if self.node.tag not in _TOKEN_HOLDING_EVENTS or self._after_event_gateway():
+            return
+        self.raise_validation_exception(
+            f"{etree.QName(self.node).localname} '{self.bpmn_id}' names no {kind}: give it a {ref} to a {target} "
+            f"with a name (or give the {etree.QName(self.node).localname} a name)")
+
+    def _after_event_gateway(self) -> bool:
+        scope = self.node.getparent()
+        sources = {flow.get("sourceRef") for flow in scope.iterchildren(full_tag("sequenceFlow"))
+                   if flow.get("targetRef") == self.bpmn_id}
+        return any(node.tag == full_tag("eventBasedGateway") for node in scope if node.get("id") in sources)
+
+    def _create_task(self, event_definition, *args, **kwargs):
+        if self.node.tag == full_tag("receiveTask") and isinstance(event_definition, NoneEventDefinition):
+            # SpiffWorkflow let a receive task without a message pass at once. It waits, as in
+            # Camunda, here for the message named like the task (its name, else its id), which
+            # its instance lists among what it waits for.
+            name = self.node.get("name") or self.bpmn_id
+            event_definition = events.flowdesk_message(MessageEventDefinition(name, {}, description="Message"))
+        return super()._create_task(event_definition, *args, **kwargs)
 
     def get_event_definition(self, xpaths):
         # SpiffWorkflow's parsers leave these out: a signal end event threw nothing, and an error
         # or escalation event subprocess started with the process instead of on the event.
         missing = [x for cls, paths in _MISSING_DEFINITIONS.items() if isinstance(self, cls)
                    for x in paths if x not in xpaths]
-        return super().get_event_definition([*xpaths, *missing])
+        definition = super().get_event_definition([*xpaths, *missing])
+        return events.flowdesk_multiple(definition) if type(definition) is MultipleEventDefinition else definition
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)
@@ -210,61 +243,39 @@ class EventDefinitionsMixin:
                 and parent.get("triggeredByEvent") == "true" and self.node.get("isInterrupting") != "false")
 
 
-class _LocalElementVariable:
-    """Camunda's elementVariable is local to one instance; SpiffWorkflow would merge it into the
-    process variables and then refuse to start the next instance because it exists."""
+class GatewayFlowsMixin:
+    """Names the gateway's kind (SpiffWorkflow calls every conditional gateway exclusive)."""
 
-    def create_child(self, my_task, item, key_or_index=None):
-        if self.input_item is not None:
-            my_task.data.pop(self.input_item.bpmn_id, None)
-        super().create_child(my_task, item, key_or_index)
-
-    def _run_hook(self, my_task):
-        if self.input_item is not None:
-            my_task.data.pop(self.input_item.bpmn_id, None)
-        return super()._run_hook(my_task)
+    def connect_outgoing(self, outgoing_task, sequence_flow_node, is_default):
+        if not is_default and self.parse_condition(sequence_flow_node) is None:
+            kind = etree.QName(self.node).localname.replace("Gateway", "")
+            raise ValidationException(
+                f"{kind} gateway '{self.bpmn_id}': outgoing sequence flow '{sequence_flow_node.get('id')}' has no "
+                "condition and is not the gateway's default flow", node=sequence_flow_node, file_name=self.filename)
+        super().connect_outgoing(outgoing_task, sequence_flow_node, is_default)
 
 
-class CamundaSequentialMultiInstanceTask(_LocalElementVariable, SequentialMultiInstanceTask):
-    """``isSequential`` multi-instance declared with ``camunda:collection``."""
+class DataAssociationsMixin:
+    """Names an unresolved data association by its reference (SpiffWorkflow printed an lxml object)."""
 
+    def parse_incoming_data_references(self):
+        return self._resolved(super().parse_incoming_data_references, "dataInputAssociation", "sourceRef")
 
-class CamundaParallelMultiInstanceTask(_LocalElementVariable, ParallelMultiInstanceTask):
-    """Parallel multi-instance declared with ``camunda:collection``."""
+    def parse_outgoing_data_references(self):
+        return self._resolved(super().parse_outgoing_data_references, "dataOutputAssociation", "targetRef")
 
-
-class CamundaLoopMixin:
-    """``camunda:collection`` / ``camunda:elementVariable`` multi-instance.
-
-    Variables the instances set become process variables (the last instance's value wins), as
-    in Camunda; the completion condition sees the data of the instance that just completed.
-    """
-
-    def _add_multiinstance_task(self, loop_characteristics):
-        collection = loop_characteristics.get(f"{{{CAMUNDA_NS}}}collection")
-        prefix = "./bpmn:multiInstanceLoopCharacteristics"
-        standard = self.xpath(f"{prefix}/bpmn:loopDataInputRef") or self.xpath(f"{prefix}/bpmn:loopCardinality")
-        if collection is None or standard:
-            return super()._add_multiinstance_task(loop_characteristics)
-        match = _VARIABLE.match(collection)
-        if not match:
-            self.raise_validation_exception(f"camunda:collection '{collection}' must name a process variable")
-        element = loop_characteristics.get(f"{{{CAMUNDA_NS}}}elementVariable")
-        condition = self.xpath(f"{prefix}/bpmn:completionCondition")
-        original = self.spec.task_specs.pop(self.task.name)
-        params = {
-            "task_spec": "",
-            "data_input": TaskDataReference(match.group(1)),
-            "input_item": TaskDataReference(element) if element else None,
-            "condition": condition[0].text if condition else None,
-        }
-        if loop_characteristics.get("isSequential") == "true":
-            self.task = CamundaSequentialMultiInstanceTask(
-                self.spec, original.name, description="Sequential MultiInstance", **params)
-        else:
-            self.task = CamundaParallelMultiInstanceTask(
-                self.spec, original.name, description="Parallel MultiInstance", **params)
-        self._copy_task_attrs(original, loop_characteristics)
+    def _resolved(self, parse, kind: str, end: str):
+        try:
+            return parse()
+        except ValidationException:
+            for ref in self.xpath(f"./bpmn:{kind}/bpmn:{end}"):
+                target = (ref.text or "").strip()
+                if not self.doc_xpath(f".//*[@id='{target}']") or target == "":
+                    raise ValidationException(
+                        f"{etree.QName(self.node).localname} '{self.bpmn_id}': {kind} "
+                        f"'{ref.getparent().get('id') or ''}' has {end} '{target}', which is not a data object or "
+                        "data store of this file", node=self.node, file_name=self.filename) from None
+            raise
 
 
 @lru_cache(maxsize=None)
@@ -274,7 +285,9 @@ def _with_dialects(parser_class):
     if issubclass(parser_class, EventDefinitionParser):
         mixins.append(EventDefinitionsMixin)
     if issubclass(parser_class, TaskParser):
-        mixins.append(CamundaLoopMixin)
+        mixins += [CamundaLoopMixin, DataAssociationsMixin]
+    if issubclass(parser_class, ConditionalGatewayParser):
+        mixins.append(GatewayFlowsMixin)
     if not mixins:
         return parser_class
     return type(f"Flowdesk{parser_class.__name__}", (*mixins, parser_class), {})
@@ -306,6 +319,7 @@ class FlowdeskParser(SpiffBpmnParser):
 
     def __init__(self):
         super().__init__(namespaces={**DEFAULT_NSMAP, **NAMESPACES}, validator=_validator())
+        self._non_table_decisions: dict[str, str] = {}
 
     def _get_parser_class(self, tag):
         # Mixing in here reaches every event and activity parser, SpiffArena's included.
@@ -313,19 +327,34 @@ class FlowdeskParser(SpiffBpmnParser):
         return (_with_dialects(parser_class) if parser_class else None), spec_class
 
     def add_dmn_xml(self, node, filename=None):
-        """Validate a DMN document and make every decision in it callable by its id."""
-        super().add_dmn_xml(node, filename)
+        """Validate a DMN document (1.1 to 1.3) and make every decision table in it callable by its id."""
+        validator = dmn_validator(etree.QName(node).namespace)
+        if validator is not None:
+            validator.validate(node, filename)
         for decision in decision_parsers(self, node, filename):
             self.dmn_parsers[decision.bpmn_id] = decision
             self.dmn_parsers_by_name[decision.get_name()] = decision
+        self._non_table_decisions.update(non_table_decisions(node))
+
+    def get_engine(self, decision_ref, node):
+        if decision_ref in self._non_table_decisions:
+            raise ValidationException(
+                f"decision '{decision_ref}' is a {self._non_table_decisions[decision_ref]}, not a decision table: "
+                "only decision tables can run", node=node)
+        return super().get_engine(decision_ref, node)
 
     def add_bpmn_xml(self, bpmn, filename=None):
-        """Rewrite timer values and link events into what SpiffWorkflow runs, then parse."""
+        """Rewrite timers, Camunda send tasks, flows leaving activities, implicit ends and starts and
+        link events into what SpiffWorkflow runs, then parse."""
         preprocess.normalise_timers(bpmn)
+        preprocess.camunda_send_tasks_as_service_tasks(bpmn)
+        preprocess.split_outgoing_flows(bpmn)
+        preprocess.add_end_events(bpmn)
         problems = preprocess.link_problems(bpmn)
         if problems:
             node, _ = problems[0]
             raise ValidationException("; ".join(p for _, p in problems), node=node, file_name=filename)
+        preprocess.add_start_events(bpmn)
         super().add_bpmn_xml(bpmn, filename)
 
 

@@ -14,7 +14,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
-from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    MultipleEventDefinitionConverter,
+    TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.task_spec import EventConverter
 from SpiffWorkflow.bpmn.serializer.helpers.spec import BpmnDataSpecificationConverter
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
@@ -30,8 +33,13 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, 
 from .action import ActionTask, ActionTaskConverter
 from .data_stores import JsonDataStore
 from .decisions import DecisionTask, DecisionTaskConverter
-from .events import FlowdeskMessageEventDefinition, FlowdeskSignalEventDefinition, FlowdeskStartEvent
-from .parser import CamundaParallelMultiInstanceTask, CamundaSequentialMultiInstanceTask
+from .events import (
+    FlowdeskMessageEventDefinition, FlowdeskMultipleEventDefinition, FlowdeskSignalEventDefinition, FlowdeskStartEvent,
+)
+from .multi_instance import (
+    CamundaParallelMultiInstanceTask, CamundaSequentialMultiInstanceTask, LoopVariablesParallelMultiInstanceTask,
+    LoopVariablesSequentialMultiInstanceTask,
+)
 from .timers import CLOCKED_TIMERS
 from .script_engine import restricted_script_engine
 
@@ -65,6 +73,9 @@ def _config() -> dict:
     config[ActionTask] = ActionTaskConverter
     config[CamundaSequentialMultiInstanceTask] = SpiffMultiInstanceConverter
     config[CamundaParallelMultiInstanceTask] = SpiffMultiInstanceConverter
+    config[LoopVariablesSequentialMultiInstanceTask] = SpiffMultiInstanceConverter
+    config[LoopVariablesParallelMultiInstanceTask] = SpiffMultiInstanceConverter
+    config[FlowdeskMultipleEventDefinition] = MultipleEventDefinitionConverter
     config[JsonDataStore] = BpmnDataSpecificationConverter  # the id and name; values live in the store
     # flowdesk's subclasses take over SpiffWorkflow's type names: specs and states saved
     # before they existed restore into them, and unchanged models keep their content hash.

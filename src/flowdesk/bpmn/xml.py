@@ -13,6 +13,7 @@ DMN_NAMESPACES = (
     "https://www.omg.org/spec/DMN/20191111/MODEL/",
     "http://www.omg.org/spec/DMN/20180521/MODEL/",
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+    "http://www.omg.org/spec/DMN/20151101",  # DMN 1.1 as some tools write it, without /dmn.xsd
     "https://www.omg.org/spec/DMN/20230324/MODEL/",
 )
 
@@ -67,3 +68,22 @@ def give_sequence_flows_ids(root) -> None:
     for n, flow in enumerate(root.iter(f"{{{BPMN_NS}}}sequenceFlow")):
         if not flow.get("id"):
             flow.set("id", f"flowdesk_flow_{flow.get('sourceRef')}_{flow.get('targetRef')}_{n}")
+
+
+def drop_comments(root) -> None:
+    """Remove XML comments and processing instructions, keeping the text around them.
+
+    Parsers read an element's text up to its first child node: a comment inside a script or
+    condition silently cut off everything after it.
+    """
+    for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        tail = node.tail or ""
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(node)

@@ -81,7 +81,8 @@ def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
                        instance_status=instance.status)
     spec = spec_with_calls(rt, session, instance.definition_version_id, instance.process_key,
                            instance.called_versions)
-    return Execution.restore(spec, instance.state, instance.serializer_version, clock=rt.clock)
+    return Execution.restore(spec, instance.state, instance.serializer_version, clock=rt.clock,
+                             limits=rt.step_limits)
 
 
 @dataclass
@@ -200,7 +201,8 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
     process_key = version.process_key
     spec, called = resolve_calls(rt, uow.session, version)
     try:
-        execution = Execution.start(spec, variables, clock=rt.clock, message=message, by_timer=by_timer)
+        execution = Execution.start(spec, variables, clock=rt.clock, message=message, by_timer=by_timer,
+                                    limits=rt.step_limits)
         if signal is not None and not execution.broadcast_signal(signal, variables):
             raise ExecutionError(f"the process has no signal start event for '{signal}'")
     except ExecutionError as exc:

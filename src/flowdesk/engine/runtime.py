@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ..bpmn.sandbox import pool as sandbox_pool
+from ..bpmn import StepLimits
 from . import added_rows, audit, changes, schema, tenancy
 from .changes import ChangeFeed
 from .database import make_engine, make_session_factory
@@ -48,7 +49,7 @@ class Runtime:
                  master_key: bytes | None = None, action_allow_hosts: tuple[str, ...] = (),
                  public_url: str = "http://127.0.0.1:8000", requeue_after: float = 30.0,
                  max_attachment_bytes: int = 10 * 1024 * 1024, attachment_dir: str | None = None,
-                 retention_days: int = 90):
+                 retention_days: int = 90, step_limits: StepLimits | None = None):
         self.database_url = database_url
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
@@ -78,6 +79,8 @@ class Runtime:
         self.retention_days = retention_days
         # A sandbox process serves one tenant at a time: it learns whose code it runs from here.
         sandbox_pool.set_tenant_source(tenancy.current)
+        # How deep call activities may nest and how long one command may step an instance.
+        self.step_limits = step_limits or StepLimits()
         # When this process last ran the retention cleanup (the scheduler runs it hourly).
         self.last_cleanup_at: datetime | None = None
         self._closers: list[Callable[[], None]] = []
@@ -93,6 +96,7 @@ class Runtime:
             max_attachment_bytes=settings.max_attachment_bytes,
             attachment_dir=settings.attachment_dir,
             retention_days=settings.retention_days,
+            step_limits=StepLimits(settings.max_call_depth, settings.step_budget_seconds),
         )
         options.update(overrides)
         return cls(settings.database_url, **options)
