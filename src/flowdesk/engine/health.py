@@ -15,7 +15,7 @@ from .tenancy import SYSTEM
 
 
 def readiness(rt: Runtime) -> dict[str, str | None]:
-    """Each dependency with None when it is fine, or what is wrong with it."""
+    """Each dependency and each loop of this process with None when it is fine, or what is wrong with it."""
     checks: dict[str, str | None] = {}
     try:
         with rt.db.connect() as connection:
@@ -30,6 +30,7 @@ def readiness(rt: Runtime) -> dict[str, str | None]:
         checks["queue"] = None
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["queue"] = f"{type(exc).__name__}: {exc}"
+    checks.update(rt.heartbeats.problems())  # a loop of this process that died or stalled
     return checks
 
 

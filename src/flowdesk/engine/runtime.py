@@ -10,6 +10,7 @@ from typing import Protocol
 from . import added_rows, audit, changes, schema, tenancy
 from .changes import ChangeFeed
 from .database import make_engine, make_session_factory
+from .heartbeats import Heartbeats
 from .keys import SecretBox, derive, load_master_key
 from .models.base import utcnow
 from .read_cache import ReadCache
@@ -78,6 +79,8 @@ class Runtime:
         self.retention_days = retention_days
         # When this process last ran the retention cleanup (the scheduler runs it hourly).
         self.last_cleanup_at: datetime | None = None
+        # The long-running loops of this process (scheduler, dispatcher, worker), which /ready reports.
+        self.heartbeats = Heartbeats()
         self._closers: list[Callable[[], None]] = []
 
     @classmethod
