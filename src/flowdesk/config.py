@@ -185,6 +185,12 @@ class Settings:
                   "endpoints, e.g. `1200/minute` or `10/second;500/hour`; above it 429 with `Retry-After`. Counted "
                   "in memory, or in Redis when `REDIS_URL` is set. Empty: no limit."},
     )
+    heartbeat_dir: str | None = field(
+        default=None,
+        metadata={"env": "HEARTBEAT_DIR", "doc": "Directory where `flowdesk worker` and `flowdesk scheduler` write "
+                  "their loops' heartbeats for `flowdesk check worker|scheduler` (a container probe). Unset: the "
+                  "system's temporary directory."},
+    )
     max_json_bytes: int = field(
         default=1024 * 1024,
         metadata={"env": "MAX_JSON_BYTES", "doc": "Largest JSON request body accepted (413 above)."},

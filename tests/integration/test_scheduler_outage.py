@@ -4,6 +4,8 @@ PostgreSQL is taken away by cutting a TCP proxy the test starts (``db_proxy``), 
 """
 
 import shutil
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -136,3 +138,24 @@ def test_ready_names_the_scheduler_when_its_thread_has_died(embedded, monkeypatc
     monkeypatch.setattr(engine_scheduler, "run_round", die)
     assert eventually(lambda: embedded.get("/ready").status_code == 503, timeout=10, interval=0.1)
     assert "thread has ended" in embedded.get("/ready").get_json()["checks"]["scheduler"]
+
+
+def test_flowdesk_scheduler_keeps_running_through_a_database_cut(pg_runtime, db_proxy, spawn, tmp_path, eventually):
+    proxy, url = db_proxy
+    process = spawn(["scheduler"], {"FLOWDESK_DATABASE_URL": url})
+    assert eventually(lambda: _check_scheduler(tmp_path).returncode == 0, timeout=30, interval=0.2)
+
+    proxy.cut()
+    time.sleep(4)
+    assert process.poll() is None, Path(process.log_path).read_text()
+    assert _check_scheduler(tmp_path).returncode == 0  # alive and retrying: a restart would not help
+    proxy.restore()
+
+    assert eventually(lambda: "recovered" in Path(process.log_path).read_text(), timeout=30, interval=0.2)
+    assert process.poll() is None
+
+
+def _check_scheduler(heartbeat_dir: Path):
+    return subprocess.run([sys.executable, "-m", "flowdesk.cli", "check", "scheduler"], capture_output=True,
+                          text=True, env={"FLOWDESK_HEARTBEAT_DIR": str(heartbeat_dir), "PATH": "/usr/bin:/bin"},
+                          timeout=60)

@@ -27,12 +27,13 @@ class Heartbeat:
         self.stalled_after = stalled_after
         self.thread = thread
         self.last_beat = time.time()  # starting counts as a beat
+        self.last_round = self.last_beat  # a round ended, well or not: the loop itself still turns
         self.busy_until = 0.0
         self.last_error: str | None = None
         self._board = board
 
     def beat(self) -> None:
-        self.last_beat = time.time()
+        self.last_beat = self.last_round = time.time()
         self.busy_until = 0.0
         self.last_error = None
         self._board.changed()
@@ -44,11 +45,13 @@ class Heartbeat:
 
     def failed(self, error: BaseException) -> None:
         self.last_error = describe(error)
+        self.last_round = time.time()
         self._board.changed()
 
     def as_dict(self) -> dict:
-        return {"last_beat": self.last_beat, "stalled_after": self.stalled_after, "busy_until": self.busy_until,
-                "last_error": self.last_error, "alive": self.thread is None or self.thread.is_alive()}
+        return {"last_beat": self.last_beat, "last_round": self.last_round, "stalled_after": self.stalled_after,
+                "busy_until": self.busy_until, "last_error": self.last_error,
+                "alive": self.thread is None or self.thread.is_alive()}
 
 
 def describe(error: BaseException) -> str:
@@ -56,14 +59,19 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
-def problem_of(beat: dict, now: float) -> str | None:
-    """What is wrong with a loop (a :meth:`Heartbeat.as_dict`), or None when it is fine."""
+def problem_of(beat: dict, now: float, liveness: bool = False) -> str | None:
+    """What is wrong with a loop (a :meth:`Heartbeat.as_dict`), or None when it is fine.
+
+    Readiness asks for a round that succeeded lately; ``liveness`` only for a round that
+    ended, well or not: a loop retrying while a dependency is away would not be helped by
+    a restart.
+    """
     if not beat["alive"]:
         return "its thread has ended" + (f" (last error: {beat['last_error']})" if beat["last_error"] else "")
-    quiet = now - beat["last_beat"]
+    quiet = now - beat["last_round" if liveness else "last_beat"]
     if quiet <= beat["stalled_after"] or now <= beat["busy_until"]:
         return None
-    reason = f"stalled: no round completed for {quiet:.0f} s"
+    reason = f"stalled: no round {'ended' if liveness else 'succeeded'} for {quiet:.0f} s"
     return reason + (f" (last error: {beat['last_error']})" if beat["last_error"] else "")
 
 
@@ -120,10 +128,14 @@ def file_for(directory: str, process: str) -> Path:
 
 
 def check_file(path: Path) -> dict[str, str | None]:
-    """The loops recorded in ``path`` with what is wrong with each (a missing file is a problem)."""
+    """The loops recorded in ``path`` with what is wrong with each for a liveness probe (a missing
+    file, or one naming no loop, is a problem)."""
     try:
         state = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         return {"heartbeat file": f"cannot read {path}: {describe(exc)}"}
     now = time.time()
-    return {name: problem_of(beat, now) for name, beat in state.get("loops", {}).items()}
+    loops = state.get("loops") or {}
+    if not loops:
+        return {"heartbeat file": f"{path} names no running loop"}
+    return {name: problem_of(beat, now, liveness=True) for name, beat in loops.items()}
