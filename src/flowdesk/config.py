@@ -185,6 +185,11 @@ class Settings:
                   "endpoints, e.g. `1200/minute` or `10/second;500/hour`; above it 429 with `Retry-After`. Counted "
                   "in memory, or in Redis when `REDIS_URL` is set. Empty: no limit."},
     )
+    sqlite_busy_timeout: float = field(
+        default=5.0,
+        metadata={"env": "SQLITE_BUSY_TIMEOUT", "doc": "Seconds a change on SQLite waits for another one's write "
+                  "lock; past it the request answers 503 with `Retry-After`."},
+    )
     heartbeat_dir: str | None = field(
         default=None,
         metadata={"env": "HEARTBEAT_DIR", "doc": "Directory where `flowdesk worker` and `flowdesk scheduler` write "

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, text
 
-from . import schema
+from . import database, schema
 from .models import ACTIVE_JOB_STATUSES, Incident, Instance, InstanceStatus, Job, JobAttempt, Ticket, TicketCandidate
 from .models.ticket import ACTIVE_STATUSES
 from .runtime import Runtime
@@ -20,7 +20,7 @@ def readiness(rt: Runtime) -> dict[str, str | None]:
     try:
         with rt.db.connect() as connection:
             connection.execute(text("select 1"))
-        checks["database"] = None
+        checks["database"] = database.storage_problem(rt.db)
         checks["migrations"] = None if schema.is_current(rt.db) else "the schema is not at the newest migration"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["database"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from . import added_rows, audit, changes, schema, tenancy
 from .changes import ChangeFeed
-from .database import make_engine, make_session_factory
+from .database import DEFAULT_SQLITE_BUSY_TIMEOUT, make_engine, make_session_factory
 from .heartbeats import Heartbeats
 from .keys import SecretBox, derive, load_master_key
 from .models.base import utcnow
@@ -48,9 +48,9 @@ class Runtime:
                  master_key: bytes | None = None, action_allow_hosts: tuple[str, ...] = (),
                  public_url: str = "http://127.0.0.1:8000", requeue_after: float = 30.0,
                  max_attachment_bytes: int = 10 * 1024 * 1024, attachment_dir: str | None = None,
-                 retention_days: int = 90):
+                 retention_days: int = 90, sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT):
         self.database_url = database_url
-        self.db = make_engine(database_url)
+        self.db = make_engine(database_url, sqlite_busy_timeout)
         self.session_factory = make_session_factory(self.db)
         tenancy.install(self.session_factory)
         added_rows.install(self.session_factory)
@@ -94,6 +94,7 @@ class Runtime:
             max_attachment_bytes=settings.max_attachment_bytes,
             attachment_dir=settings.attachment_dir,
             retention_days=settings.retention_days,
+            sqlite_busy_timeout=settings.sqlite_busy_timeout,
         )
         options.update(overrides)
         return cls(settings.database_url, **options)
