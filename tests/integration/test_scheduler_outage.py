@@ -6,6 +6,7 @@ PostgreSQL is taken away by cutting a TCP proxy the test starts (``db_proxy``), 
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -109,9 +110,36 @@ def embedded(tmp_path, sqlite_template, monkeypatch):
     monkeypatch.setattr(scheduler, "STALLED_AFTER", 1.0)
     app, runtime = build(Settings(database_url=f"sqlite:///{path}", admin_key=ADMIN_KEY, auto_migrate=False,
                                   rate_limit="", secret_key="embedded-test-secret"))
-    yield app.test_client()
+    client = app.test_client()
+    client.runtime = runtime
+    yield client
     runtime.close()
     context.use(None)
+
+
+def test_ready_reports_every_loop_of_the_embedded_server(embedded):
+    ready = embedded.get("/ready")
+    assert ready.status_code == 200
+    checks = ready.get_json()["checks"]
+    assert {name: checks[name] for name in ("scheduler", "worker-0", "worker-1")} == {
+        "scheduler": "ok", "worker-0": "ok", "worker-1": "ok"}
+
+
+def test_ready_names_an_embedded_worker_stuck_in_a_job_past_its_limit(embedded, monkeypatch, eventually):
+    from flowdesk.workers import actions, queue
+
+    release = threading.Event()
+    monkeypatch.setattr(actions, "run_job", lambda job_id: release.wait(30))
+    monkeypatch.setattr(queue.InProcessQueue, "JOB_LIMIT", 0.5)
+    monkeypatch.setattr(queue.InProcessQueue, "STALLED_AFTER", 0.5)
+    try:
+        embedded.runtime.queue.enqueue("a-job-that-hangs")
+        assert eventually(lambda: embedded.get("/ready").status_code == 503, timeout=10, interval=0.1)
+        checks = embedded.get("/ready").get_json()["checks"]
+        assert sorted(checks[name][:7] for name in ("worker-0", "worker-1")) == ["ok", "stalled"]
+    finally:
+        release.set()
+    assert eventually(lambda: embedded.get("/ready").status_code == 200, timeout=10, interval=0.1)
 
 
 def test_ready_names_the_scheduler_when_its_rounds_keep_failing(embedded, monkeypatch, eventually):

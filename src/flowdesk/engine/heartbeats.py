@@ -2,7 +2,7 @@
 
 A loop beats after every round that succeeded. It is dead when its thread has ended, and
 stalled when it has not beaten for its ``stalled_after`` seconds (it hangs, or every round
-fails) unless it is busy with a job that has a time limit of its own. ``/ready`` reports
+fails), or, inside a job, when it is past the job's time limit. ``/ready`` reports
 the loops of its own process; ``flowdesk worker`` and ``flowdesk scheduler`` also write their
 beats to a file that ``flowdesk check`` reads, so a container probe can restart them.
 """
@@ -69,9 +69,14 @@ def problem_of(beat: dict, now: float, liveness: bool = False) -> str | None:
     if not beat["alive"]:
         return "its thread has ended" + (f" (last error: {beat['last_error']})" if beat["last_error"] else "")
     quiet = now - beat["last_round" if liveness else "last_beat"]
-    if quiet <= beat["stalled_after"] or now <= beat["busy_until"]:
+    if beat["busy_until"]:  # inside a job: its time limit, not the loop's, says when it hangs
+        if now <= beat["busy_until"]:
+            return None
+        reason = f"stalled: inside one job for {quiet:.0f} s, past its time limit"
+    elif quiet <= beat["stalled_after"]:
         return None
-    reason = f"stalled: no round {'ended' if liveness else 'succeeded'} for {quiet:.0f} s"
+    else:
+        reason = f"stalled: no round {'ended' if liveness else 'succeeded'} for {quiet:.0f} s"
     return reason + (f" (last error: {beat['last_error']})" if beat["last_error"] else "")
 
 
