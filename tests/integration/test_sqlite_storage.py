@@ -89,6 +89,13 @@ def test_reads_do_not_wait_for_a_held_write_lock(client, sqlite_file):
     assert waited < BUSY_TIMEOUT / 2
 
 
+def test_a_read_with_a_key_not_used_lately_answers_while_the_write_lock_is_held(client, runtime, sqlite_file):
+    _, key = identity.create_user(runtime, "reader", "agent", [])  # its first use would be recorded
+    with _write_lock_held(sqlite_file):
+        listed = client.get("/api/v1/instances", headers={"Authorization": f"Bearer {key}"})
+    assert listed.status_code == 200, listed.get_json()
+
+
 def test_a_read_only_unit_of_work_that_writes_takes_the_lock_when_it_writes(runtime):
     token = database.read_only.set(True)
     try:
