@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 DATA = Path(__file__).parent.parent / "data"
@@ -24,11 +25,9 @@ def _check(process: str, heartbeat_dir: Path) -> subprocess.CompletedProcess:
                           env={"FLOWDESK_HEARTBEAT_DIR": str(heartbeat_dir), "PATH": "/usr/bin:/bin"}, timeout=60)
 
 
-def test_workers_outlive_a_redis_cut_during_jobs_and_finish_every_job(worker_runtime, client, admin, action_server,
-                                                                     spawn, redis_proxy, postgres_url, tmp_path,
-                                                                     eventually):
-    proxy, proxied_url = redis_proxy
-
+@pytest.fixture
+def queued_jobs(worker_runtime, client, admin, action_server):
+    """JOBS instances waiting on an action that takes half a second."""
     def answer(request):
         time.sleep(0.5)
         return 200, {"done": True}, {}
@@ -40,6 +39,12 @@ def test_workers_outlive_a_redis_cut_during_jobs_and_finish_every_job(worker_run
                        headers=admin).status_code == 201
     for _ in range(JOBS):
         assert client.post("/api/v1/processes/single_action/instances", json={}, headers=admin).status_code == 201
+
+
+def test_workers_outlive_a_redis_cut_during_jobs_and_finish_every_job(worker_runtime, queued_jobs, action_server,
+                                                                     spawn, redis_proxy, postgres_url, tmp_path,
+                                                                     eventually):
+    proxy, proxied_url = redis_proxy
     env = {"FLOWDESK_DATABASE_URL": postgres_url, "FLOWDESK_REDIS_URL": proxied_url}
     workers = [spawn(["worker"], env) for _ in range(2)]
     assert eventually(lambda: len(action_server.calls("/slow")) >= 2, timeout=60)
@@ -55,3 +60,17 @@ def test_workers_outlive_a_redis_cut_during_jobs_and_finish_every_job(worker_run
     probe = _check("worker", tmp_path)
     assert probe.returncode == 0, probe.stderr
     assert "worker: ok" in probe.stdout
+
+
+def test_a_worker_started_while_redis_is_away_waits_for_it(worker_runtime, queued_jobs, spawn, redis_proxy,
+                                                           postgres_url, eventually):
+    proxy, proxied_url = redis_proxy
+    proxy.cut()
+    worker = spawn(["worker"], {"FLOWDESK_DATABASE_URL": postgres_url, "FLOWDESK_REDIS_URL": proxied_url})
+    assert eventually(lambda: "Connection refused" in Path(worker.log_path).read_text(), timeout=60)
+    time.sleep(3)  # past the first retries
+    assert worker.poll() is None, Path(worker.log_path).read_text()
+    proxy.restore()
+    assert eventually(lambda: _completed(worker_runtime) == JOBS, timeout=60, interval=0.2), \
+        Path(worker.log_path).read_text()
+    assert worker.poll() is None

@@ -25,7 +25,7 @@ from rq.timeouts import JobTimeoutException
 from rq.worker import WorkerStatus
 
 from ..engine import jobs
-from ..engine.heartbeats import Heartbeat
+from ..engine.heartbeats import Heartbeat, describe
 from . import context, dispatcher
 from .actions import run_job
 from .queue import JOB_FUNCTION, RqQueue
@@ -181,26 +181,27 @@ def work(burst: bool = False, with_dispatcher: bool = True, heartbeat_file: Path
     elif with_dispatcher:
         background = dispatcher.start_thread(rt)
     backoff = Backoff(first=1.0)
+    stop = threading.Event()  # SIGTERM or Ctrl+C between two work loops
     try:
-        while True:
+        while not stop.is_set():
             # A SimpleWorker runs jobs in this process: a job is an HTTP call plus a short
             # transaction, and forking would copy open database connections into the child. Its
             # SIGTERM/SIGINT handling is RQ's warm then cold shutdown (see the module docstring).
-            worker = worker_for(rt.queue, heartbeat)
+            worker = None
             started = time.monotonic()
             try:
+                worker = worker_for(rt.queue, heartbeat)  # RQ asks Redis already here
                 worker.work(burst=burst, with_scheduler=False)
             except Exception as exc:  # noqa: BLE001 - e.g. Redis away while registering the worker
                 heartbeat.failed(exc)
-                log.warning("worker %s ended on %s", worker.name, type(exc).__name__, exc_info=True)
-            if burst or worker.stop_requested:
+                log.warning("the work loop ended on %s", describe(exc), exc_info=True)
+            if burst or (worker is not None and worker.stop_requested):
                 break
             if time.monotonic() - started > RESTARTS_FORGOTTEN_AFTER:
                 backoff.reset()
             pause = backoff.next()
             log.error("the work loop ended without a stop request; starting it again in %.0f s", pause)
-            if _stop_requested_within(pause):
-                break
+            _wait_unless_stopped(stop, pause)
     finally:
         if background is not None:
             background.stop()
@@ -208,8 +209,8 @@ def work(burst: bool = False, with_dispatcher: bool = True, heartbeat_file: Path
     log.info("worker stopped")
 
 
-def _stop_requested_within(seconds: float) -> bool:
-    """Wait ``seconds`` before a restart; True when SIGTERM or Ctrl+C came meanwhile."""
-    stop = threading.Event()
-    on_terminate(lambda signum: stop.set())  # the next work loop installs RQ's handlers again
-    return stop.wait(seconds)
+def _wait_unless_stopped(stop: threading.Event, seconds: float) -> None:
+    """Wait ``seconds`` before a restart; SIGTERM or Ctrl+C meanwhile (or before the next work
+    loop installs RQ's handlers again) sets ``stop``."""
+    on_terminate(lambda signum: stop.set())
+    stop.wait(seconds)
