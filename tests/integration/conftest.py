@@ -3,6 +3,7 @@
 Locking, SKIP LOCKED and RQ behave differently on fakes, so nothing here is faked.
 """
 
+import contextlib
 import logging
 import os
 import socket
@@ -200,3 +201,29 @@ def spawn(tmp_path, master_key):
         if process.poll() is None:
             process.kill()
             process.wait(10)
+
+
+@pytest.fixture
+def read_only():
+    """``with read_only(path):`` the SQLite file (and its WAL) cannot be written, as on a full or
+    remounted disk. chmod binds no root, so as root the files are made immutable instead."""
+    @contextlib.contextmanager
+    def unwritable(path: Path):
+        files = [p for p in (path, Path(f"{path}-wal")) if p.exists()]
+        if os.geteuid() == 0:
+            if subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode != 0:
+                pytest.skip("cannot make the file read-only here (chattr +i refused)")
+            try:
+                yield
+            finally:
+                subprocess.run(["chattr", "-i", *map(str, files)], check=True)
+        else:
+            modes = {p: p.stat().st_mode for p in files}
+            for p in files:
+                p.chmod(0o444)
+            try:
+                yield
+            finally:
+                for p, mode in modes.items():
+                    p.chmod(mode)
+    return unwritable

@@ -102,6 +102,28 @@ def test_the_scheduler_waits_for_the_schema_and_runs_once_it_is_migrated(tmp_pat
         runtime.close()
 
 
+def test_the_scheduler_survives_its_sqlite_file_turning_read_only(tmp_path, sqlite_template, master_key, read_only,
+                                                                  eventually):
+    path = tmp_path / "flowdesk.sqlite3"
+    shutil.copy(sqlite_template, path)
+    runtime = Runtime(f"sqlite:///{path}", master_key=master_key, clock=MovableClock())
+    client = _client(runtime)
+    waiting = _start_reminder(client)
+    loop = scheduler.start_thread(runtime)
+    try:
+        with read_only(path):
+            runtime.db.dispose()  # connections opened from now on are read-only ones
+            runtime.clock.advance(minutes=11)  # the timer falls due while nothing can be written
+            time.sleep(3)
+            assert loop.thread.is_alive()
+            assert _open_tickets(client, waiting) == []
+        assert eventually(lambda: _open_tickets(client, waiting) == ["follow_up"], timeout=30, interval=0.2)
+        assert loop.thread.is_alive()
+    finally:
+        loop.stop()
+        runtime.close()
+
+
 @pytest.fixture
 def embedded(tmp_path, sqlite_template, monkeypatch):
     """``flowdesk serve`` in embedded mode (SQLite, scheduler and workers as threads): its test client."""

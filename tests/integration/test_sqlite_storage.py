@@ -2,10 +2,8 @@
 that never queue behind a writer, and recovery without a restart."""
 
 import contextlib
-import os
 import shutil
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
@@ -151,34 +149,10 @@ def test_full_storage_answers_503_naming_storage_and_reads_go_on(client, runtime
     assert _start(client).status_code == 201
 
 
-@contextlib.contextmanager
-def _read_only(path: Path):
-    """Make the database file (and its WAL) unwritable for the block, as a full or remounted disk does.
-
-    chmod binds no root, so as root the files are made immutable instead.
-    """
-    files = [p for p in (path, Path(f"{path}-wal")) if p.exists()]
-    if os.geteuid() == 0:
-        if subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode != 0:
-            pytest.skip("cannot make the file read-only here (chattr +i refused)")
-        try:
-            yield
-        finally:
-            subprocess.run(["chattr", "-i", *map(str, files)], check=True)
-    else:
-        modes = {p: p.stat().st_mode for p in files}
-        for p in files:
-            p.chmod(0o444)
-        try:
-            yield
-        finally:
-            for p, mode in modes.items():
-                p.chmod(mode)
-
-
-def test_writes_recover_without_a_restart_after_the_file_was_read_only(client, runtime, sqlite_file, eventually):
+def test_writes_recover_without_a_restart_after_the_file_was_read_only(client, runtime, sqlite_file, read_only,
+                                                                       eventually):
     assert _start(client).status_code == 201
-    with _read_only(sqlite_file):
+    with read_only(sqlite_file):
         runtime.db.dispose()  # the pool's connections come and go: some are opened while read-only
         answers = [_start(client) for _ in range(3)]
         assert {r.status_code for r in answers} == {503}, [r.get_json() for r in answers]
