@@ -262,3 +262,40 @@ def test_signing_secret_is_per_tenant_and_rotates_with_an_overlap(cli):
     assert cli("signing-secret", "--tenant", "acme").output.split() == rotated
     assert cli("signing-secret").output.split() == default
     assert cli("signing-secret", "--tenant", "nobody").exit_code == 1
+
+
+@pytest.fixture
+def heartbeats(tmp_path, monkeypatch):
+    """The heartbeats of a process writing to the file ``flowdesk check`` reads (in ``tmp_path``)."""
+    from flowdesk.engine.heartbeats import Heartbeats, file_for
+
+    monkeypatch.setenv("FLOWDESK_HEARTBEAT_DIR", str(tmp_path))
+    board = Heartbeats()
+    board.write_to(file_for(str(tmp_path), "scheduler"))
+    return board
+
+
+def test_check_passes_while_the_loops_beat(cli, heartbeats):
+    heartbeats.register("scheduler", stalled_after=60).beat()
+    result = cli("check", "scheduler")
+    assert result.exit_code == 0
+    assert "scheduler: ok" in result.output
+
+
+def test_check_fails_naming_a_loop_that_stopped_beating(cli, heartbeats):
+    import time
+
+    heartbeats.register("scheduler", stalled_after=60)
+    heartbeats.register("dispatcher", stalled_after=0.1)
+    time.sleep(0.2)
+    result = cli("check", "scheduler")
+    assert result.exit_code == 1
+    assert "dispatcher: stalled" in result.output
+    assert "scheduler: ok" in result.output
+
+
+def test_check_fails_when_the_process_never_wrote_a_heartbeat(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLOWDESK_HEARTBEAT_DIR", str(tmp_path / "elsewhere"))
+    result = cli("check", "worker")
+    assert result.exit_code == 1
+    assert "cannot read" in result.output

@@ -1,4 +1,4 @@
-"""The ``flowdesk`` command: serve, db upgrade, deploy, users, tenants."""
+"""The ``flowdesk`` command: serve, db upgrade, deploy, users, tenants, worker, scheduler, check."""
 
 from __future__ import annotations
 
@@ -356,7 +356,31 @@ def worker(burst: bool, no_dispatcher: bool) -> None:
     from .workers.worker import work
 
     _start_sandbox()
-    work(burst=burst, with_dispatcher=not no_dispatcher)
+    work(burst=burst, with_dispatcher=not no_dispatcher, heartbeat_file=_heartbeat_file("worker"))
+
+
+def _heartbeat_file(process: str) -> Path:
+    import tempfile
+
+    from .engine.heartbeats import file_for
+
+    return file_for(Settings.from_env().heartbeat_dir or tempfile.gettempdir(), process)
+
+
+@main.command()
+@click.argument("process", type=click.Choice(["worker", "scheduler"]))
+def check(process: str) -> None:
+    """Exit 0 when PROCESS on this machine is alive (its loops beat lately), else 1: a container probe.
+
+    Reads the heartbeat file that `flowdesk worker` or `flowdesk scheduler` writes
+    (FLOWDESK_HEARTBEAT_DIR). A loop retrying while the database or Redis is away is alive.
+    """
+    from .engine.heartbeats import check_file
+
+    problems = check_file(_heartbeat_file(process))
+    for loop, problem in sorted(problems.items()):
+        click.echo(f"{loop}: {problem or 'ok'}", err=problem is not None)
+    sys.exit(1 if any(problems.values()) else 0)
 
 
 @main.command()
@@ -419,6 +443,7 @@ def scheduler(no_dispatcher: bool) -> None:
     on_terminate(lambda signum: stop.set())
     runtime = context.runtime()
     _start_sandbox()
+    runtime.heartbeats.write_to(_heartbeat_file("scheduler"))
     run(runtime, stop, dispatch_jobs=not no_dispatcher)
     runtime.close()
     click.echo("flowdesk scheduler stopped", err=True)

@@ -220,13 +220,24 @@ class Settings:
     )
     max_call_depth: int = field(
         default=32,
-        metadata={"env": "MAX_CALL_DEPTH", "doc": "How deep call activities may nest; a process calling itself past "
+        metadata={"env": "MAX_CALL_DEPTH", "min": 1, "doc": "How deep call activities may nest; a process calling itself past "
                   "it fails with an error naming the call activity (422, or an incident in the background)."},
     )
     step_budget_seconds: float = field(
         default=10.0,
-        metadata={"env": "STEP_BUDGET_SECONDS", "doc": "Longest time one command may run an instance's engine tasks "
+        metadata={"env": "STEP_BUDGET_SECONDS", "min": 0.1, "doc": "Longest time one command may run an instance's engine tasks "
                   "(and so hold its lock); past it the command fails with an error naming the element, nothing saved."},
+    )
+    sqlite_busy_timeout: float = field(
+        default=5.0,
+        metadata={"env": "SQLITE_BUSY_TIMEOUT", "min": 0, "doc": "Seconds a change on SQLite waits for another one's write "
+                  "lock; past it the request answers 503 with `Retry-After`."},
+    )
+    heartbeat_dir: str | None = field(
+        default=None,
+        metadata={"env": "HEARTBEAT_DIR", "doc": "Directory where `flowdesk worker` and `flowdesk scheduler` write "
+                  "their loops' heartbeats for `flowdesk check worker|scheduler` (a container probe). Unset: the "
+                  "system's temporary directory."},
     )
     max_json_bytes: int = field(
         default=1024 * 1024,

@@ -3,9 +3,12 @@
 Locking, SKIP LOCKED and RQ behave differently on fakes, so nothing here is faked.
 """
 
+import contextlib
 import logging
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -94,7 +97,7 @@ def drain(worker_runtime):
 
 
 class TcpProxy:
-    """A loopback TCP proxy to PostgreSQL that a test can cut and restore, so the shared server
+    """A loopback TCP proxy to PostgreSQL or Redis that a test can cut and restore, so the shared server
     never has to be stopped: ``cut()`` drops every connection and refuses new ones."""
 
     def __init__(self, target_host: str, target_port: int):
@@ -166,3 +169,61 @@ def db_proxy(postgres_url):
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     yield proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     proxy.cut()
+
+
+@pytest.fixture
+def redis_proxy(redis_url):
+    """A :class:`TcpProxy` in front of the test Redis, and the Redis URL (same database) through it."""
+    url = make_url(redis_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 6379)
+    yield proxy, f"redis://127.0.0.1:{proxy.port}/{url.database or 0}"
+    proxy.cut()
+
+
+@pytest.fixture
+def spawn(tmp_path, master_key):
+    """``spawn(args, env)`` starts ``flowdesk ARGS`` as a separate process; all are killed at the end."""
+    processes = []
+
+    def run(args: list[str], env: dict) -> subprocess.Popen:
+        log = (tmp_path / f"{args[0]}-{len(processes)}.log").open("wb")
+        full_env = {**os.environ, "FLOWDESK_SECRET_KEY": master_key.decode(), "FLOWDESK_ACTION_ALLOW": "127.0.0.1",
+                    "FLOWDESK_AUTO_MIGRATE": "false", "FLOWDESK_LOG_JSON": "false",
+                    "FLOWDESK_HEARTBEAT_DIR": str(tmp_path), **env}
+        process = subprocess.Popen([sys.executable, "-m", "flowdesk.cli", *args], env=full_env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = log.name
+        processes.append(process)
+        return process
+
+    yield run
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+@pytest.fixture
+def read_only():
+    """``with read_only(path):`` the SQLite file (and its WAL) cannot be written, as on a full or
+    remounted disk. chmod binds no root, so as root the files are made immutable instead."""
+    @contextlib.contextmanager
+    def unwritable(path: Path):
+        files = [p for p in (path, Path(f"{path}-wal")) if p.exists()]
+        if os.geteuid() == 0:
+            if subprocess.run(["chattr", "+i", *map(str, files)], capture_output=True).returncode != 0:
+                pytest.skip("cannot make the file read-only here (chattr +i refused)")
+            try:
+                yield
+            finally:
+                subprocess.run(["chattr", "-i", *map(str, files)], check=True)
+        else:
+            modes = {p: p.stat().st_mode for p in files}
+            for p in files:
+                p.chmod(0o444)
+            try:
+                yield
+            finally:
+                for p, mode in modes.items():
+                    p.chmod(mode)
+    return unwritable

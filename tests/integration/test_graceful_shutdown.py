@@ -5,11 +5,9 @@ exits 0; the scheduler stops between rounds; the embedded server stops its threa
 job still completes exactly once and every timer fires exactly once.
 """
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -38,28 +36,6 @@ def _free_port() -> int:
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch):
     monkeypatch.setattr(jobs, "BACKOFF_BASE", 0.01)
-
-
-@pytest.fixture
-def spawn(tmp_path, master_key):
-    """``spawn(args, env)`` starts ``flowdesk ARGS`` as a separate process; all are killed at the end."""
-    processes = []
-
-    def run(args: list[str], env: dict) -> subprocess.Popen:
-        log = (tmp_path / f"{args[0]}-{len(processes)}.log").open("wb")
-        full_env = {**os.environ, "FLOWDESK_SECRET_KEY": master_key.decode(), "FLOWDESK_ACTION_ALLOW": "127.0.0.1",
-                    "FLOWDESK_AUTO_MIGRATE": "false", "FLOWDESK_LOG_JSON": "false", **env}
-        process = subprocess.Popen([sys.executable, "-m", "flowdesk.cli", *args], env=full_env,
-                                   stdout=log, stderr=subprocess.STDOUT)
-        process.log_path = log.name
-        processes.append(process)
-        return process
-
-    yield run
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
 
 
 def _stopped(process: subprocess.Popen, timeout: float = 60.0) -> int:

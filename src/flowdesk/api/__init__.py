@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, g, request
 
 from ..config import Settings
-from ..engine import identity
+from ..engine import database, identity
 from ..engine.errors import Conflict
 from ..engine.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
     app.config["FLOWDESK_METRICS_TOKEN"] = settings.metrics_token or None
+    _reads_take_no_write_lock(app)  # first: the key lookup of every request is a read too
     errors.register(app)
     observability.register(app)
     security.register(app, settings.max_json_bytes)
@@ -68,3 +69,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     auth.register(app, settings)
     ui.register(app)
     return app
+
+
+def _reads_take_no_write_lock(app: Flask) -> None:
+    """GET and HEAD requests read: their transactions start without SQLite's write lock.
+
+    One that writes after all (a first login recording its user) takes the lock when it
+    writes, or answers 503 with Retry-After when another write came between.
+    """
+    @app.before_request
+    def _mark():
+        g.read_only_token = database.read_only.set(request.method in ("GET", "HEAD"))
+
+    @app.teardown_request
+    def _unmark(_error):
+        token = g.pop("read_only_token", None)
+        if token is not None:
+            database.read_only.reset(token)

@@ -108,10 +108,11 @@ def register(app: Flask) -> None:
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return problem(error.code or 500, _http_code(error.code or 500), error.description or "")
-        if database.is_unavailable(error):
-            # The database is away (restart, failover, network): a retryable answer, not a bug.
+        unavailable = database.unavailability(error)
+        if unavailable is not None:
+            # The database is away, busy or out of storage: a retryable answer, not a bug.
             log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
-            return problem(503, "unavailable", "the database cannot be reached; retry shortly",
+            return problem(503, unavailable.code, f"{unavailable.detail}; retry shortly",
                            headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)})
         log.exception("unhandled error")
         return problem(500, "internal_error", "an unexpected error occurred; it has been logged")

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 
 from ..bpmn.sandbox import pool as sandbox_pool
-from . import schema
+from . import database, schema
 from .models import ACTIVE_JOB_STATUSES, Incident, Instance, InstanceStatus, Job, JobAttempt, Ticket, TicketCandidate
 from .models.ticket import ACTIVE_STATUSES
 from .runtime import Runtime
@@ -16,12 +16,12 @@ from .tenancy import SYSTEM
 
 
 def readiness(rt: Runtime) -> dict[str, str | None]:
-    """Each dependency with None when it is fine, or what is wrong with it."""
+    """Each dependency and each loop of this process with None when it is fine, or what is wrong with it."""
     checks: dict[str, str | None] = {}
     try:
         with rt.db.connect() as connection:
             connection.execute(text("select 1"))
-        checks["database"] = None
+        checks["database"] = database.storage_problem(rt.db)
         checks["migrations"] = None if schema.is_current(rt.db) else "the schema is not at the newest migration"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["database"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
@@ -31,6 +31,7 @@ def readiness(rt: Runtime) -> dict[str, str | None]:
         checks["queue"] = None
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["queue"] = f"{type(exc).__name__}: {exc}"
+    checks.update(rt.heartbeats.problems())  # a loop of this process that died or stalled
     return checks
 
 

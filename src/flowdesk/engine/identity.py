@@ -7,8 +7,9 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 
-from . import api_keys, audit_log
+from . import api_keys, audit_log, database
 from .changes import IDENTITY
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from .models import DEFAULT_TENANT, SavedFilter, Tenant, User, UserGroup
@@ -288,9 +289,16 @@ def authenticate(rt: Runtime, key: str | None, tokens=None) -> Principal:
             raise Unauthenticated("the API key is not valid")
         now = rt.clock()
         api_keys.check_usable(holder, now)
-        if api_keys.touch_holder(uow.session, holder, now):
-            uow.commit()
-            uow.reads.forget(IDENTITY, digest)  # its last use changed; read it again next time
+        try:
+            if api_keys.touch_holder(uow.session, holder, now):
+                uow.commit()
+                uow.reads.forget(IDENTITY, digest)  # its last use changed; read it again next time
+        except OperationalError as exc:
+            if not database.is_unavailable(exc):
+                raise
+            # Best effort: a read on SQLite holds no write lock, and must not fail because
+            # others are writing; the next request records the use.
+            pass
         return Principal(holder.user_id, holder.name, holder.role, holder.groups, holder.lead_of,
                          process_keys=narrowed(holder.user_process_keys, holder.key_process_keys),
                          message_names=narrowed(holder.user_message_names, holder.key_message_names),

@@ -11,7 +11,8 @@ from ..bpmn.sandbox import pool as sandbox_pool
 from ..bpmn import StepLimits
 from . import added_rows, audit, changes, schema, tenancy
 from .changes import ChangeFeed
-from .database import make_engine, make_session_factory
+from .database import DEFAULT_SQLITE_BUSY_TIMEOUT, make_engine, make_session_factory
+from .heartbeats import Heartbeats
 from .keys import SecretBox, load_master_key
 from .models.base import utcnow
 from .read_cache import ReadCache
@@ -49,9 +50,10 @@ class Runtime:
                  master_key: bytes | None = None, action_allow_hosts: tuple[str, ...] = (),
                  public_url: str = "http://127.0.0.1:8000", requeue_after: float = 30.0,
                  max_attachment_bytes: int = 10 * 1024 * 1024, attachment_dir: str | None = None,
-                 retention_days: int = 90, step_limits: StepLimits | None = None):
+                 retention_days: int = 90, step_limits: StepLimits | None = None,
+                 sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT):
         self.database_url = database_url
-        self.db = make_engine(database_url)
+        self.db = make_engine(database_url, sqlite_busy_timeout)
         self.session_factory = make_session_factory(self.db)
         tenancy.install(self.session_factory)
         added_rows.install(self.session_factory)
@@ -83,6 +85,8 @@ class Runtime:
         self.step_limits = step_limits or StepLimits()
         # When this process last ran the retention cleanup (the scheduler runs it hourly).
         self.last_cleanup_at: datetime | None = None
+        # The long-running loops of this process (scheduler, dispatcher, worker), which /ready reports.
+        self.heartbeats = Heartbeats()
         self._closers: list[Callable[[], None]] = []
 
     @classmethod
@@ -97,6 +101,7 @@ class Runtime:
             attachment_dir=settings.attachment_dir,
             retention_days=settings.retention_days,
             step_limits=StepLimits(settings.max_call_depth, settings.step_budget_seconds),
+            sqlite_busy_timeout=settings.sqlite_busy_timeout,
         )
         options.update(overrides)
         return cls(settings.database_url, **options)

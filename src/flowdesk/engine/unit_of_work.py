@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..bpmn import data_stores
-from . import tenancy
+from . import database, tenancy
 from .data_stores import DatabaseDataStores
 from .errors import Conflict
 from .models.base import utcnow
@@ -81,7 +81,9 @@ class UnitOfWork:
             raise Conflict("the change conflicts with a concurrent one; retry the request") from exc
         except OperationalError as exc:
             self.session.rollback()
-            if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
+            if database.is_unavailable(exc):
+                raise  # busy past the wait, storage full or away: 503, retry later
+            if "deadlock" in str(exc).lower():
                 raise Conflict("the database was busy with a concurrent change; retry the request") from exc
             raise
         callbacks, self._after_commit = self._after_commit, []

@@ -8,20 +8,24 @@ import threading
 from ..engine import jobs
 from ..engine.runtime import Runtime
 from .shutdown import BackgroundLoop
+from .supervision import run_rounds
 
 log = logging.getLogger(__name__)
 
 
+# A dispatcher without a good round for this long is reported stalled.
+STALLED_AFTER = 60.0
+
+
 def run(rt: Runtime, stop: threading.Event, interval: float = 1.0) -> None:
     """Dispatch every ``interval`` seconds until ``stop`` is set. Several may run at once."""
-    while not stop.is_set():
-        try:
-            dispatched = jobs.dispatch_due(rt)
-            if dispatched:
-                log.info("dispatched %d job(s)", len(dispatched))
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
-            log.exception("dispatch round failed")
-        stop.wait(interval)
+    def round_() -> float:
+        dispatched = jobs.dispatch_due(rt)
+        if dispatched:
+            log.info("dispatched %d job(s)", len(dispatched))
+        return interval
+
+    run_rounds(rt, "dispatcher", round_, stop, max(STALLED_AFTER, 3 * interval))
 
 
 def start_thread(rt: Runtime, interval: float = 1.0) -> BackgroundLoop:

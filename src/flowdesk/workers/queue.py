@@ -44,12 +44,22 @@ class RqQueue:
 
 
 class InProcessQueue:
-    """Embedded mode: a thread pool running jobs inside the server process."""
+    """Embedded mode: a thread pool running jobs inside the server process.
 
-    def __init__(self, threads: int = 2):
+    Given ``heartbeats`` (the runtime's), each thread beats while it waits and is given a
+    job's time limit while it runs one, so /ready names a thread that died or hangs.
+    """
+
+    # A waiting thread beats this often; one silent for STALLED_AFTER (past a job's limit) is stalled.
+    WAIT = 5.0
+    STALLED_AFTER = 60.0
+    JOB_LIMIT = 630.0  # an action's longest timeout plus reporting
+
+    def __init__(self, threads: int = 2, heartbeats=None):
         self._items: stdlib_queue.Queue[str | None] = stdlib_queue.Queue()
-        self._threads = [threading.Thread(target=self._work, name=f"flowdesk-worker-{n}", daemon=True)
-                         for n in range(threads)]
+        self._threads = [threading.Thread(target=self._work, args=(f"worker-{n}",), name=f"flowdesk-worker-{n}",
+                                          daemon=True) for n in range(threads)]
+        self._heartbeats = heartbeats
         self._started = False
 
     def enqueue(self, job_id: str) -> None:
@@ -85,18 +95,33 @@ class InProcessQueue:
             if thread.is_alive():
                 log.warning("%s is still running a job after %.0f s", thread.name, timeout)
 
-    def _work(self) -> None:
-        from .actions import run_job  # noqa: PLC0415 - avoids a cycle with context
+    def _work(self, name: str) -> None:
+        from . import actions  # noqa: PLC0415 - avoids a cycle with context
 
-        while (job_id := self._items.get()) is not None:
+        heartbeat = None
+        if self._heartbeats is not None:
+            heartbeat = self._heartbeats.register(name, self.STALLED_AFTER, threading.current_thread())
+        while True:
+            if heartbeat is not None:
+                heartbeat.beat()
             try:
-                run_job(job_id)
+                job_id = self._items.get(timeout=self.WAIT)
+            except stdlib_queue.Empty:
+                continue
+            if job_id is None:
+                break
+            if heartbeat is not None:
+                heartbeat.busy(self.JOB_LIMIT)
+            try:
+                actions.run_job(job_id)
             except Exception:  # noqa: BLE001 - the dispatcher retries; the thread must live on
                 log.exception("job %s failed in the embedded worker", job_id)
+        if heartbeat is not None:
+            self._heartbeats.unregister(heartbeat)
 
 
 def queue_for(settings: Settings, runtime=None):
     """The queue a process should use: RQ when Redis is configured, else in-process threads."""
     if settings.redis_url:
         return RqQueue(settings.redis_url)
-    return InProcessQueue()
+    return InProcessQueue(heartbeats=runtime.heartbeats if runtime is not None else None)

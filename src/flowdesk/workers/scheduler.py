@@ -3,18 +3,18 @@ routes thrown and buffered messages, and dispatches lost jobs. Several may run a
 
 from __future__ import annotations
 
-import logging
 import threading
 from datetime import datetime, timezone
 
 from ..engine import jobs, scheduler
 from ..engine.runtime import Runtime
 from .shutdown import BackgroundLoop
-
-log = logging.getLogger(__name__)
+from .supervision import run_rounds
 
 # Upper bound on one sleep: new timers written by other processes are seen at least this often.
 MAX_SLEEP = 0.25
+# A scheduler without a good round for this long is reported stalled (a round normally takes seconds).
+STALLED_AFTER = 120.0
 
 
 def _sleep_for(rt: Runtime) -> float:
@@ -28,21 +28,21 @@ def run(rt: Runtime, stop: threading.Event, dispatch_jobs: bool = True) -> None:
     """Run rounds until ``stop`` is set; a busy round is followed at once by the next.
 
     ``stop`` is looked at between rounds: a round (each instance in its own transaction)
-    always ends, so stopping never leaves a timer half fired.
+    always ends, so stopping never leaves a timer half fired. A failing round (the database
+    away or not yet migrated) is retried with a backoff: the loop only ends when asked to.
     """
     last_dispatch = 0.0
-    while not stop.is_set():
-        try:
-            busy = scheduler.run_round(rt).busy
-            now = datetime.now(timezone.utc).timestamp()
-            if dispatch_jobs and now - last_dispatch >= 1.0:
-                jobs.dispatch_due(rt)
-                last_dispatch = now
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
-            log.exception("scheduler round failed")
-            busy = False
-        if not busy:
-            stop.wait(_sleep_for(rt))
+
+    def round_() -> float:
+        nonlocal last_dispatch
+        busy = scheduler.run_round(rt).busy
+        now = datetime.now(timezone.utc).timestamp()
+        if dispatch_jobs and now - last_dispatch >= 1.0:
+            jobs.dispatch_due(rt)
+            last_dispatch = now
+        return 0.0 if busy else _sleep_for(rt)
+
+    run_rounds(rt, "scheduler", round_, stop, STALLED_AFTER)
 
 
 def start_thread(rt: Runtime, dispatch_jobs: bool = True) -> BackgroundLoop:

@@ -4,13 +4,20 @@ Stopping (SIGTERM or Ctrl+C): the first signal lets the attempt in flight finish
 then the worker exits 0; nothing new is taken. A second signal cuts the call short and hands
 the job straight back (``job_results.hand_back``) so another worker repeats it. A worker
 killed outright leaves its job to the dispatcher once the job's lease runs out.
+
+Redis going away does not end the process: RQ waits for it while dequeuing, a job's own
+bookkeeping is best effort, and a work loop that ends on any other error is started again
+after a backoff. The loop beats a heartbeat (``flowdesk check worker`` reads it).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from pathlib import Path
 
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -18,14 +25,24 @@ from rq.timeouts import JobTimeoutException
 from rq.worker import WorkerStatus
 
 from ..engine import jobs
+from ..engine.heartbeats import Heartbeat, describe
 from . import context, dispatcher
 from .actions import run_job
 from .queue import JOB_FUNCTION, RqQueue
+from .shutdown import on_terminate
+from .supervision import Backoff
 
 log = logging.getLogger(__name__)
 
 # The flip between these two happens twice per job; RQ's monitoring is not worth a write each.
 _PER_JOB_STATES = frozenset({WorkerStatus.BUSY, WorkerStatus.IDLE})
+
+# The loop's heartbeat: stalled after this long without a turn (its wait for a job ends every 10 s).
+STALLED_AFTER = 60.0
+# A job's hard time limit is its own; this is added for reporting its result.
+JOB_GRACE = 30
+# A work loop that ran this long before ending counts as a fresh start: the backoff begins again.
+RESTARTS_FORGOTTEN_AFTER = 60.0
 
 
 class JobWorker(SimpleWorker):
@@ -43,16 +60,33 @@ class JobWorker(SimpleWorker):
 
     HEARTBEAT_EVERY = 10.0
     SUSPENSION_CHECK_EVERY = 1.0
+    # A wait for a job ends this often, so an idle worker's loop heartbeat stays fresh.
+    DEQUEUE_TIMEOUT = 10
+    # RQ's longest pause between tries while Redis is away (its default is a minute).
+    max_connection_wait_time = 5.0
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, loop_heartbeat: Heartbeat | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.loop_heartbeat = loop_heartbeat
+        self.stop_requested = False
         self._shown_state: str | None = None
         self._beat_at = float("-inf")
         self._suspension_checked_at = float("-inf")
 
+    @property
+    def dequeue_timeout(self) -> int:
+        return self.DEQUEUE_TIMEOUT
+
+    def handle_warm_shutdown_request(self) -> None:
+        """RQ's first SIGTERM/SIGINT: remembered, so the work loop ending now is not restarted."""
+        self.stop_requested = True
+        super().handle_warm_shutdown_request()
+
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Run one job id through :func:`run_job`; then forget the RQ job, whatever happened."""
         self.set_state(WorkerStatus.BUSY)  # a first SIGTERM now waits for the job to finish
+        if self.loop_heartbeat is not None:  # no beat until the job ends, within its hard time limit
+            self.loop_heartbeat.busy((job.timeout or Queue.DEFAULT_TIMEOUT) + JOB_GRACE)
         try:
             if job.func_name != JOB_FUNCTION or len(job.args) != 1 or job.kwargs:
                 # Anyone who can write to Redis could queue any importable callable; only ours runs.
@@ -65,11 +99,19 @@ class JobWorker(SimpleWorker):
             # Only the RQ id: the payload itself may be what could not be read.
             log.exception("RQ job %s failed in the worker", job.id)
         finally:
+            self._forget(job, queue)
+            self.set_state(WorkerStatus.IDLE)
+
+    def _forget(self, job: Job, queue: Queue) -> None:
+        """Remove the RQ job; with Redis away, leave it: the row in the database is the truth, and
+        RQ handing the same id out again is harmless (claiming a job is atomic)."""
+        try:
             with self.connection.pipeline() as pipeline:
                 pipeline.lrem(queue.intermediate_queue_key, 1, job.id)
                 pipeline.delete(job.key)
                 pipeline.execute()
-            self.set_state(WorkerStatus.IDLE)
+        except RedisError as exc:
+            log.warning("could not remove RQ job %s from Redis (%s); it may wake a worker once more", job.id, exc)
 
     def set_state(self, state: str, pipeline=None) -> None:
         """Keep the state for RQ's signal handling; write it to Redis unless it is the job flip."""
@@ -103,36 +145,72 @@ class JobWorker(SimpleWorker):
     def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
         """RQ beats several times per job; the worker's key only needs one every few seconds.
 
-        A beat with an explicit timeout (RQ's job monitoring) always goes out.
+        A beat with an explicit timeout (RQ's job monitoring) always goes out. RQ calls this at
+        the top of every turn of its wait for a job, Redis reachable or not: the loop's own
+        heartbeat beats here.
         """
+        if self.loop_heartbeat is not None:
+            self.loop_heartbeat.beat()
         if timeout is None and time.monotonic() - self._beat_at < self.HEARTBEAT_EVERY:
             return
         self._beat_at = time.monotonic()
         super().heartbeat(timeout, pipeline)
 
 
-def worker_for(queue: RqQueue) -> JobWorker:
+def worker_for(queue: RqQueue, loop_heartbeat: Heartbeat | None = None) -> JobWorker:
     """A worker on flowdesk's queue (JSON serializer: jobs carry ids, never pickles)."""
-    return JobWorker([queue.queue], connection=queue.connection, serializer=JSONSerializer)
+    return JobWorker([queue.queue], connection=queue.connection, serializer=JSONSerializer,
+                     loop_heartbeat=loop_heartbeat)
 
 
-def work(burst: bool = False, with_dispatcher: bool = True) -> None:
-    """Run jobs from the queue. ``burst``: dispatch once, run what is queued, then return."""
+def work(burst: bool = False, with_dispatcher: bool = True, heartbeat_file: Path | None = None) -> None:
+    """Run jobs from the queue. ``burst``: dispatch once, run what is queued, then return.
+
+    Until asked to stop, a work loop that ended on an error (Redis away at start or while
+    reporting) is started again after a backoff. ``heartbeat_file``: where the loops' beats go.
+    """
     rt = context.runtime()
     if not isinstance(rt.queue, RqQueue):
         raise SystemExit("flowdesk worker needs FLOWDESK_REDIS_URL; without it `flowdesk serve` runs jobs itself")
+    heartbeat = rt.heartbeats.register("worker", STALLED_AFTER, threading.current_thread())
+    if heartbeat_file is not None:
+        rt.heartbeats.write_to(heartbeat_file)
     background = None
     if burst:
         jobs.dispatch_due(rt)
     elif with_dispatcher:
         background = dispatcher.start_thread(rt)
-    # A SimpleWorker runs jobs in this process: a job is an HTTP call plus a short transaction,
-    # and forking would copy open database connections into the child. Its SIGTERM/SIGINT
-    # handling is RQ's warm then cold shutdown, which the module docstring describes.
-    worker = worker_for(rt.queue)
+    backoff = Backoff(first=1.0)
+    stop = threading.Event()  # SIGTERM or Ctrl+C between two work loops
     try:
-        worker.work(burst=burst, with_scheduler=False)
+        while not stop.is_set():
+            # A SimpleWorker runs jobs in this process: a job is an HTTP call plus a short
+            # transaction, and forking would copy open database connections into the child. Its
+            # SIGTERM/SIGINT handling is RQ's warm then cold shutdown (see the module docstring).
+            worker = None
+            started = time.monotonic()
+            try:
+                worker = worker_for(rt.queue, heartbeat)  # RQ asks Redis already here
+                worker.work(burst=burst, with_scheduler=False)
+            except Exception as exc:  # noqa: BLE001 - e.g. Redis away while registering the worker
+                heartbeat.failed(exc)
+                log.warning("the work loop ended on %s", describe(exc), exc_info=True)
+            if burst or (worker is not None and worker.stop_requested):
+                break
+            if time.monotonic() - started > RESTARTS_FORGOTTEN_AFTER:
+                backoff.reset()
+            pause = backoff.next()
+            log.error("the work loop ended without a stop request; starting it again in %.0f s", pause)
+            _wait_unless_stopped(stop, pause)
     finally:
         if background is not None:
             background.stop()
-    log.info("worker %s stopped", worker.name)
+    rt.heartbeats.unregister(heartbeat)
+    log.info("worker stopped")
+
+
+def _wait_unless_stopped(stop: threading.Event, seconds: float) -> None:
+    """Wait ``seconds`` before a restart; SIGTERM or Ctrl+C meanwhile (or before the next work
+    loop installs RQ's handlers again) sets ``stop``."""
+    on_terminate(lambda signum: stop.set())
+    stop.wait(seconds)
