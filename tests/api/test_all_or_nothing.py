@@ -142,10 +142,11 @@ def test_retrying_the_incident_applies_the_recorded_answer_without_calling_again
 
 def test_an_async_callback_whose_next_step_fails_is_recorded_and_rolled_back(client, admin, runtime, counting_job,
                                                                               stored_job):
-    from flowdesk.engine import signing
+    from flowdesk.engine import signing, signing_keys
 
     instance_id, claimed = counting_job
-    token = signing.token(runtime.signing_secret, "job-callback", claimed.id)
+    [key] = signing_keys.keys_for(runtime, "default", signing_keys.JOB_CALLBACK)
+    token = signing.token(key, "job-callback", claimed.id)
 
     job_results.callback(runtime, claimed.id, token, {"count": 0})
 
