@@ -39,18 +39,19 @@ POSTGRES_URL = normalize_url(
     os.environ.get("FLOWDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`-n auto --dist loadgroup`, as CI runs), tests that share one resource
-    stay on one worker: the Redis tests (the integration tests empty the test Redis database
-    between tests) and the install tests (one wheel built per session)."""
-    if not config.pluginmanager.hasplugin("xdist"):
+def _redis_database_of_this_worker() -> None:
+    """Under pytest-xdist (`-n auto`, as CI runs) each worker gets a Redis database of its own,
+    since the integration tests empty theirs between tests: gw0 the configured one (default
+    db 15), gw1 the one below it, and so on. Set here, before any test module reads it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
         return
-    for item in items:
-        parts = item.path.parts
-        if "integration" in parts or item.get_closest_marker("redis"):
-            item.add_marker(pytest.mark.xdist_group("redis"))
-        elif "install" in parts:
-            item.add_marker(pytest.mark.xdist_group("install"))
+    base = urlsplit(os.environ.get("FLOWDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    database = int(base.path.strip("/") or 0) - int(worker.removeprefix("gw"))
+    os.environ["FLOWDESK_TEST_REDIS_URL"] = base._replace(path=f"/{database}").geturl()
+
+
+_redis_database_of_this_worker()
 
 
 def _postgres_reachable(url: str) -> str | None:
