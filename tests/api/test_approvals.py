@@ -228,3 +228,13 @@ def test_who_approved_a_level_may_approve_that_level_again_after_changes(client,
     [director_again] = _ok(_decide(client, people["max"], again, "approve"))["open_tickets"]
 
     assert director_again["approval_level"] == 2
+
+
+def test_an_approval_of_another_request_does_not_bar_a_higher_level_of_this_one(client, admin, people, make_user):
+    both = make_user("bea", "agent", "managers", "directors")
+    _, other_manager = _request(client, people, 50_001)
+    _ok(_decide(client, both, other_manager, "approve"))
+    _, manager = _request(client, people, 50_000)
+    [director] = _ok(_decide(client, people["max"], manager, "approve"))["open_tickets"]
+
+    assert _ok(_decide(client, both, director, "approve"))["instance"]["status"] == "completed"
