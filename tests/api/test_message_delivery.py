@@ -47,3 +47,9 @@ def test_waiters_that_began_at_the_same_instant_get_it_in_the_order_they_began(c
     ids = [start("payment")["id"] for _ in range(4)]  # the test clock stands still: one instant
 
     assert [_send(client, admin)["delivered_to"] for _ in ids] == [[i] for i in ids]
+
+
+def test_a_message_for_one_instance_goes_to_that_instance_only(client, admin, waiters):
+    assert _send(client, admin, instance_id=waiters[2])["delivered_to"] == [waiters[2]]
+
+    assert _still_waiting(client, admin, waiters) == waiters[:2] + waiters[3:]
