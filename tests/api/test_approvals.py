@@ -151,6 +151,7 @@ def test_who_approved_a_lower_level_may_not_approve_a_higher_one(client, admin, 
     refused = _decide(client, both, director, "approve")
     assert refused.status_code == 409
     assert (refused.get_json()["reason"], refused.get_json()["approved_level"]) == ("approved_lower_level", 1)
+    assert "four-eyes: bea already approved level 1" in refused.get_json()["detail"]
     assert _ok(client.get(f"/api/v1/tickets/{director['id']}", headers=admin))["status"] == "open"
     assert _ok(_decide(client, people["dora"], director, "approve"))["instance"]["status"] == "completed"
 
