@@ -151,6 +151,7 @@ def test_who_approved_a_lower_level_may_not_approve_a_higher_one(client, admin, 
     refused = _decide(client, both, director, "approve")
     assert refused.status_code == 409
     assert (refused.get_json()["reason"], refused.get_json()["approved_level"]) == ("approved_lower_level", 1)
+    assert "four-eyes: bea already approved level 1" in refused.get_json()["detail"]
     assert _ok(client.get(f"/api/v1/tickets/{director['id']}", headers=admin))["status"] == "open"
     assert _ok(_decide(client, people["dora"], director, "approve"))["instance"]["status"] == "completed"
 
@@ -228,3 +229,13 @@ def test_who_approved_a_level_may_approve_that_level_again_after_changes(client,
     [director_again] = _ok(_decide(client, people["max"], again, "approve"))["open_tickets"]
 
     assert director_again["approval_level"] == 2
+
+
+def test_an_approval_of_another_request_does_not_bar_a_higher_level_of_this_one(client, admin, people, make_user):
+    both = make_user("bea", "agent", "managers", "directors")
+    _, other_manager = _request(client, people, 50_001)
+    _ok(_decide(client, both, other_manager, "approve"))
+    _, manager = _request(client, people, 50_000)
+    [director] = _ok(_decide(client, people["max"], manager, "approve"))["open_tickets"]
+
+    assert _ok(_decide(client, both, director, "approve"))["instance"]["status"] == "completed"

@@ -40,3 +40,16 @@ def test_a_message_with_a_business_key_goes_to_every_match(client, admin, deploy
     ids = [start("payment", business_key="order-7")["id"] for _ in range(2)]
 
     assert sorted(_send(client, admin, business_key="order-7")["delivered_to"]) == sorted(ids)
+
+
+def test_waiters_that_began_at_the_same_instant_get_it_in_the_order_they_began(client, admin, deploy, start, clock):
+    deploy("waiting_events.bpmn")
+    ids = [start("payment")["id"] for _ in range(4)]  # the test clock stands still: one instant
+
+    assert [_send(client, admin)["delivered_to"] for _ in ids] == [[i] for i in ids]
+
+
+def test_a_message_for_one_instance_goes_to_that_instance_only(client, admin, waiters):
+    assert _send(client, admin, instance_id=waiters[2])["delivered_to"] == [waiters[2]]
+
+    assert _still_waiting(client, admin, waiters) == waiters[:2] + waiters[3:]

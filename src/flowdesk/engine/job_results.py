@@ -117,13 +117,14 @@ def _resume_instance(rt: Runtime, uow: UnitOfWork, job: Job, instance: Instance,
     keeps the answer; retrying the incident applies it again (:func:`apply_result`),
     it never calls the action again.
     """
+    # Recorded first: the step's job projection must see it finished, not cancel it as moved on.
+    job.status, job.result = JobStatus.SUCCEEDED.value, result if isinstance(result, (dict, list)) else None
     try:
         failure = apply_result(rt, uow, job, instance, result)
     except TaskNotReady:
         # The task stopped waiting (timer fired, cancelled): this late result changes nothing.
-        job.status = JobStatus.CANCELLED.value
+        job.status, job.result = JobStatus.CANCELLED.value, None
         return
-    job.status, job.result = JobStatus.SUCCEEDED.value, result if isinstance(result, (dict, list)) else None
     if failure is not None:
         _open_incident(uow.session, job, rt.clock(), f"the action answered, then {failure.detail}", uow,
                        failure.extra.get("element_id"))
