@@ -1,0 +1,67 @@
+"""The UI shows what is true: preset filters, finished tickets, form order, incidents, approvals."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+@pytest.fixture
+def backend():
+    """These pages only read through the API, which runs on both backends elsewhere."""
+    return "sqlite"
+
+
+def key_of(headers: dict) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+@pytest.fixture
+def inbox_items(deploy, start):
+    """``inbox_items(n)`` -> n started inbox items, each with one open ticket for the group agents."""
+    deploy("inbox.bpmn")
+    due = (datetime.now(timezone.utc) + timedelta(days=3)).isoformat()
+    return lambda count: [start("inbox_item", {"priority": n, "due": due}, business_key=f"ITEM-{n:02d}")
+                          for n in range(count)]
+
+
+def test_presets_keep_their_status_filter(open_page, client, inbox_items, make_user, log_in):
+    items = inbox_items(4)
+    ann = make_user("ann", "agent", "agents")
+    first, second, third = (item["open_tickets"][0]["id"] for item in items[:3])
+    for ticket in (first, second, third):
+        assert client.post(f"/api/v1/tickets/{ticket}/claim", headers=ann).status_code == 200
+    assert client.post(f"/api/v1/tickets/{first}/complete", headers=ann, json={"data": {}}).status_code == 200
+
+    page = open_page()
+    log_in(page, key_of(ann))
+    page.locator('[data-preset="open"]').click()
+    expect(page.locator('[data-preset="open"] .count')).to_have_text("1")
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
+    expect(page.locator("#inbox-total")).to_contain_text("1 ticket ·")
+    page.locator('[data-preset="group-agents"]').click()
+    expect(page.locator('[data-preset="group-agents"] .count')).to_have_text("1")
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
+    page.locator('[data-preset="mine"]').click()
+    expect(page.locator('[data-preset="mine"] .count')).to_have_text("2")
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(2)
+    expect(page.locator("#inbox-table tbody")).not_to_contain_text("completed")
+    page.locator('[data-preset="all"]').click()
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(4)
+
+
+def test_a_chosen_status_narrows_the_preset(open_page, client, inbox_items, make_user, log_in):
+    items = inbox_items(2)
+    ann = make_user("ann", "agent", "agents")
+    assert client.post(f"/api/v1/tickets/{items[0]['open_tickets'][0]['id']}/claim", headers=ann).status_code == 200
+    page = open_page()
+    log_in(page, key_of(ann))
+    page.locator('[data-preset="all"]').click()
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(2)
+    page.get_by_label("Status").select_option("claimed")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
+    expect(page.locator("#inbox-table tbody")).to_contain_text("ITEM-00")
