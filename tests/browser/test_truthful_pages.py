@@ -65,3 +65,25 @@ def test_a_chosen_status_narrows_the_preset(open_page, client, inbox_items, make
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
     expect(page.locator("#inbox-table tbody")).to_contain_text("ITEM-00")
+
+
+def test_a_completed_ticket_shows_what_was_submitted_and_by_whom(open_page, client, deploy, start, make_user,
+                                                                 log_in):
+    deploy("triage_form.bpmn")
+    ticket = start("triage_form", {"category": "billing"})["open_tickets"][0]["id"]
+    sue = make_user("sue", "agent", "support")
+    assert client.post(f"/api/v1/tickets/{ticket}/claim", headers=sue).status_code == 200
+    completed = client.post(f"/api/v1/tickets/{ticket}/complete", headers=sue,
+                            json={"data": {"subject": "Crash on save", "category": "defect", "amount": 3}})
+    assert completed.status_code == 200, completed.get_json()
+
+    page = open_page()
+    log_in(page, key_of(sue), f"/ui/tickets/{ticket}")
+    submitted = page.locator("#ticket-result")
+    expect(submitted).to_contain_text("Category")
+    for value in ("Crash on save", "defect", "3"):
+        expect(submitted.locator("dd", has_text=value)).to_have_count(1)
+    expect(submitted).not_to_contain_text("billing")
+    expect(page.locator("#form-fields")).to_contain_text("Completed by sue")
+    expect(page.locator("#form-fields input, #form-fields select, #form-fields textarea")).to_have_count(0)
+    expect(page.get_by_role("button", name="Complete")).to_have_count(0)

@@ -50,9 +50,27 @@ function renderFacts() {
   clear(document.getElementById("ticket-claim"), buttons);
 }
 
+/** What a completed ticket was completed with, read-only, and who completed it. */
+function renderSubmitted() {
+  const properties = ticket.form_schema?.properties || {};
+  const result = ticket.result || {};
+  const names = [...Object.keys(properties).filter((name) => name in result),
+                 ...Object.keys(result).filter((name) => !(name in properties))];
+  const shown = (value) => (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value));
+  clear(fields,
+    el("p", { class: "help" }, `Completed by ${ticket.completed_by || "flowdesk"}, ${when(ticket.completed_at)}.`),
+    names.length
+      ? el("dl", { id: "ticket-result", class: "facts" },
+           names.flatMap((name) => [el("dt", {}, properties[name]?.title || name), el("dd", {}, shown(result[name]))]))
+      : el("p", { class: "help" }, "It was completed without data."));
+}
+
 function renderWork() {
   const active = ticket.status === "open" || ticket.status === "claimed"; // a waiting ticket resumes first
-  renderForm(fields, ticket.form_schema, ticket.data);
+  if (ticket.status === "completed") renderSubmitted();
+  else renderForm(fields, ticket.form_schema, ticket.data);
+  // A finished ticket takes no more input: no comment box beside what was submitted.
+  for (const node of [comment, document.querySelector('label[for="work-comment"]')]) node.hidden = !ACTIVE.has(ticket.status);
   for (const input of document.querySelectorAll("#ticket-form input, #ticket-form select, #ticket-form textarea")) {
     input.disabled = !active;
   }
