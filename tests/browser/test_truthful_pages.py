@@ -87,3 +87,21 @@ def test_a_completed_ticket_shows_what_was_submitted_and_by_whom(open_page, clie
     expect(page.locator("#form-fields")).to_contain_text("Completed by sue")
     expect(page.locator("#form-fields input, #form-fields select, #form-fields textarea")).to_have_count(0)
     expect(page.get_by_role("button", name="Complete")).to_have_count(0)
+
+
+@pytest.mark.parametrize("due_in, state", [(timedelta(hours=-1), "breached"), (timedelta(days=3), "ok")])
+def test_a_finished_ticket_counts_no_time_left(open_page, client, deploy, start, make_user, log_in, due_in, state):
+    deploy("inbox.bpmn")
+    due = (datetime.now(timezone.utc) + due_in).isoformat()
+    ticket = start("inbox_item", {"priority": 1, "due": due})["open_tickets"][0]["id"]
+    ann = make_user("ann", "agent", "agents")
+    assert client.post(f"/api/v1/tickets/{ticket}/claim", headers=ann).status_code == 200
+    assert client.post(f"/api/v1/tickets/{ticket}/complete", headers=ann, json={"data": {}}).status_code == 200
+
+    page = open_page()
+    log_in(page, key_of(ann), f"/ui/tickets/{ticket}")
+    sla = page.locator("#sla")
+    expect(sla).to_contain_text(state)
+    expect(sla.locator(".remaining")).to_contain_text("the ticket is completed")
+    expect(sla).not_to_contain_text(" left")
+    expect(sla).not_to_contain_text("overdue")

@@ -101,6 +101,12 @@ function renderSla() {
   const loadedAt = Date.now();
   const remaining = el("p", { class: "remaining" });
   const tick = () => {
+    if (sla.remaining_seconds === null || sla.remaining_seconds === undefined) {
+      // A finished ticket has no time left to count: say when its clock stopped instead.
+      remaining.textContent = `The clock stopped: the ticket is ${ticket.status}`
+        + (ticket.completed_at ? ` (${when(ticket.completed_at)}).` : ".");
+      return;
+    }
     const passed = sla.paused || !ACTIVE.has(ticket.status) ? 0 : (Date.now() - loadedAt) / 1000;
     remaining.textContent = duration(sla.remaining_seconds - passed);
   };
