@@ -105,3 +105,28 @@ def test_a_finished_ticket_counts_no_time_left(open_page, client, deploy, start,
     expect(sla.locator(".remaining")).to_contain_text("the ticket is completed")
     expect(sla).not_to_contain_text(" left")
     expect(sla).not_to_contain_text("overdue")
+
+
+def test_form_fields_keep_the_modelers_order_and_a_required_choice_starts_unchosen(open_page, client, deploy, start,
+                                                                                   make_user, log_in):
+    deploy("triage_form.bpmn")
+    ticket = start("triage_form", {})["open_tickets"][0]["id"]
+    sue = make_user("sue", "agent", "support")
+    assert client.get(f"/api/v1/tickets/{ticket}", headers=sue).get_json()["form_fields"] == [
+        "subject", "category", "amount"]
+
+    page = open_page()
+    log_in(page, key_of(sue), f"/ui/tickets/{ticket}")
+    expect(page.locator("#form-fields label")).to_have_text(["Subject *", "Category *", "Amount"])
+    category = page.get_by_label("Category")
+    expect(category).to_have_value("")
+    page.get_by_label("Subject").fill("Crash on save")
+    page.get_by_role("button", name="Complete").click()
+    expect(page.locator("#field-category-error")).to_contain_text("required")
+    expect(page.locator("#ticket-facts")).to_contain_text("open")
+
+    category.select_option(label="defect")
+    page.get_by_role("button", name="Complete").click()
+    expect(page.locator("#status")).to_contain_text("Completed")
+    result = client.get(f"/api/v1/tickets/{ticket}", headers=sue).get_json()["result"]
+    assert result == {"subject": "Crash on save", "category": "defect"}

@@ -2,7 +2,7 @@
 import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
 import { loadAttachments, loadComments, wireDiscussion } from "./discussion.js";
-import { readForm, renderForm, showFieldErrors } from "./form.js";
+import { orderedFields, readForm, renderForm, showFieldErrors } from "./form.js";
 import { badge, clear, duration, el, fail, guarded, say, short, start, UI, when } from "./page.js";
 
 const ticketId = document.body.dataset.ticketId;
@@ -54,7 +54,7 @@ function renderFacts() {
 function renderSubmitted() {
   const properties = ticket.form_schema?.properties || {};
   const result = ticket.result || {};
-  const names = [...Object.keys(properties).filter((name) => name in result),
+  const names = [...orderedFields(ticket.form_schema, ticket.form_fields).map(([name]) => name).filter((name) => name in result),
                  ...Object.keys(result).filter((name) => !(name in properties))];
   const shown = (value) => (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value));
   clear(fields,
@@ -68,7 +68,7 @@ function renderSubmitted() {
 function renderWork() {
   const active = ticket.status === "open" || ticket.status === "claimed"; // a waiting ticket resumes first
   if (ticket.status === "completed") renderSubmitted();
-  else renderForm(fields, ticket.form_schema, ticket.data);
+  else renderForm(fields, ticket.form_schema, ticket.data, ticket.form_fields);
   // A finished ticket takes no more input: no comment box beside what was submitted.
   for (const node of [comment, document.querySelector('label[for="work-comment"]')]) node.hidden = !ACTIVE.has(ticket.status);
   for (const input of document.querySelectorAll("#ticket-form input, #ticket-form select, #ticket-form textarea")) {
