@@ -130,3 +130,40 @@ def test_form_fields_keep_the_modelers_order_and_a_required_choice_starts_unchos
     expect(page.locator("#status")).to_contain_text("Completed")
     result = client.get(f"/api/v1/tickets/{ticket}", headers=sue).get_json()["result"]
     assert result == {"subject": "Crash on save", "category": "defect"}
+
+
+@pytest.fixture
+def stuck_instance(client, deploy, start, make_user):
+    """A card payment whose charge failed for good: an open incident at ``charge``; and one still fine."""
+    deploy("card_payment.bpmn")
+    instance = start("card_payment", {"amount": 120}, business_key="STUCK")
+    worker = make_user("payments", "system")
+    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=worker, json={
+        "worker_id": "w1", "max_tasks": 1, "topics": [{"topic_name": "payments", "lock_duration": 60000}]}).get_json()
+    failed = client.post(f"/api/v1/external-tasks/{task['id']}/failure", headers=worker,
+                         json={"worker_id": "w1", "error_message": "card expired", "retries": 0})
+    assert failed.status_code in (200, 204), failed.get_json()
+    start("card_payment", {"amount": 5}, business_key="FINE")
+    return instance
+
+
+def test_instances_with_an_incident_are_found_and_marked(open_page, stuck_instance, admin, log_in):
+    page = open_page()
+    log_in(page, key_of(admin), "/ui/instances")
+    rows = page.locator("#instances-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="STUCK").locator(".badge-incident")).to_have_count(2)  # status and count
+    expect(rows.filter(has_text="FINE").locator(".badge-incident")).to_have_count(0)
+    page.get_by_label("Status").select_option(label="with an open incident")
+    page.get_by_role("button", name="Apply").click()
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("STUCK")
+
+
+def test_the_incident_badge_on_the_diagram_is_red(open_page, stuck_instance, admin, log_in):
+    page = open_page()
+    log_in(page, key_of(admin), f"/ui/instances/{stuck_instance['id']}")
+    expect(page.locator("#instance-facts")).to_contain_text("incident")
+    note = page.locator("#diagram .fd-badge")
+    expect(note).to_have_text("incident")
+    expect(note).to_have_css("background-color", "rgb(198, 40, 40)")

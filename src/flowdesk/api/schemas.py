@@ -241,6 +241,8 @@ class InstanceQuerySchema(PageQuerySchema):
     process_key = fields.String()
     status = fields.String(validate=validate.OneOf(INSTANCE_STATUSES))
     business_key = fields.String()
+    has_incident = fields.Boolean(metadata={
+        "description": "`true`: only instances with an open incident (they stay `running`); `false`: none"})
 
 
 class CompleteSchema(Schema):

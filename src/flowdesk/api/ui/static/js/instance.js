@@ -45,7 +45,8 @@ function diagramMarks(instance) {
 function renderFacts(instance) {
   document.getElementById("instance-title").textContent = `${instance.process_key} ${instance.business_key || short(instance.id)}`;
   const facts = [
-    ["Status", badge(instance.status)],
+    ["Status", [badge(instance.status),
+                (instance.incidents || []).length ? [" ", badge("incident"), " stuck until the incident is retried"] : null]],
     ["Process", `${instance.process_key} version ${instance.process_version}`],
     ["Business key", instance.business_key || "—"],
     ["Started", `${when(instance.created_at)} by ${instance.started_by || "—"}`],
