@@ -167,3 +167,27 @@ def test_the_incident_badge_on_the_diagram_is_red(open_page, stuck_instance, adm
     note = page.locator("#diagram .fd-badge")
     expect(note).to_have_text("incident")
     expect(note).to_have_css("background-color", "rgb(198, 40, 40)")
+
+
+def test_the_approvals_card_names_levels_and_shows_the_pending_one(open_page, client, deploy, start, make_user,
+                                                                  admin, log_in):
+    deploy("purchase_approval.bpmn")
+    instance = start("purchase_approval", {})
+    submitted = client.post(f"/api/v1/tickets/{instance['open_tickets'][0]['id']}/complete", headers=admin,
+                            json={"data": {"amount": 25000, "description": "Laptops"}}).get_json()
+    [manager_ticket] = submitted["open_tickets"]
+    approved = client.post(f"/api/v1/tickets/{manager_ticket['id']}/approve", headers=make_user("max", "agent", "managers"),
+                           json={"comment": "Within budget"})
+    assert approved.status_code == 200, approved.get_json()
+
+    page = open_page()
+    log_in(page, key_of(admin), f"/ui/instances/{instance['id']}")
+    levels = page.locator("#approvals li")
+    expect(levels.nth(0)).to_contain_text("Level 1 Manager approval")
+    expect(levels.nth(0)).to_contain_text("Within budget")
+    expect(levels.nth(1)).to_contain_text("Level 2 Director approval")
+    expect(levels.nth(1)).to_contain_text("pending")
+    expect(levels.nth(1)).to_contain_text("group directors")
+    expect(levels.nth(2)).to_contain_text("ahead")  # the CFO, should the director send it on
+    expect(levels).to_have_count(3)
+    expect(page.locator("#approvals")).not_to_contain_text("manager_approval")
