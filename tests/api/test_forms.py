@@ -53,3 +53,14 @@ def test_invalid_json_schema_is_422(client, admin):
     response = client.post("/api/v1/definitions", data=upload, headers=admin, content_type="multipart/form-data")
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["file"] == "broken.json"
+
+
+def test_form_fields_name_the_fields_in_the_modelers_order(client, admin, deploy, start):
+    """JSON answers sort object keys, so the order the modeler wrote comes as a list."""
+    deploy("refund.bpmn", "refund_form.json", "triage_form.bpmn")
+    from_file = start("refund")["open_tickets"][0]
+    from_fields = start("triage_form")["open_tickets"][0]
+    assert client.get(f"/api/v1/tickets/{from_file['id']}", headers=admin).get_json()["form_fields"] == [
+        "decision", "amount"]
+    assert client.get(f"/api/v1/tickets/{from_fields['id']}", headers=admin).get_json()["form_fields"] == [
+        "subject", "category", "amount"]

@@ -115,3 +115,18 @@ def test_agent_sees_only_instances_with_their_tickets(client, start, deploy, mak
     listed = client.get("/api/v1/instances", headers=agent).get_json()["items"]
     assert [i["id"] for i in listed] == [mine["id"]]
     assert client.get(f"/api/v1/instances/{other['id']}", headers=agent).status_code == 404
+
+
+def test_filter_instances_with_an_open_incident(client, admin, start, deploy, make_user):
+    deploy("card_payment.bpmn")
+    stuck = start("card_payment", {"amount": 120})
+    worker = make_user("payments", "system")
+    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=worker, json={
+        "worker_id": "w1", "max_tasks": 1, "topics": [{"topic_name": "payments", "lock_duration": 60000}]}).get_json()
+    client.post(f"/api/v1/external-tasks/{task['id']}/failure", headers=worker,
+                json={"worker_id": "w1", "error_message": "card expired", "retries": 0})
+    fine = start("card_payment", {"amount": 5})
+    with_incident = client.get("/api/v1/instances?has_incident=true", headers=admin).get_json()["items"]
+    without = client.get("/api/v1/instances?has_incident=false", headers=admin).get_json()["items"]
+    assert [(i["id"], i["status"]) for i in with_incident] == [(stuck["id"], "running")]
+    assert [i["id"] for i in without] == [fine["id"]]

@@ -101,6 +101,8 @@ def test_inbox_counts_pages_and_claims_by_keyboard(open_page, screens, deploy, s
     page.keyboard.press("Enter")
     expect(page.locator("#status")).to_contain_text("You claimed")
     expect(page.locator('[data-preset="mine"] .count')).to_have_text("1")
+    expect(page.locator("#inbox-table tbody")).to_contain_text("No tickets match")  # claimed: no longer open
+    page.locator('[data-preset="mine"]').click()
     expect(page.locator("#inbox-table tbody")).to_contain_text("ann")
 
 

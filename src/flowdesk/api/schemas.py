@@ -57,6 +57,9 @@ class TicketSchema(TicketSummarySchema):
     form = fields.Dict(allow_none=True)
     form_schema = fields.Dict(allow_none=True, metadata={
         "description": "JSON schema the completion data must fit (detail view)"})
+    form_fields = fields.List(fields.String(), metadata={
+        "description": "`form_schema`'s top-level field names in the modeler's order (detail view); JSON "
+                       "objects keep no key order, so show the fields in this order"})
     data = fields.Dict()
     result = fields.Dict(allow_none=True)
     comment = fields.String(allow_none=True)
@@ -238,6 +241,8 @@ class InstanceQuerySchema(PageQuerySchema):
     process_key = fields.String()
     status = fields.String(validate=validate.OneOf(INSTANCE_STATUSES))
     business_key = fields.String()
+    has_incident = fields.Boolean(metadata={
+        "description": "`true`: only instances with an open incident (they stay `running`); `false`: none"})
 
 
 class CompleteSchema(Schema):

@@ -143,6 +143,7 @@ class ApprovalSchema(Schema):
     ticket_id = fields.String()
     instance_id = fields.String()
     element_id = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "the approval task's name (instance view)"})
     level = fields.Integer()
     approver = fields.String()
     decision = fields.String(metadata={"description": "approved, rejected or changes_requested"})

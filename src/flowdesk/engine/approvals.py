@@ -101,6 +101,9 @@ def for_instance(rt: Runtime, principal: Principal, instance_id: str) -> Instanc
             select(Ticket).where(Ticket.instance_id == instance_id, Ticket.approval_level.is_not(None))
             .order_by(Ticket.created_at, Ticket.id)))
         pending = [t for t in approval_tickets if t.status in ACTIVE_STATUSES]
+        names = {t.id: t.name for t in approval_tickets}
+        for approval in decided:
+            approval.name = names.get(approval.ticket_id)  # the task's name, as people read it
         instance = session.get(Instance, instance_id)
         ahead = []
         if instance.status in (InstanceStatus.RUNNING.value, InstanceStatus.SUSPENDED.value):

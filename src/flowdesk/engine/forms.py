@@ -158,6 +158,13 @@ def schema_of(session: Session, form: dict | None) -> dict | None:
     return None
 
 
+def field_order(schema: dict | None) -> list[str]:
+    """The form's top-level field names in the modeler's order, for clients that read the schema
+    from JSON, where an object's key order is not kept (the API may even sort keys)."""
+    properties = (schema or {}).get("properties")
+    return list(properties) if isinstance(properties, dict) else []
+
+
 def check(schema: dict | None, data: dict) -> None:
     """Raise :class:`InvalidInput` with per-field messages when ``data`` does not fit ``schema``."""
     if not schema:

@@ -267,8 +267,10 @@ def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> Instanc
 
 
 def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None = None, status: str | None = None,
-                   business_key: str | None = None, after: str | None = None, limit: int | None = None) -> paging.Page:
-    """Instances matching the filters, oldest first, one page at a time."""
+                   business_key: str | None = None, has_incident: bool | None = None, after: str | None = None,
+                   limit: int | None = None) -> paging.Page:
+    """Instances matching the filters, oldest first, one page at a time. An instance with an incident
+    keeps its status (it is still running, stuck at one element): ``has_incident`` finds those."""
     limit = paging.check_limit(limit)
     if status is not None and status not in INSTANCE_STATUSES:
         raise InvalidInput("unknown status", {"status": [f"must be one of {', '.join(INSTANCE_STATUSES)}"]})
@@ -279,6 +281,9 @@ def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None
         query = query.where(Instance.status == status)
     if business_key:
         query = query.where(Instance.business_key == business_key)
+    if has_incident is not None:
+        stuck = select(Incident.id).where(Incident.instance_id == Instance.id, Incident.status == "open").exists()
+        query = query.where(stuck if has_incident else ~stuck)
     with rt.uow() as uow:
         rows = list(uow.session.scalars(paging.apply(query, Instance, after, limit)))
         page = paging.page_of(rows, limit)

@@ -40,7 +40,7 @@ export async function showDiagram(container, xml, { marks = {}, badges = {}, pat
     if (!registry.get(id)) continue;
     const { text, title } = typeof badge === "string" ? { text: badge } : badge;
     const note = document.createElement("span");
-    note.className = "fd-badge";
+    note.className = `fd-badge${/\bincident\b/.test(text) ? " fd-badge-incident" : ""}`;
     note.textContent = text;
     if (title) note.title = title;
     overlays.add(id, { position: { top: -12, right: 12 }, html: note });

@@ -9,7 +9,11 @@ function control(name, prop, value, required) {
   const id = fieldId(name);
   const common = { id, name, required, "aria-required": required ? "true" : null, "aria-describedby": `${id}-error` };
   if (Array.isArray(prop.enum)) {
-    return el("select", common, required ? null : el("option", { value: "" }, "—"),
+    // A required choice starts unchosen: preselecting the first option would let an agent complete
+    // without choosing.
+    const chosen = prop.enum.includes(value);
+    return el("select", common,
+      required ? el("option", { value: "", disabled: true, selected: !chosen }, "Choose…") : el("option", { value: "" }, "—"),
       prop.enum.map((option) => el("option", { value: JSON.stringify(option), selected: option === value },
                                    String(option))));
   }
@@ -32,11 +36,18 @@ function control(name, prop, value, required) {
   }
 }
 
-/** Fills `container` with one labelled field per schema property, prefilled from `data`. */
-export function renderForm(container, schema, data) {
+/** The schema's fields as [name, property] in `order` (the API's `form_fields`), any others after. */
+export function orderedFields(schema, order = []) {
   const properties = schema?.properties || {};
+  const names = [...order.filter((name) => name in properties),
+                 ...Object.keys(properties).filter((name) => !order.includes(name))];
+  return names.map((name) => [name, properties[name]]);
+}
+
+/** Fills `container` with one labelled field per schema property in `order`, prefilled from `data`. */
+export function renderForm(container, schema, data, order = []) {
   const required = new Set(schema?.required || []);
-  const fields = Object.entries(properties).map(([name, prop]) => {
+  const fields = orderedFields(schema, order).map(([name, prop]) => {
     const id = fieldId(name);
     const input = control(name, prop, data?.[name], required.has(name));
     const label = el("label", { for: id }, prop.title || name, required.has(name) ? el("span", { class: "req" }, " *") : null);
@@ -51,7 +62,7 @@ export function renderForm(container, schema, data) {
 /** The form's values as completion data, typed as the schema says; empty fields are left out. */
 export function readForm(container, schema) {
   const data = {};
-  for (const [name, prop] of Object.entries(schema?.properties || {})) {
+  for (const [name, prop] of orderedFields(schema)) {
     const input = container.querySelector(`#${fieldId(name)}`);
     if (!input) continue;
     if (prop.type === "boolean" && !Array.isArray(prop.enum)) {

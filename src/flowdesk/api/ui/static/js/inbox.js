@@ -18,7 +18,9 @@ let nextCursor = null;
 function presetsFor(who) {
   const list = [
     { id: "open", label: "Open", filter: { status: "open" } },
-    { id: "mine", label: "Mine", filter: { assignee: "me" } },
+    // Yours to work on now; the ones waiting for a customer have their own preset.
+    { id: "mine", label: "Mine", filter: { assignee: "me", status: "claimed" } },
+    { id: "mine-waiting", label: "Mine, waiting", filter: { assignee: "me", status: "waiting" } },
   ];
   for (const group of who.groups) {
     list.push({ id: `group-${group}`, label: `Group ${group}`, filter: { candidate_group: group, status: "open" } });
@@ -29,8 +31,9 @@ function presetsFor(who) {
   return list;
 }
 
+/** The filters the user chose; an empty field ("any") leaves the preset's own filter in place. */
 function formFilter() {
-  const values = Object.fromEntries(new FormData(form));
+  const values = Object.fromEntries([...new FormData(form)].filter(([, value]) => value !== ""));
   if (values.sort === "created") delete values.sort;
   return values;
 }

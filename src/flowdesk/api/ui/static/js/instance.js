@@ -45,7 +45,8 @@ function diagramMarks(instance) {
 function renderFacts(instance) {
   document.getElementById("instance-title").textContent = `${instance.process_key} ${instance.business_key || short(instance.id)}`;
   const facts = [
-    ["Status", badge(instance.status)],
+    ["Status", [badge(instance.status),
+                (instance.incidents || []).length ? [" ", badge("incident"), " stuck until the incident is retried"] : null]],
     ["Process", `${instance.process_key} version ${instance.process_version}`],
     ["Business key", instance.business_key || "—"],
     ["Started", `${when(instance.created_at)} by ${instance.started_by || "—"}`],
@@ -94,10 +95,15 @@ function renderLists(instance) {
 }
 
 async function renderApprovals() {
-  const { decided, ahead } = await api(`${path}/approvals`);
+  const { decided, pending, ahead } = await api(`${path}/approvals`);
   const items = [
-    ...decided.map((a) => el("li", {}, el("strong", {}, `Level ${a.level} ${a.element_id}`), " ", badge(a.decision.replaceAll("_", " "), a.decision),
+    ...decided.map((a) => el("li", {}, el("strong", {}, `Level ${a.level} ${a.name || a.element_id}`), " ", badge(a.decision.replaceAll("_", " "), a.decision),
       el("span", { class: "sub" }, ` ${a.approver} · ${when(a.created_at)}`), a.comment ? el("div", {}, a.comment) : null)),
+    ...pending.map((t) => el("li", { class: "pending" },
+      el("strong", {}, `Level ${t.approval_level} `, el("a", { href: `${UI}tickets/${t.id}` }, t.name || t.element_id)), " ",
+      badge("pending", "waiting"),
+      el("span", { class: "sub" }, ` ${t.assignee || (t.candidate_groups || []).map((g) => `group ${g}`).join(", ") || "—"}`
+                                   + ` · since ${when(t.created_at)}`))),
     ...ahead.map((step) => el("li", { class: "ahead" }, el("strong", {}, `Level ${step.level} ${step.name || step.element_id}`),
       el("span", { class: "sub" }, ` ahead · ${(step.candidate_groups || []).join(", ")}`))),
   ];

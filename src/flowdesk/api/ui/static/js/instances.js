@@ -14,7 +14,7 @@ function row(instance) {
     el("td", {}, el("a", { href: `${UI}instances/${instance.id}` }, short(instance.id))),
     el("td", {}, `${instance.process_key} v${instance.process_version}`),
     el("td", {}, instance.business_key || "—"),
-    el("td", {}, badge(instance.status)),
+    el("td", {}, badge(instance.status), (instance.incidents || []).length ? [" ", badge("incident")] : null),
     el("td", {}, (instance.open_tickets || []).map((t) => t.name || t.element_id).join(", ") || "—"),
     el("td", {}, (instance.incidents || []).length ? badge(String(instance.incidents.length), "incident") : "—"),
     el("td", {}, when(instance.created_at)));
@@ -23,6 +23,8 @@ function row(instance) {
 async function load() {
   await guarded(async () => {
     const filters = Object.fromEntries(new FormData(form));
+    // An instance with an incident is still running; the API finds those by has_incident.
+    if (filters.status === "incident") Object.assign(filters, { status: "", has_incident: "true" });
     const page = await api(`/instances${query({ ...filters, limit: 25, after: cursors.at(-1) })}`);
     clear(body, page.items.length ? page.items.map(row) : el("tr", {}, el("td", { colspan: "7", class: "empty" }, "No instances match.")));
     nextCursor = page.next_cursor;

@@ -2,7 +2,7 @@
 import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
 import { loadAttachments, loadComments, wireDiscussion } from "./discussion.js";
-import { readForm, renderForm, showFieldErrors } from "./form.js";
+import { orderedFields, readForm, renderForm, showFieldErrors } from "./form.js";
 import { badge, clear, duration, el, fail, guarded, say, short, start, UI, when } from "./page.js";
 
 const ticketId = document.body.dataset.ticketId;
@@ -50,9 +50,27 @@ function renderFacts() {
   clear(document.getElementById("ticket-claim"), buttons);
 }
 
+/** What a completed ticket was completed with, read-only, and who completed it. */
+function renderSubmitted() {
+  const properties = ticket.form_schema?.properties || {};
+  const result = ticket.result || {};
+  const names = [...orderedFields(ticket.form_schema, ticket.form_fields).map(([name]) => name).filter((name) => name in result),
+                 ...Object.keys(result).filter((name) => !(name in properties))];
+  const shown = (value) => (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value));
+  clear(fields,
+    el("p", { class: "help" }, `Completed by ${ticket.completed_by || "flowdesk"}, ${when(ticket.completed_at)}.`),
+    names.length
+      ? el("dl", { id: "ticket-result", class: "facts" },
+           names.flatMap((name) => [el("dt", {}, properties[name]?.title || name), el("dd", {}, shown(result[name]))]))
+      : el("p", { class: "help" }, "It was completed without data."));
+}
+
 function renderWork() {
   const active = ticket.status === "open" || ticket.status === "claimed"; // a waiting ticket resumes first
-  renderForm(fields, ticket.form_schema, ticket.data);
+  if (ticket.status === "completed") renderSubmitted();
+  else renderForm(fields, ticket.form_schema, ticket.data, ticket.form_fields);
+  // A finished ticket takes no more input: no comment box beside what was submitted.
+  for (const node of [comment, document.querySelector('label[for="work-comment"]')]) node.hidden = !ACTIVE.has(ticket.status);
   for (const input of document.querySelectorAll("#ticket-form input, #ticket-form select, #ticket-form textarea")) {
     input.disabled = !active;
   }
@@ -83,6 +101,12 @@ function renderSla() {
   const loadedAt = Date.now();
   const remaining = el("p", { class: "remaining" });
   const tick = () => {
+    if (sla.remaining_seconds === null || sla.remaining_seconds === undefined) {
+      // A finished ticket has no time left to count: say when its clock stopped instead.
+      remaining.textContent = `The clock stopped: the ticket is ${ticket.status}`
+        + (ticket.completed_at ? ` (${when(ticket.completed_at)}).` : ".");
+      return;
+    }
     const passed = sla.paused || !ACTIVE.has(ticket.status) ? 0 : (Date.now() - loadedAt) / 1000;
     remaining.textContent = duration(sla.remaining_seconds - passed);
   };
