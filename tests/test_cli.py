@@ -255,12 +255,12 @@ def _served_settings(monkeypatch, *args):
 def test_signing_secret_is_per_tenant_and_rotates_with_an_overlap(cli):
     cli("db", "upgrade")
     assert cli("tenants", "create", "acme").exit_code == 0
-    default, acme = cli("signing-secret").output.split(), cli("signing-secret", "--tenant", "acme").output.split()
+    default, acme = cli("signing-secret").stdout.split(), cli("signing-secret", "--tenant", "acme").stdout.split()
     assert len(default) == len(acme) == 1 and default != acme
-    rotated = cli("signing-secret", "--tenant", "acme", "--rotate", "--overlap", "600").output.split()
+    rotated = cli("signing-secret", "--tenant", "acme", "--rotate", "--overlap", "600").stdout.split()
     assert rotated[1:] == acme and rotated[0] not in acme
-    assert cli("signing-secret", "--tenant", "acme").output.split() == rotated
-    assert cli("signing-secret").output.split() == default
+    assert cli("signing-secret", "--tenant", "acme").stdout.split() == rotated
+    assert cli("signing-secret").stdout.split() == default
     assert cli("signing-secret", "--tenant", "nobody").exit_code == 1
 
 

@@ -48,7 +48,7 @@ def test_big_value_is_refused_before_it_is_built(script):
     with pytest.raises(ValueTooLarge):
         RestrictedEnvironment().execute(script, {})
 
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2  # unbounded, these take seconds to minutes
 
 
 def test_small_integers_and_bytes_work_as_usual():

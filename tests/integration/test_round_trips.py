@@ -18,7 +18,7 @@ DATA = Path(__file__).parent.parent / "data"
 # Measured on the commit that set them: raise one only with a reason in the commit message.
 # The chain: start -> service task (reserve) -> user task (pack) -> service task (notify) -> end.
 START_BUDGET = 7       # authenticate, latest version, subscriptions; one flush (audit, instance, job)
-JOB_BUDGET = 10        # claim (1 on PostgreSQL); lock instance and job (1), close the attempt, subscriptions; one flush
+JOB_BUDGET = 11        # claim (1 on PostgreSQL); the tenant's signing keys; lock instance and job (1), close the attempt, subscriptions; one flush
                        # (audit, instance, job, and the pack ticket: ticket, timeline, candidates)
 COMPLETE_BUDGET = 10   # authenticate, lock instance, ticket with candidates, subscriptions; one flush
 # With Redis a process keeps keys, subscriptions and latest versions (engine/read_cache.py).

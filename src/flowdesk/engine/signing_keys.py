@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .changes import IDENTITY
 from .errors import InvalidInput, NotFound
 from .keys import derive
 from .models import Tenant
@@ -41,18 +42,27 @@ def _tenant(session, tenant_id: str) -> Tenant:
     return tenant
 
 
-def _keys(rt: Runtime, tenant: Tenant, purpose: str, now: datetime) -> list[bytes]:
-    keys = [tenant_key(rt.master_key, purpose, tenant.id, tenant.signing_generation)]
-    if tenant.signing_generation and tenant.previous_key_until is not None and now < tenant.previous_key_until:
-        keys.append(tenant_key(rt.master_key, purpose, tenant.id, tenant.signing_generation - 1))
+def _keys(rt: Runtime, tenant_id: str, generation: int, previous_until: datetime | None, purpose: str,
+          now: datetime) -> list[bytes]:
+    keys = [tenant_key(rt.master_key, purpose, tenant_id, generation)]
+    if generation and previous_until is not None and now < previous_until:
+        keys.append(tenant_key(rt.master_key, purpose, tenant_id, generation - 1))
     return keys
+
+
+def _generation(rt: Runtime, tenant_id: str) -> tuple[int, datetime | None]:
+    with rt.uow(SYSTEM) as uow:
+        tenant = _tenant(uow.session, tenant_id)
+        return tenant.signing_generation, tenant.previous_key_until
 
 
 def keys_for(rt: Runtime, tenant_id: str, purpose: str) -> list[bytes]:
     """The tenant's keys for ``purpose`` that are valid now: the current one first, then the
     previous one while the overlap of the last rotation lasts."""
-    with rt.uow(SYSTEM) as uow:
-        return _keys(rt, _tenant(uow.session, tenant_id), purpose, rt.clock())
+    # Every action call and callback asks; a rotation writes the tenants table, which empties
+    # this topic in every process (the read cache's change feed).
+    generation, previous_until = rt.reads.get(IDENTITY, ("signing", tenant_id), lambda: _generation(rt, tenant_id))
+    return _keys(rt, tenant_id, generation, previous_until, purpose, rt.clock())
 
 
 def rotate(rt: Runtime, tenant_id: str, overlap_seconds: int) -> list[bytes]:
@@ -68,4 +78,4 @@ def rotate(rt: Runtime, tenant_id: str, overlap_seconds: int) -> list[bytes]:
         tenant.signing_generation += 1
         tenant.previous_key_until = now + timedelta(seconds=overlap_seconds) if overlap_seconds else None
         uow.commit()
-        return _keys(rt, tenant, ACTION_SIGNING, now)
+        return _keys(rt, tenant.id, tenant.signing_generation, tenant.previous_key_until, ACTION_SIGNING, now)
