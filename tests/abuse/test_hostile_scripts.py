@@ -19,6 +19,8 @@ REFUSED_AT_DEPLOY = [
     "x = getattr(random, '_os')",
     "exec('import os')",
     "x = 'a' * 10**10",
+    "import os",
+    "from subprocess import run",
 ]
 
 STOPPED_AT_RUN_TIME = [

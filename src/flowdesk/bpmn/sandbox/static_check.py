@@ -52,6 +52,16 @@ class _StaticCheck(ast.NodeVisitor):
                     return
         self.generic_visit(node)
 
+    def visit_Import(self, node: ast.Import):
+        # Every import fails when the script runs; modelers should hear it when they deploy.
+        names = ", ".join(alias.name for alias in node.names)
+        self.problems.append((node.lineno, f"import is not available to scripts (import {names}); "
+                                           "'math' and 'datetime' are there without it"))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom):
+        self.problems.append((node.lineno, f"import is not available to scripts (from {node.module or '.'} "
+                                           "import ...); 'math' and 'datetime' are there without it"))
+
     def visit_BinOp(self, node: ast.BinOp):
         if not self._refused(node):
             self.generic_visit(node)
