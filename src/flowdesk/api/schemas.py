@@ -58,8 +58,11 @@ class TicketSchema(TicketSummarySchema):
     form_schema = fields.Dict(allow_none=True, metadata={
         "description": "JSON schema the completion data must fit (detail view)"})
     form_fields = fields.List(fields.String(), metadata={
-        "description": "`form_schema`'s top-level field names in the modeler's order (detail view); JSON "
-                       "objects keep no key order, so show the fields in this order"})
+        "description": "`form_schema`'s top-level field names in the order to show them (detail view): "
+                       "`ui:order` of the UI schema where given, else the modeler's; JSON objects keep "
+                       "no key order, so show the fields in this order"})
+    form_ui_schema = fields.Dict(allow_none=True, metadata={
+        "description": "the form's UI schema (`ui:order`, widgets...) deployed with the model (detail view)"})
     data = fields.Dict()
     result = fields.Dict(allow_none=True)
     comment = fields.String(allow_none=True)

@@ -13,6 +13,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import model_checks, preprocess, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
+from .form_files import named_form_files
 from .parser import FlowdeskParser
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, drop_comments, give_sequence_flows_ids, parse_xml
 
@@ -87,6 +88,8 @@ class ParsedProcess:
     external_calls: dict[str, int | None] = field(default_factory=dict)
     # Days the history of its instances is kept (process property ``retention_days``); None: the global setting.
     retention_days: int | None = None
+    # (element id, line, file name) of every form schema file its human tasks name.
+    form_files: list[tuple[str, int | None, str]] = field(default_factory=list)
 
 
 def _subprocess_specs(parser, process_id: str) -> tuple[dict, set[str]]:
@@ -243,6 +246,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 element_ids=[el.get("id") for el in node.iter() if isinstance(el.tag, str) and el.get("id")],
                 external_calls={called: _pinned_versions(node).get(called) for called in sorted(missing)},
                 retention_days=retention,
+                form_files=named_form_files(node),
             ))
     if issues:
         raise ModelError(issues)

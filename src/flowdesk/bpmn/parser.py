@@ -119,10 +119,12 @@ class HumanTaskParser(SpiffTaskParser):
         form = self._camunda_form(node)
         if form:
             ticket["form_fields"] = form
-        if extensions.get("formJsonSchemaFilename"):
-            ticket["form_schema_file"] = extensions["formJsonSchemaFilename"]
-        if extensions.get("formUiSchemaFilename"):
-            ticket["form_ui_schema_file"] = extensions["formUiSchemaFilename"]
+        # The element form (<spiffworkflow:formJsonSchemaFilename>) or the property form the
+        # SpiffArena editor writes (<spiffworkflow:property name="formJsonSchemaFilename">).
+        properties = extensions.get("properties") or {}
+        for name, key in (("formJsonSchemaFilename", "form_schema_file"), ("formUiSchemaFilename", "form_ui_schema_file")):
+            if extensions.get(name) or properties.get(name):
+                ticket[key] = extensions.get(name) or properties[name]
         if extensions.get("instructionsForEndUser"):
             ticket["instructions"] = extensions["instructionsForEndUser"]
         if not ticket["candidate_groups"] and not ticket["candidate_users"] and not ticket.get("assignee"):

@@ -82,6 +82,7 @@ def waiting_user_tasks(workflow) -> list[WaitingUserTask]:
                 "key": details.get("form_key"),
                 "fields": details.get("form_fields", []),
                 "schema_file": details.get("form_schema_file"),
+                "ui_schema_file": details.get("form_ui_schema_file"),
                 # A model that wants data beyond the formData fields says so per task.
                 "free_data": str(task_properties(spec.extensions).get("free_data") or "").lower() == "true",
             }

@@ -73,6 +73,17 @@ def _check_calls(session, parsed: list[ParsedProcess]) -> None:
         raise InvalidModel("the model calls processes that are not deployed", issues)
 
 
+def _check_form_files(parsed: list[ParsedProcess], form_names: set[str]) -> None:
+    """A form file a task names must come in the same upload: without it the form would not be
+    shown or enforced, and the task would complete with any data."""
+    issues = [{"file": process.filename, "line": line, "element_id": element_id,
+               "message": f"the task's form file '{name}' is not in this upload: deploy it with the model"}
+              for process in parsed for element_id, line, name in process.form_files
+              if name not in form_names and f"{name}.json" not in form_names]
+    if issues:
+        raise InvalidModel("the model names form files that are not deployed with it", issues)
+
+
 def resolve_calls(rt: Runtime, session, version: DefinitionVersion | VersionRef) -> tuple[ProcessSpec, dict[str, str]]:
     """The version's spec with every separately deployed called process added, and their versions.
 
@@ -144,6 +155,7 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
             raise PayloadTooLarge(f"{name}: file is larger than {rt.max_upload_bytes} bytes")
     schemas = [(name, forms.parse_schema(name, content)) for name, content in form_files]
     parsed = _parse(model_files, rt.max_upload_bytes) if model_files else []
+    _check_form_files(parsed, {name for name, _ in form_files})
     with rt.uow() as uow:
         _check_calls(uow.session, parsed)
         deployed_forms = [forms.store(uow.session, name, schema, principal.name, rt.clock()) for name, schema in schemas]
@@ -194,6 +206,7 @@ def parse_upload(rt: Runtime, session, files: list[tuple[str, bytes]]) -> list[P
             forms.parse_schema(name, content)
     model_files = [(name, content) for name, content in files if not _is_form(name, content)]
     parsed = _parse(model_files, rt.max_upload_bytes) if model_files else []
+    _check_form_files(parsed, {name for name, content in files if _is_form(name, content)})
     _check_calls(session, parsed)
     return parsed
 

@@ -102,8 +102,10 @@ def _retrieve_nothing(uri: str):
 
 
 def _validator(schema: dict) -> Draft202012Validator:
-    """A validator whose registry knows this schema only and retrieves nothing."""
-    return Draft202012Validator(schema, registry=Registry(retrieve=_retrieve_nothing))
+    """A validator whose registry knows this schema only and retrieves nothing, and which checks
+    ``format`` (email, date, uri...) as a form means it, not as the annotation the draft allows."""
+    return Draft202012Validator(schema, registry=Registry(retrieve=_retrieve_nothing),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def store(session: Session, name: str, schema: dict, principal_name: str, now) -> DeployedForm:
@@ -149,20 +151,47 @@ def schema_of(session: Session, form: dict | None) -> dict | None:
     if form.get("fields"):
         return _from_fields(form["fields"], bool(form.get("free_data")))
     for name in (form.get("schema_file"), form.get("key")):
-        if not name:
-            continue
-        for candidate in (name, f"{name}.json", name.removeprefix("embedded:").removeprefix("deployment:")):
-            row = session.get(FormSchema, tenancy.key(session, name=candidate))
-            if row is not None:
-                return row.schema
+        schema = _deployed(session, name)
+        if schema is not None:
+            return schema
     return None
 
 
-def field_order(schema: dict | None) -> list[str]:
-    """The form's top-level field names in the modeler's order, for clients that read the schema
-    from JSON, where an object's key order is not kept (the API may even sort keys)."""
+def ui_schema_of(session: Session, form: dict | None) -> dict | None:
+    """The UI schema (``ui:order``, widgets...) deployed for a ticket's form, or None."""
+    return _deployed(session, (form or {}).get("ui_schema_file"))
+
+
+def _deployed(session: Session, name: str | None) -> dict | None:
+    if not name:
+        return None
+    for candidate in (name, f"{name}.json", name.removeprefix("embedded:").removeprefix("deployment:")):
+        row = session.get(FormSchema, tenancy.key(session, name=candidate))
+        if row is not None:
+            return row.schema
+    return None
+
+
+def field_order(schema: dict | None, ui_schema: dict | None = None) -> list[str]:
+    """The form's top-level field names in the order to show them, for clients that read the schema
+    from JSON, where an object's key order is not kept (the API may even sort keys).
+
+    The UI schema's ``ui:order`` wins where given ("*" stands for the fields it does not name, in
+    the modeler's order); otherwise the modeler's order.
+    """
     properties = (schema or {}).get("properties")
-    return list(properties) if isinstance(properties, dict) else []
+    names = list(properties) if isinstance(properties, dict) else []
+    order = (ui_schema or {}).get("ui:order")
+    if not isinstance(order, list) or not names:
+        return names
+    named = [name for name in order if name in names]
+    rest = [name for name in names if name not in named]
+    if "*" not in order:
+        return named + rest
+    star = order.index("*")
+    before = [name for name in order[:star] if name in names]
+    after = [name for name in order[star + 1:] if name in names]
+    return before + rest + after
 
 
 def check(schema: dict | None, data: dict) -> None:

@@ -68,11 +68,12 @@ def find_visible(session, principal: Principal, ticket_id: str) -> Ticket:
 
 def get_ticket(rt: Runtime, principal: Principal, ticket_id: str) -> Ticket:
     """One visible ticket, with ``form_schema``: the JSON schema its completion data must fit, and
-    ``form_fields``: its field names in the modeler's order."""
+    ``form_fields``: its field names in the order to show them, with ``form_ui_schema``."""
     with rt.uow() as uow:
         ticket = find_visible(uow.session, principal, ticket_id)
         ticket.form_schema = forms.schema_of(uow.session, ticket.form)
-        ticket.form_fields = forms.field_order(ticket.form_schema)
+        ticket.form_ui_schema = forms.ui_schema_of(uow.session, ticket.form)
+        ticket.form_fields = forms.field_order(ticket.form_schema, ticket.form_ui_schema)
         return ticket
 
 
