@@ -154,3 +154,11 @@ def test_email_format_is_checked(client, admin, deploy, start):
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == ["email"]
     assert _complete(client, admin, detail["id"], {**answers, "email": "chuck@example.com"}).status_code == 200
+
+
+def test_dry_run_refuses_a_model_without_its_form_file_as_deploy_does(client, admin):
+    files = [((DATA / name).open("rb"), Path(name).name) for name in SPIFFARENA_MODEL]
+    response = client.post("/api/v1/definitions?dry_run=true", data={"file": files}, headers=admin,
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert {e["line"] for e in response.get_json()["errors"]} == {10, 11}
