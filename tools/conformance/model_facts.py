@@ -126,6 +126,22 @@ def companions_of(entry: Entry, corpus: Path) -> list[str]:
     return [name for name in wanted if name != entry.file]
 
 
+_FORM_PROPERTIES = {"formJsonSchemaFilename": "schema", "formUiSchemaFilename": "ui"}
+
+
+def form_files(roots: list) -> dict[str, str]:
+    """The form files the models' tasks name (element or SpiffArena property form) -> "schema" or "ui"."""
+    named: dict[str, str] = {}
+    for root in roots:
+        for node in root.iter(f"{{{SPIFF}}}property", *(f"{{{SPIFF}}}{name}" for name in _FORM_PROPERTIES)):
+            local = etree.QName(node).localname
+            kind = _FORM_PROPERTIES.get(node.get("name") if local == "property" else local)
+            value = ((node.get("value") if local == "property" else node.text) or "").strip()
+            if kind and value:
+                named.setdefault(value, kind)
+    return named
+
+
 # name, operator, then a 'string', "string", number or boolean literal.
 _COMPARISON = re.compile(
     r"""([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|>=|<=|>|<|\beq\b)\s*"""

@@ -45,10 +45,16 @@ def start_process(h: Harness, info: ProcessInfo) -> None:
 
 
 
-def _field_value(kind: str | None, options: list, visit: int):
+_FORMAT_VALUES = {"email": "agent@example.com", "date": "2026-11-21", "date-time": "2026-11-21T12:00:00Z",
+                  "uri": "https://example.com/", "time": "12:00:00Z"}
+
+
+def _field_value(kind: str | None, options: list, visit: int, format_: str | None = None):
     """A value of the field's type; a task that comes round again gets the other choice."""
     if options:
         return options[visit % len(options)]
+    if format_ in _FORMAT_VALUES:
+        return _FORMAT_VALUES[format_]
     if kind == "boolean":
         return visit % 2 == 0
     if kind in ("long", "integer", "double", "number"):
@@ -83,8 +89,36 @@ def fill_form(ticket: dict, seeds: dict, hints: dict, outputs: list[str], visit:
             data[item["id"]] = _field_value(item.get("type"), options, visit)
     if not form.get("fields"):
         for name, prop in ((ticket.get("form_schema") or {}).get("properties") or {}).items():
-            data[name] = _field_value(prop.get("type"), list(prop.get("enum") or []), visit)
+            data[name] = _field_value(prop.get("type"), list(prop.get("enum") or []), visit, prop.get("format"))
     return data
+
+
+_WRONG_TYPE = {"string": 12345, "integer": "x", "number": "x", "boolean": "x", "array": "x", "object": "x"}
+
+
+def violating(schema: dict) -> dict | None:
+    """Completion data the form must refuse: a required field missing, or a field of the wrong type."""
+    if schema.get("required"):
+        return {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict) and prop.get("type") in _WRONG_TYPE:
+            return {name: _WRONG_TYPE[prop["type"]]}
+    return None
+
+
+def check_form_enforced(h: Harness, ticket_id: str, element: str, schema: dict) -> bool:
+    """A completion that violates the ticket's declared form is refused with 422 (and completes
+    nothing); anything else is a flowdesk bug. False when the violating completion went through."""
+    data = violating(schema)
+    if data is None:
+        return True
+    status, body = h.call("POST", f"/tickets/{ticket_id}/complete", json={"data": data})
+    if status == 422:
+        h.done["declared forms enforced"] += 1
+        return True
+    h.bug(f"the form of ticket '{element}' is not enforced: completing it with {data} answered {status} "
+          f"{problem_text(body)}")
+    return status != 200
 
 
 def work_tickets(h: Harness, snapshot: list[dict]) -> bool:
@@ -103,6 +137,9 @@ def work_tickets(h: Harness, snapshot: list[dict]) -> bool:
                 continue
             element = summary["element_id"]
             _, ticket = h.call("GET", f"/tickets/{summary['id']}")
+            if (ticket or {}).get("form_schema") and not check_form_enforced(
+                    h, summary["id"], element, ticket["form_schema"]):
+                continue
             visit = h.visits[(inst["id"], element)]
             status, body = with_missing_variables(h, lambda: h.call(
                 "POST", f"/tickets/{summary['id']}/complete",

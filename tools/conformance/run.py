@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
@@ -17,10 +18,39 @@ from .harness import ErrorLog, Harness, Outcome, deploy_file, problem_text, summ
 from .judging import classify, judge
 from .manifest import Entry, read_manifest
 from .miwg import run_miwg
-from .model_facts import (called_names, read_xml, companions_of, condition_hints, processes_of, start_values, task_outputs,
-                          typed_values)
+from .model_facts import (called_names, read_xml, companions_of, condition_hints, form_files, processes_of, start_values,
+                          task_outputs, typed_values)
 from .report import Report
 from .roles import drive_instances, start_process
+
+FORMS = Path(__file__).resolve().parent / "forms"
+
+
+def _stand_in(kind: str, name: str) -> dict:
+    """A form for a file the corpus names but lacks: one required field, so enforcement shows."""
+    if kind == "ui":
+        return {}
+    return {"title": f"stand-in for {name}, which the corpus lacks", "type": "object",
+            "required": ["confirmed"], "properties": {"confirmed": {"type": "boolean"}}}
+
+
+def forms_for(h: Harness, entry: Entry, roots: list, workdir: Path) -> list[str]:
+    """The form files the models name, to deploy with them: from the model's corpus folder, else
+    the harness's own (tools/conformance/forms), else a stand-in (counted in the report)."""
+    found = []
+    for name, kind in form_files(roots).items():
+        if (h.corpus / entry.folder / name).is_file():
+            found.append(f"{entry.folder}/{name}" if entry.folder else name)
+        elif (FORMS / name).is_file():
+            found.append(str(FORMS / name))
+        else:
+            path = workdir / "stand-in-forms" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(_stand_in(kind, name)))
+            found.append(str(path))
+            h.done["stand-in forms deployed"] += 1
+    return found
+
 
 def run_file(entry: Entry, corpus: Path, env: Environment, errors: ErrorLog) -> Outcome:
     """Run a file twice when it has timers.
@@ -66,7 +96,8 @@ def run_once(entry: Entry, corpus: Path, env: Environment, errors: ErrorLog, tim
         h.seeds = {name: h.typed.get(name, True) for name in entry.seeded_vars if name not in h.functions}
         h.seeds.update(start_values(roots))
         h.seeds.update({name: values[0] for name, values in h.hints.items()})
-        status, body = deploy_file(h, [entry.file, *outcome.companions])
+        forms = forms_for(h, entry, roots, env.workdir)
+        status, body = deploy_file(h, [entry.file, *outcome.companions, *forms])
         if status not in (200, 201):
             outcome.deployed = f"{status} {problem_text(body)}"
             outcome.deploy_detail = problem_text(body)
