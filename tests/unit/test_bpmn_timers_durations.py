@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from flowdesk.bpmn import ExecutionError
+from flowdesk.bpmn import ExecutionError, ModelError
 
 
 @pytest.mark.parametrize(("wait", "delta"), [
@@ -33,3 +33,54 @@ def test_a_variable_that_is_no_forward_duration_fails_saying_why(run_clocked, wa
         run_clocked("timer_from_variable.bpmn", wait=wait)
 
     assert f"'{wait}'" in str(raised.value)
+
+
+def _with_timer(timer: str, event: str = "intermediateCatchEvent") -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s" />
+    <bpmn:{event} id="timer">
+      <bpmn:timerEventDefinition>{timer}</bpmn:timerEventDefinition>
+    </bpmn:{event}>
+    <bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="timer" />
+    <bpmn:sequenceFlow id="f2" sourceRef="timer" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+@pytest.mark.parametrize("timer", [
+    "<bpmn:timeDuration>-PT1H</bpmn:timeDuration>",
+    "<bpmn:timeDuration>+P</bpmn:timeDuration>",
+    "<bpmn:timeDuration>PT</bpmn:timeDuration>",
+    "<bpmn:timeDuration>\"-PT1H\"</bpmn:timeDuration>",  # as the SpiffArena editor quotes it
+    "<bpmn:timeCycle>R3/-PT1H</bpmn:timeCycle>",
+    "<bpmn:timeCycle>R/2026-01-01T00:00:00Z/-P1D</bpmn:timeCycle>",
+    "<bpmn:timeCycle>R/P</bpmn:timeCycle>",
+])
+def test_a_duration_no_timer_can_wait_is_refused_at_deploy(parse, timer):
+    with pytest.raises(ModelError) as raised:
+        parse("bad_timer.bpmn", _with_timer(timer))
+
+    [issue] = raised.value.issues
+    assert issue.element_id == "timer" and issue.line
+
+
+@pytest.mark.parametrize("timer", [
+    "<bpmn:timeDuration>P1W2D</bpmn:timeDuration>",
+    "<bpmn:timeDuration>PT1.5H</bpmn:timeDuration>",
+    "<bpmn:timeCycle>R/2026-01-01T00:00:00Z/P1D</bpmn:timeCycle>",
+    "<bpmn:timeDuration>${wait}</bpmn:timeDuration>",
+])
+def test_a_duration_a_timer_can_wait_deploys(parse, timer):
+    assert parse("good_timer.bpmn", _with_timer(timer))
+
+
+def test_a_negative_timer_start_event_is_refused_at_deploy(parse):
+    with pytest.raises(ModelError) as raised:
+        parse("bad_start.bpmn", _with_timer("<bpmn:timeDuration>-PT1H</bpmn:timeDuration>").replace(
+            b'<bpmn:startEvent id="s" />', b'<bpmn:startEvent id="s"><bpmn:timerEventDefinition>'
+            b'<bpmn:timeDuration>-PT5M</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>'))
+
+    assert {issue.element_id for issue in raised.value.issues} >= {"s"}
