@@ -49,6 +49,7 @@ def test_wall_clock_slas_take_weeks_days_and_fractions(start, allowed, delta):
     ("sla_variable_office", "-P1D"), ("sla_variable_wall_clock", "-P1D"),
     ("sla_variable_office", "P"), ("sla_variable_wall_clock", "P"),
     ("sla_variable_office", "P1M"),  # a calendar counts working days, not months
+    ("sla_variable_wall_clock", "P9999999D"),  # past any date a clock can hold
 ])
 def test_an_sla_that_cannot_count_forward_leaves_no_due_date_and_the_process_running(
         client, admin, start, process_key, allowed):

@@ -44,3 +44,9 @@ def test_what_is_not_an_iso_8601_duration_is_refused_quoting_it(text):
 def test_parts_keep_weeks_and_days_apart_for_calendars():
     assert parse_duration("P1W2DT3H").parts == {"years": 0, "months": 0, "weeks": 1, "days": 2,
                                                 "hours": 3, "minutes": 0, "seconds": 0}
+
+
+@pytest.mark.parametrize("text", ["P9000Y", "P9999999D"])
+def test_a_duration_past_any_date_is_refused_not_an_overflow(text):
+    with pytest.raises(ValueError, match=f"'{text}'"):
+        parse_duration(text).after(utc(2026, 1, 1))

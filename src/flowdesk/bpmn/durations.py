@@ -38,7 +38,10 @@ class IsoDuration:
 
     def after(self, start: datetime) -> datetime:
         """The instant this duration after ``start`` (months and years by the calendar)."""
-        return start + self.value
+        try:
+            return start + self.value
+        except (OverflowError, ValueError):  # timedelta overflows; isodate's year arithmetic says ValueError
+            raise ValueError(f"'{self.text}' from {start.isoformat()} is past any date a clock can hold") from None
 
     def forward(self, use: str) -> IsoDuration:
         """This duration, or ValueError when it is negative: ``use`` says what cannot go back."""
