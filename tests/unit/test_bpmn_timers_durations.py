@@ -58,6 +58,7 @@ def _with_timer(timer: str, event: str = "intermediateCatchEvent") -> bytes:
     "<bpmn:timeCycle>R3/-PT1H</bpmn:timeCycle>",
     "<bpmn:timeCycle>R/2026-01-01T00:00:00Z/-P1D</bpmn:timeCycle>",
     "<bpmn:timeCycle>R/P</bpmn:timeCycle>",
+    "<bpmn:timeCycle>R/PT0S</bpmn:timeCycle>",  # would fire for ever at one instant
 ])
 def test_a_duration_no_timer_can_wait_is_refused_at_deploy(parse, timer):
     with pytest.raises(ModelError) as raised:

@@ -62,16 +62,16 @@ def _recurring(expression: str, now: datetime) -> dict:
     if is_cron(expression):
         return {"cycles": -1, "next": Cron(expression).next_after(now).isoformat(), "duration": 0, "cron": expression}
     components = expression.upper().replace("--", "/").strip("R").split("/")
-    if len(components) == 2 and components[1].lstrip("+-").startswith("P"):
-        # "R3/PT1M" starts one interval from now; SpiffWorkflow would take real time here.
-        duration = duration_from(components[1], now)
+    if len(components) in (2, 3) and components[-1].lstrip("+-").startswith("P"):
+        # "R3/PT1M" starts one interval from now (SpiffWorkflow would take real time here);
+        # "R3/<start>/PT1M" at its start.
+        start = parse_date(components[1]) if len(components) == 3 else None
+        duration = duration_from(components[-1], start or now)
+        if duration <= timedelta(0):
+            raise ValueError(f"'{expression}' repeats every {components[-1]}; a cycle's interval must be longer than zero")
         cycles = int(components[0]) if components[0] else -1
-        return {"cycles": cycles, "next": (now + duration).isoformat(), "duration": duration.total_seconds()}
-    if len(components) == 3 and components[2].lstrip("+-").startswith("P"):
-        start = parse_date(components[1])
-        duration = duration_from(components[2], start)
-        cycles = int(components[0]) if components[0] else -1
-        return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+        first = start or now + duration
+        return {"cycles": cycles, "next": first.isoformat(), "duration": duration.total_seconds()}
     cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
     return {"cycles": cycles, "next": as_utc(start).isoformat(), "duration": duration.total_seconds()}
 
