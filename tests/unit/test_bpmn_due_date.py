@@ -53,8 +53,19 @@ def test_iso_datetime_does_not_depend_on_now():
 @pytest.mark.parametrize("expression", [
     "soon", "PXD", "P-1D", "R3/PT1H", "${due}", "2026-13-45T99:00:00Z", "tomorrow 9am",
 ])
-def test_garbage_is_no_due_date(expression):
-    assert resolve_due_date(expression, NOW) is None
+def test_garbage_is_refused_quoting_it(expression):
+    with pytest.raises(ValueError, match="'"):
+        resolve_due_date(expression, NOW)
+
+
+@pytest.mark.parametrize("expression", ["-P1D", "-PT4H"])
+def test_a_negative_duration_is_refused_as_a_due_date_before_the_ticket_opens(expression):
+    with pytest.raises(ValueError, match="negative"):
+        resolve_due_date(expression, NOW)
+
+
+def test_weeks_and_days_combine_in_one_duration():
+    assert resolve_due_date("P1W2D", NOW) == NOW + timedelta(days=9)
 
 
 @pytest.mark.parametrize("expression", [None, ""])

@@ -8,6 +8,7 @@ from .action import ActionCall
 from .escalations import Escalation
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
 from .due_date import resolve_due_date
+from .durations import IsoDuration, looks_like_duration, parse_duration
 from .events import ThrownEvent, WaitingMessage
 from .execution import Execution, TaskNotReady, WaitingUserTask
 from .history import CompletedElement
@@ -39,4 +40,7 @@ __all__ = [
     "data_stores",
     "parse_models",
     "resolve_due_date",
+    "IsoDuration",
+    "looks_like_duration",
+    "parse_duration",
 ]

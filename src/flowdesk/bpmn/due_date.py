@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
 from ..utc import as_utc
+from .durations import looks_like_duration, parse_duration
 
 
 def resolve_due_date(expression: str | None, now: datetime) -> datetime | None:
-    """``P2D`` -> now + 2 days; ``2026-12-01T09:00:00Z`` -> that instant; else None."""
-    if not expression:
+    """``P2D`` -> now + 2 days; ``2026-12-01T09:00:00Z`` -> that instant; None when empty.
+
+    ValueError says why anything else (a negative duration too: a new ticket cannot be due
+    before it opens) gives no due date.
+    """
+    if not expression or not expression.strip():
         return None
     text = expression.strip()
+    if looks_like_duration(text.upper()):
+        return parse_duration(text).forward("a due date counts forward from now, so its duration").after(now)
     try:
-        if text.upper().startswith("P"):
-            parsed = TimerEventDefinition.parse_iso_duration(text)
-            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception for bad durations
-        return None
-    return as_utc(value)
+        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise ValueError(f"'{text}' is neither an ISO 8601 duration nor an ISO 8601 date") from None

@@ -11,6 +11,7 @@ import json
 import re
 
 from .cron import is_cron
+from .durations import looks_like_duration
 from .xml import BPMN_NS, CAMUNDA_NS
 
 _TIMER_TAGS = tuple(f"{{{BPMN_NS}}}{name}" for name in ("timeDate", "timeDuration", "timeCycle"))
@@ -19,8 +20,6 @@ _THROW = f"{{{BPMN_NS}}}intermediateThrowEvent"
 _CATCH = f"{{{BPMN_NS}}}intermediateCatchEvent"
 _LINK = f"{{{BPMN_NS}}}linkEventDefinition"
 
-# Anything shaped like a duration ("PT5X" too) is meant as one: quoted, a typo fails at deploy.
-_ISO_DURATION = re.compile(r"^P(?=\d|T\d)[0-9A-Z.,]*$")
 _ISO_DATE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}([.,]\d+)?)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$", re.IGNORECASE)
 _ISO_WEEK = re.compile(r"^\d{4}-?W\d{2}-?\d(T[\d:.]+)?(Z|[+-]\d{2}(:?\d{2})?)?$", re.IGNORECASE)
@@ -37,7 +36,9 @@ _SPLITTING = tuple(f"{{{BPMN_NS}}}{name}" for name in (
 
 def is_bare_timer_value(text: str) -> bool:
     """True for an unquoted ISO 8601 date, duration, recurring interval or cron expression."""
-    return bool(_ISO_DURATION.match(text) or _ISO_DATE.match(text) or _ISO_WEEK.match(text)
+    # Anything shaped like a duration ("PT5X", "-PT1H", "P" too) is meant as one: quoted, so a
+    # typo fails at deploy instead of as an unknown variable at run time.
+    return bool(looks_like_duration(text) or _ISO_DATE.match(text) or _ISO_WEEK.match(text)
                 or _ISO_RECURRING.match(text) or is_cron(text))
 
 

@@ -15,10 +15,11 @@ process (whose properties apply to all its human tasks):
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 from . import expressions, script_engine
 from .due_date import resolve_due_date
+from .durations import looks_like_duration
 from .errors import ModelIssue
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES
 
@@ -37,15 +38,11 @@ def due_date_problem(value: str) -> str | None:
         return "is empty"
     if _VARIABLE.match(text):
         return None  # the variable's value is checked when the ticket opens
-    if text.upper().startswith("PT") or (text[:1].upper() == "P" and text[1:2].isdigit()):
-        if resolve_due_date(text, datetime(2000, 1, 1)) is None:
-            return f"'{text}' is not an ISO 8601 duration (like P2D or PT4H)"
-        return None
-    if _LOOKS_LIKE_DATE.match(text):
+    if looks_like_duration(text.upper()) or _LOOKS_LIKE_DATE.match(text):
         try:
-            datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return f"'{text}' is not an ISO 8601 date (like 2026-12-01T09:00:00Z)"
+            resolve_due_date(text, datetime(2000, 1, 1, tzinfo=timezone.utc))
+        except (ValueError, OverflowError) as exc:
+            return str(exc)
         return None
     try:
         script_engine.check(expressions.translate(text) if expressions.is_expression(text) else text, "eval")

@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
 from ..utc import as_utc, utc_now  # noqa: F401 - also this module's names for them
 from .cron import Cron, is_cron
+from .durations import parse_duration
 from .events import waiting_catches
 
 CLOCK_ATTRIBUTE = "flowdesk_clock"
@@ -50,13 +51,8 @@ def parse_date(value) -> datetime:
 
 def duration_from(text, start: datetime) -> timedelta:
     """``P1DT2H`` -> the timedelta it means when counted from ``start`` (months vary)."""
-    if not isinstance(text, str):
-        raise ValueError(f"a timer duration must be an ISO 8601 string, not {type(text).__name__}")
-    try:
-        parsed = TimerEventDefinition.parse_iso_duration(text.strip())
-    except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception here
-        raise ValueError(f"'{text}' is not an ISO 8601 duration") from None
-    return TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    duration = parse_duration(text).forward("a timer waits forward in time, so its duration")
+    return duration.after(start) - start
 
 
 # --- timer definitions on the workflow's clock --------------------------------------------
@@ -66,11 +62,16 @@ def _recurring(expression: str, now: datetime) -> dict:
     if is_cron(expression):
         return {"cycles": -1, "next": Cron(expression).next_after(now).isoformat(), "duration": 0, "cron": expression}
     components = expression.upper().replace("--", "/").strip("R").split("/")
-    if len(components) == 2 and components[1].startswith("P"):
-        # "R3/PT1M" starts one interval from now; SpiffWorkflow would take real time here.
-        duration = duration_from(components[1], now)
+    if len(components) in (2, 3) and components[-1].lstrip("+-").startswith("P"):
+        # "R3/PT1M" starts one interval from now (SpiffWorkflow would take real time here);
+        # "R3/<start>/PT1M" at its start.
+        start = parse_date(components[1]) if len(components) == 3 else None
+        duration = duration_from(components[-1], start or now)
+        if duration <= timedelta(0):
+            raise ValueError(f"'{expression}' repeats every {components[-1]}; a cycle's interval must be longer than zero")
         cycles = int(components[0]) if components[0] else -1
-        return {"cycles": cycles, "next": (now + duration).isoformat(), "duration": duration.total_seconds()}
+        first = start or now + duration
+        return {"cycles": cycles, "next": first.isoformat(), "duration": duration.total_seconds()}
     cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
     return {"cycles": cycles, "next": as_utc(start).isoformat(), "duration": duration.total_seconds()}
 

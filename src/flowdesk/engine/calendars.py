@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..bpmn import parse_duration
 from . import audit, audit_log, tenancy
 from .errors import InvalidInput, NotFound
 from .models import BusinessCalendar
@@ -22,7 +23,6 @@ from .principal import Principal, Role
 from .runtime import Runtime
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 # Scanning stops after this many days: a calendar whose every day is a holiday must not hang.
 MAX_DAYS = 3660
 
@@ -92,11 +92,12 @@ class WorkingHours:
 
     def duration_seconds(self, duration: str) -> float:
         """An ISO duration in working seconds: D = one working day, W = the working days of a week."""
-        match = _DURATION.match(duration.strip().upper())
-        if not match or not any(match.groups()):
-            raise ValueError(f"'{duration}' is not a duration a calendar can count (P..W..DT..H..M..S)")
-        weeks, days, hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
-        return ((weeks * len(self.days) + days) * self.day_seconds + hours * 3600 + minutes * 60 + secs)
+        parsed = parse_duration(duration).forward("working time counts forward, so a calendar duration")
+        if parsed.has_months:
+            raise ValueError(f"'{duration}' counts years or months; a calendar counts working weeks, days and hours")
+        parts = parsed.parts
+        return ((parts["weeks"] * len(self.days) + parts["days"]) * self.day_seconds
+                + parts["hours"] * 3600 + parts["minutes"] * 60 + parts["seconds"])
 
 
 def working_hours(session: Session, name: str | None) -> WorkingHours | None:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
-from ..bpmn import Escalation, ExecutionError, WaitingUserTask, resolve_due_date
+from ..bpmn import Escalation, ExecutionError, WaitingUserTask, looks_like_duration, resolve_due_date
 from ..bpmn import human_tasks
 from . import audit, progressions, webhooks
 from .calendars import WorkingHours, working_hours
@@ -59,7 +59,7 @@ def _shift(hours: WorkingHours | None, instant: datetime, seconds: float) -> dat
 
 def _literal(text: str) -> bool:
     """ISO durations and dates are values; anything else is an expression to evaluate."""
-    if text.upper().startswith("PT") or (text.upper().startswith("P") and text[1:2].isdigit()):
+    if looks_like_duration(text.upper()):
         return True
     try:
         datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -77,12 +77,9 @@ def _due(expression, data: dict, now: datetime, hours: WorkingHours | None) -> d
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{expression!r} gives {value!r}, not an ISO duration or date")
     text = value.strip()
-    if text.upper().startswith("P"):
-        due = hours.shift(now, hours.duration_seconds(text)) if hours else resolve_due_date(text, now)
-        if due is None:
-            raise ValueError(f"'{text}' is not an ISO duration")
-        return due
-    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    if hours and looks_like_duration(text.upper()):
+        return hours.shift(now, hours.duration_seconds(text))
+    return resolve_due_date(text, now)
 
 
 def start(session: Session, ticket: Ticket, task: WaitingUserTask, now: datetime) -> None:
