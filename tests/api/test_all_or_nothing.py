@@ -8,7 +8,7 @@ and an action that already answered is not called again.
 
 import pytest
 
-from flowdesk.engine import job_results, jobs, scheduler
+from flowdesk.engine import job_dispatch, job_results, jobs, scheduler
 from flowdesk.engine.job_results import Outcome
 
 
@@ -121,7 +121,7 @@ def test_an_answered_action_is_not_called_again_when_its_next_step_fails(runtime
 
     clock.advance(hours=1)  # long past any lease
 
-    assert jobs.dispatch_due(runtime) == []
+    assert job_dispatch.dispatch_due(runtime) == []
     assert jobs.claim(runtime, claimed.id) is None
 
 

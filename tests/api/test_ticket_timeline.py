@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flowdesk.engine import job_results, jobs
-from flowdesk.engine.instances import lock_instance, restore, save
+from flowdesk.engine.cycle import lock_instance, restore, save
 from flowdesk.engine.job_results import Outcome
 from flowdesk.engine.models import Ticket
 

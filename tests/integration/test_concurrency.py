@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from flowdesk.engine import identity, job_results, jobs
+from flowdesk.engine import identity, job_dispatch, job_results, jobs
 from flowdesk.engine.job_results import Outcome
 
 
@@ -86,7 +86,7 @@ def test_dispatcher_leaves_a_lost_job_to_a_later_round_while_its_instance_is_loc
     release.start()
     try:
         started = time.monotonic()
-        jobs.dispatch_due(runtime)
+        job_dispatch.dispatch_due(runtime)
         waited = time.monotonic() - started
     finally:
         release.join()
@@ -94,7 +94,7 @@ def test_dispatcher_leaves_a_lost_job_to_a_later_round_while_its_instance_is_loc
 
     assert waited < 2.0  # no wait on the instance while holding the job: no deadlock with a reporter
     assert stored_job(job_id).status == "running"
-    jobs.dispatch_due(runtime)
+    job_dispatch.dispatch_due(runtime)
     assert stored_job(job_id).status == "incident"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.workers import actions
+from flowdesk.workers import context
 from flowdesk.workers.change_feed import RedisChangeFeed
 
 DATA = Path(__file__).parent.parent / "data"
@@ -75,14 +75,14 @@ def _counted(statements: list, command) -> tuple[object, int]:
 
 def _job_count(client, admin, statements) -> int:
     started = _start(client, admin)
-    status, count = _counted(statements, lambda: actions.run_job(started["jobs"][0]["id"]))
+    status, count = _counted(statements, lambda: context.run_job(started["jobs"][0]["id"]))
     assert status == "succeeded"
     return count
 
 
 def _completion_count(client, admin, statements) -> int:
     started = _start(client, admin)
-    actions.run_job(started["jobs"][0]["id"])
+    context.run_job(started["jobs"][0]["id"])
     [ticket] = client.get(f"/api/v1/instances/{started['id']}", headers=admin).get_json()["open_tickets"]
     response, count = _counted(statements, lambda: client.post(
         f"/api/v1/tickets/{ticket['id']}/complete", json={"data": {}}, headers=admin))
@@ -110,7 +110,7 @@ def test_a_start_reads_nothing_the_process_keeps(client, admin, chain, kept, sta
 
 
 def test_a_job_reads_nothing_the_process_keeps(client, admin, chain, kept, statements):
-    actions.run_job(_start(client, admin)["jobs"][0]["id"])  # keeps what the job reads
+    context.run_job(_start(client, admin)["jobs"][0]["id"])  # keeps what the job reads
     assert _job_count(client, admin, statements) <= KEPT_JOB_BUDGET, "\n".join(statements)
 
 

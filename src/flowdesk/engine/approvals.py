@@ -22,7 +22,8 @@ from ..bpmn import human_tasks
 from . import idempotency, progressions
 from .errors import Conflict, InvalidInput
 from .idempotency import IdempotentRequest, Replay
-from .instances import get_instance, restore
+from .instances import get_instance
+from .cycle import restore
 from .models import ACTIVE_STATUSES, Approval, Instance, InstanceStatus, Ticket
 from .principal import Principal
 from .runtime import Runtime

@@ -27,6 +27,7 @@ from . import audit, progressions, tenancy
 from .models import AssignmentCursor, Instance, Ticket, TicketAssignment, TicketStatus, User, UserGroup
 from .principal import Principal, Role
 from .runtime import Runtime
+from .tickets import find_visible
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +140,6 @@ def auto_assign(session: Session, instance: Instance, ticket: Ticket, task: Wait
 
 def explain(rt: Runtime, principal: Principal, ticket_id: str) -> AssignmentView:
     """Who holds the ticket, for whom (delegation), under which policy, and every decision made."""
-    from .tickets import find_visible  # noqa: PLC0415 - tickets builds on the projection, which imports us
-
     with rt.uow() as uow:
         ticket = find_visible(uow.session, principal, ticket_id)
         decisions = list(uow.session.scalars(select(TicketAssignment).where(TicketAssignment.ticket_id == ticket.id)

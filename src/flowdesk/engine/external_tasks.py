@@ -15,7 +15,7 @@ from ..bpmn import ExecutionError, TaskNotReady
 from ..bpmn import external as bpmn_external
 from . import audit
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .instances import execution_failed, lock_instance, require_running, restore, save
+from .cycle import execution_failed, lock_instance, require_running, restore, save
 from .models import ExternalTask, ExternalTaskStatus, Incident, Instance, InstanceStatus
 from .principal import Principal, Role
 from .runtime import Runtime

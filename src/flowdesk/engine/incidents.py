@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..bpmn import TaskNotReady
 from . import audit, audit_log, paging
 from .errors import Conflict, InvalidInput, NotFound
-from .instances import lock_instance, restore
+from .cycle import lock_instance, restore
 from .job_results import apply_result
 from .models import ExternalTask, ExternalTaskStatus, Incident, Job, JobStatus
 from .principal import Principal, Role
@@ -38,11 +38,6 @@ def get_incident(rt: Runtime, principal: Principal, incident_id: str) -> Inciden
         if incident is None:
             raise NotFound(f"incident '{incident_id}' does not exist")
         return incident
-
-
-def open_incidents(session, instance_id: str) -> list[Incident]:
-    return list(session.scalars(select(Incident).where(Incident.instance_id == instance_id, Incident.status == "open")
-                                .order_by(Incident.created_at)))
 
 
 def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:

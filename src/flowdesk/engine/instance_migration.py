@@ -17,7 +17,8 @@ from ..bpmn import migration as bpmn_migration
 from . import audit, progressions, sla
 from .definitions import parse_upload, resolve_calls, spec_of
 from .errors import Conflict, DomainError, InvalidInput, NotFound
-from .instances import InstanceView, lock_instance, restore, save, view_of
+from .instances import InstanceView, view_of
+from .cycle import lock_instance, restore, save
 from .lifecycle import OPEN_STATUSES
 from .models import ACTIVE_STATUSES, DefinitionVersion, Instance, Ticket, TicketCandidate
 from .principal import Principal, Role

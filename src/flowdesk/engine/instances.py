@@ -1,29 +1,28 @@
-"""Starting process instances, reading them, and the load/apply/save cycle every command uses."""
+"""Starting process instances and reading them (the cycle every command uses is :mod:`.cycle`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
-from .. import logs
-from . import added_rows, audit, idempotency, paging, sla, webhooks
-from .definitions import latest_version, resolve_calls, spec_with_calls
-from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
+from . import added_rows, audit, idempotency, paging, webhooks
+from .cycle import event_data, execution_failed, restore, save, settle
+from .definitions import latest_version, resolve_calls
+from .errors import InvalidInput, NotFound
+from .external_task_projection import active_external_tasks
 from .idempotency import IdempotentRequest, Replay
-from .models import (ACTIVE_JOB_STATUSES, ACTIVE_STATUSES, Incident, Instance, InstanceStatus, Job, Message,
-                     MessageStatus, Ticket)
+from .models import ACTIVE_JOB_STATUSES, ACTIVE_STATUSES, Incident, Instance, InstanceStatus, Job, Ticket
 from .models.base import new_id
 from .principal import Principal, Role
-from .jobs import active_jobs, sync_action_jobs
-from .projection import active_external_tasks, sync_external_tasks, sync_tickets
+from .jobs import active_jobs
 from .runtime import Runtime
 from .unit_of_work import UnitOfWork
 from .visibility import visible_instances
-from .waits import subscriptions_of, sync_waits
+from .waits import subscriptions_of
 
 INSTANCE_STATUSES = tuple(s.value for s in InstanceStatus)
 
@@ -44,135 +43,6 @@ class InstanceView:
     def __getattr__(self, name: str):
         # Read as the instance itself (id, status, variables...) plus ``open_tickets``.
         return getattr(self.instance, name)
-
-
-def execution_failed(exc: ExecutionError) -> ExecutionFailed:
-    where = f" at element '{exc.element_id}'" if exc.element_id else ""
-    line = f", line {exc.line}" if exc.line else ""
-    failed = ExecutionFailed(f"the process failed{where}{line}: {exc.message}",
-                             element_id=exc.element_id, line=exc.line)
-    failed.__cause__ = exc  # also when raised later, outside the handler (the scheduler reads it)
-    return failed
-
-
-def require_running(instance: Instance) -> None:
-    """Commands that move an instance on refuse a suspended or finished one."""
-    if instance.status != InstanceStatus.RUNNING.value:
-        raise Conflict(f"instance '{instance.id}' is {instance.status}", instance_status=instance.status)
-
-
-_LOCK = (select(Instance).where(Instance.id == bindparam("instance_id")).with_for_update()
-         .execution_options(populate_existing=True))  # built once: most commands start with it
-
-
-def lock_instance(session: Session, instance_id: str) -> Instance:
-    """Load the instance row for update: the one lock every command on an instance takes."""
-    instance = session.scalar(_LOCK, {"instance_id": instance_id})
-    if instance is None:
-        raise NotFound(f"instance '{instance_id}' does not exist")
-    logs.instance_id.set(instance.id)
-    return instance
-
-
-def restore(rt: Runtime, session: Session, instance: Instance) -> Execution:
-    """The instance's workflow; an archived instance has none left, so every command on it is 409."""
-    if instance.archived_at is not None:
-        raise Conflict(f"instance '{instance.id}' is archived: its state was removed after the retention period",
-                       instance_status=instance.status)
-    spec = spec_with_calls(rt, session, instance.definition_version_id, instance.process_key,
-                           instance.called_versions)
-    return Execution.restore(spec, instance.state, instance.serializer_version, clock=rt.clock,
-                             limits=rt.step_limits)
-
-
-@dataclass
-class Step:
-    """Everything a step of the workflow leads to, derived before anything of it is written.
-
-    Deriving can fail (an action body that raises); it fails here, while nothing is written
-    yet. The thrown events are taken before the state is dumped, so the saved state no longer
-    holds them and a later step cannot route them again.
-    """
-
-    state: dict
-    calls: list
-    thrown: list
-    escalations: list
-
-
-def settle(execution: Execution) -> Step:
-    """Derive the step's calls, throws and escalations, then its state; ExecutionFailed when one fails."""
-    try:
-        calls = execution.pending_actions()
-    except ExecutionError as exc:
-        raise execution_failed(exc) from exc
-    thrown = execution.take_thrown_events()
-    escalations = execution.take_escalations()
-    return Step(execution.dump(), calls, thrown, escalations)
-
-
-def route_thrown(uow: UnitOfWork, instance: Instance, thrown: list, now) -> None:
-    """Messages and signals the instance threw go to an outbox the scheduler routes.
-
-    Routing them here would lock other instances inside this command's transaction, and two
-    instances messaging each other at the same moment would deadlock.
-    """
-    for event in thrown:
-        if event.kind not in ("message", "signal"):
-            continue
-        uow.session.add(Message(kind=event.kind, name=event.name, variables=event.payload or {},
-                                correlation_keys=event.correlations or {}, status=MessageStatus.PENDING.value,
-                                source_instance_id=instance.id, business_key=instance.business_key,
-                                created_at=now))
-
-
-def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution,
-         step: Step | None = None) -> list[Ticket]:
-    """Write state, status and projections (tickets, jobs, thrown events) back; bump the version.
-
-    The one save path of every command: everything the step leads to is derived first
-    (:func:`settle`, or ``step`` when the caller settled it already), so an ``ExecutionFailed``
-    leaves nothing of the step written. Returns the instance's open tickets.
-    """
-    step = step or settle(execution)
-    session = uow.session
-    now = rt.clock()
-    instance.state = step.state
-    instance.serializer_version = STATE_FORMAT
-    instance.variables = execution.variables
-    instance.updated_at = now
-    instance.version = (instance.version or 0) + 1
-    if execution.is_completed and instance.status == InstanceStatus.RUNNING.value:
-        if execution.reached_end_event:
-            instance.status = InstanceStatus.COMPLETED.value
-            audit.record(session, "instance.completed", None, instance_id=instance.id)
-        else:
-            # 'Nothing left to do' without an end event is a broken model, never a success.
-            instance.status = InstanceStatus.FAILED.value
-            instance.error = "the process stopped without reaching an end event"
-            audit.record(session, "instance.failed", None, instance_id=instance.id, error=instance.error)
-        instance.completed_at = now
-        webhooks.emit(uow, f"instance.{instance.status}", event_data(instance))
-    instance.next_timer_at = execution.next_timer_due() if instance.status == InstanceStatus.RUNNING.value else None
-    # Projections mirror what the instance waited for when loaded: a kind it did not wait for
-    # then has no active rows, so its lookup is skipped (one round trip less per kind).
-    loaded = execution.waits_when_loaded
-    if step.escalations:
-        sla.record_escalations(uow, instance, step.escalations)  # before the projection cancels interrupted tickets
-    tickets, opened = sync_tickets(session, instance, execution, now, "user_task" in loaded)
-    for ticket in opened:
-        webhooks.emit(uow, "ticket.created", {**event_data(instance), "ticket_id": ticket.id,
-                                                  "element_id": ticket.element_id, "name": ticket.name})
-    sync_external_tasks(session, instance, execution, now, "external_task" in loaded)
-    sync_action_jobs(uow, instance, execution, step.calls, now, "action" in loaded)
-    sync_waits(session, instance, execution, now, "event" in loaded)
-    route_thrown(uow, instance, step.thrown, now)
-    return tickets
-
-
-def event_data(instance: Instance) -> dict:
-    return {"instance_id": instance.id, "process_key": instance.process_key, "business_key": instance.business_key,
-            "status": instance.status}
 
 
 def start_instance(rt: Runtime, principal: Principal, process_key: str, variables: dict | None = None,
@@ -232,9 +102,12 @@ def open_tickets(session: Session, instance_id: str) -> list[Ticket]:
     ))
 
 
-def view_of(session: Session, instance: Instance) -> InstanceView:
-    from .incidents import open_incidents  # noqa: PLC0415 - incidents builds on this module
+def open_incidents(session: Session, instance_id: str) -> list[Incident]:
+    return list(session.scalars(select(Incident).where(Incident.instance_id == instance_id, Incident.status == "open")
+                                .order_by(Incident.created_at)))
 
+
+def view_of(session: Session, instance: Instance) -> InstanceView:
     if added_rows.is_new(session, instance):
         # Started in this transaction: everything about it was added here, and is at hand.
         session.flush()  # ids and defaults, as the queries below would have flushed anyway

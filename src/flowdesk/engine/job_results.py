@@ -12,7 +12,7 @@ from .. import logs
 from ..bpmn import ExecutionError, TaskNotReady
 from . import audit, signing, signing_keys, webhooks
 from .errors import Conflict, ExecutionFailed, NotFound, Unauthenticated
-from .instances import execution_failed, restore, save
+from .cycle import execution_failed, restore, save
 from .jobs import backoff
 from .models import Incident, Instance, Job, JobAttempt, JobKind, JobStatus
 from .runtime import Runtime

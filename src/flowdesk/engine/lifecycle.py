@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from . import audit, webhooks
 from .errors import Conflict
-from .instances import InstanceView, event_data, lock_instance, require_running, restore, save, view_of
+from .instances import InstanceView, view_of
+from .cycle import event_data, lock_instance, require_running, restore, save
 from .models import InstanceStatus, Job, JobStatus
 from .principal import Principal, Role
 from .runtime import Runtime

@@ -11,7 +11,8 @@ from ..bpmn import ExecutionError
 from . import audit
 from .errors import ExecutionFailed, InvalidInput, NotFound
 from .definitions import latest_versions
-from .instances import create_instance, execution_failed, lock_instance, restore, save
+from .instances import create_instance
+from .cycle import execution_failed, lock_instance, restore, save
 from .models import EventSubscription, InstanceStatus, Message, MessageStatus
 from .principal import Principal, Role
 from .runtime import Runtime

@@ -192,6 +192,13 @@ def mark_breaches(rt: Runtime, limit: int = 100) -> int:
         return len(due)
 
 
+def project_escalations(uow: UnitOfWork, instance: Instance, execution, step, now: datetime,
+                        loaded: frozenset) -> None:
+    """The save cycle's SLA marks: runs before the ticket projection cancels interrupted tickets."""
+    if step.escalations:
+        record_escalations(uow, instance, step.escalations)
+
+
 def record_escalations(uow: UnitOfWork, instance: Instance, fired: list[Escalation]) -> None:
     """Timer boundary events fired on human tasks: each one's ticket gets an ``escalated`` step.
 

@@ -1,4 +1,4 @@
-"""Progress steps that do not complete a ticket: a small state machine over its status.
+"""A ticket's timeline, and progress steps that do not complete it: a small state machine over its status.
 
 | action             | allowed in     | status afterwards             | progression     |
 |--------------------|----------------|-------------------------------|-----------------|
@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from . import progressions, sla
 from .errors import Conflict, Forbidden, InvalidInput
-from .instances import restore, save
-from .models import Ticket, TicketStatus
+from .cycle import restore, save
+from .models import Ticket, TicketProgression, TicketStatus
 from .principal import Principal
 from .runtime import Runtime
-from .tickets import check_precondition, locked, may_work
+from .tickets import check_precondition, find_visible, locked, may_work
 
 OPEN, CLAIMED, WAITING = TicketStatus.OPEN.value, TicketStatus.CLAIMED.value, TicketStatus.WAITING.value
 
@@ -115,3 +118,15 @@ def progress(rt: Runtime, principal: Principal, ticket_id: str, action: str, com
                             **changed)
         uow.commit()
         return ticket
+
+
+def _ticket_timeline(session: Session, ticket_id: str) -> list[TicketProgression]:
+    return list(session.scalars(select(TicketProgression).where(TicketProgression.ticket_id == ticket_id)
+                                .order_by(TicketProgression.id)))
+
+
+def list_for_ticket(rt: Runtime, principal: Principal, ticket_id: str) -> list[TicketProgression]:
+    """A ticket's timeline, oldest first, for whoever may see the ticket."""
+    with rt.uow() as uow:
+        find_visible(uow.session, principal, ticket_id)
+        return _ticket_timeline(uow.session, ticket_id)

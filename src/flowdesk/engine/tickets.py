@@ -12,7 +12,7 @@ from ..bpmn import ExecutionError, TaskNotReady
 from . import audit, forms, idempotency, progressions, webhooks
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from .idempotency import IdempotentRequest, Replay
-from .instances import execution_failed, require_running, restore, save
+from .cycle import execution_failed, require_running, restore, save
 from .models import ACTIVE_STATUSES, Instance, Ticket, TicketStatus
 from .principal import Principal
 from .runtime import Runtime
@@ -231,4 +231,4 @@ def finish(rt: Runtime, uow, principal: Principal, ticket: Ticket, instance: Ins
     webhooks.emit(uow, "ticket.completed", {"instance_id": instance.id, "process_key": instance.process_key,
                                             "business_key": instance.business_key, "ticket_id": ticket.id,
                                             "element_id": ticket.element_id, "completed_by": principal.name})
-    return Completion(ticket, instance, save(rt, uow, instance, execution))
+    return Completion(ticket, instance, save(rt, uow, instance, execution)["tickets"])

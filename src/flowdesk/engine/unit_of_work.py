@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..bpmn import data_stores
 from . import database, tenancy
-from .data_stores import DatabaseDataStores
+from .data_store_port import DatabaseDataStores
 from .errors import Conflict
 from .models.base import utcnow
 from .read_cache import ReadCache

@@ -8,7 +8,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution
+from .cycle import Step
 from .models import EventSubscription, Instance
+from .unit_of_work import UnitOfWork
 
 
 def sync_waits(session: Session, instance: Instance, execution: Execution, now: datetime,
@@ -40,6 +42,12 @@ def sync_waits(session: Session, instance: Instance, execution: Execution, now: 
     stale = [row.id for key, row in current.items() if key not in keep]
     if stale:
         session.execute(delete(EventSubscription).where(EventSubscription.id.in_(stale)))
+
+
+def project(uow: UnitOfWork, instance: Instance, execution: Execution, step: Step, now: datetime,
+            loaded: frozenset) -> None:
+    """The save cycle's projection of message and signal catches."""
+    sync_waits(uow.session, instance, execution, now, "event" in loaded)
 
 
 def subscriptions_of(session: Session, instance_id: str) -> list[EventSubscription]:

@@ -92,11 +92,8 @@ def attempt(rt: Runtime, claimed: ClaimedJob) -> Outcome:
                    message="" if 200 <= response.status_code < 300 else _scrub(response.text[:300], used))
 
 
-def run_job(job_id: str) -> str:
-    """The RQ job function: claim, call, report. Returns the job's status afterwards."""
-    from .context import runtime  # noqa: PLC0415 - the runtime is per process, made on first use
-
-    rt = runtime()
+def perform(rt: Runtime, job_id: str) -> str:
+    """One job: claim, call, report. Returns the job's status afterwards."""
     logs.job_id.set(job_id)
     claimed = jobs.claim(rt, job_id)
     if claimed is None:

@@ -1,4 +1,4 @@
-"""Projections of what a workflow waits for: tickets (READY human tasks), external tasks."""
+"""The ticket projection: a ticket for each READY human task, cancelled when its task moves on."""
 
 from __future__ import annotations
 
@@ -8,21 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..bpmn import Execution, WaitingUserTask
-from ..bpmn import external as bpmn_external
 from ..bpmn.human_tasks import approval_level
-from . import assignment, audit, progressions, sla
-from .models import (
-    ACTIVE_EXTERNAL_STATUSES,
-    ACTIVE_STATUSES,
-    ExternalTask,
-    ExternalTaskStatus,
-    Instance,
-    Ticket,
-    TicketCandidate,
-    TicketStatus,
-)
+from . import assignment, audit, progressions, sla, webhooks
+from .cycle import Step, event_data
+from .models import ACTIVE_STATUSES, Instance, Ticket, TicketCandidate, TicketStatus
 from .models.base import new_id
 from .rows_at_hand import rows_at_hand
+from .unit_of_work import UnitOfWork
 
 
 def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Ticket:
@@ -101,28 +93,13 @@ def sync_tickets(session: Session, instance: Instance, execution: Execution,
     return current, created
 
 
-def sync_external_tasks(session: Session, instance: Instance, execution: Execution, now: datetime,
-                        may_have_rows: bool = True) -> None:
-    """Open a row for each newly waiting external task; cancel rows whose task moved on."""
-    waiting = {w.task_id: w for w in bpmn_external.waiting(execution)}
-    active = list(session.scalars(select(ExternalTask).where(
-        ExternalTask.instance_id == instance.id, ExternalTask.status.in_(ACTIVE_EXTERNAL_STATUSES)))) \
-        if may_have_rows else []
-    known = set()
-    for row in active:
-        if row.task_id in waiting:
-            known.add(row.task_id)
-        else:
-            row.status, row.updated_at = ExternalTaskStatus.CANCELLED.value, now
-    for task_id, task in waiting.items():
-        if task_id not in known:
-            session.add(ExternalTask(instance_id=instance.id, task_id=task_id, element_id=task.element_id,
-                                     topic=task.topic, process_key=instance.process_key,
-                                     business_key=instance.business_key, created_at=now, updated_at=now))
+def project(uow: UnitOfWork, instance: Instance, execution: Execution, step: Step, now: datetime,
+            loaded: frozenset) -> list[Ticket]:
+    """The save cycle's ticket projection; each ticket opened now is announced by webhook.
 
-
-def active_external_tasks(session: Session, instance_id: str) -> list[ExternalTask]:
-    """The instance's external tasks waiting for a worker (available) or held by one (locked)."""
-    return list(session.scalars(select(ExternalTask).where(
-        ExternalTask.instance_id == instance_id, ExternalTask.status.in_(ACTIVE_EXTERNAL_STATUSES))
-        .order_by(ExternalTask.created_at, ExternalTask.id)))
+    Reports the instance's open tickets (a completion answers with them)."""
+    current, opened = sync_tickets(uow.session, instance, execution, now, "user_task" in loaded)
+    for ticket in opened:
+        webhooks.emit(uow, "ticket.created", {**event_data(instance), "ticket_id": ticket.id,
+                                              "element_id": ticket.element_id, "name": ticket.name})
+    return current
