@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.engine import identity, job_dispatch, job_results, jobs, retention, scheduler, sla, tenancy, tenants
-from flowdesk.engine.errors import Conflict, InvalidInput, NotFound
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.access import identity, tenants
+from flowdesk.engine.process import job_dispatch, job_results, jobs, retention, scheduler
+from flowdesk.engine.work import sla
+from flowdesk.engine.store import tenancy
+from flowdesk.engine.store.errors import Conflict, InvalidInput, NotFound
+from flowdesk.engine.process.job_results import Outcome
 from flowdesk.engine.models import AuditEvent, Ticket
 
 DATA = Path(__file__).parent.parent / "data"

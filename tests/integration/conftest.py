@@ -17,7 +17,7 @@ import pytest
 from redis import Redis
 from sqlalchemy.engine import make_url
 
-from flowdesk.engine import job_dispatch
+from flowdesk.engine.process import job_dispatch
 from flowdesk.workers import context
 from flowdesk.workers.queue import RqQueue
 from flowdesk.workers.worker import worker_for

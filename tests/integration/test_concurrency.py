@@ -6,8 +6,9 @@ import time
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from flowdesk.engine import identity, job_dispatch, job_results, jobs
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.access import identity
+from flowdesk.engine.process import job_dispatch, job_results, jobs
+from flowdesk.engine.process.job_results import Outcome
 
 
 def _race(n, action):

@@ -12,7 +12,7 @@ import pytest
 
 from flowdesk.api import create_app
 from flowdesk.config import Settings
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.store.runtime import Runtime
 
 DATA = Path(__file__).parents[1] / "data"
 ADMIN = {}

@@ -21,7 +21,7 @@ START_BUDGET = 7       # authenticate, latest version, subscriptions; one flush 
 JOB_BUDGET = 11        # claim (1 on PostgreSQL); the tenant's signing keys; lock instance and job (1), close the attempt, subscriptions; one flush
                        # (audit, instance, job, and the pack ticket: ticket, timeline, candidates)
 COMPLETE_BUDGET = 10   # authenticate, lock instance, ticket with candidates, subscriptions; one flush
-# With Redis a process keeps keys, subscriptions and latest versions (engine/read_cache.py).
+# With Redis a process keeps keys, subscriptions and latest versions (engine/store/read_cache.py).
 KEPT_START_BUDGET = 3     # one flush
 KEPT_JOB_BUDGET = 9       # as above without the subscriptions
 KEPT_COMPLETE_BUDGET = 8  # lock instance, ticket with candidates; one flush

@@ -15,8 +15,8 @@ import pytest
 
 from flowdesk.api import create_app
 from flowdesk.config import Settings
-from flowdesk.engine import scheduler as engine_scheduler
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.process import scheduler as engine_scheduler
+from flowdesk.engine.store.runtime import Runtime
 from flowdesk.server import build
 from flowdesk.workers import context, scheduler
 

@@ -6,7 +6,8 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import instance_history, ticket_progress
+from ..engine.process import instance_history
+from ..engine.work import ticket_progress
 from .auth import principal, runtime
 from .schemas import HistorySchema, ProgressionListSchema, ProgressSchema, TicketSchema
 

@@ -5,7 +5,8 @@ run besides their own kind: the projections and duties register here, in the ord
 run. Kept in one place so that order is visible, and so no module imports the ones built on it.
 """
 
-from . import cycle, external_task_projection, jobs, scheduler, sla, ticket_projection, waits
+from .process import cycle, external_task_projection, jobs, scheduler, waits
+from .work import sla, ticket_projection
 
 # SLA marks first: an interrupting timer's escalation is recorded before the ticket projection
 # cancels the ticket its task left.

@@ -7,11 +7,13 @@ import re
 from urllib.parse import quote
 
 from .. import logs
-from ..engine import job_results, jobs, secrets, signing_keys, tenancy, webhooks
-from ..engine.job_results import Outcome
-from ..engine.jobs import ClaimedJob
+from ..engine.access import secrets, signing_keys
 from ..engine.models import JobKind
-from ..engine.runtime import Runtime
+from ..engine.process import job_results, jobs, webhooks
+from ..engine.process.job_results import Outcome
+from ..engine.process.jobs import ClaimedJob
+from ..engine.store import tenancy
+from ..engine.store.runtime import Runtime
 from .http_action import ActionError, ActionRefused, ActionRequest, call_action
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from ..config import Settings
-from ..engine.runtime import Runtime
+from ..engine.store.runtime import Runtime
 from . import actions
 from .change_feed import feed_for
 from .queue import queue_for

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from ..engine import job_dispatch
-from ..engine.runtime import Runtime
+from ..engine.process import job_dispatch
+from ..engine.store.runtime import Runtime
 from .shutdown import BackgroundLoop
 from .supervision import run_rounds
 

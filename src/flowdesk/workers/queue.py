@@ -12,7 +12,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from ..config import Settings
-from ..engine.runtime import Runtime
+from ..engine.store.runtime import Runtime
 from . import actions
 
 log = logging.getLogger(__name__)

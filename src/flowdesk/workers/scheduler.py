@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 
-from ..engine import job_dispatch, scheduler
-from ..engine.runtime import Runtime
+from ..engine.process import job_dispatch, scheduler
+from ..engine.store.runtime import Runtime
 from .shutdown import BackgroundLoop
 from .supervision import run_rounds
 

@@ -24,8 +24,8 @@ from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException
 from rq.worker import WorkerStatus
 
-from ..engine import job_dispatch
-from ..engine.heartbeats import Heartbeat, describe
+from ..engine.process import job_dispatch
+from ..engine.store.heartbeats import Heartbeat, describe
 from . import context, dispatcher
 from .context import run_job
 from .queue import JOB_FUNCTION, RqQueue
