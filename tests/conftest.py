@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 import shutil
+import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -20,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import jwt
 import pytest
 import sqlalchemy as sa
@@ -438,3 +441,37 @@ def fake_idp(signing_key):
     idp = FakeIdp(signing_key)
     yield idp
     idp.close()
+
+
+@pytest.fixture
+def flowdesk_serve():
+    """Start ``<flowdesk> serve`` on a free port and wait until /health answers; returns the port.
+
+    ``serve(flowdesk, cwd, env, output=None)``: every server started is stopped after the test.
+    """
+    servers = []
+
+    def serve(flowdesk: str, cwd: Path, env: dict, output=subprocess.DEVNULL) -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = subprocess.Popen([flowdesk, "serve", "--port", str(port)], cwd=cwd, env=env,
+                                  stdout=output, stderr=subprocess.STDOUT)
+        servers.append(server)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    return port
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                log = output.name if hasattr(output, "name") else None
+                pytest.fail("flowdesk serve did not come up" + (f":\n{Path(log).read_text()}" if log else ""))
+            time.sleep(0.2)
+
+    yield serve
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=60)

@@ -2,13 +2,10 @@
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from flowdesk.config import documentation
@@ -43,29 +40,13 @@ def test_root_endpoints_are_not_listed_under_api_v1(client):
 
 
 @pytest.fixture
-def readme_server(tmp_path):
+def readme_server(tmp_path, flowdesk_serve):
     """`flowdesk serve` as the walk-through starts it, in a directory laid out like a checkout."""
     (tmp_path / ".venv").symlink_to(sys.prefix)
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWDESK_")}
     env["FLOWDESK_ADMIN_KEY"] = "walkthrough-admin-key"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([".venv/bin/flowdesk", "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None and time.monotonic() < deadline, "flowdesk serve did not come up"
-        time.sleep(0.2)
-    yield port, env
-    server.terminate()
-    server.wait(timeout=60)
+    return flowdesk_serve(".venv/bin/flowdesk", tmp_path, env), env
 
 
 def test_the_curl_walk_through_runs_to_the_end(readme_server, tmp_path):

@@ -4,8 +4,6 @@ method and path, a key is looked up per caller, and old records are purged by re
 import threading
 from datetime import timedelta
 
-import pytest
-
 from flowdesk.api import idempotency
 from flowdesk.engine.process import retention
 from flowdesk.engine.models import IdempotencyRecord

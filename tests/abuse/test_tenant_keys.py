@@ -2,7 +2,6 @@
 with keys of its own, so one tenant's receiver can neither forge calls to another tenant's
 receivers nor complete another tenant's job; keys rotate with an overlap."""
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest

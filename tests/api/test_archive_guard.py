@@ -1,7 +1,5 @@
 """An archived instance has no state left: every command that would need it is 409, never a crash."""
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
 from flowdesk.engine.process import job_results, jobs, retention

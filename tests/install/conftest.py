@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import venv
 from pathlib import Path
 
@@ -73,26 +72,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served(installed, user_env, tmp_path):
+def served(installed, user_env, tmp_path, flowdesk_serve):
     """`flowdesk serve` of the installed wheel on a free port; yields a client of it acting as admin."""
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen([str(installed / "flowdesk"), "serve", "--port", str(port)], cwd=tmp_path,
-                              env=user_env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"flowdesk serve did not come up:\n{(tmp_path / 'serve.log').read_text()}")
-        time.sleep(0.2)
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as client:
-        yield client
-    server.terminate()
-    server.wait(timeout=60)
-    log.close()
+    with (tmp_path / "serve.log").open("w") as log:
+        base = f"http://127.0.0.1:{flowdesk_serve(str(installed / 'flowdesk'), tmp_path, user_env, log)}"
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as client:
+            yield client

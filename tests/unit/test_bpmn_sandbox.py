@@ -12,6 +12,7 @@ import pytest
 
 from flowdesk.bpmn import ExecutionError, ModelError, script_engine
 from flowdesk.bpmn.script_engine import RestrictedEnvironment
+from flowdesk.bpmn.sandbox import namespace
 
 
 def still_runs(run) -> bool:
@@ -173,7 +174,7 @@ def test_sandbox_leaves_the_interpreter_as_it_was(run, with_script, sandbox_limi
         run("spiff_dialect.bpmn", with_script("while True: pass"), price=1, quantity=1)
 
     assert (sys.gettrace(), builtins.open, builtins.__import__) == (tracer, real_open, real_import)
-    assert getattr(script_engine._running, "evaluation", None) is None
+    assert getattr(namespace._running, "evaluation", None) is None
 
 
 def test_endless_loop_in_one_thread_does_not_stop_another(sandbox_limits):

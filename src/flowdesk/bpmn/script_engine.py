@@ -25,12 +25,11 @@ from .sandbox.limits import (
     ValueTooLarge,
     configure,
 )
-from .sandbox.namespace import _running
 from .sandbox.policy import check
 from .sandbox.task_data import json_task_data
 
+# LIMITS is read through the module __getattr__ below, so it is not listed here.
 __all__ = [
-    "LIMITS",
     "Limits",
     "OutputTooLarge",
     "RestrictedEnvironment",

@@ -1,3 +1,8 @@
-"""Domain and application services: models, unit of work, and the command handlers."""
+"""Domain and application services: models, unit of work, and the command handlers.
 
-from . import composition  # noqa: F401 - plugs projections and duties in before any command can run
+Importing the engine plugs its rooms together (:mod:`.composition`) before any command runs.
+"""
+
+from . import composition
+
+__all__ = ["composition"]
