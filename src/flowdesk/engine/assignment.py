@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..bpmn import ASSIGNMENT_POLICIES, WaitingUserTask
-from . import audit, progressions, tenancy
+from . import audit, progressions, sla, tenancy
 from .models import AssignmentCursor, Instance, Ticket, TicketAssignment, TicketStatus, User, UserGroup
 from .principal import Principal, Role
 from .runtime import Runtime
@@ -135,6 +135,7 @@ def auto_assign(session: Session, instance: Instance, ticket: Ticket, task: Wait
                  rule=policy)
     progressions.record(session, ticket, "assigned", None, TicketStatus.OPEN.value, assignee=chosen, rule=policy,
                         reason=reason)
+    sla.start_on_accept(session, ticket, now, None)
 
 
 def explain(rt: Runtime, principal: Principal, ticket_id: str) -> AssignmentView:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from . import paging, progressions
+from . import paging, progressions, request_feed
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import TicketComment
 from .principal import Principal
@@ -38,6 +38,8 @@ def add(rt: Runtime, principal: Principal, ticket_id: str, body: str, public: bo
         # The timeline points at the comment instead of copying it, so a deletion removes the text.
         progressions.record(uow.session, ticket, "commented", principal.name, ticket.status,
                             comment_id=comment.id, public=comment.public)
+        if comment.public:
+            request_feed.ticket_changed(uow, ticket, "public_comment", author=comment.author, body=comment.body)
         uow.commit()
         return comment
 

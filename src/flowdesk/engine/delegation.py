@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, progressions, tickets
+from . import audit, progressions, sla, tickets
 from .errors import Conflict, DomainError, Forbidden, InvalidInput
 from .models import Ticket, TicketAssignment, TicketStatus, User
 from .principal import Principal, Role
@@ -93,6 +93,7 @@ def assign(rt: Runtime, principal: Principal, ticket_id: str, user: str, if_matc
                      ticket_id=ticket.id, assignee=target.name, previous_assignee=previous)
         progressions.record(uow.session, ticket, "assigned", principal.name, status, assignee=target.name,
                             previous_assignee=previous, transfer=previous is not None, rule="manual")
+        sla.start_on_accept(uow.session, ticket, now, principal.name)
         uow.commit()
         return ticket
 

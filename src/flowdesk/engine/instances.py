@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
 from .. import logs
-from . import added_rows, audit, idempotency, paging, sla, webhooks
+from . import added_rows, audit, idempotency, paging, request_feed, sla, webhooks
 from .definitions import latest_version, resolve_calls, spec_with_calls
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
@@ -167,6 +167,7 @@ def save(rt: Runtime, uow: UnitOfWork, instance: Instance, execution: Execution,
     sync_action_jobs(uow, instance, execution, step.calls, now, "action" in loaded)
     sync_waits(session, instance, execution, now, "event" in loaded)
     route_thrown(uow, instance, step.thrown, now)
+    request_feed.after_save(uow, instance, execution, opened)
     return tickets
 
 

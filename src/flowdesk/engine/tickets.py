@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import logs
 from ..bpmn import ExecutionError, TaskNotReady
-from . import audit, forms, idempotency, progressions, webhooks
+from . import audit, forms, idempotency, progressions, sla, webhooks
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from .idempotency import IdempotentRequest, Replay
 from .instances import execution_failed, require_running, restore, save
@@ -158,6 +158,7 @@ def claim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | Non
         ticket.version += 1
         audit.record(uow.session, "ticket.claimed", principal.name, instance_id=ticket.instance_id, ticket_id=ticket.id)
         progressions.record(uow.session, ticket, "claimed", principal.name, TicketStatus.OPEN.value)
+        sla.start_on_accept(uow.session, ticket, ticket.claimed_at, principal.name)
         uow.commit()
         return ticket
 

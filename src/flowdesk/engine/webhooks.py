@@ -17,7 +17,7 @@ from .runtime import Runtime
 from .unit_of_work import UnitOfWork
 
 EVENTS = ("instance.started", "instance.completed", "instance.failed", "instance.cancelled", "ticket.created",
-          "ticket.completed", "ticket.escalated", "ticket.sla_breached", "incident.created")
+          "ticket.completed", "ticket.escalated", "ticket.sla_breached", "incident.created", "request.updated")
 DELIVERY_ATTEMPTS = 6
 
 

@@ -27,6 +27,9 @@ class Request(TenantOwned, Base):
     process_key: Mapped[str] = mapped_column(String(255))
     # What the requester's list shows and searches: the form's subject, else the request type's name.
     subject: Mapped[str] = mapped_column(String(255))
+    # Its status in the model's words: the stage open now (a task's ``stage`` property or name),
+    # or the end event it closed at. Kept here, so the list needs no workflow state.
+    stage: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The last time something the requester may see happened (a public comment, a stage change...).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

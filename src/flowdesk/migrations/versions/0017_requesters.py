@@ -1,7 +1,7 @@
 """requesters: the requests table (one row per instance a requester started) and public attachments
 
-- requests: id = the instance's id, the requester's name, the process key, a subject to list and
-  search, when it was opened and last publicly updated; "my requests" is one index range.
+- requests: id = the instance's id, the requester's name, the process key, a subject and the
+  stage (status in the model's words) to list and search, when it was opened and last publicly updated; "my requests" is one index range.
 - ticket_attachments.public: whether the requester may see the file (existing files: no).
 
 Revision ID: 0017_requesters
@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('requester', sa.String(length=100), nullable=False),
     sa.Column('process_key', sa.String(length=255), nullable=False),
     sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('stage', sa.String(length=255), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.String(length=64), server_default='default', nullable=False),
