@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, request
 
 from ..config import Settings
 from ..engine import identity, tenancy
-from ..engine.errors import Unauthenticated
+from ..engine.errors import Forbidden, Unauthenticated
 from ..engine.jwt_tokens import TokenVerifier
 from ..engine.principal import Principal
 from ..engine.runtime import Runtime
@@ -16,6 +16,19 @@ PROTECTED_PREFIX = "/api/v1"
 # Endpoints that authenticate by other means than an API key (a signed token), or that are how
 # a user without a key signs in.
 TOKEN_ENDPOINTS = {"operations.JobCallback"} | PUBLIC_ENDPOINTS
+# All a requester may reach: the requester API and who they are. Checked once here, so no desk or
+# admin endpoint (present or future) answers a customer, whatever its own checks would say.
+REQUESTER_BLUEPRINTS = ("requests",)
+REQUESTER_ENDPOINTS = {"me.Me"}
+
+
+def refuse_requesters_elsewhere(who: Principal) -> None:
+    if not who.is_requester:
+        return
+    endpoint = request.endpoint or ""
+    if endpoint in REQUESTER_ENDPOINTS or endpoint.partition(".")[0] in REQUESTER_BLUEPRINTS:
+        return
+    raise Forbidden("requesters may only use /request-types, /requests, /requester-tasks and /me")
 
 
 def runtime() -> Runtime:
@@ -68,6 +81,7 @@ def register(app: Flask, settings: Settings) -> None:
         g.tenant_token = tenancy.begin_acting_for(g.principal.tenant_id)
         # Auditors and read-scoped keys read only; checked once here rather than in every command.
         g.principal.require_method(request.method)
+        refuse_requesters_elsewhere(g.principal)
         return None
 
     @app.teardown_request
