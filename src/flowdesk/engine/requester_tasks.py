@@ -30,7 +30,7 @@ def list_tasks(rt: Runtime, principal: Principal, after: str | None = None, limi
     with rt.uow() as uow:
         page = paging.page_of(list(uow.session.scalars(paging.apply(_mine(principal), Ticket, after, limit))), limit)
         subjects = dict(uow.session.execute(select(Request.id, Request.subject)
-                                            .where(Request.id.in_([t.instance_id for t in page.items]))))
+                                            .where(Request.id.in_([t.instance_id for t in page.items]))).all())
         for ticket in page.items:
             ticket.request_subject = subjects.get(ticket.instance_id)
         return page
