@@ -105,6 +105,7 @@ def test_an_opened_request_shows_its_stage_public_variables_and_timeline(client,
     assert opened["subject"] == "Printer jams"
     assert opened["type_name"] == "Get IT help"
     assert opened["variables"] == {"subject": "Printer jams", "category": "hardware", "details": "paper everywhere"}
+    assert opened["labels"] == {"subject": "Subject", "category": "Category", "details": "What happened?"}
     assert kinds(opened) == ["submitted", "stage"]
     assert opened["sla"] is None and opened["waiting_on_you"] is False and opened["can_cancel"] is True
 

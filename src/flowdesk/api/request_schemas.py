@@ -93,6 +93,8 @@ class RequestSummarySchema(Schema):
 
 class RequestSchema(RequestSummarySchema):
     variables = fields.Dict(metadata={"description": "the variables the model marks public"})
+    labels = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "the start form's label of each variable that has one"})
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
 
 

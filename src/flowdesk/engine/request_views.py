@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from . import sla
+from . import forms, sla
 from .models import (ACTIVE_STATUSES, Instance, InstanceStatus, Request, Ticket, TicketAttachment, TicketComment,
                      TicketProgression, TicketStatus)
 from .request_feed import stage_of_ticket
@@ -27,6 +27,7 @@ class RequestView:
     can_cancel: bool
     sla: dict | None = None
     variables: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)  # public variable -> its start form label
     open_tasks: list = field(default_factory=list)  # tickets the requester is to complete
     timeline: list = field(default_factory=list)
 
@@ -91,6 +92,9 @@ def detail(session, request: Request, instance: Instance, now: datetime) -> Requ
     spec = spec_of_version(session, instance.definition_version_id, instance.process_key)
     variables = instance.variables or {}
     result.variables = {name: variables[name] for name in (spec.public_variables if spec else ()) if name in variables}
+    properties = (forms.schema_of(session, spec.form) or {}).get("properties", {}) if spec else {}
+    result.labels = {name: properties[name]["title"] for name in result.variables
+                     if isinstance(properties.get(name), dict) and isinstance(properties[name].get("title"), str)}
     result.timeline = timeline(session, request, instance, spec)
     return result
 
