@@ -1,6 +1,7 @@
 """Requesters: request types, opening a request from its form, my requests, replies, my tasks,
 the accept gate of the SLA, cancelling, and the example walked end to end (examples/it_support.bpmn)."""
 
+import io
 from datetime import datetime, timedelta
 
 import pytest
@@ -225,10 +226,10 @@ def test_a_requester_attaches_a_file_and_sees_only_public_files(client, desk, do
     request_id = desk.open()["id"]
     work = desk.ticket(request_id, "triage")
     for name, public in (("internal.txt", "false"), ("manual.pdf", "true")):
-        client.post(f"/api/v1/tickets/{work}/attachments", data={"file": (__import__("io").BytesIO(b"%PDF-1 x"), name),
+        client.post(f"/api/v1/tickets/{work}/attachments", data={"file": (io.BytesIO(b"%PDF-1 x"), name),
                     "public": public}, headers=desk.bob, content_type="multipart/form-data")
     mine = client.post(f"/api/v1/requests/{request_id}/attachments",
-                       data={"file": (__import__("io").BytesIO(b"photo bytes"), "jam.txt")},
+                       data={"file": (io.BytesIO(b"photo bytes"), "jam.txt")},
                        headers=desk.alice, content_type="multipart/form-data")
     assert mine.status_code == 201
     documented("PublicAttachment", mine.get_json())
