@@ -222,6 +222,28 @@ def test_the_requester_reopens_when_the_fix_did_not_work(client, desk):
     assert client.get("/api/v1/requester-tasks", headers=desk.alice).get_json()["items"] == []
 
 
+def test_a_reply_while_only_my_task_is_open_reaches_the_agent_who_worked_it(client, desk, clock):
+    request_id = desk.open()["id"]
+    client.post(f"/api/v1/tickets/{desk.ticket(request_id, 'triage')}/complete",
+                json={"data": {"priority": "low"}}, headers=desk.bob)
+    clock.advance(minutes=5)
+    work = desk.ticket(request_id, "resolve")
+    client.post(f"/api/v1/tickets/{work}/complete", json={"data": {"resolution": "rebooted"}}, headers=desk.bob)
+    replied = client.post(f"/api/v1/requests/{request_id}/comments", json={"body": "Before I confirm: why?"},
+                          headers=desk.alice)
+    assert replied.status_code == 201
+    comments = client.get(f"/api/v1/tickets/{work}/comments", headers=desk.bob).get_json()["items"]
+    assert [(c["author"], c["body"], c["public"]) for c in comments] == [("alice", "Before I confirm: why?", True)]
+
+
+def test_a_closed_request_takes_no_reply(client, desk):
+    request_id = desk.open()["id"]
+    client.post(f"/api/v1/requests/{request_id}/cancel", headers=desk.alice)
+    refused = client.post(f"/api/v1/requests/{request_id}/comments", json={"body": "hello?"}, headers=desk.alice)
+    assert refused.status_code == 409 and refused.mimetype == "application/problem+json"
+    assert [e["kind"] for e in desk.mine(request_id)["timeline"]].count("comment") == 0
+
+
 def test_a_requester_attaches_a_file_and_sees_only_public_files(client, desk, documented):
     request_id = desk.open()["id"]
     work = desk.ticket(request_id, "triage")

@@ -144,12 +144,13 @@ def _locked_mine(uow, principal: Principal, request_id: str) -> tuple[Request, I
 
 
 def _reply_target(session, instance_id: str, requester: str) -> Ticket:
-    """Where a reply goes: the newest open desk ticket, else the newest ticket of the request."""
+    """Where a reply goes: the newest open desk ticket, else the desk ticket worked last (its
+    agents see it there), else the newest ticket of the request."""
     tickets = list(session.scalars(select(Ticket).where(Ticket.instance_id == instance_id)
                                    .order_by(Ticket.created_at.desc(), Ticket.id.desc())))
-    active = [t for t in tickets if t.status in ACTIVE_STATUSES]
-    desk = [t for t in active if not is_requester_task(t, requester)]
-    target = (desk or active or tickets or [None])[0]
+    desk = [t for t in tickets if not is_requester_task(t, requester)]
+    open_desk = [t for t in desk if t.status in ACTIVE_STATUSES]
+    target = (open_desk or desk or tickets or [None])[0]
     if target is None:
         raise Conflict("nobody at the desk works on this request yet; reply once it has reached the desk")
     return target
