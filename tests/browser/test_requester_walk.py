@@ -85,6 +85,11 @@ def test_a_requester_walks_it_support_on_a_phone(open_page, screens, log_in, cli
     log_in(desk, bob_key, f"/ui/tickets/{work}")
     expect(desk.locator("#comments")).to_contain_text("The HP on floor 2")
     expect(desk.locator("#comments")).to_contain_text("INTERNAL: check the toner")
+    desk_timeline = desk.locator("#timeline")
+    for step in ("sla started", "waiting", "resumed"):
+        expect(desk_timeline).to_contain_text(step)
+    expect(desk_timeline.locator("li", has_text="resumed")).to_contain_text("alice")
+    expect(desk.locator("#sla")).not_to_contain_text("paused")
     screens.shoot(desk, "desk-ticket")
 
     # The desk resolves; her to-do asks her to confirm, and she does.
