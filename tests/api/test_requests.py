@@ -224,9 +224,9 @@ def test_the_requester_reopens_when_the_fix_did_not_work(client, desk):
 
 def test_a_reply_while_only_my_task_is_open_reaches_the_agent_who_worked_it(client, desk, clock):
     request_id = desk.open()["id"]
+    clock.advance(minutes=5)
     client.post(f"/api/v1/tickets/{desk.ticket(request_id, 'triage')}/complete",
                 json={"data": {"priority": "low"}}, headers=desk.bob)
-    clock.advance(minutes=5)
     work = desk.ticket(request_id, "resolve")
     client.post(f"/api/v1/tickets/{work}/complete", json={"data": {"resolution": "rebooted"}}, headers=desk.bob)
     replied = client.post(f"/api/v1/requests/{request_id}/comments", json={"body": "Before I confirm: why?"},
@@ -244,12 +244,14 @@ def test_a_closed_request_takes_no_reply(client, desk):
     assert [e["kind"] for e in desk.mine(request_id)["timeline"]].count("comment") == 0
 
 
-def test_a_requester_attaches_a_file_and_sees_only_public_files(client, desk, documented):
+def test_a_requester_attaches_a_file_and_sees_only_public_files(client, desk, clock, documented):
     request_id = desk.open()["id"]
     work = desk.ticket(request_id, "triage")
     for name, public in (("internal.txt", "false"), ("manual.pdf", "true")):
+        clock.advance(minutes=1)
         client.post(f"/api/v1/tickets/{work}/attachments", data={"file": (io.BytesIO(b"%PDF-1 x"), name),
                     "public": public}, headers=desk.bob, content_type="multipart/form-data")
+    clock.advance(minutes=1)
     mine = client.post(f"/api/v1/requests/{request_id}/attachments",
                        data={"file": (io.BytesIO(b"photo bytes"), "jam.txt")},
                        headers=desk.alice, content_type="multipart/form-data")
@@ -264,6 +266,22 @@ def test_a_requester_attaches_a_file_and_sees_only_public_files(client, desk, do
     assert internal["public"] is False
     hidden = client.get(f"/api/v1/requests/{request_id}/attachments/{internal['id']}", headers=desk.alice)
     assert hidden.status_code == 404
+
+
+def test_a_file_from_the_requester_resumes_the_wait_on_them(client, desk):
+    request_id = desk.open()["id"]
+    triage = desk.ticket(request_id, "triage")
+    client.post(f"/api/v1/tickets/{triage}/progress", json={"action": "waiting_customer"}, headers=desk.bob)
+    assert desk.mine(request_id)["waiting_on_you"] is True
+    sent = client.post(f"/api/v1/requests/{request_id}/attachments",
+                       data={"file": (io.BytesIO(b"log lines"), "printer.log")}, headers=desk.alice,
+                       content_type="multipart/form-data")
+    assert sent.status_code == 201
+    after = desk.mine(request_id)
+    assert after["waiting_on_you"] is False
+    assert [e["kind"] for e in after["timeline"]][-2:] == ["attachment", "resumed"] or \
+        [e["kind"] for e in after["timeline"]][-2:] == ["resumed", "attachment"]
+    assert client.get(f"/api/v1/tickets/{triage}", headers=desk.bob).get_json()["status"] == "open"
 
 
 def test_cancel_where_the_model_allows_it(client, desk):

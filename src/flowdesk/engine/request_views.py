@@ -116,11 +116,13 @@ def timeline(session, request: Request, instance: Instance, spec) -> list[dict]:
     ids = [t.id for t in tickets]
     if ids:
         for comment in session.scalars(select(TicketComment).where(
-                TicketComment.ticket_id.in_(ids), TicketComment.public.is_(True), TicketComment.deleted_at.is_(None))):
+                TicketComment.ticket_id.in_(ids), TicketComment.public.is_(True), TicketComment.deleted_at.is_(None))
+                .order_by(TicketComment.created_at, TicketComment.id)):
             entries.append({"kind": "comment", "at": comment.created_at, "by": comment.author, "id": comment.id,
                             "body": comment.body})
         for attachment in session.scalars(select(TicketAttachment).where(
-                TicketAttachment.ticket_id.in_(ids), TicketAttachment.public.is_(True))):
+                TicketAttachment.ticket_id.in_(ids), TicketAttachment.public.is_(True))
+                .order_by(TicketAttachment.created_at, TicketAttachment.id)):
             entries.append({"kind": "attachment", "at": attachment.created_at, "by": attachment.uploaded_by,
                             "id": attachment.id, "filename": attachment.filename, "size": attachment.size,
                             "content_type": attachment.content_type})
