@@ -287,9 +287,23 @@ def test_a_file_from_the_requester_resumes_the_wait_on_them(client, desk):
 def test_cancel_where_the_model_allows_it(client, desk):
     request_id = desk.open()["id"]
     cancelled = client.post(f"/api/v1/requests/{request_id}/cancel", headers=desk.alice).get_json()
-    assert cancelled["state"] == "closed" and cancelled["stage"] == "Cancelled"
+    assert cancelled["state"] == "closed" and cancelled["stage"] == "Cancelled" and cancelled["can_cancel"] is False
     again = client.post(f"/api/v1/requests/{request_id}/cancel", headers=desk.alice)
     assert again.status_code == 409
+
+
+def test_cancel_is_offered_only_where_the_model_waits_for_it(client, desk):
+    request_id = desk.open()["id"]
+    client.post(f"/api/v1/tickets/{desk.ticket(request_id, 'triage')}/complete",
+                json={"data": {"priority": "low"}}, headers=desk.bob)
+    assert desk.mine(request_id)["can_cancel"] is True
+    client.post(f"/api/v1/tickets/{desk.ticket(request_id, 'resolve')}/complete",
+                json={"data": {"resolution": "rebooted"}}, headers=desk.bob)
+    confirming = desk.mine(request_id)
+    assert confirming["can_cancel"] is False
+    refused = client.post(f"/api/v1/requests/{request_id}/cancel", headers=desk.alice)
+    assert refused.status_code == 409
+    assert desk.mine(request_id)["stage"] == "Waiting for your confirmation"
 
 
 def test_cancel_by_signal_reaches_only_my_request(client, desk):

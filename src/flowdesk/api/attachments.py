@@ -17,7 +17,7 @@ blp = Blueprint("attachments", __name__, url_prefix="/api/v1/tickets/<ticket_id>
                 description="Files attached to tickets")
 
 
-def _uploaded_file():
+def uploaded_file():
     """The single multipart ``file`` field, read up to one byte over the limit."""
     files = request.files.getlist("file") if request.mimetype == "multipart/form-data" else []
     if len(files) != 1:
@@ -45,7 +45,7 @@ class Attachments(MethodView):
     def post(self, ticket_id):
         """Attach a file (multipart field `file`; `public=true` shows it to the requester); 413 above
         FLOWDESK_MAX_ATTACHMENT_BYTES."""
-        filename, data, content_type = _uploaded_file()
+        filename, data, content_type = uploaded_file()
         return attachments.upload(runtime(), principal(), ticket_id, filename, data, content_type,
                                   public=public_flag())
 

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 
 from ..engine import request_types, requester_tasks, requests
 from . import idempotency
-from .attachments import _uploaded_file
+from .attachments import uploaded_file
 from .auth import principal, runtime
 from .request_schemas import (PublicAttachmentSchema, ReplySchema, RequesterTaskPageSchema, RequesterTaskSchema,
                               RequestInputSchema, RequestPageSchema, RequestQuerySchema, RequestSchema,
@@ -89,7 +89,7 @@ class RequestAttachments(MethodView):
         "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}})
     def post(self, request_id):
         """Attach a file (multipart field `file`), public on your request; resumes a wait on you."""
-        filename, data, content_type = _uploaded_file()
+        filename, data, content_type = uploaded_file()
         attachment = requests.attach(runtime(), principal(), request_id, filename, data, content_type)
         attachment.request_id = request_id
         return attachment

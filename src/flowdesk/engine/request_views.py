@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from . import forms, sla
-from .models import (ACTIVE_STATUSES, Instance, InstanceStatus, Request, Ticket, TicketAttachment, TicketComment,
-                     TicketProgression, TicketStatus)
+from .models import (ACTIVE_STATUSES, EventSubscription, Instance, InstanceStatus, Request, Ticket, TicketAttachment,
+                     TicketComment, TicketProgression, TicketStatus)
 from .request_feed import stage_of_ticket
 from .request_types import spec_of_version
 
@@ -63,18 +63,40 @@ def _sla(desk: list[Ticket], now: datetime) -> dict | None:
             "paused": status.paused}
 
 
-def view(session, request: Request, instance: Instance, active: list[Ticket], now: datetime) -> RequestView:
-    """The list entry of one request (``active``: its instance's active tickets)."""
+def view(session, request: Request, instance: Instance, active: list[Ticket], now: datetime,
+         waits_for: set[tuple[str, str]]) -> RequestView:
+    """The list entry of one request (``active``: its instance's active tickets; ``waits_for``:
+    the (kind, name) of the messages and signals it waits for)."""
     spec = spec_of_version(session, instance.definition_version_id, instance.process_key)
     mine = [t for t in active if is_requester_task(t, request.requester)]
     desk = [t for t in active if t not in mine]
     state = FINISHED.get(instance.status, "open")
     waiting = bool(mine) or any(t.status == TicketStatus.WAITING.value for t in desk)
-    result = RequestView(request, instance, spec.name if spec else request.process_key, state, waiting,
-                         can_cancel=bool(spec and spec.cancel) and state == "open")
+    # Cancelling is offered where the model allows it now: the instance waits for its cancel event.
+    can_cancel = state == "open" and instance.status == InstanceStatus.RUNNING.value and \
+        bool(spec and spec.cancel) and spec.cancel in waits_for
+    result = RequestView(request, instance, spec.name if spec else request.process_key, state, waiting, can_cancel)
     result.sla = _sla(desk, now) if state == "open" else None
     result.open_tasks = sorted(mine, key=lambda t: (t.created_at, t.id))
     return result
+
+
+def waited_events(session, instance_ids: list[str]) -> dict[str, set[tuple[str, str]]]:
+    """The (kind, name) of the messages and signals each instance waits for."""
+    found: dict[str, set[tuple[str, str]]] = {i: set() for i in instance_ids}
+    if instance_ids:
+        for instance_id, kind, name in session.execute(select(
+                EventSubscription.instance_id, EventSubscription.kind, EventSubscription.name)
+                .where(EventSubscription.instance_id.in_(instance_ids))):
+            found[instance_id].add((kind, name))
+    return found
+
+
+def views(session, rows: list[tuple[Request, Instance]], now: datetime) -> list[RequestView]:
+    """List entries of several requests, with three queries in all."""
+    ids = [request.id for request, _ in rows]
+    tickets, waits = active_tickets(session, ids), waited_events(session, ids)
+    return [view(session, request, instance, tickets[request.id], now, waits[request.id]) for request, instance in rows]
 
 
 def active_tickets(session, instance_ids: list[str]) -> dict[str, list[Ticket]]:
@@ -88,7 +110,7 @@ def active_tickets(session, instance_ids: list[str]) -> dict[str, list[Ticket]]:
 
 def detail(session, request: Request, instance: Instance, now: datetime) -> RequestView:
     """One request with its public variables and public timeline."""
-    result = view(session, request, instance, active_tickets(session, [instance.id])[instance.id], now)
+    [result] = views(session, [(request, instance)], now)
     spec = spec_of_version(session, instance.definition_version_id, instance.process_key)
     variables = instance.variables or {}
     result.variables = {name: variables[name] for name in (spec.public_variables if spec else ()) if name in variables}

@@ -17,7 +17,7 @@ from .messages import deliver
 from .models import ACTIVE_STATUSES, Instance, InstanceStatus, Request, Ticket, TicketAttachment, TicketComment, TicketStatus
 from .principal import Principal
 from .request_types import find_type, spec_of_version
-from .request_views import RequestView, active_tickets, detail, is_requester_task, view
+from .request_views import RequestView, active_tickets, detail, is_requester_task, views
 from .runtime import Runtime
 
 INITIATOR = "initiator"  # the variable naming who opened the request (``${initiator}`` in the model)
@@ -126,10 +126,8 @@ def list_requests(rt: Runtime, principal: Principal, *, q: str | None = None, st
     with rt.uow() as uow:
         rows = list(uow.session.execute(query))
         more = len(rows) > limit
-        rows = rows[:limit]
-        tickets = active_tickets(uow.session, [r.id for r, _ in rows])
-        now = rt.clock()
-        items = [view(uow.session, r, i, tickets[r.id], now) for r, i in rows]
+        rows = [tuple(row) for row in rows[:limit]]
+        items = views(uow.session, rows, rt.clock())
         cursor = paging.encode_cursor(rows[-1][0].created_at, rows[-1][0].id) if more else None
         return paging.Page(items, cursor)
 
@@ -223,9 +221,8 @@ def cancel(rt: Runtime, principal: Principal, request_id: str) -> RequestView:
         delivery = deliver(rt, uow, kind, name, {}, instance_id=instance.id, start_processes=False)
         if not delivery.delivered_to:
             raise Conflict(f"request '{request_id}' cannot be cancelled at this stage", can_cancel=False)
-        progressed = request_feed.request_of(uow.session, instance.id)
-        if progressed is not None and instance.status == InstanceStatus.RUNNING.value:
-            request_feed.publish(uow, progressed, "cancel_requested")
+        if instance.status == InstanceStatus.RUNNING.value:  # the model goes on (say, to confirm it)
+            request_feed.publish(uow, row, "cancel_requested")
         result = detail(uow.session, row, _instance(uow.session, request_id), rt.clock())
         uow.commit()
         return result
