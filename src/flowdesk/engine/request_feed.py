@@ -26,7 +26,7 @@ def request_of(session, instance_id: str) -> Request | None:
 
 def stage_of_ticket(spec, ticket: Ticket) -> str:
     """The stage a ticket stands for: its task's ``stage`` property, else its name."""
-    return (spec.stages.get(ticket.element_id) if spec is not None else None) or ticket.name
+    return ((spec.stages.get(ticket.element_id) if spec is not None else None) or ticket.name)[:255]
 
 
 def closing_stage(spec, instance: Instance, execution=None) -> str:
