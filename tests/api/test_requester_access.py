@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from flowdesk.api.auth import REQUESTER_BLUEPRINTS, REQUESTER_ENDPOINTS, TOKEN_ENDPOINTS
-from flowdesk.engine import identity, tenants
+from flowdesk.engine.access import identity, tenants
 
 ISSUER = "https://idp.example.test/realms/flowdesk"
 AUDIENCE = "flowdesk-api"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import sla
+from flowdesk.engine.work import sla
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..engine.requests import REQUEST_STATES
+from ..engine.work.requests import REQUEST_STATES
 from .schemas import PageQuerySchema, page_schema
 
 

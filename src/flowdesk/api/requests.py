@@ -12,7 +12,8 @@ from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import request_types, requester_tasks, requests
+from ..engine.process import request_types
+from ..engine.work import requester_tasks, requests
 from . import idempotency
 from .attachments import uploaded_file
 from .auth import principal, runtime
