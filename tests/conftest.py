@@ -475,3 +475,38 @@ def flowdesk_serve():
     for server in servers:
         server.terminate()
         server.wait(timeout=60)
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON schema: ``nullable`` becomes a null type, and objects with
+    documented properties allow no others (a field the documentation does not name fails)."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        if "type" in out:
+            out["type"] = [out["type"], "null"]
+        elif "allOf" in out or "$ref" in out:
+            out = {"anyOf": [out, {"type": "null"}]}
+    if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    return out
+
+
+@pytest.fixture
+def documented(client):
+    """``documented("RequestSchema", body)`` -> the body, after checking it against the OpenAPI
+    document's component schema of that name (undocumented fields fail too)."""
+    import jsonschema
+
+    spec = client.get("/api/openapi.json").get_json()
+    root = {"components": {"schemas": _json_schema(spec["components"]["schemas"])}}
+
+    def check(name: str, body):
+        name = name.removesuffix("Schema") if name not in root["components"]["schemas"] else name
+        schema = {**root, "$ref": f"#/components/schemas/{name}"}
+        jsonschema.validate(body, schema)
+        return body
+    return check

@@ -199,7 +199,7 @@ _TENANT_OPTION = click.option("--tenant", default=DEFAULT_TENANT, show_default=T
 
 @users.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system", "auditor"]))
+@click.option("--role", required=True, type=click.Choice(["admin", "modeler", "agent", "system", "auditor", "requester"]))
 @click.option("--group", "groups", multiple=True, help="Group membership; repeat for several.")
 @click.option("--lead-of", "lead_of", multiple=True, help="Member and lead of this group (assigns its tickets).")
 @click.option("--process-key", "process_keys", multiple=True, help="Only these processes may be used (system).")

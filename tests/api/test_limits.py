@@ -106,3 +106,15 @@ def test_limits_apply_before_authentication(limited):
 def test_limits_apply_per_address_without_a_key(limited):
     codes = [limited.post("/api/v1/signals", json={"name": "nobody"}).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
+
+
+def test_opening_requests_is_limited_per_requester(make_client, deploy, make_user):
+    deploy("requestable.bpmn", "laptop-schema.json")
+    limited = make_client(rate_limit="2/minute")
+    alice, bob = make_user("alice", "requester"), make_user("bob", "requester")
+
+    def open_one(headers):
+        return limited.post("/api/v1/requests", json={"type": "call_back"}, headers=headers).status_code
+    assert [open_one(alice) for _ in range(3)] == [201, 201, 429]
+    assert open_one(bob) == 201
+    assert len(limited.get("/api/v1/requests", headers=alice).get_json()["items"]) == 2

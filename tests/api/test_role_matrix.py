@@ -10,8 +10,8 @@ import pytest
 
 DATA = Path(__file__).parents[1] / "data"
 
-ROLES = ("admin", "modeler", "agent", "outsider", "system", "auditor")
-EVERYONE = set(ROLES)
+ROLES = ("admin", "modeler", "agent", "outsider", "system", "auditor", "requester")
+EVERYONE = set(ROLES) - {"requester"}  # a requester reaches the requester API and /me only
 READERS_OF_THE_INSTANCE = {"admin", "modeler", "agent", "system", "auditor"}
 WORKERS_OF_THE_TICKET = {"admin", "agent"}
 CALENDAR = {"time_zone": "UTC", "working_days": [1, 2, 3, 4, 5], "hours": ["09:00", "17:00"]}
@@ -65,6 +65,11 @@ CELLS = [
     ("read the audit log", "GET", "/audit-log", None, {"admin", "auditor"}),
     ("save a filter", "POST", "/me/filters", {"name": "mine", "query": {"status": "open"}}, EVERYONE - {"auditor"}),
     ("list own filters", "GET", "/me/filters", None, EVERYONE),
+    ("who am I", "GET", "/me", None, set(ROLES)),
+    ("list request types", "GET", "/request-types", None, {"admin", "auditor", "requester"}),
+    ("open a request", "POST", "/requests", {"type": "call_back"}, {"requester"}),
+    ("list my requests", "GET", "/requests", None, {"requester"}),
+    ("list my tasks", "GET", "/requester-tasks", None, {"requester"}),
 ]
 
 
@@ -72,9 +77,10 @@ CELLS = [
 def world(client, admin, make_user, deploy):
     """Users of every role and the deployed processes; ``world.fresh()`` starts a new instance."""
     deploy("two_step.bpmn", "external_invoice.bpmn", "signal_start.bpmn")
+    deploy("requestable.bpmn", "laptop-schema.json")
     users = {"admin": admin, "modeler": make_user("modeler", "modeler"), "agent": make_user("agent", "agent", "agents"),
              "outsider": make_user("outsider", "agent", "elsewhere"), "system": make_user("system", "system"),
-             "auditor": make_user("auditor", "auditor")}
+             "auditor": make_user("auditor", "auditor"), "requester": make_user("requester", "requester")}
 
     class World:
         headers = users

@@ -67,7 +67,19 @@ def test_upload_appears_in_the_timeline(client, ticket, bob):
     step = client.get(f"/api/v1/tickets/{ticket['id']}/progressions", headers=bob).get_json()["items"][-1]
     assert step["action"] == "attachment_added"
     assert step["metadata"] == {"attachment_id": body["id"], "filename": "report.pdf", "size": 15,
-                                "content_type": "application/pdf", "sha256": body["sha256"]}
+                                "content_type": "application/pdf", "sha256": body["sha256"], "public": False}
+    assert body["public"] is False
+
+
+def test_a_public_upload_says_so(client, ticket, bob):
+    response = client.post(f"/api/v1/tickets/{ticket['id']}/attachments", headers=bob,
+                           data={"file": (io.BytesIO(b"guide"), "guide.txt"), "public": "true"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 201 and response.get_json()["public"] is True
+    refused = client.post(f"/api/v1/tickets/{ticket['id']}/attachments", headers=bob,
+                          data={"file": (io.BytesIO(b"guide"), "guide.txt"), "public": "maybe"},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and refused.get_json()["errors"] == {"public": ["true or false"]}
 
 
 @pytest.mark.parametrize("data, claimed, expected", [

@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 UI_PACKAGE = ROOT / "src" / "flowdesk" / "api" / "ui"
 PAGES = ["/ui/login", "/ui/inbox", "/ui/tickets/some-ticket", "/ui/definitions", "/ui/instances", "/ui/instances/some-instance",
-         "/ui/oidc/callback"]
+         "/ui/oidc/callback", "/ui/requests", "/ui/requests/new", "/ui/requests/new/it_support",
+         "/ui/requests/some-request", "/ui/requests/tasks/some-task"]
 
 
 def test_root_leads_to_the_inbox(client):

@@ -127,7 +127,14 @@ def test_comments_and_attachments_on_a_ticket(open_page, screens, deploy, start,
     page.get_by_role("button", name="Upload").click()
     expect(page.locator("#attachments")).to_contain_text("invoice.pdf")
     expect(page.locator("#attachments")).to_contain_text("application/pdf")
+    expect(page.locator("#attachments li", has_text="invoice.pdf")).to_contain_text("internal")
     expect(page.locator("#timeline")).to_contain_text("attachment added")
+    guide = tmp_path / "guide.txt"
+    guide.write_bytes(b"how to find the invoice number")
+    page.get_by_label("File", exact=True).set_input_files(str(guide))
+    page.get_by_label("Public file (the requester may see it); otherwise internal").check()
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#attachments li", has_text="guide.txt")).to_contain_text("public")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download invoice.pdf").click()
     assert download.value.suggested_filename == "invoice.pdf"

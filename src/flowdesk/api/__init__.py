@@ -15,6 +15,7 @@ from . import auth, definitions, errors, external_tasks, health, instances, mess
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, data_stores, filters, me, ui
 from . import audit_log, oidc, rate_limits, users
+from . import requests as request_api
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     for module in (assignment, approvals, calendars, filters, me, data_stores):
         api.register_blueprint(module.blp)
-    for module in (users, audit_log, oidc):
+    for module in (users, audit_log, oidc, request_api):
         api.register_blueprint(module.blp)
     app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
     app.config["FLOWDESK_METRICS_TOKEN"] = settings.metrics_token or None

@@ -17,7 +17,7 @@ blp = Blueprint("attachments", __name__, url_prefix="/api/v1/tickets/<ticket_id>
                 description="Files attached to tickets")
 
 
-def _uploaded_file():
+def uploaded_file():
     """The single multipart ``file`` field, read up to one byte over the limit."""
     files = request.files.getlist("file") if request.mimetype == "multipart/form-data" else []
     if len(files) != 1:
@@ -28,15 +28,26 @@ def _uploaded_file():
     return upload.filename, upload.stream.read(runtime().max_attachment_bytes + 1), upload.content_type
 
 
+def public_flag() -> bool:
+    """The optional multipart field ``public`` (true/false)."""
+    value = (request.form.get("public") or "false").strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise InvalidInput("public must be true or false", {"public": ["true or false"]})
+    return value in ("true", "1")
+
+
 @blp.route("")
 class Attachments(MethodView):
     @blp.response(201, AttachmentSchema)
     @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
-        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}})
+        "type": "object", "properties": {"file": {"type": "string", "format": "binary"},
+                                         "public": {"type": "boolean", "default": False}}}}}})
     def post(self, ticket_id):
-        """Attach a file (multipart field `file`); 413 above FLOWDESK_MAX_ATTACHMENT_BYTES."""
-        filename, data, content_type = _uploaded_file()
-        return attachments.upload(runtime(), principal(), ticket_id, filename, data, content_type)
+        """Attach a file (multipart field `file`; `public=true` shows it to the requester); 413 above
+        FLOWDESK_MAX_ATTACHMENT_BYTES."""
+        filename, data, content_type = uploaded_file()
+        return attachments.upload(runtime(), principal(), ticket_id, filename, data, content_type,
+                                  public=public_flag())
 
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, AttachmentPageSchema)

@@ -9,7 +9,7 @@ from ..engine.access import identity
 from ..engine.access.jwt_tokens import TokenVerifier
 from ..engine.access.principal import Principal
 from ..engine.store import tenancy
-from ..engine.store.errors import Unauthenticated
+from ..engine.store.errors import Forbidden, Unauthenticated
 from ..engine.store.runtime import Runtime
 from .oidc import PUBLIC_ENDPOINTS
 
@@ -17,6 +17,19 @@ PROTECTED_PREFIX = "/api/v1"
 # Endpoints that authenticate by other means than an API key (a signed token), or that are how
 # a user without a key signs in.
 TOKEN_ENDPOINTS = {"operations.JobCallback"} | PUBLIC_ENDPOINTS
+# All a requester may reach: the requester API and who they are. Checked once here, so no desk or
+# admin endpoint (present or future) answers a customer, whatever its own checks would say.
+REQUESTER_BLUEPRINTS = ("requests",)
+REQUESTER_ENDPOINTS = {"me.Me"}
+
+
+def refuse_requesters_elsewhere(who: Principal) -> None:
+    if not who.is_requester:
+        return
+    endpoint = request.endpoint or ""
+    if endpoint in REQUESTER_ENDPOINTS or endpoint.partition(".")[0] in REQUESTER_BLUEPRINTS:
+        return
+    raise Forbidden("requesters may only use /request-types, /requests, /requester-tasks and /me")
 
 
 def runtime() -> Runtime:
@@ -69,6 +82,7 @@ def register(app: Flask, settings: Settings) -> None:
         g.tenant_token = tenancy.begin_acting_for(g.principal.tenant_id)
         # Auditors and read-scoped keys read only; checked once here rather than in every command.
         g.principal.require_method(request.method)
+        refuse_requesters_elsewhere(g.principal)
         return None
 
     @app.teardown_request

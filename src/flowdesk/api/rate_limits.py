@@ -1,4 +1,4 @@
-"""Per-key rate limits on the endpoints external systems call in bulk (start, message, signal).
+"""Per-key rate limits on the endpoints callers could flood (start, message, signal, open a request).
 
 Counters live in memory (per process) by default, in Redis when the installation has one, so
 all API processes share them. The key is a hash of the bearer credential (the client address
@@ -16,7 +16,7 @@ from flask_limiter import Limiter
 from ..config import Settings
 from .auth import bearer
 
-LIMITED_ENDPOINTS = ("instances.ProcessInstances", "messages.Messages", "messages.Signals")
+LIMITED_ENDPOINTS = ("instances.ProcessInstances", "messages.Messages", "messages.Signals", "requests.Requests")
 
 
 def _caller() -> str:

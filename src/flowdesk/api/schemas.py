@@ -366,6 +366,7 @@ class AttachmentSchema(Schema):
     size = fields.Integer()
     sha256 = fields.String()
     uploaded_by = fields.String()
+    public = fields.Boolean(metadata={"description": "fit to show the requester"})
     created_at = fields.DateTime()
 
 

@@ -8,6 +8,7 @@ process (whose properties apply to all its human tasks):
 * ``assignment``: one of :data:`ASSIGNMENT_POLICIES`;
 * ``sla`` / ``dueDate`` properties and ``camunda:dueDate``: an ISO 8601 duration or date, or an
   expression that compiles (Python, or a Camunda ``${...}``);
+* ``slaStart``: when the SLA clock starts: ``created`` (default), ``claimed`` or ``accepted``;
 * ``approval``: true or false; ``level``: a whole number from 1;
 * ``camunda:priority`` and the spiffworkflow ``priority`` property: a whole number or ``${variable}``.
 """
@@ -73,8 +74,15 @@ def _priority_problem(value: str) -> str | None:
     return f"'{value}' is not a whole number or a ${{variable}}"
 
 
+def _sla_start_problem(value: str) -> str | None:
+    # engine.sla.SLA_STARTS: when the SLA clock starts (bpmn cannot import engine).
+    starts = ("created", "claimed", "accepted")
+    return None if (value or "").strip().lower() in starts else f"'{value}' is not one of {', '.join(starts)}"
+
+
 # Extension properties (camunda or spiffworkflow, on the task or its process) -> their check.
 _PROPERTY_CHECKS = {
+    "slaStart": _sla_start_problem,
     "assignment": _assignment_problem,
     "sla": due_date_problem,
     "dueDate": due_date_problem,

@@ -6,12 +6,13 @@ run. Kept in one place so that order is visible, and so no module imports the on
 """
 
 from .process import cycle, external_task_projection, jobs, scheduler, waits
-from .work import sla, ticket_projection
+from .work import request_feed, sla, ticket_projection
 
 # SLA marks first: an interrupting timer's escalation is recorded before the ticket projection
 # cancels the ticket its task left.
 cycle.register_projection("escalations", sla.project_escalations)
 cycle.register_projection("tickets", ticket_projection.project)
+cycle.register_projection("requests", request_feed.project)  # a request's stage follows its new tickets
 cycle.register_projection("external_tasks", external_task_projection.project)
 cycle.register_projection("jobs", jobs.project)
 cycle.register_projection("waits", waits.project)

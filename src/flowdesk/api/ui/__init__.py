@@ -55,6 +55,33 @@ def instance(instance_id: str):
     return render_template("instance.html", title="Instance", section="instances", instance_id=instance_id)
 
 
+# The requester's pages (phone-first): their requests and to-do, the catalogue, a start form,
+# one request with its public timeline and reply box, one task.
+@bp.get("/requests")
+def my_requests():
+    return render_template("requests.html", title="My requests", section="requests")
+
+
+@bp.get("/requests/new")
+def request_catalogue():
+    return render_template("request_types.html", title="New request", section="catalogue")
+
+
+@bp.get("/requests/new/<type_key>")
+def request_form(type_key: str):
+    return render_template("request_new.html", title="New request", section="catalogue", type_key=type_key)
+
+
+@bp.get("/requests/<request_id>")
+def request_page(request_id: str):
+    return render_template("request.html", title="Request", section="requests", request_id=request_id)
+
+
+@bp.get("/requests/tasks/<task_id>")
+def requester_task(task_id: str):
+    return render_template("requester_task.html", title="To do", section="requests", task_id=task_id)
+
+
 def register(app: Flask) -> None:
     """Mount the UI at /ui; the site root leads there."""
     app.register_blueprint(bp)

@@ -15,11 +15,13 @@ class Role(str, enum.Enum):
     AGENT = "agent"
     SYSTEM = "system"  # an external system: starts processes, sends messages and signals
     AUDITOR = "auditor"  # reads everything, changes nothing
+    REQUESTER = "requester"  # a customer: their own requests and tasks (engine.work.requests), nothing else
 
 
 ROLES = tuple(r.value for r in Role)
 # When an identity provider grants several roles, the token acts with the strongest one.
-ROLE_PRECEDENCE = (Role.ADMIN.value, Role.MODELER.value, Role.SYSTEM.value, Role.AUDITOR.value, Role.AGENT.value)
+ROLE_PRECEDENCE = (Role.ADMIN.value, Role.MODELER.value, Role.SYSTEM.value, Role.AUDITOR.value, Role.AGENT.value,
+                   Role.REQUESTER.value)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCOPES = ("read", "write")
 
@@ -44,6 +46,10 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN.value
+
+    @property
+    def is_requester(self) -> bool:
+        return self.role == Role.REQUESTER.value
 
     @property
     def reads_everything(self) -> bool:

@@ -24,7 +24,12 @@ def ticket_seen_by(name, groups):
 
 
 def group_names(principal: Principal) -> list[str]:
-    """The principal's groups for ``IN``: never empty (``IN ()`` is not valid everywhere)."""
+    """The principal's groups for ``IN``: never empty (``IN ()`` is not valid everywhere).
+
+    A requester's groups say which request types they may open, never which desk tickets they
+    see: only tickets held by or offered to them by name count."""
+    if principal.is_requester:
+        return [""]
     return sorted(principal.groups) or [""]
 
 
@@ -40,6 +45,8 @@ def visible_instances(query, principal: Principal):
     their allow-list names, if they have one)."""
     if principal.process_keys is not None:
         query = query.where(Instance.process_key.in_(sorted(principal.process_keys)))
+    if principal.is_requester:
+        return query.where(Instance.started_by == principal.name)  # their own requests only
     if principal.role != Role.AGENT.value:
         return query
     return query.where(exists().where(Ticket.instance_id == Instance.id,

@@ -51,3 +51,7 @@ __all__ += ["DataStore"]
 from .audit_log import AuditLogEntry  # noqa: E402
 
 __all__ += ["AuditLogEntry"]
+
+from .request import Request  # noqa: E402
+
+__all__ += ["Request"]

@@ -18,7 +18,7 @@ from ..store.runtime import Runtime
 from ..store.unit_of_work import UnitOfWork
 
 EVENTS = ("instance.started", "instance.completed", "instance.failed", "instance.cancelled", "ticket.created",
-          "ticket.completed", "ticket.escalated", "ticket.sla_breached", "incident.created")
+          "ticket.completed", "ticket.escalated", "ticket.sla_breached", "incident.created", "request.updated")
 DELIVERY_ATTEMPTS = 6
 
 

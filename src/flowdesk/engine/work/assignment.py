@@ -27,7 +27,7 @@ from ..access.principal import Principal, Role
 from ..models import AssignmentCursor, Instance, Ticket, TicketAssignment, TicketStatus, User, UserGroup
 from ..store import audit, tenancy
 from ..store.runtime import Runtime
-from . import progressions
+from . import progressions, sla
 from .tickets import find_visible
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,7 @@ def auto_assign(session: Session, instance: Instance, ticket: Ticket, task: Wait
                  rule=policy)
     progressions.record(session, ticket, "assigned", None, TicketStatus.OPEN.value, assignee=chosen, rule=policy,
                         reason=reason)
+    sla.start_on_accept(session, ticket, now, None)
 
 
 def explain(rt: Runtime, principal: Principal, ticket_id: str) -> AssignmentView:

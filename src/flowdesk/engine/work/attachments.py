@@ -13,7 +13,7 @@ from ..models import TicketAttachment
 from ..store import paging
 from ..store.errors import InvalidInput, NotFound, PayloadTooLarge
 from ..store.runtime import Runtime
-from . import progressions
+from . import progressions, request_feed
 from .attachment_store import DirectoryStore, new_key, store_for
 from .tickets import find_visible
 
@@ -61,35 +61,56 @@ def content_type_of(data: bytes, claimed: str | None) -> str:
     return claimed if PLAIN_TYPE.fullmatch(claimed) else OCTET_STREAM
 
 
-def upload(rt: Runtime, principal: Principal, ticket_id: str, filename: str | None, data: bytes,
-           claimed_type: str | None = None) -> TicketAttachment:
-    """Attach a file to a ticket you may see; its bytes go to the configured store."""
+def check_size(rt: Runtime, data: bytes) -> None:
     if len(data) > rt.max_attachment_bytes:
         raise PayloadTooLarge(f"attachments are limited to {rt.max_attachment_bytes} bytes",
                               limit=rt.max_attachment_bytes)
     if not data:
         raise InvalidInput("the file is empty", {"file": ["must not be empty"]})
+
+
+def upload(rt: Runtime, principal: Principal, ticket_id: str, filename: str | None, data: bytes,
+           claimed_type: str | None = None, public: bool = False) -> TicketAttachment:
+    """Attach a file to a ticket you may see; its bytes go to the configured store. ``public``
+    marks it as fit to show the requester, like a public comment."""
+    check_size(rt, data)
     with rt.uow() as uow:
         ticket = find_visible(uow.session, principal, ticket_id)
-        attachment = TicketAttachment(
-            ticket_id=ticket.id, filename=display_name(filename), content_type=content_type_of(data, claimed_type),
-            size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=new_key(),
-            uploaded_by=principal.name, created_at=rt.clock(),
-        )
-        uow.session.add(attachment)
-        uow.session.flush()
-        progressions.record(uow.session, ticket, "attachment_added", principal.name, ticket.status,
-                            attachment_id=attachment.id, filename=attachment.filename, size=attachment.size,
-                            content_type=attachment.content_type, sha256=attachment.sha256)
-        store = store_for(rt.attachment_dir, uow.session)
-        store.put(attachment.storage_key, data)
-        try:
-            uow.commit()
-        except Exception:
-            if isinstance(store, DirectoryStore):  # a file is not rolled back with the transaction
-                store.delete(attachment.storage_key)
-            raise
-        return attachment
+        return attach(rt, uow, ticket, principal.name, filename, data, claimed_type, public)
+
+
+def attach(rt: Runtime, uow, ticket, by: str, filename: str | None, data: bytes, claimed_type: str | None,
+           public: bool) -> TicketAttachment:
+    """Store the file on ``ticket`` and commit the caller's unit of work (size checked before)."""
+    attachment = TicketAttachment(
+        ticket_id=ticket.id, filename=display_name(filename), content_type=content_type_of(data, claimed_type),
+        size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=new_key(),
+        uploaded_by=by, created_at=rt.clock(), public=bool(public),
+    )
+    uow.session.add(attachment)
+    uow.session.flush()
+    progressions.record(uow.session, ticket, "attachment_added", by, ticket.status,
+                        attachment_id=attachment.id, filename=attachment.filename, size=attachment.size,
+                        content_type=attachment.content_type, sha256=attachment.sha256, public=attachment.public)
+    if attachment.public:
+        request_feed.ticket_changed(uow, ticket, "public_attachment", filename=attachment.filename,
+                                    uploaded_by=by)
+    store = store_for(rt.attachment_dir, uow.session)
+    store.put(attachment.storage_key, data)
+    try:
+        uow.commit()
+    except Exception:
+        if isinstance(store, DirectoryStore):  # a file is not rolled back with the transaction
+            store.delete(attachment.storage_key)
+        raise
+    return attachment
+
+
+def content_of(rt: Runtime, session, attachment: TicketAttachment) -> bytes:
+    try:
+        return store_for(rt.attachment_dir, session).get(attachment.storage_key)
+    except KeyError as exc:
+        raise NotFound(f"the content of attachment '{attachment.id}' is no longer stored") from exc
 
 
 def list_attachments(rt: Runtime, principal: Principal, ticket_id: str, after: str | None = None,
@@ -110,8 +131,4 @@ def download(rt: Runtime, principal: Principal, ticket_id: str, attachment_id: s
                                                                        TicketAttachment.ticket_id == ticket.id))
         if attachment is None:
             raise NotFound(f"attachment '{attachment_id}' does not exist on ticket '{ticket_id}'")
-        try:
-            data = store_for(rt.attachment_dir, uow.session).get(attachment.storage_key)
-        except KeyError as exc:
-            raise NotFound(f"the content of attachment '{attachment_id}' is no longer stored") from exc
-        return attachment, data
+        return attachment, content_of(rt, uow.session, attachment)

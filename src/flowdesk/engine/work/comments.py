@@ -11,7 +11,7 @@ from ..models import TicketComment
 from ..store import paging
 from ..store.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..store.runtime import Runtime
-from . import progressions
+from . import progressions, request_feed
 from .tickets import find_visible
 
 # How long after posting its author may still change a comment.
@@ -19,7 +19,7 @@ EDIT_WINDOW = timedelta(minutes=15)
 MAX_BODY = 10000
 
 
-def _checked_body(body) -> str:
+def checked_body(body) -> str:
     if not isinstance(body, str) or not body.strip():
         raise InvalidInput("a comment needs a body", {"body": ["must be a non-empty string"]})
     if len(body) > MAX_BODY:
@@ -29,7 +29,7 @@ def _checked_body(body) -> str:
 
 def add(rt: Runtime, principal: Principal, ticket_id: str, body: str, public: bool = False) -> TicketComment:
     """Comment on a ticket you may see; ``public`` marks it as fit to show the requester."""
-    body = _checked_body(body)
+    body = checked_body(body)
     with rt.uow() as uow:
         ticket = find_visible(uow.session, principal, ticket_id)
         comment = TicketComment(ticket_id=ticket.id, author=principal.name, body=body, public=bool(public),
@@ -39,6 +39,8 @@ def add(rt: Runtime, principal: Principal, ticket_id: str, body: str, public: bo
         # The timeline points at the comment instead of copying it, so a deletion removes the text.
         progressions.record(uow.session, ticket, "commented", principal.name, ticket.status,
                             comment_id=comment.id, public=comment.public)
+        if comment.public:
+            request_feed.ticket_changed(uow, ticket, "public_comment", author=comment.author, body=comment.body)
         uow.commit()
         return comment
 
@@ -64,7 +66,7 @@ def _find(session, principal: Principal, ticket_id: str, comment_id: str):
 
 def edit(rt: Runtime, principal: Principal, ticket_id: str, comment_id: str, body: str) -> TicketComment:
     """Change a comment's body: its author only, within :data:`EDIT_WINDOW` of posting it."""
-    body = _checked_body(body)
+    body = checked_body(body)
     with rt.uow() as uow:
         ticket, comment = _find(uow.session, principal, ticket_id, comment_id)
         if comment.author != principal.name:

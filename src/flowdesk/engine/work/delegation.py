@@ -19,7 +19,7 @@ from ..models import Ticket, TicketAssignment, TicketStatus, User
 from ..store import audit
 from ..store.errors import Conflict, DomainError, Forbidden, InvalidInput
 from ..store.runtime import Runtime
-from . import progressions, tickets
+from . import progressions, sla, tickets
 from .tickets import DELEGATION_PENDING, check_precondition, locked, require_active
 
 RESOLVED = "resolved"
@@ -94,6 +94,7 @@ def assign(rt: Runtime, principal: Principal, ticket_id: str, user: str, if_matc
                      ticket_id=ticket.id, assignee=target.name, previous_assignee=previous)
         progressions.record(uow.session, ticket, "assigned", principal.name, status, assignee=target.name,
                             previous_assignee=previous, transfer=previous is not None, rule="manual")
+        sla.start_on_accept(uow.session, ticket, now, principal.name)
         uow.commit()
         return ticket
 

@@ -36,6 +36,10 @@ AT_RISK_SHARE = 0.75  # of the allowed time used up
 SLA_STATES = ("ok", "at_risk", "breached")
 _FINISHED = (TicketStatus.COMPLETED.value, TicketStatus.CANCELLED.value)
 _RUNNING = (TicketStatus.OPEN.value, TicketStatus.CLAIMED.value)  # the SLA clock runs (not waiting)
+# Values of the task property ``slaStart`` that start the clock when the ticket is accepted
+# (claimed or assigned) instead of when it opens; ``created`` (the default) starts it at once.
+ACCEPT_GATES = ("claimed", "accepted")
+SLA_STARTS = ("created",) + ACCEPT_GATES
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,8 @@ def start(session: Session, ticket: Ticket, task: WaitingUserTask, now: datetime
         except (ExecutionError, ValueError) as exc:
             # A model's bad SLA must not stop the process: the ticket just has no due date.
             log.warning("no due date for %s: %s", task.element_id, exc)
-    if due is None:
+    by_timer = due is None
+    if by_timer:
         due, hours = task.timer_deadline, None  # the diagram's timer fires on wall-clock time
     if due is None:
         return
@@ -115,6 +120,25 @@ def start(session: Session, ticket: Ticket, task: WaitingUserTask, now: datetime
     ticket.at_risk_at = _shift(hours, due, -(1 - AT_RISK_SHARE) * ticket.sla_seconds)
     if task.timer_warning is not None and task.timer_warning < due:
         ticket.at_risk_at = task.timer_warning
+    gated = str(properties.get("slaStart") or "").strip().lower() in ACCEPT_GATES
+    if gated and not by_timer and not ticket.assignee:
+        # The accept gate: the allowed time is known; the clock starts when someone takes it.
+        # (The diagram's own timer cannot wait for that: a timer-given SLA starts at once.)
+        ticket.due_at = ticket.at_risk_at = None
+
+
+def start_on_accept(session: Session, ticket: Ticket, now: datetime, by: str | None) -> None:
+    """A ticket whose SLA waits for acceptance (property ``slaStart: claimed``) was claimed or
+    assigned: its clock starts now, with the allowed time the model gave."""
+    if ticket.due_at is not None or ticket.sla_seconds is None:
+        return
+    hours = working_hours(session, ticket.calendar)
+    ticket.due_at = _shift(hours, now, ticket.sla_seconds)
+    ticket.at_risk_at = _shift(hours, ticket.due_at, -(1 - AT_RISK_SHARE) * ticket.sla_seconds)
+    if ticket.paused_at is not None:  # accepted while waiting on the customer: it starts paused
+        ticket.paused_at = now
+    progressions.record(session, ticket, "sla_started", by, ticket.status, due_at=ticket.due_at.isoformat(),
+                        sla_seconds=ticket.sla_seconds)
 
 
 def pause(ticket: Ticket, now: datetime) -> None:

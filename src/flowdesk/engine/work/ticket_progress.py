@@ -19,7 +19,7 @@ from ..models import Ticket, TicketProgression, TicketStatus
 from ..process.cycle import restore, save
 from ..store.errors import Conflict, Forbidden, InvalidInput
 from ..store.runtime import Runtime
-from . import progressions, sla
+from . import progressions, request_feed, sla
 from .tickets import check_precondition, find_visible, locked, may_work
 
 OPEN, CLAIMED, WAITING = TicketStatus.OPEN.value, TicketStatus.CLAIMED.value, TicketStatus.WAITING.value
@@ -94,30 +94,40 @@ def progress(rt: Runtime, principal: Principal, ticket_id: str, action: str, com
         step = _step_for(ticket, action)
         check_precondition(ticket, if_match)
         _check_actor(ticket, principal, action, step)
-        previous = ticket.status
-        target = step.target
-        if target is None:
-            # Waiting keeps the assignee (claim and unclaim refuse a waiting ticket), so it
-            # tells the status before waiting when the timeline predates this record.
-            target = progressions.status_before_waiting(uow.session, ticket) or (CLAIMED if ticket.assignee else OPEN)
-        if target != previous:
-            ticket.status = target
-            ticket.version += 1
-        # Waiting stops the SLA clock; resuming moves the due date by the time waited. The
-        # diagram's timers on the task are held and moved alike, or they would fire meanwhile.
-        changed = {}
-        if step.records == "waiting":
-            sla.pause(ticket, rt.clock())
-            _hold_diagram_timers(rt, uow, instance, ticket.task_id)
-        elif step.records == "resumed":
-            changed = sla.resume(uow.session, ticket, rt.clock())
-            moved = _release_diagram_timers(rt, uow, instance, ticket.task_id)
-            if moved:
-                changed["timers_moved"] = moved
-        progressions.record(uow.session, ticket, step.records, principal.name, previous, comment, data=data,
-                            **changed)
+        _apply(rt, uow, ticket, instance, step, principal.name, comment, data)
+        request_feed.ticket_changed(uow, ticket, step.records)
         uow.commit()
         return ticket
+
+
+def _apply(rt: Runtime, uow, ticket: Ticket, instance, step: Step, by: str, comment: str | None, data: dict,
+           **extra) -> None:
+    previous = ticket.status
+    target = step.target
+    if target is None:
+        # Waiting keeps the assignee (claim and unclaim refuse a waiting ticket), so it
+        # tells the status before waiting when the timeline predates this record.
+        target = progressions.status_before_waiting(uow.session, ticket) or (CLAIMED if ticket.assignee else OPEN)
+    if target != previous:
+        ticket.status = target
+        ticket.version += 1
+    # Waiting stops the SLA clock; resuming moves the due date by the time waited. The
+    # diagram's timers on the task are held and moved alike, or they would fire meanwhile.
+    changed = {}
+    if step.records == "waiting":
+        sla.pause(ticket, rt.clock())
+        _hold_diagram_timers(rt, uow, instance, ticket.task_id)
+    elif step.records == "resumed":
+        changed = sla.resume(uow.session, ticket, rt.clock())
+        moved = _release_diagram_timers(rt, uow, instance, ticket.task_id)
+        if moved:
+            changed["timers_moved"] = moved
+    progressions.record(uow.session, ticket, step.records, by, previous, comment, data=data, **changed, **extra)
+
+
+def resume_for_customer(rt: Runtime, uow, ticket: Ticket, instance, by: str, **extra) -> None:
+    """The customer answered: resume ``ticket`` (waiting, its instance locked) in the caller's transaction."""
+    _apply(rt, uow, ticket, instance, STEPS["resume"], by, None, {}, **extra)
 
 
 def _ticket_timeline(session: Session, ticket_id: str) -> list[TicketProgression]:

@@ -19,7 +19,7 @@ from ..process.cycle import execution_failed, require_running, restore, save
 from ..store import audit
 from ..store.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from ..store.runtime import Runtime
-from . import progressions
+from . import progressions, sla
 
 TICKET_STATUSES = tuple(s.value for s in TicketStatus)
 DELEGATION_PENDING = "pending"
@@ -161,6 +161,7 @@ def claim(rt: Runtime, principal: Principal, ticket_id: str, if_match: str | Non
         ticket.version += 1
         audit.record(uow.session, "ticket.claimed", principal.name, instance_id=ticket.instance_id, ticket_id=ticket.id)
         progressions.record(uow.session, ticket, "claimed", principal.name, TicketStatus.OPEN.value)
+        sla.start_on_accept(uow.session, ticket, ticket.claimed_at, principal.name)
         uow.commit()
         return ticket
 

@@ -31,7 +31,8 @@ export async function loadAttachments(path) {
   clear(document.getElementById("attachments"), items.length ? items.map((a) => el("li", {},
     el("button", { type: "button", class: "link", onclick: () => guarded(() => download(path, a)),
                    "aria-label": `Download ${a.filename}` }, a.filename),
-    el("span", { class: "sub" }, ` ${size(a.size)} · ${a.content_type} · ${a.uploaded_by} · ${when(a.created_at)}`)))
+    el("span", { class: "sub" }, ` ${size(a.size)} · ${a.content_type} · ${a.uploaded_by} · ${when(a.created_at)} `),
+    badge(a.public ? "public" : "internal")))
     : el("li", { class: "empty" }, "No attachments."));
 }
 
@@ -57,6 +58,7 @@ export function wireDiscussion(path, changed) {
       if (!file) return;
       const data = new FormData();
       data.append("file", file, file.name);
+      data.append("public", document.getElementById("attachment-public")?.checked ? "true" : "false");
       await api(`${path}/attachments`, { method: "POST", body: data });
       uploadForm.reset();
       say(`${file.name} uploaded.`);

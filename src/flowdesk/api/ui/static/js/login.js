@@ -29,7 +29,7 @@ form.addEventListener("submit", async (event) => {
     const who = await api("/me", { key });
     session.save(key);
     sessionStorage.setItem("flowdesk.me", JSON.stringify(who));
-    location.assign(safeNext(param("next")));
+    location.assign(who.role === "requester" && !param("next") ? `${UI}requests` : safeNext(param("next")));
   } catch (error) {
     input.setAttribute("aria-invalid", "true");
     fail(error.status === 401 ? new ApiError(401, { title: "That key is not valid" }) : error);

@@ -81,9 +81,14 @@ export async function me() {
   return who;
 }
 
-/** Page start: the login guard, the user line and the logout button. */
-export async function start() {
+/** Page start: the login guard, the user line and the logout button. A requester sees only the
+ * requester pages: the desk's pages send them to their requests. */
+export async function start({ requesterPage = false } = {}) {
   const who = await me();
+  if (who.role === "requester" && !requesterPage) {
+    location.replace(`${UI}requests`);
+    throw new ApiError(401, { title: "Your requests" }); // guarded() stays quiet while the page leaves
+  }
   const line = document.getElementById("who");
   if (line) line.textContent = `${who.name} (${who.role})`;
   document.getElementById("logout")?.addEventListener("click", () => {
