@@ -98,7 +98,7 @@ def test_a_requester_never_reaches_another_requesters_request(client, admin, ali
     assert [r.status_code for r in attempts] == [404] * len(attempts)
     assert all(r.mimetype == "application/problem+json" for r in attempts)
     assert client.get("/api/v1/requests", headers=carol).get_json()["items"] == []
-    assert client.get(f"/api/v1/requests?q=Printer", headers=carol).get_json()["items"] == []
+    assert client.get("/api/v1/requests?q=Printer", headers=carol).get_json()["items"] == []
     assert _snapshot(client, admin, alices) == before
 
 
