@@ -13,7 +13,7 @@ from ..engine.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, data_stores, filters, me, ui
-from . import audit_log, oidc, rate_limits, users
+from . import audit_log, camunda, oidc, rate_limits, users
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     rate_limits.register(app, settings)
     oidc.register(app, settings)
     auth.register(app, settings)
+    camunda.register(app, api.handle_http_exception)
     ui.register(app)
     return app
 
