@@ -11,7 +11,7 @@ from ..bpmn import Execution, ExecutionError
 from ..bpmn.serializer import STATE_FORMAT
 from .. import logs
 from . import added_rows, audit, idempotency, paging, sla, webhooks
-from .definitions import latest_version, resolve_calls, spec_with_calls
+from .definitions import latest_version, resolve_calls, spec_with_calls, version_ref
 from .errors import Conflict, ExecutionFailed, InvalidInput, NotFound
 from .idempotency import IdempotentRequest, Replay
 from .models import (ACTIVE_JOB_STATUSES, ACTIVE_STATUSES, Incident, Instance, InstanceStatus, Job, Message,
@@ -175,19 +175,26 @@ def event_data(instance: Instance) -> dict:
             "status": instance.status}
 
 
-def start_instance(rt: Runtime, principal: Principal, process_key: str, variables: dict | None = None,
-                   business_key: str | None = None, request: IdempotentRequest | None = None) -> InstanceView | Replay:
-    """Start the latest version of ``process_key`` and run it to its first wait state."""
+def start_instance(rt: Runtime, principal: Principal, process_key: str | None, variables: dict | None = None,
+                   business_key: str | None = None, request: IdempotentRequest | None = None, *,
+                   version: int | None = None, version_id: str | None = None) -> InstanceView | Replay:
+    """Start ``process_key`` (its latest version, or ``version``; or the version ``version_id``)
+    and run it to its first wait state."""
     principal.require(Role.SYSTEM, action="start processes")
-    principal.require_process(process_key)
+    if process_key is not None:
+        principal.require_process(process_key)
     if variables is not None and not isinstance(variables, dict):
         raise InvalidInput("variables must be an object", {"variables": ["must be a JSON object"]})
     with rt.uow() as uow:
         replay = idempotency.find(uow, principal, request)
         if replay is not None:
             return replay
-        instance = create_instance(rt, uow, principal.name, latest_version(uow, process_key),
-                                   variables or {}, business_key)
+        if version is None and version_id is None:
+            ref = latest_version(uow, process_key)
+        else:
+            ref = version_ref(uow, process_key, version, version_id)
+        principal.require_process(ref.process_key)
+        instance = create_instance(rt, uow, principal.name, ref, variables or {}, business_key)
         view = view_of(uow.session, instance)
         idempotency.remember(uow, principal, request, view)
         uow.commit()
