@@ -120,3 +120,22 @@ def test_the_checks_catch_an_answer_that_breaks_the_document(spec, client, admin
     lying.set_data(b'{"code": 404, "status": "Not Found", "message": "no"}')
     with pytest.raises(BaseException):  # noqa: B017 - schemathesis raises a group of failures
         conform(spec, path, "get", lying)
+
+
+def test_every_operation_has_a_unique_operation_id_and_the_document_its_version(client):
+    import flowdesk
+
+    document = client.get("/api/openapi.json").get_json()
+    ids = [operation["operationId"] for item in document["paths"].values()
+           for method, operation in item.items() if method != "parameters"]
+    assert len(ids) == len(set(ids))
+    assert document["info"]["version"] == flowdesk.__version__
+    assert document["info"]["license"]["name"] == "Apache-2.0"
+    assert document["servers"]
+
+
+def test_headers_the_api_reads_and_sends_are_declared(client):
+    complete = client.get("/api/openapi.json").get_json()["paths"]["/api/v1/tickets/{ticket_id}/complete"]["post"]
+    assert {p["name"] for p in complete["parameters"] if p["in"] == "header"} == {"Idempotency-Key", "If-Match"}
+    assert "Idempotent-Replayed" in complete["responses"]["200"]["headers"]
+    assert "Retry-After" in complete["responses"]["503"]["headers"]
