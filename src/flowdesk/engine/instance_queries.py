@@ -51,3 +51,12 @@ def count_instances(rt: Runtime, principal: Principal, wanted: InstanceFilter) -
     with rt.uow() as uow:
         query = _where(visible_instances(select(func.count()).select_from(Instance), principal), wanted)
         return uow.session.scalar(query) or 0
+
+
+def definition_ids(rt: Runtime, instance_ids: list[str]) -> dict[str, str]:
+    """The deployed version id each instance runs (for rows that name only their instance)."""
+    if not instance_ids:
+        return {}
+    with rt.uow() as uow:
+        return dict(uow.session.execute(select(Instance.id, Instance.definition_version_id)
+                                        .where(Instance.id.in_(sorted(set(instance_ids))))).all())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from ...engine import external_task_queries as queries
-from ...engine import external_task_waits, external_tasks
+from ...engine import external_task_waits, external_tasks, instance_queries
 from ...engine.errors import InvalidInput
 from ...engine.models import ExternalTaskStatus
 from .params import body, field, flag, listed, page
@@ -157,7 +157,9 @@ def _filter() -> queries.ExternalTaskFilter:
 @bp.get("")
 def list_tasks():
     first, limit = page()
-    return jsonify([task_dto(row) for row in queries.list_open(_runtime(), g.principal, _filter(), first, limit)])
+    rows = queries.list_open(_runtime(), g.principal, _filter(), first, limit)
+    definitions = instance_queries.definition_ids(_runtime(), [row.instance_id for row in rows])
+    return jsonify([task_dto(row, definitions.get(row.instance_id)) for row in rows])
 
 
 @bp.get("/count")
@@ -174,7 +176,8 @@ def topic_names():
 
 @bp.get("/<task_id>")
 def get_task(task_id):
-    return jsonify(task_dto(queries.get_open(_runtime(), g.principal, task_id)))
+    row = queries.get_open(_runtime(), g.principal, task_id)
+    return jsonify(task_dto(row, instance_queries.definition_ids(_runtime(), [row.instance_id]).get(row.instance_id)))
 
 
 @bp.get("/<task_id>/errorDetails")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import inspect
 
-from ...engine import comments, delegation, inbox, paging, tickets
+from ...engine import comments, delegation, inbox, instance_queries, paging, tickets
 from ...engine.errors import InvalidInput
 from ...engine.models.ticket import ACTIVE_STATUSES
 from .params import body, field, page
@@ -29,39 +29,50 @@ def _loaded(row, name: str):
     return None if name in inspect(row).unloaded else getattr(row, name)
 
 
-def task_dto(ticket) -> dict:
+def task_dto(ticket, definition_id: str | None = None) -> dict:
     return {
         "id": ticket.id, "name": ticket.name, "assignee": ticket.assignee, "owner": ticket.owner,
         "created": camunda_date(ticket.created_at), "lastUpdated": None, "due": camunda_date(ticket.due_at),
         "followUp": None, "delegationState": ticket.delegation_state.upper() if ticket.delegation_state else None,
         "description": _loaded(ticket, "documentation"), "executionId": ticket.task_id, "parentTaskId": None,
         "priority": ticket.priority if ticket.priority is not None else DEFAULT_PRIORITY,
-        "processDefinitionId": None, "processInstanceId": ticket.instance_id,
+        "processDefinitionId": definition_id, "processInstanceId": ticket.instance_id,
         "taskDefinitionKey": ticket.element_id, "caseExecutionId": None, "caseInstanceId": None,
         "caseDefinitionId": None, "suspended": ticket.status == "waiting", "formKey": None,
         "camundaFormRef": None, "tenantId": ticket.tenant_id,
     }
 
 
-def _queries() -> list[inbox.InboxQuery]:
-    args = request.args
-    assignee = args.get("assignee")
+def _flag(source, name: str) -> bool:
+    value = source.get(name)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _queries(source) -> list[inbox.InboxQuery]:
+    """The inbox queries of a Camunda task query (query parameters, or the body of POST /task)."""
+    def text(name: str) -> str | None:
+        value = source.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput(f"'{name}' must be text", {name: ["text"]})
+        return value
+
+    assignee = text("assignee")
     statuses = list(ACTIVE_STATUSES)
-    if args.get("unassigned", "").lower() == "true":
+    if _flag(source, "unassigned"):
         statuses = ["open"]
-    elif assignee or args.get("assigned", "").lower() == "true":
+    elif assignee or _flag(source, "assigned"):
         statuses = ["claimed", "waiting"]
-    common = dict(assignee=assignee, candidate_group=args.get("candidateGroup"),
-                  process_key=args.get("processDefinitionKey"), instance_id=args.get("processInstanceId"),
-                  element_id=args.get("taskDefinitionKey"), business_key=args.get("processInstanceBusinessKey"),
-                  q=args.get("nameLike", "").strip("%") or None)
+    common = dict(assignee=assignee, candidate_group=text("candidateGroup"),
+                  process_key=text("processDefinitionKey"), instance_id=text("processInstanceId"),
+                  element_id=text("taskDefinitionKey"), business_key=text("processInstanceBusinessKey"),
+                  q=(text("nameLike") or "").strip("%") or None)
     return [inbox.InboxQuery(status=status, **common) for status in statuses]
 
 
-def _matching(enough: int | None) -> list:
+def _matching(source, enough: int | None) -> list:
     """Tickets of every open status, oldest first, at least ``enough`` of them when there are (None: all)."""
     found = []
-    for query in _queries():
+    for query in _queries(source):
         cursor, taken = None, 0
         while True:
             got = inbox.list_tickets(_runtime(), g.principal, query, after=cursor, limit=paging.MAX_LIMIT)
@@ -73,21 +84,41 @@ def _matching(enough: int | None) -> list:
     return sorted(found, key=lambda t: (t.created_at, t.id))
 
 
+def _dtos(tickets_: list) -> list[dict]:
+    definitions = instance_queries.definition_ids(_runtime(), [t.instance_id for t in tickets_])
+    return [task_dto(t, definitions.get(t.instance_id)) for t in tickets_]
+
+
+def _page_of(source):
+    first, limit = page()
+    rows = _matching(source, None if limit is None else first + limit)
+    return jsonify(_dtos(rows[first:None if limit is None else first + limit]))
+
+
 @bp.get("")
 def list_tasks():
-    first, limit = page()
-    rows = _matching(None if limit is None else first + limit)
-    return jsonify([task_dto(t) for t in rows[first:None if limit is None else first + limit]])
+    return _page_of(request.args)
+
+
+@bp.post("")
+def query_tasks():
+    """The same query with its filters in a JSON body (paging stays in the query string)."""
+    return _page_of(body())
 
 
 @bp.get("/count")
 def count_tasks():
-    return jsonify({"count": len(_matching(None))})
+    return jsonify({"count": len(_matching(request.args, None))})
+
+
+@bp.post("/count")
+def count_tasks_by_body():
+    return jsonify({"count": len(_matching(body(), None))})
 
 
 @bp.get("/<task_id>")
 def get_task(task_id):
-    return jsonify(task_dto(tickets.get_ticket(_runtime(), g.principal, task_id)))
+    return jsonify(_dtos([tickets.get_ticket(_runtime(), g.principal, task_id)])[0])
 
 
 @bp.get("/<task_id>/form-variables")
@@ -132,6 +163,7 @@ def set_assignee(task_id):
 
 
 @bp.post("/<task_id>/complete")
+@bp.post("/<task_id>/submit-form")
 def complete(task_id):
     """Complete with typed variables: 204, or 200 with the instance's variables (withVariablesInReturn)."""
     data = body()
