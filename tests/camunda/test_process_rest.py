@@ -118,3 +118,13 @@ def test_signal_is_204_and_starts_processes(client, admin, deploy):
                            headers=admin).get_json()
     assert client.get(f"/engine-rest/process-instance/{started['id']}/variables/x",
                       headers=admin).get_json()["value"] == 1
+
+
+def test_starts_are_rate_limited_like_the_native_api(make_client, deploy, basic):
+    deploy("intake_v1.bpmn")
+    limited = make_client(rate_limit="2/minute")
+    answers = [limited.post("/engine-rest/process-definition/key/intake/start", json={}, headers=basic)
+               for _ in range(3)]
+    assert [a.status_code for a in answers[:2]] == [200, 200]
+    assert answers[2].status_code == 429
+    assert answers[2].get_json()["type"] == "InvalidRequestException"
