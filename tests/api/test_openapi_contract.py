@@ -15,6 +15,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance)
 
+from flowdesk.engine import external_task_waits
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 REQUESTS_PER_OPERATION = 6
@@ -24,6 +26,12 @@ REQUESTS_PER_OPERATION = 6
 def backend(request):
     """The document is the same whichever database answers."""
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def short_long_polls(monkeypatch):
+    """Generated fetches ask to wait up to 30 minutes when nothing is available: cap the wait."""
+    monkeypatch.setattr(external_task_waits, "MAX_WAIT_MS", 20)
 
 
 @pytest.fixture
