@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from flowdesk.engine import external_task_waits
+from flowdesk.engine.store import external_task_waits
 
 REQUESTS_PER_OPERATION = 40
 MINIMUM_REQUESTS = 2000

@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 @pytest.fixture
 def worker_key(runtime, app):
     """The API key of a system user "payments-worker" (made after the app, which makes the admin first)."""
-    from flowdesk.engine import identity
+    from flowdesk.engine.access import identity
     _, key = identity.create_user(runtime, "payments-worker", "system", [])
     return key
 

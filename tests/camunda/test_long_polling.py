@@ -67,7 +67,7 @@ def test_task_started_while_worker_waits_is_returned_promptly(served, basic, dep
 
 
 def test_a_task_freed_by_the_clock_is_found_by_the_recheck(runtime, basic, client, deploy, start):
-    from flowdesk.engine import external_task_waits
+    from flowdesk.engine.store import external_task_waits
 
     deploy("external_invoice.bpmn")
     start("external_invoice", {"amount": 1})

@@ -3,7 +3,7 @@
 import pytest
 
 from flowdesk.api.camunda.variables import camunda_date, from_flowdesk, to_flowdesk
-from flowdesk.engine.errors import InvalidInput
+from flowdesk.engine.store.errors import InvalidInput
 
 
 @pytest.mark.parametrize("typed, value", [

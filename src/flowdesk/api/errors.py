@@ -10,8 +10,8 @@ from flask_smorest import Api
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
-from ..engine import database
-from ..engine import errors as domain
+from ..engine.store import database
+from ..engine.store import errors as domain
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..engine import external_task_waits, external_tasks
+from ..engine.process import external_tasks
+from ..engine.store import external_task_waits
 from .auth import principal, runtime
 
 blp = Blueprint("external_tasks", __name__, url_prefix="/api/v1/external-tasks",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, request
 from werkzeug.exceptions import HTTPException
 
-from ...engine.errors import DomainError
+from ...engine.store.errors import DomainError
 from . import auth, errors, external_tasks, messages, process_definitions, process_instances, tasks
 
 PREFIX = "/engine-rest"

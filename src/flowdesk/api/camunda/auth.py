@@ -11,8 +11,9 @@ import binascii
 
 from flask import current_app, g, request
 
-from ...engine import identity, tenancy
-from ...engine.errors import Unauthenticated
+from ...engine.access import identity
+from ...engine.store import tenancy
+from ...engine.store.errors import Unauthenticated
 
 
 def _credential() -> tuple[str | None, str | None]:

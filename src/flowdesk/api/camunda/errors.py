@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, json
 from werkzeug.exceptions import HTTPException
 
-from ...engine import errors as domain
+from ...engine.store import errors as domain
 
 # Domain error -> (status, Camunda exception type). A lock held by another worker, a task no longer
 # waiting or an uncaught BPMN error are "bad user requests" (400) to Camunda, not conflicts.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ...engine import external_task_queries as queries
-from ...engine import external_task_waits, external_tasks, instance_queries
-from ...engine.errors import InvalidInput
 from ...engine.models import ExternalTaskStatus
+from ...engine.process import external_task_queries as queries
+from ...engine.process import external_tasks, instance_queries
+from ...engine.store import external_task_waits
+from ...engine.store.errors import InvalidInput
 from .params import body, field, flag, listed, page
 from .variables import camunda_date, from_flowdesk, to_flowdesk
 

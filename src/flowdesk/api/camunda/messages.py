@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ...engine import inbound, instances
-from ...engine import messages as engine_messages
-from ...engine.errors import NotFound
-from ...engine.signing import SIGNATURE_HEADER
+from ...engine.access.signing import SIGNATURE_HEADER
+from ...engine.process import inbound, instances
+from ...engine.process import messages as engine_messages
+from ...engine.store.errors import NotFound
 from .errors import CamundaError
 from .params import body, field
 from .process_instances import instance_dto

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from ...engine.errors import InvalidInput
+from ...engine.store.errors import InvalidInput
 
 
 def body() -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ...engine import definitions, instances
-from ...engine.errors import NotFound
+from ...engine.process import definitions, instances
+from ...engine.store.errors import NotFound
 from .params import body, field, flag, listed, number, page
 from .process_instances import instance_dto
 from .variables import from_flowdesk, to_flowdesk

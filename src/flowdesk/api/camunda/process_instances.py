@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ...engine import instance_queries, instance_variables, instances, lifecycle
-from ...engine.errors import InvalidInput, NotFound
+from ...engine.process import instance_queries, instance_variables, instances, lifecycle
+from ...engine.store.errors import InvalidInput, NotFound
 from .params import body, field, flag, listed, page
 from .variables import from_flowdesk, to_flowdesk, typed, value_of
 

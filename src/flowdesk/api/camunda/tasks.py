@@ -9,9 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import inspect
 
-from ...engine import comments, delegation, inbox, instance_queries, paging, tickets
-from ...engine.errors import InvalidInput
 from ...engine.models.ticket import ACTIVE_STATUSES
+from ...engine.process import instance_queries
+from ...engine.store import paging
+from ...engine.store.errors import InvalidInput
+from ...engine.work import comments, delegation, inbox, tickets
 from .params import body, field, page
 from .variables import camunda_date, from_flowdesk, to_flowdesk
 

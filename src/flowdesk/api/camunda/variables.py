@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from ...engine.errors import InvalidInput
+from ...engine.store.errors import InvalidInput
 
 INT_BITS = {"Short": 16, "Integer": 32, "Long": 64}
 JSON_FORMAT = "application/json"
