@@ -5,10 +5,13 @@ The seed is fixed so a failure reproduces; the number of requests is counted, no
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from flowdesk.engine.store import external_task_waits
 
 REQUESTS_PER_OPERATION = 40
 MINIMUM_REQUESTS = 2000
@@ -17,6 +20,12 @@ MINIMUM_REQUESTS = 2000
 def _operations(schema):
     for result in schema.get_all_operations():
         yield result.ok()
+
+
+@pytest.fixture(autouse=True)
+def short_long_polls(monkeypatch):
+    """Generated fetches ask to wait up to 30 minutes when nothing is available: cap the wait."""
+    monkeypatch.setattr(external_task_waits, "MAX_WAIT_MS", 20)
 
 
 def test_generated_requests_cause_no_server_error_or_schema_violation(app, admin, deploy, start):

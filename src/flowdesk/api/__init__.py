@@ -14,7 +14,7 @@ from ..engine.store.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, data_stores, filters, me, ui
-from . import audit_log, oidc, rate_limits, users
+from . import audit_log, camunda, oidc, openapi_document, rate_limits, users
 from . import requests as request_api
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = Flask(__name__)
     app.config.update(
         API_TITLE="flowdesk",
-        API_VERSION="v1",
+        API_VERSION=openapi_document.version(),
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
@@ -49,8 +49,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # Shown once: only its hash is stored.
         print(f"flowdesk: created user 'admin' with API key {created_key}  (shown once; keep it)", flush=True)
 
+    options = openapi_document.spec_options()
     api = errors.ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}],
+        "extra_plugins": options.pop("plugins"), **options})
     for module in (health, observability, definitions, instances, tickets, operations, external_tasks, messages):
         api.register_blueprint(module.blp)
     for module in (timeline, comments, attachments):
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     rate_limits.register(app, settings)
     oidc.register(app, settings)
     auth.register(app, settings)
+    camunda.register(app, api.handle_http_exception)
     ui.register(app)
     return app
 

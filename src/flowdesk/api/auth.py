@@ -67,6 +67,7 @@ def token_verifier(settings: Settings) -> TokenVerifier | None:
 
 def register(app: Flask, settings: Settings) -> None:
     tokens = token_verifier(settings)
+    app.extensions["flowdesk_tokens"] = tokens  # the Camunda surface authenticates with the same verifier
 
     @app.before_request
     def _authenticate():

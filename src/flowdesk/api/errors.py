@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http
 import logging
 
 from flask import Flask, Response, json
 from flask_smorest import Api
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from ..engine.store import database
@@ -85,8 +87,39 @@ def _http_code(status: int) -> str:
             422: "invalid_input", 429: "rate_limited"}.get(status, "http_error")
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error of /api/v1 is answered."""
+
+    class Meta:
+        unknown = INCLUDE  # members particular to a problem (assignee, allowed_actions...) may follow
+
+    type = fields.String(required=True, metadata={"description": "a URI naming the kind of problem"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True, metadata={"description": "stable, documented error code"})
+    errors = fields.Raw(metadata={"description": "per-field reasons (invalid input)"})
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api with every HTTP error (incl. schema validation) as problem+json."""
+    """flask-smorest's Api with every HTTP error (incl. schema validation) as problem+json.
+
+    The OpenAPI document says so too: its error responses are ``application/problem+json``
+    with :class:`ProblemSchema` (other members, such as ``assignee`` on a conflict, may follow).
+    """
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        self.spec.components.schema("Problem", schema=ProblemSchema)
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM: {"schema": "Problem"}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", {
+            "description": "An error, as problem+json (RFC 9457)",
+            "content": {PROBLEM: {"schema": "Problem"}}}, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500

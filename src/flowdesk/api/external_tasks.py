@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..engine.process import external_tasks
+from ..engine.store import external_task_waits
 from .auth import principal, runtime
 
 blp = Blueprint("external_tasks", __name__, url_prefix="/api/v1/external-tasks",
@@ -26,6 +27,10 @@ class ExternalFetchSchema(Schema):
     worker_id = fields.String(required=True, validate=validate.Length(min=1, max=255))
     max_tasks = fields.Integer(load_default=10, validate=validate.Range(1, 100))
     topics = fields.List(fields.Nested(ExternalTopicSchema), required=True, validate=validate.Length(min=1))
+    async_response_timeout = fields.Integer(
+        load_default=0, validate=validate.Range(0, external_task_waits.MAX_WAIT_MS),
+        metadata={"description": "long polling: milliseconds to wait for a task when none is available "
+                                 "(0: answer at once); answers as soon as one becomes available"})
 
 
 class ExternalWorkerSchema(Schema):
@@ -83,9 +88,15 @@ class FetchAndLock(MethodView):
     @blp.arguments(ExternalFetchSchema)
     @blp.response(200, LockedExternalTaskSchema(many=True))
     def post(self, body):
-        """Lock up to max_tasks available tasks of the topics for this worker (system role)."""
-        return [_locked(i) for i in external_tasks.fetch_and_lock(runtime(), principal(), body["worker_id"],
-                                                                   body["max_tasks"], body["topics"])]
+        """Lock up to max_tasks available tasks of the topics for this worker (system role).
+
+        With `async_response_timeout` an empty answer waits up to that long for a task (long
+        polling): an idle worker makes one request per timeout instead of polling in a loop.
+        """
+        rt, caller = runtime(), principal()
+        found = external_task_waits.poll(rt.fetchable, lambda: external_tasks.fetch_and_lock(
+            rt, caller, body["worker_id"], body["max_tasks"], body["topics"]), body["async_response_timeout"])
+        return [_locked(i) for i in found]
 
 
 @blp.route("/<task_id>/complete")

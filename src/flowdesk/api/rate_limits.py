@@ -16,11 +16,15 @@ from flask_limiter import Limiter
 from ..config import Settings
 from .auth import bearer
 
-LIMITED_ENDPOINTS = ("instances.ProcessInstances", "messages.Messages", "messages.Signals", "requests.Requests")
+LIMITED_ENDPOINTS = ("instances.ProcessInstances", "messages.Messages", "messages.Signals", "requests.Requests",
+                     # The same operations on the Camunda 7 surface share the caller's budget.
+                     "camunda.process_definition.start_by_key", "camunda.process_definition.start_by_id",
+                     "camunda.message.correlate", "camunda.message.signal")
 
 
 def _caller() -> str:
-    credential = bearer()
+    # Camunda clients send HTTP Basic: the whole header names the caller as well as a bearer key.
+    credential = bearer() or request.headers.get("Authorization")
     if credential:
         return "key:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
     return "addr:" + (request.remote_addr or "unknown")

@@ -34,7 +34,7 @@ def register(app: Flask, max_json_bytes: int | None = None) -> None:
         @app.before_request
         def _limit_json_body():
             # Uploads have their own, larger limit; a JSON command never needs that much.
-            if not (request.is_json and request.path.startswith("/api/v1")):
+            if not (request.is_json and request.path.startswith(("/api/v1", "/engine-rest"))):
                 return None
             request.max_content_length = max_json_bytes
             if request.content_length is None:

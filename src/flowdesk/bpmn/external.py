@@ -34,3 +34,25 @@ def complete(execution: Execution, task_id: str, variables: dict) -> None:
     task = execution._started_action(task_id)  # noqa: SLF001 - same package, same rule for both kinds
     task.data.update(variables or {})
     execution.complete_action(task_id, None, None)
+
+
+def raise_error(execution: Execution, task_id: str, code: str, variables: dict | None,
+                error_message: str | None) -> bool:
+    """Raise BPMN error ``code`` from an external task, its ``variables`` set first (as Camunda does).
+
+    The variables go to the task and to the scope its boundary events run in, so the path that
+    catches the error sees them. False (nothing changed) when no event catches the error.
+    """
+    task = execution._started_action(task_id)  # noqa: SLF001 - same package
+    before = (dict(task.data), dict(task.parent.data) if task.parent is not None else None)
+    for scope in (task, task.parent):
+        if scope is not None:
+            scope.data.update(variables or {})
+    if execution.throw_error(task_id, code, {**(variables or {}), "error_message": error_message}):
+        return True
+    task.data.clear()
+    task.data.update(before[0])
+    if task.parent is not None:
+        task.parent.data.clear()
+        task.parent.data.update(before[1])
+    return False

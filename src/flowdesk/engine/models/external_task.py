@@ -25,6 +25,8 @@ class ExternalTaskStatus(str, enum.Enum):
 
 
 ACTIVE_EXTERNAL_STATUSES = (ExternalTaskStatus.AVAILABLE.value, ExternalTaskStatus.LOCKED.value)
+# Tasks a worker or an operator can still act on (Camunda lists these; finished ones are gone).
+OPEN_EXTERNAL_STATUSES = ACTIVE_EXTERNAL_STATUSES + (ExternalTaskStatus.INCIDENT.value,)
 
 
 class ExternalTask(TenantOwned, Base):

@@ -281,6 +281,43 @@ def latest_version(uow: UnitOfWork, process_key: str) -> VersionRef:
     return ref
 
 
+def version_ref(uow: UnitOfWork, process_key: str | None = None, version: int | None = None,
+                version_id: str | None = None) -> VersionRef:
+    """A given version: by ``process_key`` and ``version`` number, or by its id."""
+    query = select(DefinitionVersion.id, DefinitionVersion.process_key, DefinitionVersion.version,
+                   DefinitionVersion.external_calls)
+    if version_id is not None:
+        query = query.where(DefinitionVersion.id == version_id)
+    else:
+        query = query.where(DefinitionVersion.process_key == process_key, DefinitionVersion.version == version)
+    row = uow.session.execute(query).first()
+    if row is None:
+        raise NotFound(f"process definition '{version_id}' does not exist" if version_id is not None
+                       else f"process '{process_key}' has no version {version}")
+    return VersionRef(*row)
+
+
+def find_versions(rt: Runtime, principal: Principal, *, process_key: str | None = None, version_id: str | None = None,
+                  version: int | None = None, latest_only: bool = False, first: int = 0,
+                  limit: int | None = None) -> list[DefinitionVersion]:
+    """Deployed versions matching the filters, by key then version (the XML is loaded when read)."""
+    with rt.uow() as uow:
+        query = select(DefinitionVersion)
+        if latest_only:
+            newest = (select(DefinitionVersion.process_key, func.max(DefinitionVersion.version).label("v"))
+                      .group_by(DefinitionVersion.process_key).subquery())
+            query = query.join(newest, and_(DefinitionVersion.process_key == newest.c.process_key,
+                                            DefinitionVersion.version == newest.c.v))
+        for column, value in ((DefinitionVersion.process_key, process_key), (DefinitionVersion.id, version_id),
+                              (DefinitionVersion.version, version)):
+            if value is not None:
+                query = query.where(column == value)
+        query = query.order_by(DefinitionVersion.process_key, DefinitionVersion.version).offset(first)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(uow.session.scalars(query))
+
+
 def latest_versions(session) -> list[DefinitionVersion]:
     """The latest version of every deployed process (of the session's tenant), by process key."""
     newest = select(DefinitionVersion.process_key, func.max(DefinitionVersion.version).label("version"))

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select
 
 from ...bpmn import ExecutionError, TaskNotReady
 from ...bpmn import external as bpmn_external
 from ..access.principal import Principal, Role
 from ..models import ExternalTask, ExternalTaskStatus, Incident, Instance, InstanceStatus
+from ..models.external_task import OPEN_EXTERNAL_STATUSES as OPEN_STATUSES
 from ..store import audit
 from ..store.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..store.runtime import Runtime
@@ -30,6 +31,7 @@ class Locked:
 
     task: ExternalTask
     variables: dict = field(default_factory=dict)
+    definition_version_id: str | None = None
 
 
 def _duration(ms, field_name: str) -> timedelta:
@@ -48,6 +50,7 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
     for topic in durations:
         if not principal.allows_topic(topic):
             raise Forbidden(f"'{principal.name}' may not work external tasks of topic '{topic}'", topic=topic)
+    wanted = [_topic_filter(t, principal) for t in topics]
     with rt.uow() as uow:
         now = rt.clock()
         fetchable = or_(
@@ -56,8 +59,7 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
             and_(ExternalTask.status == ExternalTaskStatus.LOCKED.value, ExternalTask.lock_expires_at <= now),
         )
         held = select(Instance.id).where(Instance.status != InstanceStatus.RUNNING.value)
-        query = select(ExternalTask).where(fetchable, ExternalTask.topic.in_(list(durations)),
-                                           ExternalTask.instance_id.not_in(held))
+        query = select(ExternalTask).where(fetchable, or_(*wanted), ExternalTask.instance_id.not_in(held))
         if principal.process_keys is not None:
             query = query.where(ExternalTask.process_key.in_(sorted(principal.process_keys)))
         rows = list(uow.session.scalars(
@@ -74,8 +76,21 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
         with rt.uow() as uow:
             instance = uow.session.get(Instance, row.instance_id)
             waiting = {w.task_id: w for w in bpmn_external.waiting(restore(rt, uow.session, instance))}
-        result.append(Locked(row, waiting.get(row.task_id).variables if row.task_id in waiting else {}))
+        result.append(Locked(row, waiting.get(row.task_id).variables if row.task_id in waiting else {},
+                             instance.definition_version_id))
     return result
+
+
+def _topic_filter(topic: dict, principal: Principal):
+    """The tasks one topic of a fetch asks for: its name, and optionally processes, business key, tenants."""
+    condition = ExternalTask.topic == topic["topic_name"]
+    if topic.get("process_keys") is not None:
+        condition = and_(condition, ExternalTask.process_key.in_(list(topic["process_keys"])))
+    if topic.get("business_key") is not None:
+        condition = and_(condition, ExternalTask.business_key == topic["business_key"])
+    if topic.get("tenant_ids") is not None and principal.tenant_id not in topic["tenant_ids"]:
+        condition = false()  # the caller's rows are all of its own tenant
+    return condition
 
 
 def _held(uow: UnitOfWork, principal: Principal, task_id: str, worker_id: str, rt: Runtime):
@@ -128,14 +143,19 @@ def failure(rt: Runtime, principal: Principal, task_id: str, worker_id: str, err
             row.status = ExternalTaskStatus.AVAILABLE.value
             row.retry_at = now + timedelta(milliseconds=max(0, int(retry_timeout or 0)))
         else:
-            row.status = ExternalTaskStatus.INCIDENT.value
-            incident = Incident(instance_id=instance.id, element_id=row.element_id, external_task_id=row.id,
-                                message=f"external task failed: {row.error_message}", attempts=1, created_at=now)
-            uow.session.add(incident)
-            audit.record(uow.session, "incident.created", principal.name, instance_id=instance.id,
-                         external_task_id=row.id, message=incident.message)
+            _open_incident(uow, principal, row, now)
         uow.commit()
         return row
+
+
+def _open_incident(uow: UnitOfWork, principal: Principal, row: ExternalTask, now) -> None:
+    row.status, row.worker_id, row.lock_expires_at = ExternalTaskStatus.INCIDENT.value, None, None
+    incident = Incident(instance_id=row.instance_id, element_id=row.element_id, external_task_id=row.id,
+                        message=f"external task failed: {row.error_message or 'no retries left'}", attempts=1,
+                        created_at=now)
+    uow.session.add(incident)
+    audit.record(uow.session, "incident.created", principal.name, instance_id=row.instance_id,
+                 external_task_id=row.id, message=incident.message)
 
 
 def bpmn_error(rt: Runtime, principal: Principal, task_id: str, worker_id: str, error_code: str,
@@ -145,8 +165,9 @@ def bpmn_error(rt: Runtime, principal: Principal, task_id: str, worker_id: str, 
         row, instance = _held(uow, principal, task_id, worker_id, rt)
         execution = restore(rt, uow.session, instance)
         try:
-            caught = execution.throw_error(row.task_id, error_code, {**(variables or {}),
-                                                                    "error_message": error_message})
+            caught = bpmn_external.raise_error(execution, row.task_id, error_code, variables, error_message)
+        except TaskNotReady as exc:
+            raise Conflict(f"the task of external task '{task_id}' is no longer waiting") from exc
         except ExecutionError as exc:
             raise execution_failed(exc) from exc
         if not caught:
@@ -164,5 +185,52 @@ def extend_lock(rt: Runtime, principal: Principal, task_id: str, worker_id: str,
     with rt.uow() as uow:
         row, _ = _held(uow, principal, task_id, worker_id, rt)
         row.lock_expires_at = rt.clock() + duration
+        uow.commit()
+        return row
+
+
+def _visible(uow: UnitOfWork, principal: Principal, task_id: str) -> ExternalTask:
+    principal.require(Role.SYSTEM, action="work external tasks")
+    row = uow.session.get(ExternalTask, task_id)
+    if row is None or row.status not in OPEN_STATUSES or not (
+            principal.allows_process(row.process_key) and principal.allows_topic(row.topic)):
+        raise NotFound(f"external task '{task_id}' does not exist")
+    return row
+
+
+def unlock(rt: Runtime, principal: Principal, task_id: str) -> ExternalTask:
+    """Release the lock whoever holds it: the task can be fetched again at once."""
+    with rt.uow() as uow:
+        row = _visible(uow, principal, task_id)
+        lock_instance(uow.session, row.instance_id)
+        uow.session.refresh(row)
+        if row.status == ExternalTaskStatus.LOCKED.value:
+            row.status, row.worker_id, row.lock_expires_at = ExternalTaskStatus.AVAILABLE.value, None, None
+            row.updated_at = rt.clock()
+            audit.record(uow.session, "external_task.unlocked", principal.name, instance_id=row.instance_id,
+                         external_task_id=row.id)
+        uow.commit()
+        return row
+
+
+def set_retries(rt: Runtime, principal: Principal, task_id: str, retries: int) -> ExternalTask:
+    """Set the retries left: 0 opens an incident; more resolves an open one and frees the task."""
+    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+        raise InvalidInput("invalid retries", {"retries": ["a whole number >= 0"]})
+    with rt.uow() as uow:
+        row = _visible(uow, principal, task_id)
+        lock_instance(uow.session, row.instance_id)
+        uow.session.refresh(row)
+        now = rt.clock()
+        row.retries, row.updated_at = retries, now
+        if retries == 0 and row.status != ExternalTaskStatus.INCIDENT.value:
+            _open_incident(uow, principal, row, now)
+        elif retries > 0 and row.status == ExternalTaskStatus.INCIDENT.value:
+            for incident in uow.session.scalars(select(Incident).where(
+                    Incident.external_task_id == row.id, Incident.status == "open")):
+                incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, principal.name
+            row.status, row.retry_at = ExternalTaskStatus.AVAILABLE.value, None
+        audit.record(uow.session, "external_task.retries_set", principal.name, instance_id=row.instance_id,
+                     external_task_id=row.id, retries=retries)
         uow.commit()
         return row

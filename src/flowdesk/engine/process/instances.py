@@ -21,7 +21,7 @@ from ..store.runtime import Runtime
 from ..store.unit_of_work import UnitOfWork
 from . import webhooks
 from .cycle import event_data, execution_failed, restore, save, settle
-from .definitions import latest_version, resolve_calls
+from .definitions import latest_version, resolve_calls, version_ref
 from .external_task_projection import active_external_tasks
 from .jobs import active_jobs
 from .waits import subscriptions_of
@@ -47,19 +47,26 @@ class InstanceView:
         return getattr(self.instance, name)
 
 
-def start_instance(rt: Runtime, principal: Principal, process_key: str, variables: dict | None = None,
-                   business_key: str | None = None, request: IdempotentRequest | None = None) -> InstanceView | Replay:
-    """Start the latest version of ``process_key`` and run it to its first wait state."""
+def start_instance(rt: Runtime, principal: Principal, process_key: str | None, variables: dict | None = None,
+                   business_key: str | None = None, request: IdempotentRequest | None = None, *,
+                   version: int | None = None, version_id: str | None = None) -> InstanceView | Replay:
+    """Start ``process_key`` (its latest version, or ``version``; or the version ``version_id``)
+    and run it to its first wait state."""
     principal.require(Role.SYSTEM, action="start processes")
-    principal.require_process(process_key)
+    if process_key is not None:
+        principal.require_process(process_key)
     if variables is not None and not isinstance(variables, dict):
         raise InvalidInput("variables must be an object", {"variables": ["must be a JSON object"]})
     with rt.uow() as uow:
         replay = idempotency.find(uow, principal, request)
         if replay is not None:
             return replay
-        instance = create_instance(rt, uow, principal.name, latest_version(uow, process_key),
-                                   variables or {}, business_key)
+        if version is None and version_id is None:
+            ref = latest_version(uow, process_key)
+        else:
+            ref = version_ref(uow, process_key, version, version_id)
+        principal.require_process(ref.process_key)
+        instance = create_instance(rt, uow, principal.name, ref, variables or {}, business_key)
         view = view_of(uow.session, instance)
         idempotency.remember(uow, principal, request, view)
         uow.commit()

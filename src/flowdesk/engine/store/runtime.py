@@ -13,6 +13,7 @@ from ..models.base import utcnow
 from . import added_rows, audit, changes, schema, tenancy
 from .changes import ChangeFeed
 from .database import DEFAULT_SQLITE_BUSY_TIMEOUT, make_engine, make_session_factory
+from .external_task_waits import FetchableSignal
 from .heartbeats import Heartbeats
 from .keys import SecretBox, load_master_key
 from .read_cache import ReadCache
@@ -58,6 +59,9 @@ class Runtime:
         tenancy.install(self.session_factory)
         added_rows.install(self.session_factory)
         audit.install(self.session_factory)
+        # Wakes long-polling external task fetches of this process when a task becomes fetchable.
+        self.fetchable = FetchableSignal()
+        self.fetchable.install(self.session_factory)
         self.specs = SpecCache()
         # Keys, webhook subscriptions and latest versions, kept while a change feed tells this process about
         # changes made by the others (attach_change_feed); without one, nothing is kept.
