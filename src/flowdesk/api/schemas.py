@@ -27,6 +27,24 @@ class _SlaField(fields.Nested):
         return sla.status_of(obj, runtime().clock())
 
 
+class CaseFieldSchema(Schema):
+    name = fields.String(metadata={"description": "the variable (dotted: inside an object variable)"})
+    label = fields.String()
+    value = fields.Raw(allow_none=True, metadata={"description": "as it was when the ticket opened; "
+                                                  "null when the variable was not set"})
+
+
+class CaseDecisionSchema(Schema):
+    ticket_id = fields.String()
+    element_id = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "the approval task's name"})
+    level = fields.Integer()
+    approver = fields.String()
+    decision = fields.String(metadata={"description": "approved, rejected or changes_requested"})
+    comment = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
 class TicketSummarySchema(Schema):
     id = fields.String()
     name = fields.String()
@@ -49,6 +67,10 @@ class TicketSummarySchema(Schema):
     delegation_state = fields.String(allow_none=True, metadata={"description": "`pending` or `resolved`"})
     approval_level = fields.Integer(allow_none=True, metadata={"description": "set on approval tasks"})
     sla = _SlaField(SlaSchema)
+    case = fields.List(fields.Nested(CaseFieldSchema), attribute="case_fields", allow_none=True, metadata={
+        "description": "what the ticket is about: the variables the model's `caseFields` property names "
+                       "(on the task or its process), else the instance's start variables, in that order; null on "
+                       "tickets opened before flowdesk kept it"})
 
 
 class TicketSchema(TicketSummarySchema):
@@ -67,6 +89,9 @@ class TicketSchema(TicketSummarySchema):
     result = fields.Dict(allow_none=True)
     comment = fields.String(allow_none=True)
     etag = fields.String()
+    earlier_decisions = fields.List(fields.Nested(CaseDecisionSchema), metadata={
+        "description": "approval tickets only (detail view): the instance's decisions on other approval "
+                       "tickets, oldest first, with their comments"})
 
 
 class InstanceCoreSchema(Schema):

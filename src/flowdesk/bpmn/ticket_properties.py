@@ -9,6 +9,7 @@ process (whose properties apply to all its human tasks):
 * ``sla`` / ``dueDate`` properties and ``camunda:dueDate``: an ISO 8601 duration or date, or an
   expression that compiles (Python, or a Camunda ``${...}``);
 * ``approval``: true or false; ``level``: a whole number from 1;
+* ``caseFields``: variable names, each with an optional label (``name:Label``);
 * ``camunda:priority`` and the spiffworkflow ``priority`` property: a whole number or ``${variable}``.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from . import expressions, script_engine
+from . import case_fields, expressions, script_engine
 from .due_date import resolve_due_date
 from .durations import looks_like_duration
 from .errors import ModelIssue
@@ -80,6 +81,7 @@ _PROPERTY_CHECKS = {
     "dueDate": due_date_problem,
     "approval": _approval_problem,
     "level": _level_problem,
+    case_fields.PROPERTY: case_fields.problem,
 }
 
 

@@ -214,8 +214,8 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
     instance = Instance(
         id=new_id(), definition_version_id=version.id, process_key=process_key, process_version=version.version,
         business_key=business_key, status=InstanceStatus.RUNNING.value, state={},
-        serializer_version=STATE_FORMAT, variables={}, version=0, started_by=started_by,
-        created_at=now, updated_at=now, called_versions=called or None,
+        serializer_version=STATE_FORMAT, variables={}, start_variables=list(variables), version=0,
+        started_by=started_by, created_at=now, updated_at=now, called_versions=called or None,
     )
     uow.session.add(instance)
     audit.record(uow.session, "instance.started", started_by, instance_id=instance.id,

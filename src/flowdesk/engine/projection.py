@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..bpmn import Execution, WaitingUserTask
 from ..bpmn import external as bpmn_external
 from ..bpmn.human_tasks import approval_level
-from . import assignment, audit, progressions, sla
+from . import assignment, audit, case, progressions, sla
 from .models import (
     ACTIVE_EXTERNAL_STATUSES,
     ACTIVE_STATUSES,
@@ -43,6 +43,7 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
         documentation=task.documentation,
         form=task.form,
         data=task.data,
+        case_fields=case.snapshot(instance, task.properties, task.data),
         created_at=now,
         candidates=[TicketCandidate(kind="user", name=u) for u in sorted(set(task.candidate_users))]
         + [TicketCandidate(kind="group", name=g) for g in sorted(set(task.candidate_groups))],

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import logs
 from ..bpmn import ExecutionError, TaskNotReady
-from . import audit, forms, idempotency, progressions, webhooks
+from . import audit, case, forms, idempotency, progressions, webhooks
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from .idempotency import IdempotentRequest, Replay
 from .instances import execution_failed, require_running, restore, save
@@ -67,10 +67,12 @@ def find_visible(session, principal: Principal, ticket_id: str) -> Ticket:
 
 
 def get_ticket(rt: Runtime, principal: Principal, ticket_id: str) -> Ticket:
-    """One visible ticket, with ``form_schema``: the JSON schema its completion data must fit, and
-    ``form_fields``: its field names in the order to show them, with ``form_ui_schema``."""
+    """One visible ticket, with ``form_schema``: the JSON schema its completion data must fit,
+    ``form_fields``: its field names in the order to show them, with ``form_ui_schema``, and
+    ``earlier_decisions``: on an approval ticket, its instance's decisions before it."""
     with rt.uow() as uow:
         ticket = find_visible(uow.session, principal, ticket_id)
+        ticket.earlier_decisions = case.earlier_decisions(uow.session, ticket)
         ticket.form_schema = forms.schema_of(uow.session, ticket.form)
         ticket.form_ui_schema = forms.ui_schema_of(uow.session, ticket.form)
         ticket.form_fields = forms.field_order(ticket.form_schema, ticket.form_ui_schema)
