@@ -50,6 +50,32 @@ function renderFacts() {
   clear(document.getElementById("ticket-claim"), buttons);
 }
 
+/** A case value as people read it: text as is, nothing as a dash, objects as compact JSON. */
+function caseValue(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+const DECIDED = { approved: "approved", rejected: "rejected", changes_requested: "sent back for changes" };
+
+/** What the ticket is about (the fields its model names) and, on approvals, the decisions before it. */
+function renderCase() {
+  const fieldsShown = ticket.case || [];
+  clear(document.getElementById("case"), fieldsShown.length
+    ? fieldsShown.flatMap((field) => [el("dt", {}, field.label), el("dd", { "data-field": field.name }, caseValue(field.value))])
+    : [el("dt", {}, "Case"), el("dd", {}, "The model names no case fields for this ticket.")]);
+  const decisions = ticket.earlier_decisions || [];
+  const box = document.getElementById("earlier-decisions");
+  box.hidden = !ticket.approval_level;
+  clear(document.getElementById("decisions"), decisions.length
+    ? decisions.map((d) => el("li", {},
+        el("strong", {}, `Level ${d.level} ${d.name || d.element_id}: ${DECIDED[d.decision] || d.decision}`), " ",
+        el("span", { class: "sub" }, `${d.approver} · ${when(d.created_at)}`),
+        d.comment ? el("div", { class: "decision-comment" }, d.comment) : null))
+    : el("li", {}, "No earlier decisions: this is the first level decided."));
+}
+
 /** What a completed ticket was completed with, read-only, and who completed it. */
 function renderSubmitted() {
   const properties = ticket.form_schema?.properties || {};
@@ -138,6 +164,7 @@ async function renderDiagram() {
 async function load() {
   ticket = await api(path);
   renderFacts();
+  renderCase();
   renderWork();
   renderSla();
   await Promise.all([renderTimeline(), loadComments(path), loadAttachments(path), renderDiagram()]);
