@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased, defer, joinedload
 
 from . import paging, sla
 from .errors import InvalidInput
-from .models import Ticket, TicketCandidate
+from .models import ACTIVE_STATUSES, Ticket, TicketCandidate
 from .principal import Principal
 from .runtime import Runtime
 from .tickets import TICKET_STATUSES
@@ -61,6 +61,7 @@ _SEEN_CANDIDATES, _SEEN_TICKETS = (_driver_of(_SEEN_CANDIDATE, _SEEN_CANDIDATE.t
 @dataclass
 class InboxQuery:
     status: str | None = None
+    active: bool | None = None  # True: open, claimed or waiting only (SLA views leave out finished tickets)
     assignee: str | None = None  # "me" or a user name
     candidate_group: str | None = None
     process_key: str | None = None
@@ -119,6 +120,8 @@ def _visible_ids(principal: Principal, status: str | None):
 def _conditions(principal: Principal, query: InboxQuery, now: datetime) -> list:
     """The filters on ticket columns (all but status, candidate group and visibility)."""
     conditions = []
+    if query.active:
+        conditions.append(Ticket.status.in_(ACTIVE_STATUSES))
     if query.assignee:
         conditions.append(Ticket.assignee == (principal.name if query.assignee == "me" else query.assignee))
     equal = ((Ticket.process_key, query.process_key), (Ticket.process_version, query.process_version),
