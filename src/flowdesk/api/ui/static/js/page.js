@@ -115,6 +115,24 @@ export function duration(seconds) {
   return past ? `${parts.slice(0, 2).join(" ")} overdue` : `${parts.slice(0, 2).join(" ")} left`;
 }
 
+/** How long ago `iso` was, roughly: "just now", "5 min ago", "3 h ago", "2 d ago". */
+export function age(iso, now = Date.now()) {
+  const seconds = (now - new Date(iso).getTime()) / 1000;
+  if (!Number.isFinite(seconds)) return "—";
+  if (seconds < 60) return "just now";
+  for (const [size, unit] of [[86400, "d"], [3600, "h"], [60, "min"]]) {
+    if (seconds >= size) return `${Math.floor(seconds / size)} ${unit} ago`;
+  }
+  return "just now";
+}
+
+/** A case value as people read it: text as is, nothing as a dash, objects as compact JSON. */
+export function caseValue(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
 export function badge(text, kind = text) {
   return el("span", { class: `badge badge-${String(kind).replace(/[^a-z_-]/gi, "")}` }, text);
 }

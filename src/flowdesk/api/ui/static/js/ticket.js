@@ -3,7 +3,7 @@ import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
 import { loadAttachments, loadComments, wireDiscussion } from "./discussion.js";
 import { orderedFields, readForm, renderForm, showFieldErrors } from "./form.js";
-import { badge, clear, duration, el, fail, guarded, say, short, start, UI, when } from "./page.js";
+import { badge, caseValue, clear, duration, el, fail, guarded, say, short, start, UI, when } from "./page.js";
 
 const ticketId = document.body.dataset.ticketId;
 const path = `/tickets/${encodeURIComponent(ticketId)}`;
@@ -48,13 +48,6 @@ function renderFacts() {
     buttons.push(el("button", { type: "button", onclick: () => progress("resume") }, "Resume"));
   }
   clear(document.getElementById("ticket-claim"), buttons);
-}
-
-/** A case value as people read it: text as is, nothing as a dash, objects as compact JSON. */
-function caseValue(value) {
-  if (value === null || value === undefined || value === "") return "—";
-  if (typeof value === "boolean") return value ? "yes" : "no";
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
 const DECIDED = { approved: "approved", rejected: "rejected", changes_requested: "sent back for changes" };
