@@ -155,6 +155,34 @@ def _issue_from(exc: ValidationException, roots: dict) -> ModelIssue:
     return ModelIssue(filename, line, element_id, message)
 
 
+def _unseen(found: list[ModelIssue], more: list[ModelIssue], by_line: bool = False) -> list[ModelIssue]:
+    """The issues of ``more`` about an element (``by_line``: an element's line) none of ``found``
+    names: what one check refused is not reported again by the next."""
+    def where(issue):
+        return (issue.element_id, issue.line) if by_line else issue.element_id
+    seen = {where(issue) for issue in found}
+    return [issue for issue in more if where(issue) not in seen]
+
+
+def _parser_issues(root, filename: str, roots: dict) -> list[ModelIssue]:
+    """What SpiffWorkflow's parser refuses in ``root``: its first complaint about each process."""
+    parser, issues = FlowdeskParser(), []
+    try:
+        parser.add_bpmn_xml(root, filename)
+        for node in root.iter(f"{{{BPMN_NS}}}process"):
+            if node.get("isExecutable", "true").lower() != "true":
+                continue
+            try:
+                parser.get_spec(node.get("id"))
+            except ValidationException as exc:
+                issues.append(_issue_from(exc, roots))
+    except ValidationException as exc:
+        issues.append(_issue_from(exc, roots))
+    except Exception:  # noqa: BLE001 - a model refused already may trip the parser anywhere; its issues stand
+        pass
+    return issues
+
+
 def _without_file_names(value):
     """The spec minus file names, so re-uploading a model under another name is no change."""
     if isinstance(value, dict):
@@ -174,6 +202,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
     roots: dict[str, object] = {}
     sources: dict[str, bytes] = {}
     issues: list[ModelIssue] = []
+    refused: set[str] = set()  # files with issues: their processes are not built
     for filename, content in files:
         root = parse_xml(content, filename, max_bytes)
         drop_comments(root)
@@ -193,10 +222,13 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 found += model_checks.check_data_store_types(root, filename)
                 found += model_checks.translate_expressions(root, filename)
                 found += model_checks.check_scripts(root, filename)
-                if not found:  # an expression refused above would be reported twice
-                    found += ticket_properties.check(root, filename)
+                # Every stage speaks: a bad script must not hide a bad property of the same file.
+                found += _unseen(found, ticket_properties.check(root, filename), by_line=True)
                 if found:
                     issues.extend(found)
+                    # What the parser says of it too, though it is refused already (its specs are not built).
+                    issues.extend(_unseen(found, _parser_issues(root, filename, roots)))
+                    refused.add(filename)
                     continue
                 parser.add_bpmn_xml(root, filename)
             elif kind == "dmn":
@@ -205,14 +237,14 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 raise XmlRefused(f"not a BPMN or DMN document (root element {root.tag})", filename)
         except ValidationException as exc:
             issues.append(_issue_from(exc, roots))
+            refused.add(filename)
         except SpiffWorkflowException as exc:
             issues.append(ModelIssue(filename, None, None, str(exc)))
-    if issues:
-        raise ModelError(issues)
-
+            refused.add(filename)
+    # The files that parsed are built even when others were refused: one answer lists every issue.
     processes = []
     for filename, root in roots.items():
-        if document_kind(root) != "bpmn":
+        if document_kind(root) != "bpmn" or filename in refused:
             continue
         for node in root.iter(f"{{{BPMN_NS}}}process"):
             if node.get("isExecutable", "true").lower() != "true":
