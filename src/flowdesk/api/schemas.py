@@ -214,13 +214,18 @@ class CompletionSchema(Schema):
     open_tickets = fields.List(fields.Nested(TicketSummarySchema))
 
 
-def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
-    return Schema.from_dict({"items": fields.List(fields.Nested(item_schema)),
-                             "next_cursor": fields.String(allow_none=True)}, name=name)
+def page_schema(item_schema: type[Schema], name: str, counted: bool = False) -> type[Schema]:
+    shape = {"items": fields.List(fields.Nested(item_schema)), "next_cursor": fields.String(allow_none=True)}
+    if counted:
+        shape |= {"total": fields.Integer(allow_none=True, metadata={
+                      "description": "with `count=true` only: how many match, at most 10,000 (see `total_capped`)"}),
+                  "total_capped": fields.Boolean(metadata={
+                      "description": "true when more than `total` match: the count stopped there"})}
+    return Schema.from_dict(shape, name=name)
 
 
-InstancePageSchema = page_schema(InstanceSchema, "InstancePage")
-IncidentPageSchema = page_schema(IncidentSchema, "IncidentPage")
+InstancePageSchema = page_schema(InstanceSchema, "InstancePage", counted=True)
+IncidentPageSchema = page_schema(IncidentSchema, "IncidentPage", counted=True)
 DeliveryPageSchema = page_schema(JobSummarySchema, "DeliveryPage")
 
 
@@ -260,12 +265,19 @@ class PageQuerySchema(Schema):
     after = fields.String(metadata={"description": "`next_cursor` of the previous page"})
 
 
-class IncidentQuerySchema(PageQuerySchema):
+class SortedPageQuerySchema(PageQuerySchema):
+    sort = fields.String(load_default="created", validate=validate.OneOf(("created", "-created")), metadata={
+        "description": "`created` (oldest first, the default) or `-created` (newest first); a cursor "
+                       "continues the order it came from"})
+    count = fields.Boolean(load_default=False, metadata={"description": "add `total`: how many match the filter"})
+
+
+class IncidentQuerySchema(SortedPageQuerySchema):
     status = fields.String(validate=validate.OneOf(("open", "resolved")))
     instance_id = fields.String()
 
 
-class InstanceQuerySchema(PageQuerySchema):
+class InstanceQuerySchema(SortedPageQuerySchema):
     process_key = fields.String()
     status = fields.String(validate=validate.OneOf(INSTANCE_STATUSES))
     business_key = fields.String()
