@@ -50,6 +50,11 @@ def instances():
     return render_template("instances.html", title="Instances", section="instances")
 
 
+@bp.get("/incidents")
+def incidents():
+    return render_template("incidents.html", title="Incidents", section="incidents")
+
+
 @bp.get("/instances/<instance_id>")
 def instance(instance_id: str):
     return render_template("instance.html", title="Instance", section="instances", instance_id=instance_id)

@@ -86,6 +86,8 @@ export async function start() {
   const who = await me();
   const line = document.getElementById("who");
   if (line) line.textContent = `${who.name} (${who.role})`;
+  // What a role may not use is not offered (the API refuses it anyway).
+  for (const node of document.querySelectorAll("[data-roles]")) node.hidden = !node.dataset.roles.split(" ").includes(who.role);
   document.getElementById("logout")?.addEventListener("click", () => {
     session.clear();
     location.assign(`${UI}login`);
