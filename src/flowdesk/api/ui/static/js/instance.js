@@ -1,4 +1,5 @@
-// One instance: the diagram with completed elements, current tokens and incidents; retry, cancel.
+// One instance: the diagram with completed elements, current tokens and incidents; retry, cancel,
+// suspend/resume (admin, system) and migrate to another version (admin, modeler).
 import { api } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
 import { badge, clear, el, guarded, say, short, start, UI, when } from "./page.js";
@@ -57,12 +58,17 @@ function renderFacts(instance) {
   if (instance.error) facts.push(["Error", instance.error]);
   clear(document.getElementById("instance-facts"), facts.flatMap(([t, v]) => [el("dt", {}, t), el("dd", {}, v)]));
   const actions = [];
-  if (["running", "suspended"].includes(instance.status) && ["admin", "system"].includes(who.role)) {
+  const live = ["running", "suspended"].includes(instance.status);
+  if (live && ["admin", "system"].includes(who.role)) {
+    actions.push(instance.status === "running"
+      ? el("button", { type: "button", class: "secondary", onclick: (e) => lifecycle("suspend", e.currentTarget) }, "Suspend")
+      : el("button", { type: "button", onclick: (e) => lifecycle("resume", e.currentTarget) }, "Resume"));
     actions.push(el("label", { for: "cancel-reason" }, "Reason for cancelling"),
                  el("input", { id: "cancel-reason", type: "text" }),
                  el("button", { type: "button", class: "danger", onclick: () => cancel() }, "Cancel instance"));
   }
   clear(document.getElementById("instance-actions"), actions);
+  if (live && ["admin", "modeler"].includes(who.role)) renderMigration(instance);
   document.getElementById("variables").textContent = JSON.stringify(instance.variables, null, 2);
 }
 
@@ -129,6 +135,38 @@ async function retry(incident) {
     say(`Incident at ${incident.element_id} retried.`);
     await load();
   });
+}
+
+async function lifecycle(action, button) {
+  button.disabled = true;
+  await guarded(async () => {
+    await api(`${path}/${action}`, { method: "POST" });
+    say(action === "suspend" ? "Instance suspended: nothing moves until it is resumed." : "Instance resumed.");
+    await load();
+  });
+  button.disabled = false;
+}
+
+/** A version picker for moving the instance; the API says (409, reasons) when it cannot move. */
+async function renderMigration(instance) {
+  const { versions = [] } = await api(`/definitions/${encodeURIComponent(instance.process_key)}`);
+  const others = versions.map((v) => v.version).filter((v) => v !== instance.process_version);
+  if (!others.length) return;
+  const select = el("select", { id: "migrate-version" }, others.map((v) => el("option", { value: String(v) }, `version ${v}`)));
+  const button = el("button", { type: "button", class: "secondary", onclick: () => migrate(Number(select.value), button) },
+                    "Migrate");
+  document.getElementById("instance-actions").append(
+    el("div", { class: "migrate" }, el("label", { for: "migrate-version" }, "Move to another version"), select, button));
+}
+
+async function migrate(version, button) {
+  button.disabled = true;
+  await guarded(async () => {
+    await api(`${path}/migrate`, { method: "POST", json: { version } });
+    say(`Instance moved to version ${version}.`);
+    await load();
+  });
+  button.disabled = false;
 }
 
 async function cancel() {

@@ -1,9 +1,11 @@
-// Instances: filters of GET /instances and paging by cursor.
+// Instances: filters of GET /instances (kept in the URL), newest first, a total, paging by cursor.
 import { api, query } from "./api.js";
 import { badge, clear, el, guarded, short, start, UI, when } from "./page.js";
 
+const FILTERS = ["process_key", "status", "business_key", "sort"];
 const form = document.getElementById("instance-filters");
 const body = document.querySelector("#instances-table tbody");
+const total = document.getElementById("instances-total");
 const prev = document.getElementById("prev-page");
 const next = document.getElementById("next-page");
 let cursors = [null];
@@ -20,13 +22,20 @@ function row(instance) {
     el("td", {}, when(instance.created_at)));
 }
 
+function chosen() {
+  return Object.fromEntries([...new FormData(form)].filter(([, value]) => value !== ""));
+}
+
 async function load() {
+  history.replaceState(null, "", `${location.pathname}${query(chosen())}`);
   await guarded(async () => {
-    const filters = Object.fromEntries(new FormData(form));
+    const filters = chosen();
     // An instance with an incident is still running; the API finds those by has_incident.
     if (filters.status === "incident") Object.assign(filters, { status: "", has_incident: "true" });
-    const page = await api(`/instances${query({ ...filters, limit: 25, after: cursors.at(-1) })}`);
+    const page = await api(`/instances${query({ ...filters, limit: 25, count: true, after: cursors.at(-1) })}`);
     clear(body, page.items.length ? page.items.map(row) : el("tr", {}, el("td", { colspan: "7", class: "empty" }, "No instances match.")));
+    const count = page.total_capped ? `${page.total}+` : String(page.total);
+    total.textContent = `${count} instance${page.total === 1 ? "" : "s"} · page ${cursors.length}`;
     nextCursor = page.next_cursor;
     next.disabled = !nextCursor;
     prev.disabled = cursors.length <= 1;
@@ -39,9 +48,18 @@ prev.addEventListener("click", () => { cursors.pop(); load(); });
 
 guarded(async () => {
   await start();
+  const picker = form.elements.process_key;
+  for (const process of await api("/definitions")) {
+    picker.append(el("option", { value: process.key }, process.name && process.name !== process.key
+      ? `${process.name} (${process.key})` : process.key));
+  }
   const wanted = new URLSearchParams(location.search);
-  for (const name of ["process_key", "status", "business_key"]) {
-    if (wanted.get(name)) form.elements[name].value = wanted.get(name);
+  for (const name of FILTERS) {
+    const value = wanted.get(name);
+    if (value === null) continue;
+    const field = form.elements[name];
+    if (field.tagName === "SELECT" && ![...field.options].some((o) => o.value === value)) field.append(el("option", { value }, value));
+    field.value = value;
   }
   await load();
 });

@@ -43,6 +43,10 @@ export function fail(error, { details = true } = {}) {
       items.push(el("li", {}, `${field}: ${[].concat(messages).join("; ")}`));
     }
   }
+  // Why a command was refused (a migration that cannot move the instance, say).
+  if (error instanceof ApiError && Array.isArray(error.problem.reasons)) {
+    for (const reason of error.problem.reasons) items.push(el("li", {}, reason));
+  }
   const title = error instanceof ApiError ? (error.problem.title || `HTTP ${error.status}`) : "Something went wrong";
   const detail = error instanceof ApiError ? error.problem.detail : String(error);
   clear(box, el("strong", {}, title), detail && detail !== title ? el("p", {}, detail) : null,
