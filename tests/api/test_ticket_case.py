@@ -96,3 +96,15 @@ def test_an_approval_ticket_shows_the_earlier_decisions_with_their_comments(clie
 
 def test_a_ticket_that_is_no_approval_lists_no_decisions(client, case_review, people):
     assert _ticket(client, people["sue"], case_review["open_tickets"][0]["id"])["earlier_decisions"] == []
+
+
+def test_a_poll_with_the_current_etag_is_answered_304_without_a_body(client, case_review, people):
+    ticket_id = case_review["open_tickets"][0]["id"]
+    first = client.get(f"/api/v1/tickets/{ticket_id}", headers=people["sue"])
+    etag = first.headers["ETag"]
+    unchanged = client.get(f"/api/v1/tickets/{ticket_id}", headers={**people["sue"], "If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.data == b"" and unchanged.headers["ETag"] == etag
+    assert client.post(f"/api/v1/tickets/{ticket_id}/claim", headers=people["sue"]).status_code == 200
+    changed = client.get(f"/api/v1/tickets/{ticket_id}", headers={**people["sue"], "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert changed.get_json()["assignee"] == "sue"

@@ -6,7 +6,10 @@ sessionStorage and send it as a Bearer token, so the UI can do exactly what the 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
+
+from ..errors import problem
 
 bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -60,9 +63,17 @@ def instance(instance_id: str):
     return render_template("instance.html", title="Instance", section="instances", instance_id=instance_id)
 
 
+def _not_found(error: NotFound):
+    """A page of the UI that does not exist is an HTML page saying so; the API answers problem+json."""
+    if request.path.startswith("/ui/") and not request.path.startswith("/ui/static/"):
+        return render_template("not_found.html", title="Not found", section="none"), 404
+    return problem(404, "not_found", error.description or "not found")
+
+
 def register(app: Flask) -> None:
     """Mount the UI at /ui; the site root leads there."""
     app.register_blueprint(bp)
+    app.register_error_handler(404, _not_found)
     app.add_url_rule("/", "root", lambda: redirect(url_for("ui.home")))
     app.add_url_rule("/api/docs", "api_docs", _api_docs)
 

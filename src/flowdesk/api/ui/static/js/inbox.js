@@ -2,7 +2,7 @@
 // The filters live in the URL (a reload or a shared link shows the same list); the columns after
 // the ticket's own are the case fields its model names (`caseFields`).
 import { api, query } from "./api.js";
-import { age, badge, caseValue, clear, duration, el, guarded, say, short, start, UI, when } from "./page.js";
+import { age, badge, caseValue, clear, duration, el, every, guarded, inFlight, say, short, start, UI, when } from "./page.js";
 
 const PAGE_SIZE = 25;
 const MAX_CASE_COLUMNS = 4;
@@ -162,11 +162,11 @@ function sortBy(key, direction) {
 }
 
 async function claim(ticket) {
-  await guarded(async () => {
+  await inFlight(document.getElementById("inbox-table"), () => guarded(async () => {
     await api(`/tickets/${ticket.id}/claim`, { method: "POST" });
     say(`You claimed “${ticket.name || ticket.element_id}”.`);
     await load();
-  });
+  }));
 }
 
 function choose(p) {
@@ -207,4 +207,6 @@ guarded(async () => {
   await loadChoices();
   restore(params);
   await load();
+  // Live counts and rows; a page past the first stays put (its cursor would skip new tickets).
+  every(30, () => { if (cursors.length === 1) load(); });
 });

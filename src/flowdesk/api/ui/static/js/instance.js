@@ -1,8 +1,8 @@
 // One instance: the diagram with completed elements, current tokens and incidents; retry, cancel,
 // suspend/resume (admin, system) and migrate to another version (admin, modeler).
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
-import { badge, clear, el, guarded, say, short, start, UI, when } from "./page.js";
+import { badge, clear, el, guarded, say, short, showNotFound, start, UI, when } from "./page.js";
 
 const instanceId = document.body.dataset.instanceId;
 const path = `/instances/${encodeURIComponent(instanceId)}`;
@@ -181,5 +181,10 @@ async function cancel() {
 
 guarded(async () => {
   who = await start();
-  await load();
+  try {
+    await load();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return showNotFound("Instance", `${UI}instances`);
+    throw error;
+  }
 });

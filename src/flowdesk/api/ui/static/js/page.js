@@ -72,6 +72,38 @@ export async function guarded(work) {
   }
 }
 
+/** A page whose subject does not exist (or is not yours to see): no skeleton of forms to use,
+ * only the words and a way back. */
+export function showNotFound(what, back = `${UI}inbox`) {
+  for (const node of document.querySelectorAll("#main > :not(#status):not(#alert)")) node.remove();
+  clearAlert();
+  document.getElementById("main").append(
+    el("h1", {}, `${what} not found`),
+    el("p", { id: "not-found" }, `There is no ${what.toLowerCase()} here, or it is not yours to see.`),
+    el("p", {}, el("a", { href: back }, "Back to the list")));
+  document.title = `Not found · flowdesk`;
+}
+
+/** Runs `work` with every button in `container` disabled, so a double click sends one request. */
+export async function inFlight(container, work) {
+  const buttons = [...container.querySelectorAll("button:not([disabled])")];
+  for (const button of buttons) button.disabled = true;
+  container.setAttribute("aria-busy", "true");
+  try {
+    return await work();
+  } finally {
+    container.removeAttribute("aria-busy");
+    for (const button of buttons) if (button.isConnected) button.disabled = false;
+  }
+}
+
+/** Calls `refresh` every `seconds` while the tab is shown, and at once when it is shown again. */
+export function every(seconds, refresh) {
+  const tick = () => { if (document.visibilityState === "visible") refresh(); };
+  setInterval(tick, seconds * 1000);
+  document.addEventListener("visibilitychange", tick);
+}
+
 /** Who is logged in (cached for the tab); sends to the login page when nobody is. */
 export async function me() {
   if (!session.key()) {
