@@ -216,6 +216,8 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 found = [ModelIssue(filename, node.sourceline, node.get("id"), problem)
                          for node, problem in preprocess.event_definition_ref_problems(root)]
                 found += model_checks.check_references(root, filename)
+                # A broken graph misleads the parser: then its complaints would only confuse.
+                graph_broken = bool(found)
                 found += model_checks.check_script_languages(root, filename)
                 found += model_checks.check_listeners(root, filename)
                 found += model_checks.check_compensation(root, filename)
@@ -226,8 +228,8 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 found += _unseen(found, ticket_properties.check(root, filename), by_line=True)
                 if found:
                     issues.extend(found)
-                    # What the parser says of it too, though it is refused already (its specs are not built).
-                    issues.extend(_unseen(found, _parser_issues(root, filename, roots)))
+                    if not graph_broken:  # what the parser says of it too (its specs are not kept)
+                        issues.extend(_unseen(found, _parser_issues(root, filename, roots)))
                     refused.add(filename)
                     continue
                 parser.add_bpmn_xml(root, filename)

@@ -214,9 +214,8 @@ async function progress(action) {
 function afterCompletion(result, verb) {
   const next = result.open_tickets || [];
   const status = document.getElementById("status");
-  clear(status, `${verb}. `, next.length
-    ? ["Next: ", next.flatMap((t, i) => [i ? ", " : "", el("a", { href: `${UI}tickets/${t.id}` }, t.name || t.element_id)])]
-    : `The instance is ${result.instance.status}.`);
+  const links = next.flatMap((t, i) => [i ? ", " : "", el("a", { href: `${UI}tickets/${t.id}` }, t.name || t.element_id)]);
+  clear(status, `${verb}. `, ...(next.length ? ["Next: ", ...links] : [`The instance is ${result.instance.status}.`]));
   status.focus(); // the result is read out and is where the keyboard goes on
 }
 
