@@ -318,6 +318,10 @@ class DefinitionVersionSchema(Schema):
     content_hash = fields.String()
     deployed_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
+    start_form_schema = fields.Dict(allow_none=True, metadata={
+        "description": "JSON schema of the form the plain start event declares (camunda:formData), or null"})
+    start_form_fields = fields.List(fields.String(), metadata={
+        "description": "`start_form_schema`'s field names in the modeler's order"})
 
 
 class DefinitionSummarySchema(Schema):

@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from . import model_checks, preprocess, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
 from .form_files import named_form_files
-from .parser import FlowdeskParser
+from .parser import FlowdeskParser, camunda_form_fields
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, drop_comments, give_sequence_flows_ids, parse_xml
 
 SPIFF_NS = NAMESPACES["spiffworkflow"]
@@ -90,6 +90,8 @@ class ParsedProcess:
     retention_days: int | None = None
     # (element id, line, file name) of every form schema file its human tasks name.
     form_files: list[tuple[str, int | None, str]] = field(default_factory=list)
+    # The camunda:formData fields of its plain start event: what a person fills in to start it.
+    start_form: list[dict] = field(default_factory=list)
 
 
 def _subprocess_specs(parser, process_id: str) -> tuple[dict, set[str]]:
@@ -153,6 +155,18 @@ def _issue_from(exc: ValidationException, roots: dict) -> ModelIssue:
         line = _line_of(roots, filename, element_id)
     message = str(exc.args[0]) if exc.args else str(exc)
     return ModelIssue(filename, line, element_id, message)
+
+
+def _start_form(process) -> list[dict]:
+    """The form fields of the process's first plain (no event definition) start event with any."""
+    ns = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+    for start in process.xpath("./bpmn:startEvent", namespaces=ns):
+        if any(isinstance(child.tag, str) and child.tag.endswith("EventDefinition") for child in start):
+            continue
+        fields = camunda_form_fields(start, ns)
+        if fields:
+            return fields
+    return []
 
 
 def _unseen(found: list[ModelIssue], more: list[ModelIssue], by_line: bool = False) -> list[ModelIssue]:
@@ -267,7 +281,10 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
             except ModelError as exc:
                 issues.extend(exc.issues)
                 continue
+            start_form = _start_form(node)
             canonical = json.dumps(_without_file_names(spec_dict), sort_keys=True, default=str).encode()
+            if start_form:  # a changed start form is a new version; models without one keep their hash
+                canonical += f"|start_form={json.dumps(start_form, sort_keys=True)}".encode()
             if retention is not None:  # a changed retention is a new version; models without one keep their hash
                 canonical += f"|retention_days={retention}".encode()
             processes.append(ParsedProcess(
@@ -281,6 +298,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 external_calls={called: _pinned_versions(node).get(called) for called in sorted(missing)},
                 retention_days=retention,
                 form_files=named_form_files(node),
+                start_form=start_form,
             ))
     if issues:
         raise ModelError(issues)

@@ -134,24 +134,28 @@ class HumanTaskParser(SpiffTaskParser):
         return ticket
 
     def _camunda_form(self, node) -> list[dict]:
-        ns = {**NAMESPACES, "bpmn": self.nsmap["bpmn"]}
-        fields = []
-        for field in node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=ns):
-            item = {
-                "id": field.get("id"),
-                "label": field.get("label") or field.get("id"),
-                "type": field.get("type") or "string",
-                "default": field.get("defaultValue"),
-                "required": False,
-            }
-            for constraint in field.xpath("./camunda:validation/camunda:constraint", namespaces=ns):
-                if constraint.get("name") == "required":
-                    item["required"] = True
-            values = field.xpath("./camunda:value", namespaces=ns)
-            if values:
-                item["options"] = [{"id": v.get("id"), "label": v.get("name") or v.get("id")} for v in values]
-            fields.append(item)
-        return fields
+        return camunda_form_fields(node, {**NAMESPACES, "bpmn": self.nsmap["bpmn"]})
+
+
+def camunda_form_fields(node, ns: dict) -> list[dict]:
+    """The ``camunda:formData`` fields of a user task or start event, in the modeler's order."""
+    fields = []
+    for field in node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=ns):
+        item = {
+            "id": field.get("id"),
+            "label": field.get("label") or field.get("id"),
+            "type": field.get("type") or "string",
+            "default": field.get("defaultValue"),
+            "required": False,
+        }
+        for constraint in field.xpath("./camunda:validation/camunda:constraint", namespaces=ns):
+            if constraint.get("name") == "required":
+                item["required"] = True
+        values = field.xpath("./camunda:value", namespaces=ns)
+        if values:
+            item["options"] = [{"id": v.get("id"), "label": v.get("name") or v.get("id")} for v in values]
+        fields.append(item)
+    return fields
 
 
 class UserTaskParser(HumanTaskParser):
