@@ -13,7 +13,7 @@ from ..engine.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, data_stores, filters, me, ui
-from . import audit_log, oidc, rate_limits, users
+from . import audit_log, compression, oidc, rate_limits, users
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
     app.config["FLOWDESK_METRICS_TOKEN"] = settings.metrics_token or None
     _reads_take_no_write_lock(app)  # first: the key lookup of every request is a read too
+    compression.register(app)  # first registered, last to run: it sends what the others made
     errors.register(app)
     observability.register(app)
     security.register(app, settings.max_json_bytes)

@@ -10,9 +10,22 @@ from flask import Blueprint, Flask, current_app, redirect, render_template, requ
 from werkzeug.exceptions import NotFound
 
 from ..errors import problem
+from .assets import Assets
 
-bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates")
+assets = Assets()
+
+
+@bp.get("/static/<path:filename>", endpoint="static")
+def static(filename: str):
+    """Static files; ``?v=`` with the file's current hash makes them cacheable for a year."""
+    return assets.serve(filename)
+
+
+@bp.app_template_global()
+def asset(filename: str) -> str:
+    """The URL of a static file with its content hash, for templates."""
+    return url_for("ui.static", filename=filename, v=assets.version(filename))
 
 
 @bp.get("/")
@@ -75,6 +88,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_error_handler(404, _not_found)
     app.add_url_rule("/", "root", lambda: redirect(url_for("ui.home")))
+    # Browsers ask for /favicon.ico whatever the page says.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: redirect(asset("favicon.svg")))
     app.add_url_rule("/api/docs", "api_docs", _api_docs)
 
 

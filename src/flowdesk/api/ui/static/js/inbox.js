@@ -51,7 +51,9 @@ function currentQuery(extra = {}) {
 /** Writes the preset and the filters into the address, so a reload or a shared link keeps them. */
 function remember() {
   sessionStorage.setItem("flowdesk.inboxPreset", preset.id);
-  history.replaceState(null, "", `${location.pathname}${query({ view: preset.id, ...formFilter() })}`);
+  // The first preset without filters is the plain inbox: its address stays plain.
+  const view = preset === presets[0] ? undefined : preset.id;
+  history.replaceState(null, "", `${location.pathname}${query({ view, ...formFilter() })}`);
 }
 
 /** The filters a link carries, put back into the form (a value the form lacks is added as an option). */
