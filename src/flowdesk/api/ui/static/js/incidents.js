@@ -43,13 +43,14 @@ function row(incident) {
          "attempt log") : null;
   return el("tr", { "data-incident-id": incident.id },
     el("td", {}, check),
-    el("td", {}, incident.instance_id ? el("a", { href: `${UI}instances/${incident.instance_id}` }, short(incident.instance_id)) : "—"),
-    el("td", {}, incident.element_id || "—"),
-    el("td", {}, el("div", { class: "error-text" }, incident.message), attemptsButton, log),
-    el("td", {}, String(incident.attempts)),
-    el("td", {}, badge(open ? "incident" : "resolved", open ? "incident" : "completed"),
+    el("td", { "data-label": "Instance" }, incident.instance_id
+      ? el("a", { href: `${UI}instances/${incident.instance_id}` }, short(incident.instance_id)) : "—"),
+    el("td", { "data-label": "Element" }, incident.element_id || "—"),
+    el("td", { "data-label": "Error" }, el("div", { class: "error-text" }, incident.message), attemptsButton, log),
+    el("td", { "data-label": "Attempts" }, String(incident.attempts)),
+    el("td", { "data-label": "Status" }, badge(open ? "incident" : "resolved", open ? "incident" : "completed"),
        incident.resolved_by ? el("div", { class: "sub" }, `by ${incident.resolved_by}, ${when(incident.resolved_at)}`) : null),
-    el("td", {}, when(incident.created_at)),
+    el("td", { "data-label": "Since" }, when(incident.created_at)),
     el("td", {}, who.role === "admin" && open
       ? el("button", { type: "button", class: "small", onclick: (event) => retry([incident.id], event.currentTarget) }, "Retry")
       : ""));

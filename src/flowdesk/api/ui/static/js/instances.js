@@ -14,12 +14,12 @@ let nextCursor = null;
 function row(instance) {
   return el("tr", {},
     el("td", {}, el("a", { href: `${UI}instances/${instance.id}` }, short(instance.id))),
-    el("td", {}, `${instance.process_key} v${instance.process_version}`),
-    el("td", {}, instance.business_key || "—"),
-    el("td", {}, badge(instance.status), (instance.incidents || []).length ? [" ", badge("incident")] : null),
-    el("td", {}, (instance.open_tickets || []).map((t) => t.name || t.element_id).join(", ") || "—"),
-    el("td", {}, (instance.incidents || []).length ? badge(String(instance.incidents.length), "incident") : "—"),
-    el("td", {}, when(instance.created_at)));
+    el("td", { "data-label": "Process" }, `${instance.process_key} v${instance.process_version}`),
+    el("td", { "data-label": "Business key" }, instance.business_key || "—"),
+    el("td", { "data-label": "Status" }, badge(instance.status), (instance.incidents || []).length ? [" ", badge("incident")] : null),
+    el("td", { "data-label": "Open tickets" }, (instance.open_tickets || []).map((t) => t.name || t.element_id).join(", ") || "—"),
+    el("td", { "data-label": "Incidents" }, (instance.incidents || []).length ? badge(String(instance.incidents.length), "incident") : "—"),
+    el("td", { "data-label": "Started" }, when(instance.created_at)));
 }
 
 function chosen() {
