@@ -76,3 +76,28 @@ def test_without_case_fields_the_start_variables_are_shown(open_page, deploy, st
     log_in(page, key_of(make_user("ann", "agent", "agents")), f"/ui/tickets/{ticket}")
     expect(page.locator("#case dd[data-field=priority]")).to_have_text("2")
     expect(page.locator("#case dd[data-field=due]")).to_have_text("—")
+
+
+def test_an_approver_of_a_lower_level_is_not_offered_approve(open_page, client, case_review, make_user, log_in):
+    sue, both = make_user("sue", "agent", "support"), make_user("mo", "agent", "managers", "directors")
+    [manager] = client.post(f"/api/v1/tickets/{case_review['open_tickets'][0]['id']}/complete", headers=sue,
+                            json={"data": {}}).get_json()["open_tickets"]
+    [director] = client.post(f"/api/v1/tickets/{manager['id']}/approve", headers=both,
+                             json={"comment": "Fine by me"}).get_json()["open_tickets"]
+    page = open_page()
+    log_in(page, key_of(both), f"/ui/tickets/{director['id']}")
+    expect(page.locator("#four-eyes")).to_contain_text("four eyes")
+    expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+    # The API agrees: four eyes refuse it.
+    assert client.post(f"/api/v1/tickets/{director['id']}/approve", headers=both, json={}).status_code == 409
+
+
+def test_an_approval_is_not_offered_to_wait_for_the_customer(open_page, client, case_review, make_user, log_in):
+    sue, max_ = make_user("sue", "agent", "support"), make_user("max", "agent", "managers")
+    [manager] = client.post(f"/api/v1/tickets/{case_review['open_tickets'][0]['id']}/complete", headers=sue,
+                            json={"data": {}}).get_json()["open_tickets"]
+    page = open_page()
+    log_in(page, key_of(max_), f"/ui/tickets/{manager['id']}")
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_role("button", name="Claim")).to_be_visible()
+    expect(page.get_by_role("button", name="Wait for the customer")).to_have_count(0)

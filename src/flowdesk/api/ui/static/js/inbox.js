@@ -137,10 +137,14 @@ function row(ticket, columns) {
       : ""));
 }
 
+let loads = 0; // the latest load wins: an older answer arriving late is dropped
+
 async function load() {
   remember();
+  const mine = ++loads;
   await guarded(async () => {
     const page = await api(`/tickets${query(currentQuery({ limit: PAGE_SIZE, count: true, after: cursors.at(-1) }))}`);
+    if (mine !== loads) return;
     const columns = caseColumns(page.items);
     renderHead(columns);
     clear(body, page.items.length ? page.items.map((ticket) => row(ticket, columns))

@@ -60,10 +60,14 @@ function updateSelection() {
   retrySelected.disabled = !body.querySelector(".pick:checked");
 }
 
+let loads = 0; // the latest load wins: an older answer arriving late is dropped
+
 async function load() {
+  const mine = ++loads;
   history.replaceState(null, "", `${location.pathname}${query(filters())}`);
   await guarded(async () => {
     const page = await api(`/incidents${query({ ...filters(), limit: 25, count: true, after: cursors.at(-1) })}`);
+    if (mine !== loads) return;
     clear(body, page.items.length ? page.items.map(row)
       : el("tr", {}, el("td", { colspan: "8", class: "empty" }, "No incidents match.")));
     const count = page.total_capped ? `${page.total}+` : String(page.total);

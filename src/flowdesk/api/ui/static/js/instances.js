@@ -26,13 +26,17 @@ function chosen() {
   return Object.fromEntries([...new FormData(form)].filter(([, value]) => value !== ""));
 }
 
+let loads = 0; // the latest load wins: an older answer arriving late is dropped
+
 async function load() {
+  const mine = ++loads;
   history.replaceState(null, "", `${location.pathname}${query(chosen())}`);
   await guarded(async () => {
     const filters = chosen();
     // An instance with an incident is still running; the API finds those by has_incident.
     if (filters.status === "incident") Object.assign(filters, { status: "", has_incident: "true" });
     const page = await api(`/instances${query({ ...filters, limit: 25, count: true, after: cursors.at(-1) })}`);
+    if (mine !== loads) return;
     clear(body, page.items.length ? page.items.map(row) : el("tr", {}, el("td", { colspan: "7", class: "empty" }, "No instances match.")));
     const count = page.total_capped ? `${page.total}+` : String(page.total);
     total.textContent = `${count} instance${page.total === 1 ? "" : "s"} · page ${cursors.length}`;

@@ -43,7 +43,8 @@ function renderFacts() {
   if (ticket.status === "claimed" && (mine || who.role === "admin")) {
     buttons.push(el("button", { type: "button", class: "secondary", onclick: () => act("unclaim") }, "Unclaim"));
   }
-  if (ticket.status === "open" || ticket.status === "claimed") {
+  if ((ticket.status === "open" || ticket.status === "claimed") && !ticket.approval_level) {
+    // An approval waits on the approver, never on the customer.
     buttons.push(el("button", { type: "button", class: "secondary", onclick: () => progress("waiting_customer") },
                     "Wait for the customer"));
   }
@@ -97,7 +98,13 @@ function renderWork() {
     input.disabled = !active;
   }
   const buttons = [];
-  if (active && ticket.approval_level) {
+  // Four eyes: who approved a lower level of this request may not approve a higher one.
+  const approvedBelow = (ticket.earlier_decisions || []).some((d) => d.approver === who.name && d.decision === "approved"
+                                                                    && d.level < ticket.approval_level);
+  if (active && ticket.approval_level && approvedBelow) {
+    buttons.push(el("p", { class: "help", id: "four-eyes" },
+                    "You approved a lower level of this request: four eyes means someone else decides this one."));
+  } else if (active && ticket.approval_level) {
     buttons.push(el("button", { type: "button", "data-action": "approve", onclick: () => decide("approve") }, "Approve"),
                  el("button", { type: "button", class: "secondary", "data-action": "request_changes",
                                 onclick: () => decide("request_changes") }, "Request changes"),
