@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from ..engine import sla
 from ..engine.instances import INSTANCE_STATUSES
 from .auth import runtime
+from .case_schemas import CaseDecisionSchema, CaseFieldSchema
 
 
 class SlaSchema(Schema):
@@ -25,24 +26,6 @@ class _SlaField(fields.Nested):
 
     def get_value(self, obj, attr, accessor=None, default=None):
         return sla.status_of(obj, runtime().clock())
-
-
-class CaseFieldSchema(Schema):
-    name = fields.String(metadata={"description": "the variable (dotted: inside an object variable)"})
-    label = fields.String()
-    value = fields.Raw(allow_none=True, metadata={"description": "as it was when the ticket opened; "
-                                                  "null when the variable was not set"})
-
-
-class CaseDecisionSchema(Schema):
-    ticket_id = fields.String()
-    element_id = fields.String()
-    name = fields.String(allow_none=True, metadata={"description": "the approval task's name"})
-    level = fields.Integer()
-    approver = fields.String()
-    decision = fields.String(metadata={"description": "approved, rejected or changes_requested"})
-    comment = fields.String(allow_none=True)
-    created_at = fields.DateTime()
 
 
 class TicketSummarySchema(Schema):
