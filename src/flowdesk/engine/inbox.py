@@ -32,7 +32,7 @@ NULLABLE_SORTS = ("due", "priority")  # tickets without one come last
 SORT_CHOICES = tuple(k for key in SORT_KEYS for k in (key, f"-{key}"))
 # Counting stops here: past it the total is "at least COUNT_CAP" (``total_capped``), so a count
 # costs at most this many index entries however many tickets match.
-COUNT_CAP = 10_000
+COUNT_CAP = paging.COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -269,13 +269,6 @@ def _page(session, selection: _Selection, sort: str, after: str | None, limit: i
     return rows[:limit], len(rows) > limit
 
 
-def _count(session, ids) -> tuple[int, bool]:
-    """How many ids ``ids`` selects, up to COUNT_CAP; and whether there are more."""
-    matching = ids.limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(matching))
-    return min(total, COUNT_CAP), total > COUNT_CAP
-
-
 def list_tickets(rt: Runtime, principal: Principal, query: InboxQuery, after: str | None = None,
                  limit: int | None = None, count: bool = False) -> InboxPage:
     """Visible tickets matching ``query`` in its sort order; ``count`` adds the total of the filter."""
@@ -290,5 +283,5 @@ def list_tickets(rt: Runtime, principal: Principal, query: InboxQuery, after: st
             cursor = _encode(query.sort, getattr(rows[-1], _TICKETS.sorts[key].key), rows[-1].id)
         page = InboxPage(rows, cursor)
         if count:
-            page.total, page.total_capped = _count(uow.session, selection.ids)
+            page.total, page.total_capped = paging.count(uow.session, selection.ids)
         return page
