@@ -52,8 +52,8 @@ def audited(open_page, screens):
 @pytest.fixture
 def world(client, deploy, start, make_user, runtime, single_action_job):
     """An approval half decided, an open case, a completed ticket and an incident: every page has data."""
-    from flowdesk.engine import job_results, jobs
-    from flowdesk.engine.job_results import Outcome
+    from flowdesk.engine.process import job_results, jobs
+    from flowdesk.engine.process.job_results import Outcome
 
     deploy("case_review.bpmn", "triage_form.bpmn")
     people = {"sue": make_user("sue", "agent", "support"), "max": make_user("max", "agent", "managers"),

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from flowdesk.engine import job_results, jobs
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.process import job_results, jobs
+from flowdesk.engine.process.job_results import Outcome
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 
 
 def test_two_schedulers_fire_each_timer_once(client, admin, deploy, start, runtime):
