@@ -1,5 +1,6 @@
 // Copies the pinned bpmn-js viewer and swagger-ui (see package-lock.json) into the Python package,
-// so that `pip install flowdesk` users get the web UI's diagrams and the API docs without Node or a CDN.
+// so that `pip install flowdesk` users get the web UI's diagrams and the API docs without Node or a CDN,
+// and axe-core (a dev dependency) beside the browser tests, which check every page with it.
 // Run from the repository root: npm ci --prefix ui && npm run --prefix ui build
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -33,3 +34,14 @@ for (const [name, files] of Object.entries(packages)) {
 }
 // Read by the tests: the committed assets must be the versions the lock file pins.
 writeFileSync(join(target, "versions.json"), JSON.stringify(versions, null, 2) + "\n");
+
+// Test-only assets (never shipped): axe-core, which the browser tests run on every page.
+const testTarget = join(here, "..", "tests", "browser", "vendor");
+mkdirSync(testTarget, { recursive: true });
+const axe = join(here, "node_modules", "axe-core");
+for (const [from, to] of Object.entries({ "axe.min.js": "axe.min.js", "LICENSE": "axe-core.LICENSE.txt" })) {
+  copyFileSync(join(axe, from), join(testTarget, to));
+}
+const axeVersion = JSON.parse(readFileSync(join(axe, "package.json"), "utf8")).version;
+writeFileSync(join(testTarget, "versions.json"), JSON.stringify({ "axe-core": axeVersion }, null, 2) + "\n");
+console.log(`axe-core ${axeVersion} -> ${testTarget}`);

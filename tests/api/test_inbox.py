@@ -172,6 +172,26 @@ def test_filter_by_sla_state(client, admin, item, clock):
     assert states == {breached["id"]: "breached", at_risk["id"]: "at_risk", fine["id"]: "ok", none["id"]: "ok"}
 
 
+@pytest.mark.parametrize("state", ["breached", "at_risk"])
+def test_active_leaves_finished_tickets_out_of_an_sla_view(client, admin, item, clock, make_user, state):
+    due = T0 - timedelta(minutes=1) if state == "breached" else T0 + timedelta(hours=1)
+    done, waiting, open_ = item(due=due), item(due=due), item(due=due)
+    clock.now = T0 + timedelta(minutes=50)  # finished and paused in that state
+    ann = make_user("ann", "agent", "agents")
+    for ticket in (done, waiting):
+        assert client.post(f"/api/v1/tickets/{ticket['id']}/claim", headers=ann).status_code == 200
+    assert client.post(f"/api/v1/tickets/{done['id']}/complete", headers=ann, json={"data": {}}).status_code == 200
+    progressed = client.post(f"/api/v1/tickets/{waiting['id']}/progress", headers=ann,
+                             json={"action": "waiting_customer"})
+    assert progressed.status_code == 200, progressed.get_json()
+    assert set(_ids(client, admin, f"sla_state={state}")) == {done["id"], waiting["id"], open_["id"]}
+    for who in (admin, ann):
+        page = _list(client, who, f"sla_state={state}&active=true&count=true")
+        assert {t["id"] for t in page["items"]} == {waiting["id"], open_["id"]} and page["total"] == 2
+    assert _ids(client, admin, f"sla_state={state}&active=true&candidate_group=agents&sort=due") != []
+    assert done["id"] not in _ids(client, admin, f"sla_state={state}&active=true&candidate_group=agents")
+
+
 @pytest.mark.parametrize("query", [
     "sort=name", "sla_state=late", "status=done", "due_before=tomorrow", "process_version=abc", "min_priority=x",
     "count=maybe", "limit=0",

@@ -38,6 +38,7 @@ def issues(upload):
     ("approval_level", "property 'level'", "first"),
     ("camunda_priority", "camunda:priority", "high"),
     ("spiff_priority", "property 'priority'", "urgent"),
+    ("case_fields", "property 'caseFields'", "3rd"),
 ])
 def test_bad_setting_is_refused_naming_element_and_property(issues, element, property_, value):
     error = issues[element]
@@ -47,7 +48,7 @@ def test_bad_setting_is_refused_naming_element_and_property(issues, element, pro
 
 
 def test_every_bad_setting_is_reported_at_once(issues):
-    assert len(issues) == 10
+    assert len(issues) == 11
 
 
 def test_refused_model_deploys_nothing(client, admin, upload):

@@ -142,3 +142,18 @@ def log_in():
         page.get_by_role("button", name="Log in").click()
         expect(page.locator("#who")).not_to_be_empty()
     return run
+
+
+@pytest.fixture
+def drop_files():
+    """``drop_files(page, "#dropzone", path, ...)``: a real drag-and-drop of files onto a zone."""
+    def drop(page, selector: str, *paths: Path) -> None:
+        page.evaluate("""([selector, files]) => {
+            const transfer = new DataTransfer();
+            for (const [name, text] of files) transfer.items.add(new File([text], name, {type: "application/xml"}));
+            const zone = document.querySelector(selector);
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer}));
+            }
+        }""", [selector, [[path.name, path.read_text()] for path in paths]])
+    return drop

@@ -98,3 +98,46 @@ def test_agents_are_not_offered_the_start_form(open_page, deploy, make_key, log_
     log_in(page, make_key("ann", "agent", "agents"), "/ui/definitions")
     expect(page.locator("#definitions-list")).to_contain_text("Simple user task")
     expect(page.locator("#start-section")).to_be_hidden()
+
+
+def test_the_start_events_form_is_drawn_and_its_required_fields_checked(open_page, screens, client, admin, deploy,
+                                                                       log_in):
+    deploy("two_step.bpmn", "start_form.bpmn")
+    page = open_page()
+    log_in(page, key_of(admin), "/ui/definitions")
+    page.get_by_label("Process", exact=True).select_option("support_request")
+    fields = page.locator("#start-form-fields label")
+    expect(fields).to_have_text(["Subject *", "Urgency *", "Amount"])
+    expect(page.get_by_label("Urgency")).to_have_value("")
+    page.get_by_label("Subject").fill("Printer on fire")
+    page.get_by_role("button", name="Start instance").click()
+    expect(page.locator("#field-urgency-error")).to_contain_text("required")
+    expect(page.locator("#alert")).to_contain_text("Urgency")
+    assert _instances(client, admin) == []
+
+    page.get_by_label("Urgency").select_option(label="high")
+    page.get_by_label("Amount").fill("40")
+    page.get_by_label("More variables (a JSON object, optional)").fill('{"channel": "phone"}')
+    screens.shoot(page, "start-form-from-the-model")
+    page.get_by_role("button", name="Start instance").click()
+    expect(page).to_have_url(re.compile(r"/ui/instances/[0-9a-f-]{36}$"))
+    [instance] = _instances(client, admin)
+    assert instance["variables"] == {"subject": "Printer on fire", "urgency": "high", "amount": 40, "channel": "phone"}
+
+
+def test_a_process_without_a_start_form_asks_for_json_only(open_page, admin, deploy, log_in):
+    deploy("two_step.bpmn", "start_form.bpmn")
+    page = open_page()
+    log_in(page, key_of(admin), "/ui/definitions")
+    page.get_by_label("Process", exact=True).select_option("support_request")
+    expect(page.locator("#start-form-fields label")).to_have_count(3)
+    page.get_by_label("Process", exact=True).select_option("two_step")
+    expect(page.locator("#start-form-fields label")).to_have_count(0)
+    expect(page.get_by_label("Variables (a JSON object)")).to_be_visible()
+
+
+def test_agents_are_not_offered_the_deploy_card(open_page, make_key, log_in):
+    page = open_page()
+    log_in(page, make_key("ann", "agent", "agents"), "/ui/definitions")
+    expect(page.get_by_role("heading", name="Processes")).to_be_visible()
+    expect(page.get_by_role("heading", name="Deploy")).to_be_hidden()

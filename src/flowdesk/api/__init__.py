@@ -14,7 +14,7 @@ from ..engine.store.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, data_stores, filters, me, ui
-from . import audit_log, camunda, oidc, openapi_document, rate_limits, users
+from . import audit_log, camunda, compression, oidc, openapi_document, rate_limits, users
 from . import requests as request_api
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
     app.config["FLOWDESK_METRICS_TOKEN"] = settings.metrics_token or None
     _reads_take_no_write_lock(app)  # first: the key lookup of every request is a read too
+    compression.register(app)  # first registered, last to run: it sends what the others made
     errors.register(app)
     observability.register(app)
     security.register(app, settings.max_json_bytes)

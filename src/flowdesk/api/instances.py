@@ -46,7 +46,7 @@ class Instances(MethodView):
     @blp.arguments(InstanceQuerySchema, location="query")
     @blp.response(200, InstancePageSchema)
     def get(self, query):
-        """Instances, filtered by process key, status and business key; oldest first."""
+        """Instances, filtered by process key, status and business key; oldest first unless `sort=-created`."""
         after, limit = query.pop("after", None), query.pop("limit")
         return instances.list_instances(runtime(), principal(), after=after, limit=limit, **query)
 

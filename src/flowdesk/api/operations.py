@@ -33,7 +33,7 @@ class Incidents(MethodView):
     @blp.arguments(IncidentQuerySchema, location="query")
     @blp.response(200, IncidentPageSchema)
     def get(self, query):
-        """Incidents, newest work that stopped and needs a person; filter by status and instance."""
+        """Work that stopped and needs a person, by status and instance; oldest first unless `sort=-created`."""
         after, limit = query.pop("after", None), query.pop("limit")
         return incidents.list_incidents(runtime(), principal(), after=after, limit=limit, **query)
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from ..engine.process.instances import INSTANCE_STATUSES
 from ..engine.work import sla
 from .auth import runtime
+from .case_schemas import CaseDecisionSchema, CaseFieldSchema
 
 
 class SlaSchema(Schema):
@@ -49,6 +50,10 @@ class TicketSummarySchema(Schema):
     delegation_state = fields.String(allow_none=True, metadata={"description": "`pending` or `resolved`"})
     approval_level = fields.Integer(allow_none=True, metadata={"description": "set on approval tasks"})
     sla = _SlaField(SlaSchema)
+    case = fields.List(fields.Nested(CaseFieldSchema), attribute="case_fields", allow_none=True, metadata={
+        "description": "what the ticket is about: the variables the model's `caseFields` property names "
+                       "(on the task or its process), else the instance's start variables, in that order; null on "
+                       "tickets opened before flowdesk kept it"})
 
 
 class TicketSchema(TicketSummarySchema):
@@ -67,6 +72,9 @@ class TicketSchema(TicketSummarySchema):
     result = fields.Dict(allow_none=True)
     comment = fields.String(allow_none=True)
     etag = fields.String()
+    earlier_decisions = fields.List(fields.Nested(CaseDecisionSchema), metadata={
+        "description": "approval tickets only (detail view): the instance's decisions on other approval "
+                       "tickets, oldest first, with their comments"})
 
 
 class InstanceCoreSchema(Schema):
@@ -189,13 +197,18 @@ class CompletionSchema(Schema):
     open_tickets = fields.List(fields.Nested(TicketSummarySchema))
 
 
-def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
-    return Schema.from_dict({"items": fields.List(fields.Nested(item_schema)),
-                             "next_cursor": fields.String(allow_none=True)}, name=name)
+def page_schema(item_schema: type[Schema], name: str, counted: bool = False) -> type[Schema]:
+    shape = {"items": fields.List(fields.Nested(item_schema)), "next_cursor": fields.String(allow_none=True)}
+    if counted:
+        shape |= {"total": fields.Integer(allow_none=True, metadata={
+                      "description": "with `count=true` only: how many match, at most 10,000 (see `total_capped`)"}),
+                  "total_capped": fields.Boolean(metadata={
+                      "description": "true when more than `total` match: the count stopped there"})}
+    return Schema.from_dict(shape, name=name)
 
 
-InstancePageSchema = page_schema(InstanceSchema, "InstancePage")
-IncidentPageSchema = page_schema(IncidentSchema, "IncidentPage")
+InstancePageSchema = page_schema(InstanceSchema, "InstancePage", counted=True)
+IncidentPageSchema = page_schema(IncidentSchema, "IncidentPage", counted=True)
 DeliveryPageSchema = page_schema(JobSummarySchema, "DeliveryPage")
 
 
@@ -235,12 +248,19 @@ class PageQuerySchema(Schema):
     after = fields.String(metadata={"description": "`next_cursor` of the previous page"})
 
 
-class IncidentQuerySchema(PageQuerySchema):
+class SortedPageQuerySchema(PageQuerySchema):
+    sort = fields.String(load_default="created", validate=validate.OneOf(("created", "-created")), metadata={
+        "description": "`created` (oldest first, the default) or `-created` (newest first); a cursor "
+                       "continues the order it came from"})
+    count = fields.Boolean(load_default=False, metadata={"description": "add `total`: how many match the filter"})
+
+
+class IncidentQuerySchema(SortedPageQuerySchema):
     status = fields.String(validate=validate.OneOf(("open", "resolved")))
     instance_id = fields.String()
 
 
-class InstanceQuerySchema(PageQuerySchema):
+class InstanceQuerySchema(SortedPageQuerySchema):
     process_key = fields.String()
     status = fields.String(validate=validate.OneOf(INSTANCE_STATUSES))
     business_key = fields.String()
@@ -281,6 +301,10 @@ class DefinitionVersionSchema(Schema):
     content_hash = fields.String()
     deployed_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
+    start_form_schema = fields.Dict(allow_none=True, metadata={
+        "description": "JSON schema of the form the plain start event declares (camunda:formData), or null"})
+    start_form_fields = fields.List(fields.String(), metadata={
+        "description": "`start_form_schema`'s field names in the modeler's order"})
 
 
 class DefinitionSummarySchema(Schema):

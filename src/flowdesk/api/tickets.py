@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -50,9 +50,14 @@ class Tickets(MethodView):
 @blp.route("/<ticket_id>")
 class TicketItem(MethodView):
     @blp.response(200, TicketSchema)
+    @blp.alt_response(304, description="`If-None-Match` names the current ETag: the ticket is unchanged")
     def get(self, ticket_id):
-        """One ticket with its form, its data and an ETag."""
-        return _with_etag(tickets.get_ticket(runtime(), principal(), ticket_id))
+        """One ticket with its form, its data and an ETag; 304 without a body when `If-None-Match`
+        names the current ETag (a page polling for changes)."""
+        ticket = tickets.get_ticket(runtime(), principal(), ticket_id)
+        if request.if_none_match.contains(ticket.etag.strip('"')):
+            return Response(status=304, headers={"ETag": ticket.etag})
+        return _with_etag(ticket)
 
 
 @blp.route("/<ticket_id>/claim")

@@ -17,6 +17,8 @@ class InboxFilterSchema(Schema):
     """The filters of GET /tickets; a saved filter stores these."""
 
     status = fields.String(validate=validate.OneOf(TICKET_STATUSES))
+    active = fields.Boolean(metadata={"description": "`true`: only tickets still to be worked (open, claimed or "
+                                                     "waiting), e.g. with `sla_state`, which finished tickets keep"})
     assignee = fields.String(validate=NAME, metadata={"description": "`me` or a user name"})
     candidate_group = fields.String(validate=NAME)
     process_key = fields.String(validate=validate.Length(max=255))

@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from . import model_checks, preprocess, serializer, ticket_properties
 from .errors import ModelError, ModelIssue, XmlRefused
 from .form_files import named_form_files
-from .parser import FlowdeskParser
+from .parser import FlowdeskParser, camunda_form_fields
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, drop_comments, give_sequence_flows_ids, parse_xml
 
 SPIFF_NS = NAMESPACES["spiffworkflow"]
@@ -90,6 +90,8 @@ class ParsedProcess:
     retention_days: int | None = None
     # (element id, line, file name) of every form schema file its human tasks name.
     form_files: list[tuple[str, int | None, str]] = field(default_factory=list)
+    # The camunda:formData fields of its plain start event: what a person fills in to start it.
+    start_form: list[dict] = field(default_factory=list)
 
 
 def _subprocess_specs(parser, process_id: str) -> tuple[dict, set[str]]:
@@ -155,6 +157,46 @@ def _issue_from(exc: ValidationException, roots: dict) -> ModelIssue:
     return ModelIssue(filename, line, element_id, message)
 
 
+def _start_form(process) -> list[dict]:
+    """The form fields of the process's first plain (no event definition) start event with any."""
+    ns = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+    for start in process.xpath("./bpmn:startEvent", namespaces=ns):
+        if any(isinstance(child.tag, str) and child.tag.endswith("EventDefinition") for child in start):
+            continue
+        fields = camunda_form_fields(start, ns)
+        if fields:
+            return fields
+    return []
+
+
+def _unseen(found: list[ModelIssue], more: list[ModelIssue], by_line: bool = False) -> list[ModelIssue]:
+    """The issues of ``more`` about an element (``by_line``: an element's line) none of ``found``
+    names: what one check refused is not reported again by the next."""
+    def where(issue):
+        return (issue.element_id, issue.line) if by_line else issue.element_id
+    seen = {where(issue) for issue in found}
+    return [issue for issue in more if where(issue) not in seen]
+
+
+def _parser_issues(root, filename: str, roots: dict) -> list[ModelIssue]:
+    """What SpiffWorkflow's parser refuses in ``root``: its first complaint about each process."""
+    parser, issues = FlowdeskParser(), []
+    try:
+        parser.add_bpmn_xml(root, filename)
+        for node in root.iter(f"{{{BPMN_NS}}}process"):
+            if node.get("isExecutable", "true").lower() != "true":
+                continue
+            try:
+                parser.get_spec(node.get("id"))
+            except ValidationException as exc:
+                issues.append(_issue_from(exc, roots))
+    except ValidationException as exc:
+        issues.append(_issue_from(exc, roots))
+    except Exception:  # noqa: BLE001 - a model refused already may trip the parser anywhere; its issues stand
+        pass
+    return issues
+
+
 def _without_file_names(value):
     """The spec minus file names, so re-uploading a model under another name is no change."""
     if isinstance(value, dict):
@@ -174,6 +216,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
     roots: dict[str, object] = {}
     sources: dict[str, bytes] = {}
     issues: list[ModelIssue] = []
+    refused: set[str] = set()  # files with issues: their processes are not built
     for filename, content in files:
         root = parse_xml(content, filename, max_bytes)
         drop_comments(root)
@@ -187,16 +230,21 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 found = [ModelIssue(filename, node.sourceline, node.get("id"), problem)
                          for node, problem in preprocess.event_definition_ref_problems(root)]
                 found += model_checks.check_references(root, filename)
+                # A broken graph misleads the parser: then its complaints would only confuse.
+                graph_broken = bool(found)
                 found += model_checks.check_script_languages(root, filename)
                 found += model_checks.check_listeners(root, filename)
                 found += model_checks.check_compensation(root, filename)
                 found += model_checks.check_data_store_types(root, filename)
                 found += model_checks.translate_expressions(root, filename)
                 found += model_checks.check_scripts(root, filename)
-                if not found:  # an expression refused above would be reported twice
-                    found += ticket_properties.check(root, filename)
+                # Every stage speaks: a bad script must not hide a bad property of the same file.
+                found += _unseen(found, ticket_properties.check(root, filename), by_line=True)
                 if found:
                     issues.extend(found)
+                    if not graph_broken:  # what the parser says of it too (its specs are not kept)
+                        issues.extend(_unseen(found, _parser_issues(root, filename, roots)))
+                    refused.add(filename)
                     continue
                 parser.add_bpmn_xml(root, filename)
             elif kind == "dmn":
@@ -205,14 +253,14 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 raise XmlRefused(f"not a BPMN or DMN document (root element {root.tag})", filename)
         except ValidationException as exc:
             issues.append(_issue_from(exc, roots))
+            refused.add(filename)
         except SpiffWorkflowException as exc:
             issues.append(ModelIssue(filename, None, None, str(exc)))
-    if issues:
-        raise ModelError(issues)
-
+            refused.add(filename)
+    # The files that parsed are built even when others were refused: one answer lists every issue.
     processes = []
     for filename, root in roots.items():
-        if document_kind(root) != "bpmn":
+        if document_kind(root) != "bpmn" or filename in refused:
             continue
         for node in root.iter(f"{{{BPMN_NS}}}process"):
             if node.get("isExecutable", "true").lower() != "true":
@@ -233,7 +281,10 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
             except ModelError as exc:
                 issues.extend(exc.issues)
                 continue
+            start_form = _start_form(node)
             canonical = json.dumps(_without_file_names(spec_dict), sort_keys=True, default=str).encode()
+            if start_form:  # a changed start form is a new version; models without one keep their hash
+                canonical += f"|start_form={json.dumps(start_form, sort_keys=True)}".encode()
             if retention is not None:  # a changed retention is a new version; models without one keep their hash
                 canonical += f"|retention_days={retention}".encode()
             processes.append(ParsedProcess(
@@ -247,6 +298,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 external_calls={called: _pinned_versions(node).get(called) for called in sorted(missing)},
                 retention_days=retention,
                 form_files=named_form_files(node),
+                start_form=start_form,
             ))
     if issues:
         raise ModelError(issues)

@@ -10,6 +10,7 @@ process (whose properties apply to all its human tasks):
   expression that compiles (Python, or a Camunda ``${...}``);
 * ``slaStart``: when the SLA clock starts: ``created`` (default), ``claimed`` or ``accepted``;
 * ``approval``: true or false; ``level``: a whole number from 1;
+* ``caseFields``: variable names, each with an optional label (``name:Label``);
 * ``camunda:priority`` and the spiffworkflow ``priority`` property: a whole number or ``${variable}``.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from . import expressions, script_engine
+from . import case_fields, expressions, script_engine
 from .due_date import resolve_due_date
 from .durations import looks_like_duration
 from .errors import ModelIssue
@@ -88,6 +89,7 @@ _PROPERTY_CHECKS = {
     "dueDate": due_date_problem,
     "approval": _approval_problem,
     "level": _level_problem,
+    case_fields.PROPERTY: case_fields.problem,
 }
 
 

@@ -6,10 +6,26 @@ sessionStorage and send it as a Bearer token, so the UI can do exactly what the 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
 
-bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+from ..errors import problem
+from .assets import Assets
+
+bp = Blueprint("ui", __name__, url_prefix="/ui", template_folder="templates")
+assets = Assets()
+
+
+@bp.get("/static/<path:filename>", endpoint="static")
+def static(filename: str):
+    """Static files; ``?v=`` with the file's current hash makes them cacheable for a year."""
+    return assets.serve(filename)
+
+
+@bp.app_template_global()
+def asset(filename: str) -> str:
+    """The URL of a static file with its content hash, for templates."""
+    return url_for("ui.static", filename=filename, v=assets.version(filename))
 
 
 @bp.get("/")
@@ -50,6 +66,11 @@ def instances():
     return render_template("instances.html", title="Instances", section="instances")
 
 
+@bp.get("/incidents")
+def incidents():
+    return render_template("incidents.html", title="Incidents", section="incidents")
+
+
 @bp.get("/instances/<instance_id>")
 def instance(instance_id: str):
     return render_template("instance.html", title="Instance", section="instances", instance_id=instance_id)
@@ -82,10 +103,20 @@ def requester_task(task_id: str):
     return render_template("requester_task.html", title="To do", section="requests", task_id=task_id)
 
 
+def _not_found(error: NotFound):
+    """A page of the UI that does not exist is an HTML page saying so; the API answers problem+json."""
+    if request.path.startswith("/ui/") and not request.path.startswith("/ui/static/"):
+        return render_template("not_found.html", title="Not found", section="none"), 404
+    return problem(404, "not_found", error.description or "not found")
+
+
 def register(app: Flask) -> None:
     """Mount the UI at /ui; the site root leads there."""
     app.register_blueprint(bp)
+    app.register_error_handler(404, _not_found)
     app.add_url_rule("/", "root", lambda: redirect(url_for("ui.home")))
+    # Browsers ask for /favicon.ico whatever the page says.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: redirect(asset("favicon.svg")))
     app.add_url_rule("/api/docs", "api_docs", _api_docs)
 
 

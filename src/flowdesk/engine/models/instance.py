@@ -41,6 +41,8 @@ class Instance(TenantOwned, Base):
     state: Mapped[dict] = mapped_column(OrderedJSON)
     serializer_version: Mapped[str] = mapped_column(String(20))
     variables: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # The names of the variables it was started with, in the order given: the default case panel.
+    start_variables: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     started_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

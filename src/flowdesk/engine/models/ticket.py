@@ -75,6 +75,8 @@ class Ticket(TenantOwned, Base):
     data: Mapped[dict] = mapped_column(JSONType, default=dict)
     result: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The case it shows ([{name, label, value}]) as it was when the ticket opened (engine.work.case).
+    case_fields: Mapped[list | None] = mapped_column(JSONType, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

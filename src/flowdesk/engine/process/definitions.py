@@ -123,13 +123,26 @@ def spec_with_calls(rt: Runtime, session, version_id: str, process_key: str, cal
 
 
 def _start_events(process: ParsedProcess) -> dict:
-    """The non-plain start events of a process, so messages, signals and timers find it fast."""
+    """The non-plain start events of a process, so messages, signals and timers find it fast, and
+    the form its plain start event asks for (``form``: camunda:formData fields)."""
     spec = ProcessSpec.from_dict(process.process_id, process.spec_dict)
-    return {
+    starts = {
         "messages": spec.message_start_names(),
         "signals": spec.signal_start_names(),
         "timers": [{"element_id": t.element_id, "kind": t.kind, "value": t.value} for t in spec.timer_starts()],
     }
+    if process.start_form:
+        starts["form"] = {"fields": process.start_form}
+    return starts
+
+
+def with_start_form(session, version: DefinitionVersion) -> DefinitionVersion:
+    """``version`` with ``start_form_schema`` (the JSON schema of its start form, or None) and
+    ``start_form_fields`` (the fields in the modeler's order)."""
+    form = (version.start_events or {}).get("form")
+    version.start_form_schema = forms.schema_of(session, form)
+    version.start_form_fields = forms.field_order(version.start_form_schema)
+    return version
 
 
 def _schedule_timer_starts(session, version: DefinitionVersion, now) -> None:
@@ -242,7 +255,7 @@ def versions_of(rt: Runtime, principal: Principal, process_key: str) -> list[Def
         ).all()
         if not rows:
             raise NotFound(f"no process '{process_key}' is deployed")
-        return list(rows)
+        return [with_start_form(uow.session, row) for row in rows]
 
 
 def get_version(rt: Runtime, principal: Principal, process_key: str, version: int) -> DefinitionVersion:

@@ -18,9 +18,12 @@ INCIDENT_STATUSES = ("open", "resolved")
 
 
 def list_incidents(rt: Runtime, principal: Principal, *, status: str | None = None, instance_id: str | None = None,
-                   after: str | None = None, limit: int | None = None) -> paging.Page:
+                   after: str | None = None, limit: int | None = None, sort: str = "created",
+                   count: bool = False) -> paging.Page:
+    """Incidents, oldest first (``sort="-created"``: newest); ``count`` adds the total."""
     principal.require_reader(Role.SYSTEM, Role.MODELER, action="read incidents")
     limit = paging.check_limit(limit)
+    descending = paging.check_sort(sort)
     if status and status not in INCIDENT_STATUSES:
         raise InvalidInput("unknown status", {"status": ["must be open or resolved"]})
     query = select(Incident)
@@ -29,7 +32,10 @@ def list_incidents(rt: Runtime, principal: Principal, *, status: str | None = No
     if instance_id:
         query = query.where(Incident.instance_id == instance_id)
     with rt.uow() as uow:
-        return paging.page_of(list(uow.session.scalars(paging.apply(query, Incident, after, limit))), limit)
+        page = paging.page_of(list(uow.session.scalars(paging.apply(query, Incident, after, limit, descending))), limit)
+        if count:
+            page.total, page.total_capped = paging.count(uow.session, query.with_only_columns(Incident.id))
+        return page
 
 
 def get_incident(rt: Runtime, principal: Principal, incident_id: str) -> Incident:

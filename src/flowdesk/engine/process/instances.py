@@ -93,8 +93,8 @@ def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, versio
     instance = Instance(
         id=new_id(), definition_version_id=version.id, process_key=process_key, process_version=version.version,
         business_key=business_key, status=InstanceStatus.RUNNING.value, state={},
-        serializer_version=STATE_FORMAT, variables={}, version=0, started_by=started_by,
-        created_at=now, updated_at=now, called_versions=called or None,
+        serializer_version=STATE_FORMAT, variables={}, start_variables=list(variables), version=0,
+        started_by=started_by, created_at=now, updated_at=now, called_versions=called or None,
     )
     uow.session.add(instance)
     audit.record(uow.session, "instance.started", started_by, instance_id=instance.id,
@@ -150,10 +150,12 @@ def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> Instanc
 
 def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None = None, status: str | None = None,
                    business_key: str | None = None, has_incident: bool | None = None, after: str | None = None,
-                   limit: int | None = None) -> paging.Page:
-    """Instances matching the filters, oldest first, one page at a time. An instance with an incident
-    keeps its status (it is still running, stuck at one element): ``has_incident`` finds those."""
+                   limit: int | None = None, sort: str = "created", count: bool = False) -> paging.Page:
+    """Instances matching the filters, oldest first (``sort="-created"``: newest), one page at a
+    time; ``count`` adds the total. An instance with an incident keeps its status (it is still
+    running, stuck at one element): ``has_incident`` finds those."""
     limit = paging.check_limit(limit)
+    descending = paging.check_sort(sort)
     if status is not None and status not in INSTANCE_STATUSES:
         raise InvalidInput("unknown status", {"status": [f"must be one of {', '.join(INSTANCE_STATUSES)}"]})
     query = visible_instances(select(Instance), principal)
@@ -167,7 +169,9 @@ def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None
         stuck = select(Incident.id).where(Incident.instance_id == Instance.id, Incident.status == "open").exists()
         query = query.where(stuck if has_incident else ~stuck)
     with rt.uow() as uow:
-        rows = list(uow.session.scalars(paging.apply(query, Instance, after, limit)))
+        rows = list(uow.session.scalars(paging.apply(query, Instance, after, limit, descending)))
         page = paging.page_of(rows, limit)
         page.items = [view_of(uow.session, i) for i in page.items]
+        if count:
+            page.total, page.total_capped = paging.count(uow.session, query.with_only_columns(Instance.id))
         return page

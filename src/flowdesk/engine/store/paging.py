@@ -7,17 +7,22 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_, select
 
 from .errors import InvalidInput
 
 MAX_LIMIT = 200
+# Counting stops here (``total_capped``), so a total costs at most this many index entries.
+COUNT_CAP = 10_000
+SORTS = ("created", "-created")
 
 
 @dataclass
 class Page:
     items: list
     next_cursor: str | None
+    total: int | None = None  # asked for: how many match, up to COUNT_CAP
+    total_capped: bool = False
 
 
 def encode_cursor(created_at: datetime, id_: str) -> str:
@@ -42,13 +47,30 @@ def check_limit(limit: int | None, default: int = 50) -> int:
     return limit
 
 
-def apply(query, model, after: str | None, limit: int):
-    """Order ``query`` by (created_at, id), start after ``after``, fetch one extra row."""
+def check_sort(sort: str) -> bool:
+    """Whether ``sort`` (``created`` or ``-created``) is descending; InvalidInput otherwise."""
+    if sort not in SORTS:
+        raise InvalidInput("invalid sort", {"sort": [f"one of {', '.join(SORTS)}"]})
+    return sort.startswith("-")
+
+
+def apply(query, model, after: str | None, limit: int, descending: bool = False):
+    """Order ``query`` by (created_at, id), newest first when ``descending``, start after
+    ``after``, fetch one extra row."""
     if after:
         created_at, id_ = decode_cursor(after)
-        query = query.where(or_(model.created_at > created_at,
-                                and_(model.created_at == created_at, model.id > id_)))
-    return query.order_by(model.created_at, model.id).limit(limit + 1)
+        beyond = (lambda column, value: column < value) if descending else (lambda column, value: column > value)
+        query = query.where(or_(beyond(model.created_at, created_at),
+                                and_(model.created_at == created_at, beyond(model.id, id_))))
+    order = (model.created_at.desc(), model.id.desc()) if descending else (model.created_at, model.id)
+    return query.order_by(*order).limit(limit + 1)
+
+
+def count(session, query) -> tuple[int, bool]:
+    """How many rows ``query`` selects, up to COUNT_CAP; and whether there are more."""
+    matching = query.limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(matching))
+    return min(total, COUNT_CAP), total > COUNT_CAP
 
 
 def page_of(rows: list, limit: int) -> Page:

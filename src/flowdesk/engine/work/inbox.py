@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased, defer, joinedload
 
 from ...utc import as_utc
 from ..access.principal import Principal
-from ..models import Ticket, TicketCandidate
+from ..models import ACTIVE_STATUSES, Ticket, TicketCandidate
 from ..store import paging
 from ..store.errors import InvalidInput
 from ..store.runtime import Runtime
@@ -33,7 +33,7 @@ NULLABLE_SORTS = ("due", "priority")  # tickets without one come last
 SORT_CHOICES = tuple(k for key in SORT_KEYS for k in (key, f"-{key}"))
 # Counting stops here: past it the total is "at least COUNT_CAP" (``total_capped``), so a count
 # costs at most this many index entries however many tickets match.
-COUNT_CAP = 10_000
+COUNT_CAP = paging.COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ _SEEN_CANDIDATES, _SEEN_TICKETS = (_driver_of(_SEEN_CANDIDATE, _SEEN_CANDIDATE.t
 @dataclass
 class InboxQuery:
     status: str | None = None
+    active: bool | None = None  # True: open, claimed or waiting only (SLA views leave out finished tickets)
     assignee: str | None = None  # "me" or a user name
     candidate_group: str | None = None
     process_key: str | None = None
@@ -120,6 +121,8 @@ def _visible_ids(principal: Principal, status: str | None):
 def _conditions(principal: Principal, query: InboxQuery, now: datetime) -> list:
     """The filters on ticket columns (all but status, candidate group and visibility)."""
     conditions = []
+    if query.active:
+        conditions.append(Ticket.status.in_(ACTIVE_STATUSES))
     if query.assignee:
         conditions.append(Ticket.assignee == (principal.name if query.assignee == "me" else query.assignee))
     equal = ((Ticket.process_key, query.process_key), (Ticket.process_version, query.process_version),
@@ -267,13 +270,6 @@ def _page(session, selection: _Selection, sort: str, after: str | None, limit: i
     return rows[:limit], len(rows) > limit
 
 
-def _count(session, ids) -> tuple[int, bool]:
-    """How many ids ``ids`` selects, up to COUNT_CAP; and whether there are more."""
-    matching = ids.limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(matching))
-    return min(total, COUNT_CAP), total > COUNT_CAP
-
-
 def list_tickets(rt: Runtime, principal: Principal, query: InboxQuery, after: str | None = None,
                  limit: int | None = None, count: bool = False) -> InboxPage:
     """Visible tickets matching ``query`` in its sort order; ``count`` adds the total of the filter."""
@@ -288,5 +284,5 @@ def list_tickets(rt: Runtime, principal: Principal, query: InboxQuery, after: st
             cursor = _encode(query.sort, getattr(rows[-1], _TICKETS.sorts[key].key), rows[-1].id)
         page = InboxPage(rows, cursor)
         if count:
-            page.total, page.total_capped = _count(uow.session, selection.ids)
+            page.total, page.total_capped = paging.count(uow.session, selection.ids)
         return page

@@ -16,7 +16,7 @@ from ..process.cycle import Step, event_data
 from ..store import audit
 from ..store.rows_at_hand import rows_at_hand
 from ..store.unit_of_work import UnitOfWork
-from . import assignment, progressions, sla
+from . import assignment, case, progressions, sla
 
 
 def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Ticket:
@@ -37,6 +37,7 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
         documentation=task.documentation,
         form=task.form,
         data=task.data,
+        case_fields=case.snapshot(instance, task.properties, task.data),
         created_at=now,
         candidates=[TicketCandidate(kind="user", name=u) for u in sorted(set(task.candidate_users))]
         + [TicketCandidate(kind="group", name=g) for g in sorted(set(task.candidate_groups))],

@@ -19,7 +19,7 @@ from ..process.cycle import execution_failed, require_running, restore, save
 from ..store import audit
 from ..store.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from ..store.runtime import Runtime
-from . import progressions, sla
+from . import case, progressions, sla
 
 TICKET_STATUSES = tuple(s.value for s in TicketStatus)
 DELEGATION_PENDING = "pending"
@@ -70,10 +70,12 @@ def find_visible(session, principal: Principal, ticket_id: str) -> Ticket:
 
 
 def get_ticket(rt: Runtime, principal: Principal, ticket_id: str) -> Ticket:
-    """One visible ticket, with ``form_schema``: the JSON schema its completion data must fit, and
-    ``form_fields``: its field names in the order to show them, with ``form_ui_schema``."""
+    """One visible ticket, with ``form_schema``: the JSON schema its completion data must fit,
+    ``form_fields``: its field names in the order to show them, with ``form_ui_schema``, and
+    ``earlier_decisions``: on an approval ticket, its instance's decisions before it."""
     with rt.uow() as uow:
         ticket = find_visible(uow.session, principal, ticket_id)
+        ticket.earlier_decisions = case.earlier_decisions(uow.session, ticket)
         ticket.form_schema = forms.schema_of(uow.session, ticket.form)
         ticket.form_ui_schema = forms.ui_schema_of(uow.session, ticket.form)
         ticket.form_fields = forms.field_order(ticket.form_schema, ticket.form_ui_schema)

@@ -25,7 +25,7 @@ export function loginUrl() {
 
 /**
  * fetch() against /api/v1: `json` is sent as a JSON body, `body` as is (FormData for uploads);
- * answers JSON, text (`as: "text"`) or a Blob (`as: "blob"`). A 401 leads back to the login page, unless the
+ * answers JSON, text (`as: "text"`) or a Blob (`as: "blob"`); null for 204 and 304 (not modified). A 401 leads back to the login page, unless the
  * call names its own `key` or is `anonymous` (sent without one).
  */
 export async function api(path, { method = "GET", json, body, headers = {}, as = "json", key, anonymous = false } = {}) {
@@ -40,6 +40,7 @@ export async function api(path, { method = "GET", json, body, headers = {}, as =
     location.assign(loginUrl());
     throw new ApiError(401, { title: "Please log in again" });
   }
+  if (response.status === 304) return null; // unchanged since the ETag sent (If-None-Match)
   if (!response.ok) {
     let problem = { title: response.statusText };
     try { problem = await response.json(); } catch { /* not JSON: keep the status text */ }

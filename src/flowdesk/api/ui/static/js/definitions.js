@@ -1,6 +1,7 @@
 // Definitions: deploy by drag and drop (errors shown against file and element), versions, diagram.
 import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
+import { readForm, renderForm, showFieldErrors } from "./form.js";
 import { clear, clearAlert, el, fail, guarded, say, start, UI, when } from "./page.js";
 
 const dropzone = document.getElementById("dropzone");
@@ -115,11 +116,55 @@ function invalidVariables(message) {
   return null;
 }
 
+const startFields = document.getElementById("start-form-fields");
+let startSchema = null; // the chosen process's start form, when its start event declares one
+
+/** Draws the start form the chosen process's latest version declares (camunda:formData). */
+async function showStartForm() {
+  startSchema = null;
+  clear(startFields);
+  document.querySelector('label[for="start-variables"]').textContent = "Variables (a JSON object)";
+  if (!startProcess.value) return;
+  const { versions } = await api(`/definitions/${encodeURIComponent(startProcess.value)}`);
+  const latest = versions[0];
+  if (!latest?.start_form_schema) return;
+  startSchema = latest.start_form_schema;
+  renderForm(startFields, startSchema, {}, latest.start_form_fields);
+  document.querySelector('label[for="start-variables"]').textContent = "More variables (a JSON object, optional)";
+}
+
+/** The start form's values, or null after marking the required fields left empty. */
+function startFormValues() {
+  if (!startSchema) return {};
+  const values = readForm(startFields, startSchema);
+  const missing = Object.fromEntries((startSchema.required || []).filter((name) => !(name in values))
+    .map((name) => [name, ["required: fill it in"]]));
+  showFieldErrors(startFields, missing);
+  if (Object.keys(missing).length) {
+    fail(new ApiError(400, { title: "Fill in the required fields", detail: `Missing: ${Object.keys(missing).map(
+      (name) => startSchema.properties[name]?.title || name).join(", ")}.` }));
+    startFields.querySelector("[aria-invalid]")?.focus();
+    return null;
+  }
+  return values;
+}
+
+startProcess.addEventListener("change", () => guarded(showStartForm));
+
 startForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearAlert();
-  const variables = variablesOf();
-  if (!variables) return;
+  const extra = variablesOf();
+  if (!extra) return;
+  let fromForm;
+  try {
+    fromForm = startFormValues();
+  } catch (error) {
+    fail(new ApiError(400, { title: "A field holds invalid JSON", detail: error.message }));
+    return;
+  }
+  if (!fromForm) return;
+  const variables = { ...extra, ...fromForm };
   const key = startProcess.value;
   if (!key) {
     fail(new ApiError(400, { title: "Choose a process to start" }));
@@ -165,7 +210,10 @@ async function showVersion(definition, version) {
 
 async function select(key, version) {
   current = key;
-  if ([...startProcess.options].some((o) => o.value === key)) startProcess.value = key;
+  if ([...startProcess.options].some((o) => o.value === key) && startProcess.value !== key) {
+    startProcess.value = key;
+    guarded(showStartForm);
+  }
   const definition = await api(`/definitions/${encodeURIComponent(key)}`);
   document.getElementById("definition-heading").textContent = `Diagram: ${definition.name || key}`;
   clear(versionSelect, definition.versions.map((v) => el("option", { value: String(v.version), selected: v.version === version },
@@ -183,4 +231,5 @@ guarded(async () => {
   const who = await start();
   document.getElementById("start-section").hidden = !STARTERS.includes(who.role);
   await loadList();
+  if (STARTERS.includes(who.role)) await showStartForm();
 });

@@ -48,7 +48,55 @@ export async function showDiagram(container, xml, { marks = {}, badges = {}, pat
   canvas.zoom("fit-viewport", "auto");
   container.dataset.rendered = "true";
   container.dataset.warnings = String(warnings.length);
+  controls(container, canvas);
   return viewer;
+}
+
+const STEP = 1.25;
+const PAN = 60; // pixels an arrow key moves the diagram
+
+/** Zoom, fit and enlarge buttons above the diagram, and the same from the keyboard on it:
+ * + and - zoom, 0 fits, the arrow keys pan. Made once per container; they drive its latest viewer. */
+function controls(container, canvas) {
+  container.fdCanvas = canvas;
+  if (container.fdControls) return;
+  const zoomBy = (factor) => {
+    const current = container.fdCanvas.zoom();
+    container.fdCanvas.zoom(Math.min(4, Math.max(0.2, current * factor)));
+  };
+  const fit = () => container.fdCanvas.zoom("fit-viewport", "auto");
+  const button = (label, text, onclick) => {
+    const node = document.createElement("button");
+    Object.assign(node, { type: "button", className: "small secondary", textContent: text, onclick });
+    node.setAttribute("aria-label", label);
+    return node;
+  };
+  const enlarge = button("Enlarge the diagram", "Enlarge", () => {
+    const enlarged = container.classList.toggle("enlarged");
+    container.parentElement.classList.toggle("diagram-enlarged", enlarged); // its card fills the window
+    enlarge.textContent = enlarged ? "Shrink" : "Enlarge";
+    enlarge.setAttribute("aria-label", enlarged ? "Shrink the diagram" : "Enlarge the diagram");
+    enlarge.setAttribute("aria-pressed", String(enlarged));
+    container.fdCanvas.resized();
+    fit();
+  });
+  enlarge.setAttribute("aria-pressed", "false");
+  const bar = document.createElement("div");
+  bar.className = "diagram-tools";
+  bar.append(button("Zoom in", "+", () => zoomBy(STEP)), button("Zoom out", "−", () => zoomBy(1 / STEP)),
+             button("Fit the diagram", "Fit", fit), enlarge);
+  container.before(bar);
+  container.tabIndex = 0;
+  container.addEventListener("keydown", (event) => {
+    const pans = { ArrowLeft: [PAN, 0], ArrowRight: [-PAN, 0], ArrowUp: [0, PAN], ArrowDown: [0, -PAN] };
+    if (event.key === "+" || event.key === "=") zoomBy(STEP);
+    else if (event.key === "-") zoomBy(1 / STEP);
+    else if (event.key === "0") fit();
+    else if (pans[event.key]) container.fdCanvas.scroll({ dx: pans[event.key][0], dy: pans[event.key][1] });
+    else return;
+    event.preventDefault();
+  });
+  container.fdControls = bar;
 }
 
 /**

@@ -1,7 +1,8 @@
-// One instance: the diagram with completed elements, current tokens and incidents; retry, cancel.
-import { api } from "./api.js";
+// One instance: the diagram with completed elements, current tokens and incidents; retry, cancel,
+// suspend/resume (admin, system) and migrate to another version (admin, modeler).
+import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
-import { badge, clear, el, guarded, say, short, start, UI, when } from "./page.js";
+import { badge, clear, el, guarded, say, short, showNotFound, start, UI, when } from "./page.js";
 
 const instanceId = document.body.dataset.instanceId;
 const path = `/instances/${encodeURIComponent(instanceId)}`;
@@ -57,12 +58,17 @@ function renderFacts(instance) {
   if (instance.error) facts.push(["Error", instance.error]);
   clear(document.getElementById("instance-facts"), facts.flatMap(([t, v]) => [el("dt", {}, t), el("dd", {}, v)]));
   const actions = [];
-  if (["running", "suspended"].includes(instance.status) && ["admin", "system"].includes(who.role)) {
+  const live = ["running", "suspended"].includes(instance.status);
+  if (live && ["admin", "system"].includes(who.role)) {
+    actions.push(instance.status === "running"
+      ? el("button", { type: "button", class: "secondary", onclick: (e) => lifecycle("suspend", e.currentTarget) }, "Suspend")
+      : el("button", { type: "button", onclick: (e) => lifecycle("resume", e.currentTarget) }, "Resume"));
     actions.push(el("label", { for: "cancel-reason" }, "Reason for cancelling"),
                  el("input", { id: "cancel-reason", type: "text" }),
                  el("button", { type: "button", class: "danger", onclick: () => cancel() }, "Cancel instance"));
   }
   clear(document.getElementById("instance-actions"), actions);
+  if (live && ["admin", "modeler"].includes(who.role)) renderMigration(instance);
   document.getElementById("variables").textContent = JSON.stringify(instance.variables, null, 2);
 }
 
@@ -131,6 +137,38 @@ async function retry(incident) {
   });
 }
 
+async function lifecycle(action, button) {
+  button.disabled = true;
+  await guarded(async () => {
+    await api(`${path}/${action}`, { method: "POST" });
+    say(action === "suspend" ? "Instance suspended: nothing moves until it is resumed." : "Instance resumed.");
+    await load();
+  });
+  button.disabled = false;
+}
+
+/** A version picker for moving the instance; the API says (409, reasons) when it cannot move. */
+async function renderMigration(instance) {
+  const { versions = [] } = await api(`/definitions/${encodeURIComponent(instance.process_key)}`);
+  const others = versions.map((v) => v.version).filter((v) => v !== instance.process_version);
+  if (!others.length) return;
+  const select = el("select", { id: "migrate-version" }, others.map((v) => el("option", { value: String(v) }, `version ${v}`)));
+  const button = el("button", { type: "button", class: "secondary", onclick: () => migrate(Number(select.value), button) },
+                    "Migrate");
+  document.getElementById("instance-actions").append(
+    el("div", { class: "migrate" }, el("label", { for: "migrate-version" }, "Move to another version"), select, button));
+}
+
+async function migrate(version, button) {
+  button.disabled = true;
+  await guarded(async () => {
+    await api(`${path}/migrate`, { method: "POST", json: { version } });
+    say(`Instance moved to version ${version}.`);
+    await load();
+  });
+  button.disabled = false;
+}
+
 async function cancel() {
   if (!window.confirm("Cancel this instance? Its tickets and jobs are closed.")) return;
   await guarded(async () => {
@@ -143,5 +181,10 @@ async function cancel() {
 
 guarded(async () => {
   who = await start();
-  await load();
+  try {
+    await load();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return showNotFound("Instance", `${UI}instances`);
+    throw error;
+  }
 });

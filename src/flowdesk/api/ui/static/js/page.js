@@ -43,6 +43,10 @@ export function fail(error, { details = true } = {}) {
       items.push(el("li", {}, `${field}: ${[].concat(messages).join("; ")}`));
     }
   }
+  // Why a command was refused (a migration that cannot move the instance, say).
+  if (error instanceof ApiError && Array.isArray(error.problem.reasons)) {
+    for (const reason of error.problem.reasons) items.push(el("li", {}, reason));
+  }
   const title = error instanceof ApiError ? (error.problem.title || `HTTP ${error.status}`) : "Something went wrong";
   const detail = error instanceof ApiError ? error.problem.detail : String(error);
   clear(box, el("strong", {}, title), detail && detail !== title ? el("p", {}, detail) : null,
@@ -68,6 +72,38 @@ export async function guarded(work) {
   }
 }
 
+/** A page whose subject does not exist (or is not yours to see): no skeleton of forms to use,
+ * only the words and a way back. */
+export function showNotFound(what, back = `${UI}inbox`) {
+  for (const node of document.querySelectorAll("#main > :not(#status):not(#alert)")) node.remove();
+  clearAlert();
+  document.getElementById("main").append(
+    el("h1", {}, `${what} not found`),
+    el("p", { id: "not-found" }, `There is no ${what.toLowerCase()} here, or it is not yours to see.`),
+    el("p", {}, el("a", { href: back }, "Back to the list")));
+  document.title = `Not found · flowdesk`;
+}
+
+/** Runs `work` with every button in `container` disabled, so a double click sends one request. */
+export async function inFlight(container, work) {
+  const buttons = [...container.querySelectorAll("button:not([disabled])")];
+  for (const button of buttons) button.disabled = true;
+  container.setAttribute("aria-busy", "true");
+  try {
+    return await work();
+  } finally {
+    container.removeAttribute("aria-busy");
+    for (const button of buttons) if (button.isConnected) button.disabled = false;
+  }
+}
+
+/** Calls `refresh` every `seconds` while the tab is shown, and at once when it is shown again. */
+export function every(seconds, refresh) {
+  const tick = () => { if (document.visibilityState === "visible") refresh(); };
+  setInterval(tick, seconds * 1000);
+  document.addEventListener("visibilitychange", tick);
+}
+
 /** Who is logged in (cached for the tab); sends to the login page when nobody is. */
 export async function me() {
   if (!session.key()) {
@@ -91,6 +127,8 @@ export async function start({ requesterPage = false } = {}) {
   }
   const line = document.getElementById("who");
   if (line) line.textContent = `${who.name} (${who.role})`;
+  // What a role may not use is not offered (the API refuses it anyway).
+  for (const node of document.querySelectorAll("[data-roles]")) node.hidden = !node.dataset.roles.split(" ").includes(who.role);
   document.getElementById("logout")?.addEventListener("click", () => {
     session.clear();
     location.assign(`${UI}login`);
@@ -118,6 +156,24 @@ export function duration(seconds) {
   }
   if (!parts.length) parts.push(`${rest} s`);
   return past ? `${parts.slice(0, 2).join(" ")} overdue` : `${parts.slice(0, 2).join(" ")} left`;
+}
+
+/** How long ago `iso` was, roughly: "just now", "5 min ago", "3 h ago", "2 d ago". */
+export function age(iso, now = Date.now()) {
+  const seconds = (now - new Date(iso).getTime()) / 1000;
+  if (!Number.isFinite(seconds)) return "—";
+  if (seconds < 60) return "just now";
+  for (const [size, unit] of [[86400, "d"], [3600, "h"], [60, "min"]]) {
+    if (seconds >= size) return `${Math.floor(seconds / size)} ${unit} ago`;
+  }
+  return "just now";
+}
+
+/** A case value as people read it: text as is, nothing as a dash, objects as compact JSON. */
+export function caseValue(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
 export function badge(text, kind = text) {

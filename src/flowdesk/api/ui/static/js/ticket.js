@@ -3,15 +3,18 @@ import { api, ApiError } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
 import { loadAttachments, loadComments, wireDiscussion } from "./discussion.js";
 import { orderedFields, readForm, renderForm, showFieldErrors } from "./form.js";
-import { badge, clear, duration, el, fail, guarded, say, short, start, UI, when } from "./page.js";
+import { badge, caseValue, clear, duration, el, every, fail, guarded, inFlight, say, short, showNotFound, start, UI, when }
+  from "./page.js";
 
 const ticketId = document.body.dataset.ticketId;
 const path = `/tickets/${encodeURIComponent(ticketId)}`;
 const fields = document.getElementById("form-fields");
 const comment = document.getElementById("work-comment");
+const main = document.getElementById("main");
 let who = null;
 let ticket = null;
 let slaTimer = null;
+let edited = false; // the agent typed into the form: a refresh must not wipe it
 
 const ACTIVE = new Set(["open", "claimed", "waiting"]);
 
@@ -40,7 +43,8 @@ function renderFacts() {
   if (ticket.status === "claimed" && (mine || who.role === "admin")) {
     buttons.push(el("button", { type: "button", class: "secondary", onclick: () => act("unclaim") }, "Unclaim"));
   }
-  if (ticket.status === "open" || ticket.status === "claimed") {
+  if ((ticket.status === "open" || ticket.status === "claimed") && !ticket.approval_level) {
+    // An approval waits on the approver, never on the customer.
     buttons.push(el("button", { type: "button", class: "secondary", onclick: () => progress("waiting_customer") },
                     "Wait for the customer"));
   }
@@ -48,6 +52,25 @@ function renderFacts() {
     buttons.push(el("button", { type: "button", onclick: () => progress("resume") }, "Resume"));
   }
   clear(document.getElementById("ticket-claim"), buttons);
+}
+
+const DECIDED = { approved: "approved", rejected: "rejected", changes_requested: "sent back for changes" };
+
+/** What the ticket is about (the fields its model names) and, on approvals, the decisions before it. */
+function renderCase() {
+  const fieldsShown = ticket.case || [];
+  clear(document.getElementById("case"), fieldsShown.length
+    ? fieldsShown.flatMap((field) => [el("dt", {}, field.label), el("dd", { "data-field": field.name }, caseValue(field.value))])
+    : [el("dt", {}, "Case"), el("dd", {}, "The model names no case fields for this ticket.")]);
+  const decisions = ticket.earlier_decisions || [];
+  const box = document.getElementById("earlier-decisions");
+  box.hidden = !ticket.approval_level;
+  clear(document.getElementById("decisions"), decisions.length
+    ? decisions.map((d) => el("li", {},
+        el("strong", {}, `Level ${d.level} ${d.name || d.element_id}: ${DECIDED[d.decision] || d.decision}`), " ",
+        el("span", { class: "sub" }, `${d.approver} · ${when(d.created_at)}`),
+        d.comment ? el("div", { class: "decision-comment" }, d.comment) : null))
+    : el("li", {}, "No earlier decisions: this is the first level decided."));
 }
 
 /** What a completed ticket was completed with, read-only, and who completed it. */
@@ -75,7 +98,13 @@ function renderWork() {
     input.disabled = !active;
   }
   const buttons = [];
-  if (active && ticket.approval_level) {
+  // Four eyes: who approved a lower level of this request may not approve a higher one.
+  const approvedBelow = (ticket.earlier_decisions || []).some((d) => d.approver === who.name && d.decision === "approved"
+                                                                    && d.level < ticket.approval_level);
+  if (active && ticket.approval_level && approvedBelow) {
+    buttons.push(el("p", { class: "help", id: "four-eyes" },
+                    "You approved a lower level of this request: four eyes means someone else decides this one."));
+  } else if (active && ticket.approval_level) {
     buttons.push(el("button", { type: "button", "data-action": "approve", onclick: () => decide("approve") }, "Approve"),
                  el("button", { type: "button", class: "secondary", "data-action": "request_changes",
                                 onclick: () => decide("request_changes") }, "Request changes"),
@@ -137,14 +166,44 @@ async function renderDiagram() {
 
 async function load() {
   ticket = await api(path);
+  edited = false;
+  document.getElementById("changed")?.remove();
   renderFacts();
+  renderCase();
   renderWork();
   renderSla();
   await Promise.all([renderTimeline(), loadComments(path), loadAttachments(path), renderDiagram()]);
 }
 
+/** After a 409 or 412: when the ticket changed under us, show it as it is now and say who changed it. */
+async function overtaken(error) {
+  const before = ticket.etag;
+  await load();
+  if (ticket.etag === before) { // refused for its own reason (four eyes, say), not overtaken
+    fail(error);
+    return;
+  }
+  const now = ticket.status === "completed" ? `${ticket.completed_by || "someone"} completed it`
+    : ticket.assignee && ticket.assignee !== who.name ? `${ticket.assignee} has claimed it`
+    : `it is ${ticket.status} now`;
+  fail(new ApiError(error.status, { title: "Someone else got there first",
+                                    detail: `This ticket changed while you were on it: ${now}. The page shows it as it is now.` }));
+}
+
+/** Runs a command on the ticket: one request at a time, and a conflict explained in words. */
+async function command(work) {
+  await inFlight(main, () => guarded(async () => {
+    try {
+      await work();
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 409 || error.status === 412)) return overtaken(error);
+      throw error;
+    }
+  }));
+}
+
 async function act(action) {
-  await guarded(async () => {
+  await command(async () => {
     await api(`${path}/${action}`, { method: "POST", headers: { "If-Match": ticket.etag } });
     say(action === "claim" ? "You claimed this ticket." : "You gave this ticket back.");
     await load();
@@ -152,7 +211,7 @@ async function act(action) {
 }
 
 async function progress(action) {
-  await guarded(async () => {
+  await command(async () => {
     await api(`${path}/progress`, { method: "POST", json: { action } });
     say(action === "resume" ? "Work resumed; the SLA clock runs again." : "Waiting for the customer; the SLA clock stops.");
     await load();
@@ -161,19 +220,49 @@ async function progress(action) {
 
 function afterCompletion(result, verb) {
   const next = result.open_tickets || [];
-  say(`${verb}. ${next.length ? "Next: " + next.map((t) => t.name || t.element_id).join(", ") : `The instance is ${result.instance.status}.`}`);
+  const status = document.getElementById("status");
+  const links = next.flatMap((t, i) => [i ? ", " : "", el("a", { href: `${UI}tickets/${t.id}` }, t.name || t.element_id)]);
+  clear(status, `${verb}. `, ...(next.length ? ["Next: ", ...links] : [`The instance is ${result.instance.status}.`]));
+  status.focus(); // the result is read out and is where the keyboard goes on
 }
 
 async function submit(url, body, verb) {
   showFieldErrors(fields, null);
+  await inFlight(main, async () => {
+    try {
+      const result = await api(url, { method: "POST", json: body, headers: { "If-Match": ticket.etag } });
+      afterCompletion(result, verb);
+      await load();
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 409 || error.status === 412)) {
+        await guarded(() => overtaken(error));
+        return;
+      }
+      if (error instanceof ApiError) showFieldErrors(fields, error.problem.errors);
+      fail(error);
+    }
+  });
+}
+
+/** Live refresh: a cheap conditional read; a changed ticket is shown, unless the agent is typing. */
+async function refresh() {
+  if (!ticket || main.getAttribute("aria-busy")) return;
+  let changed;
   try {
-    const result = await api(url, { method: "POST", json: body, headers: { "If-Match": ticket.etag } });
-    afterCompletion(result, verb);
-    await load();
-  } catch (error) {
-    if (error instanceof ApiError) showFieldErrors(fields, error.problem.errors);
-    fail(error);
+    changed = await api(path, { headers: { "If-None-Match": ticket.etag } });
+  } catch {
+    return; // a failed poll says nothing; the next one tries again
   }
+  if (!changed || changed.etag === ticket.etag) return;
+  if (!edited) {
+    await guarded(load);
+    say("This ticket was updated.");
+    return;
+  }
+  if (document.getElementById("changed")) return;
+  document.getElementById("work-buttons").before(el("p", { id: "changed", class: "alert", role: "alert" },
+    `This ticket changed meanwhile (it is ${changed.status}${changed.assignee ? `, ${changed.assignee}` : ""}). `,
+    el("button", { type: "button", class: "link", onclick: () => guarded(load) }, "Show it as it is now")));
 }
 
 async function decide(decision) {
@@ -203,8 +292,16 @@ document.getElementById("ticket-form").addEventListener("submit", async (event) 
   await submit(`${path}/complete`, { data, comment: comment.value.trim() || null }, "Completed");
 });
 
+document.getElementById("ticket-form").addEventListener("input", () => { edited = true; });
+
 guarded(async () => {
   who = await start();
+  try {
+    await load();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return showNotFound("Ticket");
+    throw error;
+  }
   wireDiscussion(path, renderTimeline);
-  await load();
+  every(15, refresh);
 });

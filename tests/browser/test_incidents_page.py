@@ -1,0 +1,87 @@
+"""The incidents page: newest first with a total, the job's attempt log, retry one or many, filters
+in the address; agents are not offered it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flowdesk.engine.process import job_results, jobs
+from flowdesk.engine.process.job_results import Outcome
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+@pytest.fixture
+def backend():
+    """These pages only read through the API, which runs on both backends elsewhere."""
+    return "sqlite"
+
+
+def key_of(headers: dict) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+@pytest.fixture
+def incidents(client, deploy, start, make_user, runtime, single_action_job):
+    """A failed action call (an attempt log with HTTP 500) then two card payments whose charge failed."""
+    claimed = jobs.claim(runtime, single_action_job(retries=0))
+    job_results.finish(runtime, claimed.id, claimed.attempt, Outcome("response", status_code=500, body={}))
+    deploy("card_payment.bpmn")
+    worker = make_user("payments", "system")
+    for key in ("CARD-1", "CARD-2"):
+        start("card_payment", {"amount": 10}, business_key=key)
+        [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=worker, json={
+            "worker_id": "w1", "max_tasks": 1,
+            "topics": [{"topic_name": "payments", "lock_duration": 60000}]}).get_json()
+        failed = client.post(f"/api/v1/external-tasks/{task['id']}/failure", headers=worker,
+                             json={"worker_id": "w1", "error_message": f"card expired ({key})", "retries": 0})
+        assert failed.status_code in (200, 204), failed.get_json()
+
+
+def test_incidents_are_listed_newest_first_with_their_attempt_log(open_page, screens, incidents, admin, log_in):
+    page = open_page()
+    log_in(page, key_of(admin), "/ui/incidents")
+    rows = page.locator("#incidents-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#incidents-total")).to_contain_text("3 incidents")
+    expect(rows.nth(0)).to_contain_text("card expired (CARD-2)")
+    expect(rows.nth(1)).to_contain_text("card expired (CARD-1)")
+    action = rows.nth(2)
+    action.get_by_role("button", name="attempt log").click()
+    expect(action.locator(".attempts li")).to_have_count(1)
+    expect(action.locator(".attempts")).to_contain_text("HTTP 500")
+    screens.shoot(page, "incidents-with-attempt-log")
+
+
+def test_selected_incidents_are_retried_together(open_page, screens, incidents, admin, log_in):
+    page = open_page()
+    log_in(page, key_of(admin), "/ui/incidents")
+    rows = page.locator("#incidents-table tbody tr")
+    expect(rows).to_have_count(3)
+    retry = page.get_by_role("button", name="Retry selected")
+    expect(retry).to_be_disabled()
+    for key in ("CARD-1", "CARD-2"):
+        rows.filter(has_text=key).get_by_role("checkbox").check()
+    retry.click()
+    expect(page.locator("#status")).to_have_text("Retried 2 incidents.")
+    expect(rows).to_have_count(1)
+    expect(rows).not_to_contain_text("card expired")
+
+    page.get_by_label("Status").select_option("resolved")
+    page.get_by_role("button", name="Apply").click()
+    expect(rows).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"status=resolved"))
+    page.reload()
+    expect(page.get_by_label("Status")).to_have_value("resolved")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("resolved")
+    screens.shoot(page, "incidents-resolved")
+
+
+def test_an_agent_is_not_offered_the_incidents_page(open_page, make_key, log_in):
+    page = open_page()
+    log_in(page, make_key("ann", "agent", "agents"))
+    expect(page.get_by_role("link", name="Incidents")).to_have_count(0)
+    expect(page.get_by_role("link", name="Instances")).to_be_visible()
