@@ -48,7 +48,9 @@ def _failure(exc: BaseException) -> str:
 def test_every_operation_answers_as_documented(spec, admin, deploy, start, credentials):
     deploy("simple_user_task.bpmn")
     start("simple_user_task", business_key="contract")
-    headers = admin if credentials == "admin" else {}
+    # Plain bytes: schemathesis asks for gzip but its WSGI transport does not decode it
+    # (compression has its own tests in test_delivery.py).
+    headers = {**(admin if credentials == "admin" else {}), "Accept-Encoding": "identity"}
     sent, failures = 0, {}
     for result in spec.get_all_operations():
         operation = result.ok()
