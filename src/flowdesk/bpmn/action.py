@@ -17,6 +17,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
+from . import zeebe
 from .xml import CAMUNDA_NS, NAMESPACES
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -141,7 +142,11 @@ class ActionTaskParser(SpiffTaskParser):
     def create_task(self):
         extensions = self.parse_extensions()
         declared = self._declaration()
-        if declared.get("url"):
+        job = zeebe.job_worker(self.node, {**NAMESPACES, "bpmn": self.nsmap["bpmn"]})
+        if job is not None:
+            # A Camunda 8 job worker: an external task of the job type, headers and retries with it.
+            action, problems = {"kind": "external", **job}, []
+        elif declared.get("url"):
             action, problems = normalise(declared)
         else:
             # Camunda external/class/expression tasks and bare service tasks: an external task.

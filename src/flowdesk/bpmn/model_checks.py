@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from . import expressions, script_engine
+from . import expressions, feel, script_engine
 from .errors import ModelIssue
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES
 
@@ -114,7 +114,7 @@ def _relative_due_date(value: str) -> str | None:
 
 
 def translate_expressions(root, filename: str) -> list[ModelIssue]:
-    """Rewrite Camunda ``${...}`` expressions as Python in the tree SpiffWorkflow will parse.
+    """Rewrite Camunda ``${...}`` and FEEL ``=...`` expressions as Python in the tree SpiffWorkflow will parse.
 
     Only the parsed tree changes; the stored source keeps the XML as uploaded.
     """
@@ -127,9 +127,11 @@ def translate_expressions(root, filename: str) -> list[ModelIssue]:
         if mode != "eval":
             continue
         for el in root.iter(tag):
-            if expressions.is_expression(el.text):
+            translator = (expressions.translate if expressions.is_expression(el.text)
+                          else feel.translate if feel.is_feel(el.text) else None)
+            if translator is not None:
                 try:
-                    el.text = expressions.translate(el.text)
+                    el.text = translator(el.text)
                 except expressions.ExpressionNotSupported as exc:
                     refuse(el, what, exc)
     for prop in _action_bodies(root):

@@ -33,7 +33,7 @@ from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, Spiff
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
-from . import events, preprocess, script_engine, timers
+from . import camunda_forms, events, preprocess, script_engine, timers, zeebe
 from .action import ActionTask, ActionTaskParser
 from .multi_instance import CamundaLoopMixin
 from .data_stores import EveryDataStoreName
@@ -125,6 +125,11 @@ class HumanTaskParser(SpiffTaskParser):
         for name, key in (("formJsonSchemaFilename", "form_schema_file"), ("formUiSchemaFilename", "form_ui_schema_file")):
             if extensions.get(name) or properties.get(name):
                 ticket[key] = extensions.get(name) or properties[name]
+        zeebe_form = camunda_forms.form_of(node)  # checked at deploy (zeebe.rewrite)
+        if zeebe_form and zeebe_form.get("schema"):
+            ticket["form_schema"] = zeebe_form["schema"]
+        elif zeebe_form and zeebe_form.get("key"):
+            ticket["form_key"] = zeebe_form["key"]
         if extensions.get("instructionsForEndUser"):
             ticket["instructions"] = extensions["instructionsForEndUser"]
         if not ticket["candidate_groups"] and not ticket["candidate_users"] and not ticket.get("assignee"):

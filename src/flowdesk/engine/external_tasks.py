@@ -30,6 +30,7 @@ class Locked:
 
     task: ExternalTask
     variables: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)  # the model's task headers (zeebe:taskHeaders)
 
 
 def _duration(ms, field_name: str) -> timedelta:
@@ -74,7 +75,8 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
         with rt.uow() as uow:
             instance = uow.session.get(Instance, row.instance_id)
             waiting = {w.task_id: w for w in bpmn_external.waiting(restore(rt, uow.session, instance))}
-        result.append(Locked(row, waiting.get(row.task_id).variables if row.task_id in waiting else {}))
+        found = waiting.get(row.task_id)
+        result.append(Locked(row, found.variables if found else {}, found.headers if found else {}))
     return result
 
 
