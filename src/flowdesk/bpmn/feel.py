@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import keyword
+import re
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
@@ -73,7 +74,7 @@ name: NAME
 COMPARE: "!=" | "<=" | ">=" | "=" | "<" | ">"
 ADD: "+" | "-"
 MUL: "*" | "/"
-FUNCTION.2: /(string length|upper case|lower case|starts with|ends with|string join|is defined|get or else|list contains|is empty|date and time|years and months duration|day of week|day of year|week of year|month of year|last day of month|(?!(and|or|if|then|else|in|between|satisfies|return)\b)[A-Za-z_][A-Za-z0-9_]*)(?=\s*\()/
+FUNCTION.2: /(string length|upper case|lower case|starts with|ends with|string join|is defined|get or else|list contains|is empty|date and time|years and months duration|day of week|day of year|week of year|month of year|last day of month|(?!(and|or|if|then|else|in|between|satisfies|return|function|for|some|every)\b)[A-Za-z_][A-Za-z0-9_]*)(?=\s*\()/
 NAME: /(?!(and|or|if|then|else|true|false|null|for|some|every|in|between|instance|function|satisfies|return)\b)[A-Za-z_][A-Za-z0-9_]*/
 NUMBER: /\d+(\.\d+)?|\.\d+/
 STRING: /"(\\.|[^"\\])*"/
@@ -309,7 +310,8 @@ def _construct_of(exc: UnexpectedInput, body: str) -> str:
         return "an incomplete expression"
     column = getattr(exc, "column", None)
     rest = body[exc.pos_in_stream:] if getattr(exc, "pos_in_stream", None) is not None else ""
-    word = rest.split()[0] if rest.split() else ""
+    first = re.match(r"[A-Za-z_]\w*|\.\.|\S+", rest.lstrip())
+    word = first.group(0) if first else ""
     if ".." in body[max(exc.pos_in_stream - 1, 0):exc.pos_in_stream + 2]:
         return _REFUSED_WORDS[".."]
     for refused, what in _REFUSED_WORDS.items():
