@@ -17,7 +17,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
-from . import zeebe
+from . import connectors, zeebe
 from .xml import CAMUNDA_NS, NAMESPACES
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -139,13 +139,31 @@ class ActionTaskParser(SpiffTaskParser):
         return (self.node.get(f"{{{CAMUNDA_NS}}}topic") or declared.get("topic") or operator.get("name")
                 or (connector[0].strip() if connector and connector[0].strip() else None) or self.bpmn_id)
 
+    def _connector(self, operator: dict, declared: dict) -> tuple[dict, list[str]]:
+        """A SpiffArena connector flowdesk does not run: an external task only where the task names its topic."""
+        if not declared.get("topic"):
+            return {}, [f"serviceTaskOperator '{operator['name']}' is a SpiffArena connector flowdesk does not run "
+                        "(only http/* operators become HTTP actions): give the task a 'topic' property to have an "
+                        "external worker do it"]
+        headers = {name: str(param.get("value") or "") for name, param in (operator.get("parameters") or {}).items()}
+        return {"kind": "external", "topic": declared["topic"], "headers": headers}, []
+
     def create_task(self):
         extensions = self.parse_extensions()
         declared = self._declaration()
         job = zeebe.job_worker(self.node, {**NAMESPACES, "bpmn": self.nsmap["bpmn"]})
+        operator = extensions.get("serviceTaskOperator") or {}
         if job is not None:
             # A Camunda 8 job worker: an external task of the job type, headers and retries with it.
             action, problems = {"kind": "external", **job}, []
+        elif operator.get("name") in connectors.HTTP_OPERATORS:
+            http, expressions, problems = connectors.http_action(operator)
+            action, more = normalise({**declared, **http})  # mode, timeout, errors: task properties
+            problems += more
+            if expressions:
+                action["expressions"] = expressions
+        elif operator.get("name") not in (None, "http") and not declared.get("url"):
+            action, problems = self._connector(operator, declared)
         elif declared.get("url"):
             action, problems = normalise(declared)
         else:
