@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import model_checks, preprocess, serializer, ticket_properties, zeebe
+from . import camunda7, model_checks, preprocess, serializer, ticket_properties, zeebe
 from .errors import ModelError, ModelIssue, XmlRefused
 from .form_files import named_form_files
 from .parser import FlowdeskParser
@@ -188,6 +188,7 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                          for node, problem in preprocess.event_definition_ref_problems(root)]
                 found += model_checks.check_references(root, filename)
                 found += zeebe.rewrite(root, filename)
+                found += camunda7.rewrite(root, filename)
                 found += model_checks.check_script_languages(root, filename)
                 found += model_checks.check_listeners(root, filename)
                 found += model_checks.check_compensation(root, filename)

@@ -10,7 +10,7 @@ What each extension becomes:
   opens); the follow-up date becomes the ticket property ``followUpDate``.
 * ``zeebe:formDefinition formKey="camunda-forms:bpmn:ID"`` with its ``zeebe:userTaskForm``: the
   ticket's JSON schema (see :mod:`.camunda_forms`); ``externalReference``: the form key.
-* ``zeebe:ioMapping``: inputs run before the element, outputs after it (as pre/post scripts).
+* ``zeebe:ioMapping``: inputs run before the element, outputs after it (see :mod:`.mappings`).
   Inputs become process variables, not variables local to the element as in Zeebe.
 * ``zeebe:calledElement processId``: the called process; ``propagateAllChildVariables="false"``
   is refused (flowdesk always copies the child's variables back).
@@ -30,20 +30,17 @@ import json
 
 from lxml import etree
 
-from . import camunda_forms, feel
+from . import camunda_forms, feel, mappings
 from .errors import ModelIssue
 from .expressions import ExpressionNotSupported
-from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, ZEEBE_NS
+from .xml import BPMN_NS, CAMUNDA_NS, ZEEBE_NS
 
-SPIFF_NS = NAMESPACES["spiffworkflow"]
 _FORM_KEY_PREFIX = "camunda-forms:bpmn:"
 
 # Elements read elsewhere (the parser, the form converter) or needing nothing.
 _READ_ELSEWHERE = {"taskDefinition", "taskHeaders", "header", "userTaskForm", "formDefinition", "userTask",
                    "input", "output", "property"}
 _JOB_TASKS = ("serviceTask", "sendTask", "scriptTask", "businessRuleTask")
-_SCRIPTABLE = ("task", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask", "scriptTask",
-               "businessRuleTask", "callActivity", "subProcess")
 
 
 def _local(el) -> str:
@@ -56,14 +53,6 @@ def _owner(el):
         if etree.QName(node).namespace == BPMN_NS and _local(node) != "extensionElements":
             return node
     return el
-
-
-def _extension_elements(node):
-    found = node.find(f"{{{BPMN_NS}}}extensionElements")
-    if found is None:
-        found = node.makeelement(f"{{{BPMN_NS}}}extensionElements", {})
-        node.insert(0, found)
-    return found
 
 
 def _static(value: str | None) -> str | None:
@@ -152,20 +141,11 @@ class _Rewrite:
             node.remove(message)
             node.tag = f"{{{BPMN_NS}}}serviceTask"
         elif kind == "endEvent" and message is not None:
-            self._end_after(node, message)
+            node.remove(message)
+            node.tag = f"{{{BPMN_NS}}}serviceTask"
+            mappings.end_after(node)
         else:
             self.refuse(el, f"zeebe:taskDefinition on a {kind} is not supported")
-
-    def _end_after(self, node, message) -> None:
-        # A message end event a job worker implements: the job, then a plain end event.
-        node.remove(message)
-        node.tag = f"{{{BPMN_NS}}}serviceTask"
-        end = node.makeelement(f"{{{BPMN_NS}}}endEvent", {"id": f"{node.get('id')}_end"})
-        flow = node.makeelement(f"{{{BPMN_NS}}}sequenceFlow", {
-            "id": f"{node.get('id')}_to_end", "sourceRef": node.get("id"), "targetRef": end.get("id")})
-        end.tail = flow.tail = node.tail
-        node.addnext(end)
-        end.addnext(flow)
 
     def _script(self, el) -> None:
         node = _owner(el)
@@ -226,7 +206,7 @@ class _Rewrite:
 
     @staticmethod
     def _property(node, name: str, value: str) -> None:
-        extensions = _extension_elements(node)
+        extensions = mappings.extension_elements(node)
         properties = extensions.find(f"{{{CAMUNDA_NS}}}properties")
         if properties is None:
             properties = extensions.makeelement(f"{{{CAMUNDA_NS}}}properties", {})
@@ -236,13 +216,8 @@ class _Rewrite:
     # --- variables --------------------------------------------------------------------------------
 
     def _ioMapping(self, el) -> None:
-        node = _owner(el)
-        if _local(node) not in _SCRIPTABLE:
-            self.refuse(el, f"zeebe:ioMapping on a {_local(node)} is not supported (only on tasks, call "
-                            "activities and subprocesses)")
-            return
-        for kind, script in (("input", "preScript"), ("output", "postScript")):
-            lines = []
+        lines: dict[str, list[str]] = {"input": [], "output": []}
+        for kind in lines:
             for mapping in el.iterchildren(f"{{{ZEEBE_NS}}}{kind}"):
                 target = (mapping.get("target") or "").strip()
                 if not target.isidentifier() or target.startswith("_"):
@@ -251,20 +226,10 @@ class _Rewrite:
                     continue
                 python = self.python(mapping, mapping.get("source") or "", f"zeebe:{kind} '{target}'")
                 if python is not None:
-                    lines.append(f"{target} = {python}")
-            if lines:
-                self._add_script(node, script, lines)
-
-    @staticmethod
-    def _add_script(node, name: str, lines: list[str]) -> None:
-        extensions = _extension_elements(node)
-        existing = extensions.find(f"{{{SPIFF_NS}}}{name}")
-        if existing is None:
-            existing = extensions.makeelement(f"{{{SPIFF_NS}}}{name}", {})
-            extensions.append(existing)
-        # Inputs run before the modeler's own pre-script, outputs after the post-script.
-        before, after = (lines, [existing.text or ""]) if name == "preScript" else ([existing.text or ""], lines)
-        existing.text = "\n".join(line for line in (*before, *after) if line.strip())
+                    lines[kind].append(f"{target} = {python}")
+        problem = mappings.apply(_owner(el), lines["input"], lines["output"])
+        if problem:
+            self.refuse(el, f"zeebe:ioMapping: {problem}")
 
     def _calledElement(self, el) -> None:
         node = _owner(el)
