@@ -1,4 +1,5 @@
-"""Camunda 7 details: input/output parameters, call activity variables, async markers, the
+"""Camunda 7 details: input/output parameters, call activity variables (see also
+test_bpmn_call_mappings), async markers, the
 http-connector and message events a worker implements run as modelled, or are refused at deploy."""
 
 import json
@@ -69,8 +70,10 @@ def test_message_throw_and_end_events_of_type_external_wait_for_workers_on_their
      "camunda:connector 'mail-send' is not supported"),
     (b'scriptFormat="python">city', b'scriptFormat="javascript">city', b'<camunda:inputParameter name="label">',
      "Task_pack", "a script in 'javascript' (flowdesk runs Python only) is not supported"),
-    (b'<camunda:in variables="all" />', b'<camunda:in source="carrier" target="shipper" />', b"<camunda:in ",
-     "Call_track", "camunda:in mapping single variables is not supported"),
+    (b'<camunda:in variables="all" />', b'<camunda:in source="carrier" target="ship.per" />', b"<camunda:in ",
+     "Call_track", "camunda:in target 'ship.per' must be a variable name"),
+    (b'<camunda:in variables="all" />', b'<camunda:in sourceExpression="${carrierService.pick()}" target="c" />',
+     b"<camunda:in ", "Call_track", "camunda:in sourceExpression: the method call 'pick()' is not supported"),
     (b'camunda:type="external" camunda:topic="notify-customer"', b'camunda:class="org.acme.Notify"',
      b'id="MessageEventDefinition_0u9hm2c"', "Event_notify",
      "implemented by camunda:class 'org.acme.Notify': flowdesk runs no Java"),

@@ -3,10 +3,9 @@
 * ``camunda:inputOutput``: input and output parameters whose values are text, ``${...}``
   expressions, ``camunda:list``, ``camunda:map`` or a Python ``camunda:script`` become
   mapping scripts (see :mod:`.mappings`); scripts in other languages are refused.
-* ``camunda:in``/``camunda:out`` on a call activity: ``variables="all"`` is what flowdesk does
-  anyway (the called process gets all variables and gives all back). A mapping of single
-  variables (``source``/``sourceExpression``/``target``) is refused: flowdesk would still pass
-  every variable both ways.
+* ``camunda:in``/``camunda:out`` on a call activity: only the mapped variables (``source`` or
+  ``sourceExpression`` to ``target``; ``variables="all"``: all) pass, as in Camunda (see
+  :mod:`.call_activities`); without either, every variable passes both ways.
 * ``camunda:asyncBefore``/``asyncAfter``/``async``: accepted, no effect. flowdesk saves an
   instance at each wait state and a failing step opens an incident where it failed, without
   saving half of the step, which is what a Camunda model marks async for.
@@ -120,14 +119,21 @@ class _Rewrite:
         io.getparent().remove(io)
 
     def call_mappings(self, call) -> None:
+        """Check what :mod:`.call_activities` reads: targets are variable names, expressions translate."""
         for tag in ("in", "out"):
             for mapping in call.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}{tag}"):
-                if mapping.get("variables") == "all" and not mapping.get("local") == "true":
+                if mapping.get("variables") == "all" or (tag == "in" and mapping.get("businessKey") is not None):
                     continue
-                if mapping.get("businessKey") is not None and tag == "in":
-                    continue  # the business key is the called instance's own; nothing else changes
-                self.refuse(mapping, f"camunda:{tag} mapping single variables is not supported: flowdesk passes "
-                                     "every variable to the called process and back (use variables=\"all\")")
+                target = (mapping.get("target") or "").strip()
+                if not target.isidentifier() or target.startswith("_"):
+                    self.refuse(mapping, f"camunda:{tag} target '{target}' must be a variable name")
+                elif mapping.get("sourceExpression"):
+                    try:
+                        expressions.translate(mapping.get("sourceExpression"))
+                    except expressions.ExpressionNotSupported as exc:
+                        self.refuse(mapping, f"camunda:{tag} sourceExpression: {exc}")
+                elif not (mapping.get("source") or "").strip():
+                    self.refuse(mapping, f"camunda:{tag} '{target}' names no source or sourceExpression")
 
     def connector(self, connector) -> None:
         task = _owner(connector)

@@ -93,6 +93,10 @@ _TEMPORAL = {"date", "time", "date and time", "duration", "years and months dura
              "day of week", "day of year", "week of year", "month of year", "last day of month"}
 
 
+# Functions that read null themselves; every other function answers null for a null first argument.
+_NULL_AWARE = {"is defined", "get or else", "not", "sum", "min", "max", "append", "concatenate"}
+
+
 class FeelNotSupported(ExpressionNotSupported):
     """A FEEL expression uses a construct flowdesk does not translate."""
 
@@ -291,7 +295,12 @@ class _ToPython(Transformer):
 
     def call(self, function, *args):
         name = " ".join(str(function).split())
-        return _call(name, [arg for arg in args if arg is not None])
+        given = [arg for arg in args if arg is not None]
+        result = _call(name, given)
+        if name in _NULL_AWARE or not given or given[0].literal is not None:
+            return result
+        # FEEL functions answer null for a null argument (Zeebe maps a missing list to null).
+        return _Expr(f"(None if {given[0].python} is None else {result.python})")
 
     def list_(self, *items):
         return _Expr("[" + ", ".join(item.python for item in items if item is not None) + "]")

@@ -35,6 +35,7 @@ from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
 from . import camunda_forms, events, preprocess, script_engine, timers, zeebe
 from .action import ActionTask, ActionTaskParser
+from .call_activities import MappedCallActivity, MappedCallActivityParser
 from .multi_instance import CamundaLoopMixin
 from .data_stores import EveryDataStoreName
 from .decisions import DecisionTask, DecisionTaskParser, decision_parsers, dmn_validator, non_table_decisions
@@ -320,6 +321,7 @@ class FlowdeskParser(SpiffBpmnParser):
         full_tag("manualTask"): (HumanTaskParser, ManualTask),
         full_tag("serviceTask"): (ActionTaskParser, ActionTask),
         full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
+        full_tag("callActivity"): (MappedCallActivityParser, MappedCallActivity),
         full_tag("startEvent"): (SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][0],
                                  events.FlowdeskStartEvent),
     }

@@ -12,8 +12,8 @@ What each extension becomes:
   ticket's JSON schema (see :mod:`.camunda_forms`); ``externalReference``: the form key.
 * ``zeebe:ioMapping``: inputs run before the element, outputs after it (see :mod:`.mappings`).
   Inputs become process variables, not variables local to the element as in Zeebe.
-* ``zeebe:calledElement processId``: the called process; ``propagateAllChildVariables="false"``
-  is refused (flowdesk always copies the child's variables back).
+* ``zeebe:calledElement processId``: the called process; with ``propagateAllChildVariables="false"``
+  only its output mappings come back (see :mod:`.call_activities`).
 * ``zeebe:subscription correlationKey="=var"``: a message is delivered with
   ``correlation_keys: {"var": value}`` (the instance whose ``var`` has that value takes it).
 * ``zeebe:loopCharacteristics``: standard multi-instance input/output collection and items.
@@ -227,7 +227,11 @@ class _Rewrite:
                 python = self.python(mapping, mapping.get("source") or "", f"zeebe:{kind} '{target}'")
                 if python is not None:
                     lines[kind].append(f"{target} = {python}")
-        problem = mappings.apply(_owner(el), lines["input"], lines["output"])
+        owner = _owner(el)
+        called = owner.find(f"{{{BPMN_NS}}}extensionElements/{{{ZEEBE_NS}}}calledElement")
+        if called is not None and (called.get("propagateAllChildVariables") or "").strip().lower() == "false":
+            lines["output"] = []  # read from the called process's variables (see call_activities)
+        problem = mappings.apply(owner, lines["input"], lines["output"])
         if problem:
             self.refuse(el, f"zeebe:ioMapping: {problem}")
 
@@ -237,11 +241,6 @@ class _Rewrite:
         if not process_id:
             self.refuse(el, f"zeebe:calledElement processId '{el.get('processId')}' is not supported: "
                             "give the called process id as a constant")
-            return
-        if (el.get("propagateAllChildVariables") or "true").strip().lower() == "false":
-            self.refuse(el, "zeebe:calledElement propagateAllChildVariables=\"false\" is not supported: flowdesk "
-                            "copies all of the called process's variables back (tick 'propagate all child "
-                            "variables')")
             return
         node.set("calledElement", process_id)
 
