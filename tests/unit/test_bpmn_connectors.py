@@ -62,6 +62,8 @@ def test_the_corpus_model_deploys_its_get_requests_as_http_actions(parse_files):
     (b'id="attempts" type="int" value="2"', b'id="attempts" type="int" value="many"',
      "attempts 'many' must be a whole number from 1 to 20"),
     (b'id="params"', b'id="timeout_seconds"', "http/GetRequestV2 has no parameter 'timeout_seconds'"),
+    (b'value="api_user"', b'value="__import__(&#39;os&#39;).environ"',
+     "http/GetRequestV2 parameter 'basic_auth_username' is refused"),
 ])
 def test_what_a_connector_cannot_do_is_refused_at_deploy(parse, old, new, says):
     content = MODEL.replace(old, new)

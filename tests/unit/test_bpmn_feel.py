@@ -61,6 +61,9 @@ def evaluate():
     ("=concatenate([1], [2])", [1, 2]),
     ("=string(amount)", "1500"),
     ('=number("2.5") > 2', True),
+    ("=string length(missing)", None),  # a function of null is null
+    ('=string join(missing, ", ")', None),
+    ("=upper case(note)", None),
 ])
 def test_feel_means_the_same_in_python(evaluate, expression, value):
     assert evaluate(expression) == value

@@ -20,6 +20,8 @@ import base64
 import json
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from . import script_engine
+
 HTTP_OPERATORS = {f"http/{verb}Request{version}": verb.upper() for verb in ("Get", "Post", "Put", "Patch", "Delete")
                   for version in ("", "V2")}
 _KNOWN_PARAMETERS = {"url", "headers", "params", "data", "basic_auth_username", "basic_auth_password", "attempts"}
@@ -85,6 +87,12 @@ def http_action(operator: dict) -> tuple[dict, dict, list[str]]:
             declared["retries"] = str(tries - 1)
         except (ValueError, SyntaxError):
             problems.append(f"{operator['name']}: attempts '{attempts}' must be a whole number from 1 to 20")
+    for name, expression in (*expressions.items(), ("data", declared.get("body"))):
+        try:
+            if expression:
+                script_engine.check(expression, "eval")  # refused here, not when the call is made
+        except SyntaxError as exc:
+            problems.append(f"{operator['name']} parameter '{name}' is refused: {exc}")
     return declared, expressions, problems
 
 

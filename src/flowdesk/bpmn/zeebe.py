@@ -270,12 +270,29 @@ class _Rewrite:
             children.append(("inputDataItem", None, el.get("inputElement")))
         if output:
             children.append(("outputDataItem", None, output_element))
+        self._completion(loop)
         anchor = loop.find(f"{{{BPMN_NS}}}extensionElements")
         for tag, text, item in children:
             child = loop.makeelement(f"{{{BPMN_NS}}}{tag}", {} if item is None else {"id": item, "name": item})
             child.text = text
             anchor.addnext(child)
             anchor = child
+
+
+    def _completion(self, loop) -> None:
+        condition = loop.find(f"{{{BPMN_NS}}}completionCondition")
+        if condition is None or not feel.is_feel(condition.text):
+            return
+        python = self.python(condition, condition.text, "completion condition")
+        if python is not None:
+            for zeebe_name, name in _LOOP_VARIABLES.items():  # as multi_instance provides them
+                python = python.replace(f"_lookup_({zeebe_name!r})", f"_lookup_({name!r})")
+            condition.text = python
+
+
+# Zeebe's multi-instance variables and the names flowdesk's completion conditions read them by.
+_LOOP_VARIABLES = {"numberOfInstances": "nrOfInstances", "numberOfActiveInstances": "nrOfActiveInstances",
+                   "numberOfCompletedInstances": "nrOfCompletedInstances", "loopCounter": "loopCounter"}
 
 
 def rewrite(root, filename: str) -> list[ModelIssue]:
