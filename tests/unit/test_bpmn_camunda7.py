@@ -66,8 +66,8 @@ def test_message_throw_and_end_events_of_type_external_wait_for_workers_on_their
 
 
 @pytest.mark.parametrize(("old", "new", "at", "element", "says"), [
-    (b"<camunda:connectorId>http-connector", b"<camunda:connectorId>mail-send", b"<camunda:connector>", "Task_book",
-     "camunda:connector 'mail-send' is not supported"),
+    (b"<camunda:connectorId>http-connector</camunda:connectorId>", b"<camunda:connectorId/>", b"<camunda:connector>",
+     "Task_book", "camunda:connector names no connectorId"),
     (b'scriptFormat="python">city', b'scriptFormat="javascript">city', b'<camunda:inputParameter name="label">',
      "Task_pack", "a script in 'javascript' (flowdesk runs Python only) is not supported"),
     (b'<camunda:in variables="all" />', b'<camunda:in source="carrier" target="ship.per" />', b"<camunda:in ",
@@ -90,6 +90,30 @@ def test_what_cannot_run_as_modelled_is_refused_naming_element_and_line(parse, o
 
     assert [(i.element_id, i.line) for i in refused.value.issues if says in i.message] == [(element, line)], \
         refused.value.issues
+
+
+def test_an_other_connector_is_a_worker_of_its_id_that_fetches_its_inputs_and_maps_its_outputs(run):
+    content = MODEL.replace(b"<camunda:connectorId>http-connector", b"<camunda:connectorId>mail-send")
+    instance = run("camunda7_details.bpmn", content, process_id="c7_shipment", **ORDER)
+    instance.complete("Task_pack")
+
+    [task] = external.waiting(instance.execution)
+    assert (task.element_id, task.topic) == ("Task_book", "mail-send")
+    assert task.variables["url"] == "http://127.0.0.1:{{port}}/pickups"
+    assert task.variables["headers"] == {"Content-Type": "application/json", "X-Carrier": "DHL"}
+    external.complete(instance.execution, task.task_id, {"response": {"sent": True}})
+
+    assert instance.execution.variables["pickup"] == {"sent": True}  # output pickup = ${response}
+
+
+def test_a_message_throw_with_a_constant_expression_throws_its_message(parse):
+    content = MODEL.replace(b'camunda:type="external" camunda:topic="notify-customer"',
+                            b'messageRef="Message_notify" camunda:expression="Interrupt!"').replace(
+        b"</bpmn:definitions>", b'<bpmn:message id="Message_notify" name="notify" /></bpmn:definitions>')
+
+    [shipment, _] = parse("camunda7_details.bpmn", content)
+
+    assert "action" not in shipment.spec_dict["spec"]["task_specs"]["Event_notify"]
 
 
 def test_the_http_connector_keeps_the_model_json_free_of_the_connector(parse):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.bpmn import ExecutionError, ModelError
+from flowdesk.bpmn import ExecutionError, ModelError, external
 
 MODEL = (Path(__file__).resolve().parents[1] / "data" / "spiffarena_http.bpmn").read_bytes()
 
@@ -55,8 +55,6 @@ def test_the_corpus_model_deploys_its_get_requests_as_http_actions(parse_files):
 
 
 @pytest.mark.parametrize(("old", "new", "says"), [
-    (b'"http/GetRequestV2"', b'"aws/AddDynamoItem"',
-     "serviceTaskOperator 'aws/AddDynamoItem' is a SpiffArena connector flowdesk does not run"),
     (b'<spiffworkflow:parameter id="url" type="str" value="orders_url" />', b"",
      "http/GetRequestV2 needs a 'url' parameter"),
     (b'id="attempts" type="int" value="2"', b'id="attempts" type="int" value="many"',
@@ -76,14 +74,25 @@ def test_what_a_connector_cannot_do_is_refused_at_deploy(parse, old, new, says):
     assert says in issue.message
 
 
-def test_an_other_connector_with_a_topic_is_an_external_task_with_its_parameters(parse):
+def test_an_other_connector_is_a_worker_of_its_name_that_fetches_its_parameters_evaluated(run):
+    content = MODEL.replace(b'"http/GetRequestV2"', b'"aws/AddDynamoItem"')
+    instance = run("spiffarena_http.bpmn", content, **ORDERS)
+
+    [task] = external.waiting(instance.execution)
+
+    assert (task.element_id, task.topic) == ("Activity_get_orders", "aws/AddDynamoItem")
+    assert task.variables["url"] == "http://shop.example/orders"  # the parameter url="orders_url"
+    assert task.variables["params"] == {"status": "open"}
+    assert "url" not in instance.execution.variables  # parameters are not process variables
+
+
+def test_a_topic_property_names_the_worker_of_an_other_connector(parse):
     content = MODEL.replace(b'"http/GetRequestV2"', b'"aws/AddDynamoItem"').replace(
-        b"<spiffworkflow:serviceTaskOperator id=\"aws/AddDynamoItem\"",
+        b'<spiffworkflow:serviceTaskOperator id="aws/AddDynamoItem"',
         b'<spiffworkflow:properties><spiffworkflow:property name="topic" value="dynamo" /></spiffworkflow:properties>'
-        b"<spiffworkflow:serviceTaskOperator id=\"aws/AddDynamoItem\"")
+        b'<spiffworkflow:serviceTaskOperator id="aws/AddDynamoItem"')
 
     [process] = parse("spiffarena_http.bpmn", content)
 
     action = process.spec_dict["spec"]["task_specs"]["Activity_get_orders"]["action"]
     assert (action["kind"], action["topic"]) == ("external", "dynamo")
-    assert action["headers"]["url"] == "orders_url"

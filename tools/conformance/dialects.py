@@ -70,9 +70,13 @@ def declared_topics(roots: list) -> dict[str, str]:
             if operator is not None and operator.get("id") in _SPIFF_HTTP:
                 found[task.get("id")] = HTTP
                 continue
-            connector = task.findtext(f"{{{BPMN}}}extensionElements/{{{CAMUNDA}}}connector/{{{CAMUNDA}}}connectorId")
-            if (connector or "").strip() == "http-connector":
-                found[task.get("id")] = HTTP
+            if operator is not None and operator.get("id"):  # another connector: a worker of its name
+                found[task.get("id")] = _spiff_topic(task) or operator.get("id")
+                continue
+            connector = (task.findtext(f"{{{BPMN}}}extensionElements/{{{CAMUNDA}}}connector/{{{CAMUNDA}}}connectorId")
+                         or "").strip()
+            if connector:
+                found[task.get("id")] = HTTP if connector == "http-connector" else connector
                 continue
             holder = task if task.get(f"{{{CAMUNDA}}}type") == "external" else None
             message = task.find(f"{{{BPMN}}}messageEventDefinition")
@@ -81,8 +85,6 @@ def declared_topics(roots: list) -> dict[str, str]:
             if holder is not None and _static(holder.get(f"{{{CAMUNDA}}}topic")):
                 found[task.get("id")] = holder.get(f"{{{CAMUNDA}}}topic").strip()
                 continue
-            if operator is not None and _spiff_topic(task):
-                found[task.get("id")] = _spiff_topic(task)
     return found
 
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from flowdesk.engine import scheduler
-from flowdesk.engine.models import ExternalTask
+from flowdesk.engine import job_results, jobs, scheduler
+from flowdesk.engine.models import ExternalTask, Job
 
 from .config import (MAX_INSTANCES, MAX_ROUNDS, MAX_SENDS_PER_WAIT, MAX_TICKETS_PER_INSTANCE,
                      MAX_TIMER_ADVANCES, THINK_TIME)
@@ -158,6 +158,24 @@ def note_http_jobs(h: Harness, snapshot: list[dict]) -> None:
                 h.done["connectors as HTTP calls"] += 1
 
 
+def answer_http_calls(h: Harness) -> bool:
+    """A stand-in for the services the models call: each pending HTTP action is answered 200 ``{}``
+    (the harness makes no network calls)."""
+    with h.rt.uow() as uow:
+        pending = list(uow.session.scalars(select(Job.id).where(Job.kind == "action", Job.status == "pending")
+                                           .order_by(Job.created_at, Job.id)))
+    progressed = False
+    for job_id in pending:
+        h.clock.tick()
+        claimed = jobs.claim(h.rt, job_id, "conformance")
+        if claimed is None:
+            continue
+        job_results.finish(h.rt, job_id, claimed.attempt, job_results.Outcome("response", 200, {}))
+        h.done["HTTP calls answered"] += 1
+        progressed = True
+    return progressed
+
+
 def work_tickets(h: Harness, snapshot: list[dict]) -> bool:
     """Complete every open ticket once; a refused completion is remembered, not retried."""
     progressed = False
@@ -303,7 +321,8 @@ def drive_instances(h: Harness, infos: list[ProcessInfo]) -> list[dict]:
         if len(snapshot) > MAX_INSTANCES:
             h.failures[""].append(f"loop guard: more than {MAX_INSTANCES} instances")
             break
-        if (h.timers_first and think_time(h, snapshot)) or work_tickets(h, snapshot) or work_external_tasks(h):
+        if ((h.timers_first and think_time(h, snapshot)) or work_tickets(h, snapshot) or work_external_tasks(h)
+                or answer_http_calls(h)):
             continue
         routed = h.scheduler_call(scheduler.route_messages)
         h.done["thrown messages routed"] += routed

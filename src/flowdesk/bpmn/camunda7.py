@@ -11,11 +11,14 @@
   saving half of the step, which is what a Camunda model marks async for.
 * ``camunda:connector`` with ``http-connector``: an HTTP action from its ``url``, ``method``,
   ``headers`` and ``payload`` inputs; the output parameter that reads ``${response}`` receives
-  the response body (parsed JSON, where Camunda gives the text). Other connectors, and
-  inputs or outputs the action cannot honour, are refused.
+  the response body (parsed JSON, where Camunda gives the text); inputs or outputs the action
+  cannot honour are refused. Any other connector is what a worker implements: an external
+  task of the connector id whose worker fetches the input parameters evaluated among its
+  variables; the output parameters run on its completion variables.
 * Message throw and end events implemented by ``camunda:type="external"``: an external task
-  of their ``camunda:topic``; implemented by a Java ``camunda:class``, ``delegateExpression`` or
-  ``expression``: refused (flowdesk runs no Java).
+  of their ``camunda:topic``; implemented by Java (``camunda:class``, ``delegateExpression``,
+  an ``expression`` calling a bean): refused (flowdesk runs no Java). An expression without
+  side effects is accepted, and the event throws its message.
 """
 
 from __future__ import annotations
@@ -138,9 +141,11 @@ class _Rewrite:
     def connector(self, connector) -> None:
         task = _owner(connector)
         connector_id = (connector.findtext(f"{{{CAMUNDA_NS}}}connectorId") or "").strip()
+        if not connector_id:
+            self.refuse(connector, "camunda:connector names no connectorId")
+            return
         if connector_id != "http-connector":
-            self.refuse(connector, f"camunda:connector '{connector_id}' is not supported: only http-connector "
-                                   "calls (as an HTTP action)")
+            self.worker_connector(task, connector)
             return
         io = connector.find(f"{{{CAMUNDA_NS}}}inputOutput")
         declared, result = {}, None
@@ -181,13 +186,28 @@ class _Rewrite:
             task.tag = f"{{{BPMN_NS}}}serviceTask"
             task.attrib.pop("messageRef", None)
 
+    def worker_connector(self, task, connector) -> None:
+        """Another connector: an external worker of the connector id (see ActionTaskParser) gets its
+        inputs evaluated; its output parameters run after it on the worker's variables."""
+        for problem_el, problem in connector_parameters(connector)[1]:
+            self.refuse(problem_el, problem)
+        io = connector.find(f"{{{CAMUNDA_NS}}}inputOutput")
+        if io is None:
+            return
+        outputs = self.parameters(io, "output")
+        for output in list(io.iterchildren(f"{{{CAMUNDA_NS}}}outputParameter")):
+            io.remove(output)
+        problem = mappings.apply(task, [], outputs)
+        if problem:
+            self.refuse(connector, f"camunda:connector: {problem}")
+
     def message_throw(self, event) -> None:
         definition = event.find(f"{{{BPMN_NS}}}messageEventDefinition")
         if definition is None:
             return
         attributes = {name: definition.get(f"{{{CAMUNDA_NS}}}{name}") or event.get(f"{{{CAMUNDA_NS}}}{name}")
                       for name in ("type", "topic", *_JAVA)}
-        java = [name for name in _JAVA if attributes[name]]
+        java = [name for name in _JAVA if attributes[name] and not _harmless(name, attributes[name])]
         if java:
             where = definition if definition.get(f"{{{CAMUNDA_NS}}}{java[0]}") else event
             self.refuse(where, f"{_local(event)} '{event.get('id')}' is implemented by camunda:{java[0]} "
@@ -202,6 +222,35 @@ class _Rewrite:
         event.set(f"{{{CAMUNDA_NS}}}topic", attributes["topic"] or event.get("id"))
         if was_end:
             mappings.end_after(event)
+
+
+def _harmless(kind: str, value: str) -> bool:
+    """An ``expression`` without side effects (a constant, or JUEL without method calls): Camunda
+    evaluates it and discards the value, so the event throws its message as BPMN says."""
+    if kind != "expression":
+        return False
+    if not expressions.is_expression(value):
+        return True
+    try:
+        expressions.translate(value)
+        return True
+    except expressions.ExpressionNotSupported:
+        return False
+
+
+def connector_parameters(connector) -> tuple[dict, list]:
+    """({name: Python expression}, [(element, problem)]) of a camunda:connector's input parameters."""
+    found, problems = {}, []
+    for parameter in connector.iterfind(f"{{{CAMUNDA_NS}}}inputOutput/{{{CAMUNDA_NS}}}inputParameter"):
+        name = (parameter.get("name") or "").strip()
+        if not name.isidentifier() or name.startswith("_"):
+            problems.append((parameter, f"camunda:connector input '{name}' must be a variable name"))
+            continue
+        try:
+            found[name] = _value(parameter)
+        except (_Unsupported, expressions.ExpressionNotSupported) as exc:
+            problems.append((parameter, f"camunda:connector input '{name}': {exc} is not supported"))
+    return found, problems
 
 
 def rewrite(root, filename: str) -> list[ModelIssue]:

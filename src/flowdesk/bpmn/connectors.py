@@ -7,10 +7,11 @@ as in SpiffArena (``value="wiremock_url"`` reads a variable, ``value="'https://.
 string), so they are evaluated when the call is made. The operator's ``resultVariable``
 receives the response body, as for every flowdesk action; ``attempts`` is the number of tries.
 
-Any other operator (``aws/...``, ``xero/...``) names a connector SpiffArena's connector proxy
-runs and flowdesk has not: it is refused at deploy, unless the task also names a ``topic``
-property -- then the modeler means an external task of that topic, whose worker gets the
-operator's parameter expressions as its custom headers.
+Any other operator (``aws/AddDynamoItem``, ``xero/CreateInvoice``) names a connector SpiffArena's
+connector proxy runs: here an external worker of that topic (the operator's id, or the task's
+``topic`` property) runs it, and fetches the operator's parameters evaluated on the task data
+among its variables, as the connector would receive them. Its completion variables are the
+result (a worker sets the ``resultVariable`` it was given).
 """
 
 from __future__ import annotations
@@ -94,6 +95,21 @@ def http_action(operator: dict) -> tuple[dict, dict, list[str]]:
         except SyntaxError as exc:
             problems.append(f"{operator['name']} parameter '{name}' is refused: {exc}")
     return declared, expressions, problems
+
+
+def operator_parameters(operator: dict) -> tuple[dict, list[str]]:
+    """The given parameters of a connector an external worker runs, as checked expressions."""
+    parameters, problems = {}, []
+    for name, param in (operator.get("parameters") or {}).items():
+        value = param.get("value")
+        if not isinstance(value, str) or not value.strip():
+            continue
+        try:
+            script_engine.check(value, "eval")
+            parameters[name] = value
+        except SyntaxError as exc:
+            problems.append(f"{operator['name']} parameter '{name}' is refused: {exc}")
+    return parameters, problems
 
 
 def resolve(url: str, headers: dict, expressions: dict, evaluate) -> tuple[str, dict]:
