@@ -35,10 +35,9 @@ from .errors import ModelIssue
 from .expressions import ExpressionNotSupported
 from .xml import BPMN_NS, CAMUNDA_NS, ZEEBE_NS
 
-_FORM_KEY_PREFIX = "camunda-forms:bpmn:"
-
-# Elements read elsewhere (the parser, the form converter) or needing nothing.
-_READ_ELSEWHERE = {"taskDefinition", "taskHeaders", "header", "userTaskForm", "formDefinition", "userTask",
+# Elements read elsewhere (the parser, the form converter, their parent's handler) or that change
+# nothing at run time (``userTask`` marks a Camunda user task, ``versionTag`` labels a version).
+_READ_ELSEWHERE = {"taskHeaders", "header", "userTaskForm", "formDefinition", "userTask", "versionTag",
                    "input", "output", "property"}
 _JOB_TASKS = ("serviceTask", "sendTask", "scriptTask", "businessRuleTask")
 
