@@ -49,10 +49,11 @@ def test_the_assignment_definition_lands_on_the_ticket(client, admin, order):
     assert sorted(ticket["candidate_groups"]) == ["backoffice", "sales"]  # a FEEL list of groups
 
 
-def test_the_task_schedule_gives_the_due_date(client, admin, order):
+def test_the_task_schedule_gives_the_due_and_follow_up_dates(client, admin, order):
     ticket = ticket_of(client, admin, order)
 
     assert ticket["due_at"].startswith("2026-12-24T17:00:00")  # dueDate="=deadline"
+    assert ticket["follow_up_at"].startswith("2026-12-01T09:00:00")  # followUpDate="2026-12-01T09:00:00Z"
 
 
 def test_the_embedded_camunda_form_is_the_tickets_schema(client, admin, order):

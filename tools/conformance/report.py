@@ -100,6 +100,8 @@ def render(report: Report) -> str:
         "  items. A task that comes round again gets the other choices (`false`, the next option, the",
         "  condition's next value), so loops can exit;",
         "- external tasks are fetched and completed by a worker subscribed to their topics;",
+        "- HTTP actions (service tasks with a URL, SpiffArena http/* connectors, Camunda http-connector)",
+        "  are answered `200 {}` by a stand-in for the service they call (the harness makes no network calls);",
         "- messages thrown by processes are routed by the scheduler; processes only an event starts",
         "  are started with it; the messages and signals an instance lists in `waiting_for` are sent;",
         "- when nothing else moves, the clock jumps to the next due timer and the scheduler fires it.",

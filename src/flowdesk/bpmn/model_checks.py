@@ -30,7 +30,7 @@ _CODE_ELEMENTS = (
     (f"{{{BPMN_NS}}}loopCardinality", "eval", "loop cardinality"),
 )
 # Attributes the server resolves itself, and only as a plain ``${variable}`` (see execution.py).
-_TICKET_ATTRIBUTES = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "priority")
+_TICKET_ATTRIBUTES = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "followUpDate", "priority")
 _HUMAN_TASKS = (f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask")
 # Declared languages that mean Python (besides any name containing "python").
 _PYTHON_LANGUAGES = ("py", "text/x-python", "application/x-python")

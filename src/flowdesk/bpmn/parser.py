@@ -54,6 +54,7 @@ _TICKET_PROPERTIES = {
     "candidateUsers": "candidate_users",
     "candidateGroups": "candidate_groups",
     "dueDate": "due_date",
+    "followUpDate": "follow_up_date",
     "priority": "priority",
     "formKey": "form_key",
 }

@@ -37,6 +37,8 @@ class WaitingUserTask:
     # fires (the breach path) and the first non-interrupting one (a warning).
     timer_deadline: datetime | None = None
     timer_warning: datetime | None = None
+    # When to look at it again (camunda:followUpDate, zeebe:taskSchedule followUpDate): as due_date.
+    follow_up_date: str | None = None
 
 
 def _boundary_timers(task) -> tuple[datetime | None, datetime | None]:
@@ -109,6 +111,7 @@ def waiting_user_tasks(workflow) -> list[WaitingUserTask]:
             candidate_groups=_resolve_list(details.get("candidate_groups", []), task.data),
             priority=priority,
             due_date=_resolve(details.get("due_date"), task.data),
+            follow_up_date=_resolve(details.get("follow_up_date"), task.data),
             form=form,
             data=dict(task.data),
             properties=task_properties(getattr(spec, "extensions", None) or {}),

@@ -6,8 +6,8 @@ What each extension becomes:
   message throw/end event: an external task whose topic is the type, with its retries; its
   ``zeebe:taskHeaders`` reach the worker with the task (``custom_headers``).
 * ``zeebe:assignmentDefinition``, ``zeebe:taskSchedule``, ``zeebe:priorityDefinition``: the
-  ticket's assignee, candidates, due date and priority (``=variable`` is read when the ticket
-  opens); the follow-up date becomes the ticket property ``followUpDate``.
+  ticket's assignee, candidates, due and follow-up dates and priority (``=variable`` is read
+  when the ticket opens).
 * ``zeebe:formDefinition formKey="camunda-forms:bpmn:ID"`` with its ``zeebe:userTaskForm``: the
   ticket's JSON schema (see :mod:`.camunda_forms`); ``externalReference``: the form key.
 * ``zeebe:ioMapping``: inputs run before the element, outputs after it (see :mod:`.mappings`).
@@ -191,7 +191,7 @@ class _Rewrite:
         if el.get("followUpDate"):
             value = self.reference(el, el.get("followUpDate"), "zeebe:taskSchedule followUpDate")
             if value is not None:
-                self._property(node, "followUpDate", value)
+                node.set(f"{{{CAMUNDA_NS}}}followUpDate", value)
 
     def _priorityDefinition(self, el) -> None:
         value = self.reference(el, el.get("priority") or "", "zeebe:priorityDefinition priority")

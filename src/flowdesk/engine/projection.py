@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..bpmn import Execution, WaitingUserTask
+from ..bpmn import Execution, WaitingUserTask, resolve_due_date
 from ..bpmn import external as bpmn_external
 from ..bpmn.human_tasks import approval_level
 from . import assignment, audit, progressions, sla
@@ -23,6 +24,8 @@ from .models import (
 )
 from .models.base import new_id
 from .rows_at_hand import rows_at_hand
+
+log = logging.getLogger(__name__)
 
 
 def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Ticket:
@@ -44,6 +47,7 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
         form=task.form,
         data=task.data,
         created_at=now,
+        follow_up_at=_follow_up(task, now),
         candidates=[TicketCandidate(kind="user", name=u) for u in sorted(set(task.candidate_users))]
         + [TicketCandidate(kind="group", name=g) for g in sorted(set(task.candidate_groups))],
     )
@@ -53,6 +57,14 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
         ticket.status = TicketStatus.CLAIMED.value
         ticket.claimed_at = now
     return ticket
+
+
+def _follow_up(task: WaitingUserTask, now: datetime) -> datetime | None:
+    try:
+        return resolve_due_date(task.follow_up_date, now)
+    except ValueError as exc:  # a variable's bad value: the ticket just has no follow-up date
+        log.warning("no follow-up date for %s: %s", task.element_id, exc)
+        return None
 
 
 def sync_tickets(session: Session, instance: Instance, execution: Execution,
