@@ -105,9 +105,11 @@ def test_a_camunda_external_send_task_waits_for_a_worker_on_its_topic(client, ad
     assert [t["activity_id"] for t in _fetch(client, admin, "notify-customer")] == ["es_notify"]
 
 
-def test_a_camunda_connector_task_is_an_external_task_of_the_connector_id(client, admin, deploy, start):
+def test_a_camunda_http_connector_task_is_an_http_action_not_an_external_task(client, admin, deploy, start):
     deploy("camunda_implemented_tasks.bpmn")
 
-    start("connector_task")
+    [job] = start("connector_task")["jobs"]
 
-    assert [t["activity_id"] for t in _fetch(client, admin, "http-connector")] == ["ct_call"]
+    detail = client.get(f"/api/v1/jobs/{job['id']}", headers=admin).get_json()
+    assert (detail["element_id"], detail["method"], detail["url"]) == ("ct_call", "GET", "https://shop.example/orders")
+    assert _fetch(client, admin, "http-connector") == []

@@ -108,3 +108,25 @@ def test_a_camunda_task_listener_is_a_422_not_silently_skipped(client, admin):
     assert any(element == "review" and "camunda:taskListener (event 'create')" in message
                for element, message in messages)
     assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+
+
+def test_a_camunda_follow_up_date_lands_on_the_ticket(client, admin, deploy, start, clock):
+    deploy("camunda7_details.bpmn")  # Task_pack: camunda:followUpDate="P3D"
+
+    instance = start("c7_shipment", {"grams": 2500, "preferredBox": "large", "city": "Berlin"})
+
+    ticket = client.get(f"/api/v1/tickets/{instance['open_tickets'][0]['id']}", headers=admin).get_json()
+    assert ticket["follow_up_at"] == "2026-11-24T12:00:00+00:00"  # three days after the clock's now
+    assert ticket["due_at"] is None  # a follow-up date is no due date
+
+
+def test_a_follow_up_date_that_is_no_date_is_refused_at_deploy(client, admin):
+    content = (DATA / "camunda7_details.bpmn").read_bytes().replace(b'camunda:followUpDate="P3D"',
+                                                                    b'camunda:followUpDate="next week"')
+
+    response = client.post("/api/v1/definitions", data={"file": [(io.BytesIO(content), "camunda7_details.bpmn")]},
+                           headers=admin, content_type="multipart/form-data")
+
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert error["element_id"] == "Task_pack" and "camunda:followUpDate" in error["message"]

@@ -2,7 +2,12 @@
 
 import pytest
 
+from pathlib import Path
+
 from flowdesk.bpmn import ModelError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
 
 
 @pytest.fixture
@@ -35,11 +40,18 @@ def test_a_receive_task_without_a_message_waits_for_the_message_named_like_it(ru
     assert instance.execution.reached_end_event
 
 
-def test_a_feel_condition_is_refused_as_feel(issues):
-    issue = issues("feel_condition.bpmn")["fc2"]
+def test_a_feel_condition_runs(run):
+    instance = run("feel_condition.bpmn", amount=1500)
+
+    assert instance.execution.reached_end_event
+
+
+def test_an_untranslatable_feel_condition_is_refused_naming_the_construct(issues):
+    content = (DATA / "feel_condition.bpmn").read_bytes().replace(b"=amount &gt; 1000", b"=amount in [1000..2000]")
+    issue = issues("feel_condition.bpmn", content)["fc2"]
 
     assert issue.line == 8
-    assert "FEEL is not supported" in issue.message and "'amount > 1000'" in issue.message
+    assert "FEEL construct 'in' (ranges and list tests) is not supported" in issue.message
 
 
 def test_an_inclusive_gateway_flow_without_condition_is_refused_as_inclusive(issues):

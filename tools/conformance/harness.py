@@ -78,6 +78,8 @@ class Outcome:
     # Every instance's final status, for the test's "failed honestly" check.
     statuses: list[str] = field(default_factory=list)
     deploy_detail: str = ""
+    dialect: str = ""  # the editor dialect its extensions are in (see dialects.py)
+    checks: dict = field(default_factory=dict)  # what the dialect declared and was seen to land, by kind
 
 
 _RUNS = itertools.count(1)
@@ -118,6 +120,10 @@ class Harness:
         self.timer_advances = 0
         self.failures: dict[str, list[str]] = defaultdict(list)  # instance id (or "") -> why
         self.start_attempted: set[str] = set()
+        # What the model's dialect declares: element id -> topic (or dialects.HTTP), -> assignment.
+        self.expected_topics: dict[str, str] = {}
+        self.expected_assignments: dict[str, dict] = {}
+        self.http_jobs_seen: set[str] = set()
 
     def close(self):
         self.rt.close()

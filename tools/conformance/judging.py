@@ -11,6 +11,10 @@ from flowdesk.engine.models import ExternalTask
 from .harness import Harness, Outcome
 from .model_facts import ProcessInfo
 
+# What the harness checks landed as each editor dialect declared it (counted in Harness.done).
+CHECKS = ("declared forms enforced", "task types on their topic", "connectors as HTTP calls", "assignments on tickets")
+
+
 def where_stuck(inst: dict) -> list[str]:
     """Element ids the instance waits at: tickets, jobs, timers, subscriptions, incidents."""
     where = [f"ticket:{t['element_id']}" for t in inst.get("open_tickets") or []]

@@ -7,7 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dialects import DIALECTS
 from .harness import Outcome
+from .judging import CHECKS
 
 @dataclass
 class Report:
@@ -40,6 +42,16 @@ class Report:
             groups[label + ")" if label.count("(") > label.count(")") else label].append(o)
         return sorted(((k, len(v), sum(o.ran_to_end for o in v)) for k, v in groups.items()),
                       key=lambda row: (-row[1], row[0]))
+
+    def by_dialect(self) -> list[tuple[str, list[Outcome]]]:
+        """The runs of each editor dialect: the manifest's files, and the MIWG models made executable."""
+        runs = [o for o in self.outcomes if not o.skipped] + [r.executable for r in self.miwg]
+        return [(name, [o for o in runs if o.dialect == name]) for name in DIALECTS]
+
+    def dialect_checks(self) -> dict[str, dict[str, int]]:
+        """dialect -> check -> how many times the harness saw it land (see judging.CHECKS)."""
+        return {name: {check: sum(o.checks.get(check, 0) for o in runs) for check in CHECKS}
+                for name, runs in self.by_dialect()}
 
     def summary(self) -> str:
         c = self.counts()
@@ -88,6 +100,8 @@ def render(report: Report) -> str:
         "  items. A task that comes round again gets the other choices (`false`, the next option, the",
         "  condition's next value), so loops can exit;",
         "- external tasks are fetched and completed by a worker subscribed to their topics;",
+        "- HTTP actions (service tasks with a URL, SpiffArena http/* connectors, Camunda http-connector)",
+        "  are answered `200 {}` by a stand-in for the service they call (the harness makes no network calls);",
         "- messages thrown by processes are routed by the scheduler; processes only an event starts",
         "  are started with it; the messages and signals an instance lists in `waiting_for` are sent;",
         "- when nothing else moves, the clock jumps to the next due timer and the scheduler fires it.",
@@ -122,6 +136,7 @@ def render(report: Report) -> str:
         if o.skipped or not o.entry.executable:
             continue
         lines.append(table_row(o))
+    lines += _dialect_section(report)
     failing = [o for o in report.executable if not o.ran_to_end]
     lines += ["", "## Files that did not run to the end, by cause", ""]
     by_cause: dict[str, list[Outcome]] = defaultdict(list)
@@ -144,6 +159,28 @@ def render(report: Report) -> str:
     lines += [f"| `{o.entry.file}` | {o.skipped} |" for o in report.outcomes if o.skipped]
     lines.append("")
     return "\n".join(lines)
+
+
+def _dialect_section(report: Report) -> list[str]:
+    checks = report.dialect_checks()
+    lines = ["", "## By editor dialect", "",
+             "Each file counts under the dialect of its extensions (zeebe: Camunda 8; spiffworkflow: SpiffArena;",
+             "camunda: Camunda 7), with the MIWG models made executable. While driving them the harness checks",
+             "what the dialect declares lands where it should, and reports a flowdesk bug where it does not:",
+             "a declared form refuses data it forbids (**forms enforced**); an external task is fetched by the",
+             "job type or topic the model declares (**task types on their topic**); a SpiffArena http/* or",
+             "Camunda http-connector becomes an HTTP call, not an external task (**connectors as HTTP calls**);",
+             "a constant assignee or candidate group is on the ticket (**assignments on tickets**).", "",
+             "| dialect | files | deployed | ran to end | forms enforced | task types on their topic | "
+             "connectors as HTTP calls | assignments on tickets | bugs |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, runs in report.by_dialect():
+        c = checks[name]
+        lines.append(f"| {name} | {len(runs)} | {sum(o.deployed == 'yes' for o in runs)} | "
+                     f"{sum(o.ran_to_end for o in runs)} | {c['declared forms enforced']} | "
+                     f"{c['task types on their topic']} | {c['connectors as HTTP calls']} | "
+                     f"{c['assignments on tickets']} | {sum(len(o.bugs) for o in runs)} |")
+    return lines
 
 
 def _miwg_cell(o: Outcome) -> str:

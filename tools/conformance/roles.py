@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from flowdesk.engine.process import scheduler
-from flowdesk.engine.models import ExternalTask
+from flowdesk.engine.process import job_results, jobs, scheduler
+from flowdesk.engine.models import ExternalTask, Job
 
 from .config import (MAX_INSTANCES, MAX_ROUNDS, MAX_SENDS_PER_WAIT, MAX_TICKETS_PER_INSTANCE,
                      MAX_TIMER_ADVANCES, THINK_TIME)
+from .dialects import HTTP, assignment_problem
 from .harness import Harness, instances, problem_text, with_missing_variables
 from .model_facts import ProcessInfo
 
@@ -122,6 +123,59 @@ def check_form_enforced(h: Harness, ticket_id: str, element: str, schema: dict) 
     return False
 
 
+def check_assignment(h: Harness, element: str, ticket: dict) -> None:
+    """The constant assignee and candidates the model declares for ``element`` are on its ticket."""
+    declared = h.expected_assignments.get(element)
+    if not declared:
+        return
+    problem = assignment_problem(declared, ticket)
+    if problem:
+        h.bug(f"the ticket of '{element}' lacks what the model assigns it: {problem}")
+    else:
+        h.done["assignments on tickets"] += 1
+
+
+def check_topic(h: Harness, task: dict) -> None:
+    """An external task is fetched by the topic its model declares (job type, camunda:topic...)."""
+    expected = h.expected_topics.get(task["activity_id"])
+    if expected == HTTP:
+        h.bug(f"the connector '{task['activity_id']}' became an external task of topic '{task['topic_name']}', "
+              "not an HTTP call")
+    elif expected and task["topic_name"] != expected:
+        h.bug(f"external task '{task['activity_id']}' has topic '{task['topic_name']}'; its model declares "
+              f"'{expected}'")
+    elif expected:
+        h.done["task types on their topic"] += 1
+
+
+def note_http_jobs(h: Harness, snapshot: list[dict]) -> None:
+    """A connector the model declares became an HTTP call: a job for its element."""
+    for inst in snapshot:
+        for job in inst.get("jobs") or []:
+            element = job.get("element_id")
+            if h.expected_topics.get(element) == HTTP and element not in h.http_jobs_seen:
+                h.http_jobs_seen.add(element)
+                h.done["connectors as HTTP calls"] += 1
+
+
+def answer_http_calls(h: Harness) -> bool:
+    """A stand-in for the services the models call: each pending HTTP action is answered 200 ``{}``
+    (the harness makes no network calls)."""
+    with h.rt.uow() as uow:
+        pending = list(uow.session.scalars(select(Job.id).where(Job.kind == "action", Job.status == "pending")
+                                           .order_by(Job.created_at, Job.id)))
+    progressed = False
+    for job_id in pending:
+        h.clock.tick()
+        claimed = jobs.claim(h.rt, job_id, "conformance")
+        if claimed is None:
+            continue
+        job_results.finish(h.rt, job_id, claimed.attempt, job_results.Outcome("response", 200, {}))
+        h.done["HTTP calls answered"] += 1
+        progressed = True
+    return progressed
+
+
 def work_tickets(h: Harness, snapshot: list[dict]) -> bool:
     """Complete every open ticket once; a refused completion is remembered, not retried."""
     progressed = False
@@ -138,6 +192,7 @@ def work_tickets(h: Harness, snapshot: list[dict]) -> bool:
                 continue
             element = summary["element_id"]
             _, ticket = h.call("GET", f"/tickets/{summary['id']}")
+            check_assignment(h, element, ticket or {})
             if (ticket or {}).get("form_schema") and not check_form_enforced(
                     h, summary["id"], element, ticket["form_schema"]):
                 continue
@@ -168,6 +223,7 @@ def work_external_tasks(h: Harness) -> bool:
         "topics": [{"topic_name": t, "lock_duration": 60_000} for t in topics]})
     progressed = False
     for task in sorted(tasks or [], key=lambda t: t["activity_id"]) if status == 200 else []:
+        check_topic(h, task)
         variables = {k: v for k, v in h.seeds.items() if k not in (task.get("variables") or {})}
         done, body = with_missing_variables(h, lambda: h.call(
             "POST", f"/external-tasks/{task['id']}/complete", json={
@@ -261,10 +317,12 @@ def drive_instances(h: Harness, infos: list[ProcessInfo]) -> list[dict]:
     """
     for _ in range(MAX_ROUNDS):
         snapshot = instances(h)
+        note_http_jobs(h, snapshot)
         if len(snapshot) > MAX_INSTANCES:
             h.failures[""].append(f"loop guard: more than {MAX_INSTANCES} instances")
             break
-        if (h.timers_first and think_time(h, snapshot)) or work_tickets(h, snapshot) or work_external_tasks(h):
+        if ((h.timers_first and think_time(h, snapshot)) or work_tickets(h, snapshot) or work_external_tasks(h)
+                or answer_http_calls(h)):
             continue
         routed = h.scheduler_call(scheduler.route_messages)
         h.done["thrown messages routed"] += routed

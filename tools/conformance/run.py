@@ -15,7 +15,8 @@ from flowdesk.engine.store.runtime import Runtime
 
 from .config import ADMIN_KEY, MASTER_KEY
 from .harness import ErrorLog, Harness, Outcome, deploy_file, problem_text, summarize_traceback
-from .judging import classify, judge
+from .dialects import declared_assignments, declared_topics, dialect
+from .judging import CHECKS, classify, judge
 from .manifest import Entry, read_manifest
 from .miwg import run_miwg
 from .model_facts import (called_names, read_xml, companions_of, condition_hints, form_files, processes_of, start_values,
@@ -87,6 +88,8 @@ def run_once(entry: Entry, corpus: Path, env: Environment, errors: ErrorLog, tim
     h = Harness(env, corpus, entry, errors, timers_first)
     try:
         roots = [r for r in (read_xml(corpus / n) for n in [entry.file, *outcome.companions]) if r is not None]
+        outcome.dialect = dialect(roots)
+        h.expected_topics, h.expected_assignments = declared_topics(roots), declared_assignments(roots)
         h.hints = condition_hints(roots)
         h.outputs = task_outputs(roots)
         # Seeds: what the manifest's own run had to seed (True, as it did), and the first value
@@ -113,6 +116,7 @@ def run_once(entry: Entry, corpus: Path, env: Environment, errors: ErrorLog, tim
                 start_process(h, info)
         final = drive_instances(h, infos)
         judge(h, outcome, infos, final)
+        outcome.checks = {name: h.done[name] for name in CHECKS if h.done[name]}
         outcome.cause = classify(outcome)
         return outcome
     except Exception as exc:  # noqa: BLE001 - a harness or engine crash is a row, not an abort

@@ -76,10 +76,13 @@ class ExternalTaskSchema(Schema):
 
 class LockedExternalTaskSchema(ExternalTaskSchema):
     variables = fields.Dict()
+    custom_headers = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "the task headers the model gives the worker (Camunda 8 zeebe:taskHeaders)"})
 
 
 def _locked(item):
     item.task.variables = item.variables
+    item.task.custom_headers = item.headers
     return item.task
 
 

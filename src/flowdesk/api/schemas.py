@@ -41,6 +41,8 @@ class TicketSummarySchema(Schema):
     candidate_groups = fields.List(fields.String())
     priority = fields.Integer(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
+    follow_up_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when to look at it again (the model's follow-up date); no SLA hangs on it"})
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)

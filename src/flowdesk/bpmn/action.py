@@ -3,7 +3,9 @@
 A service task declares its call with extension properties (``camunda:properties`` or
 ``spiffworkflow:properties``: ``url``, ``method``, ``headers``, ``body``, ``result_variable``,
 ``timeout``, ``retries``, ``mode``, ``errors``) or a spiffworkflow ``serviceTaskOperator``
-named ``http`` with the same parameters. The task spec does no I/O: running it leaves the
+named ``http`` with the same parameters (SpiffArena's ``http/*`` operators: :mod:`.connectors`).
+Without a URL it is an external task; a connector's ``parameters`` (Python expressions) are
+evaluated into the variables its worker fetches. The task spec does no I/O: running it leaves the
 task STARTED, the server writes a job, and a worker makes the call outside any lock.
 """
 
@@ -17,10 +19,12 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
+from . import camunda7, connectors, zeebe
 from .xml import CAMUNDA_NS, NAMESPACES
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MODES = ("sync", "async")
+PARAMETERS = "connector_parameters"  # where a started task keeps its evaluated connector parameters
 DEFAULT_RETRIES = 3
 DEFAULT_TIMEOUT = 10.0
 _STATUS_PATTERN = re.compile(r"^[1-5](\d\d|xx)$")
@@ -42,6 +46,13 @@ class ActionTask(SpiffBpmnTask):
         self.action = action or {}
 
     def _run_hook(self, my_task):
+        # A connector's parameters are evaluated as the task starts, so a failing one fails the
+        # step like a failing script; the worker fetches the values (they are no process variables).
+        parameters = self.action.get("parameters")
+        if parameters:
+            engine = my_task.workflow.script_engine
+            my_task.internal_data[PARAMETERS] = {name: engine.evaluate(my_task, expression)
+                                                 for name, expression in parameters.items()}
         # None leaves the task STARTED: it completes when the worker reports the response.
         return None
 
@@ -138,14 +149,42 @@ class ActionTaskParser(SpiffTaskParser):
         return (self.node.get(f"{{{CAMUNDA_NS}}}topic") or declared.get("topic") or operator.get("name")
                 or (connector[0].strip() if connector and connector[0].strip() else None) or self.bpmn_id)
 
+    def _connector(self, operator: dict, declared: dict) -> tuple[dict, list[str]]:
+        """A SpiffArena connector other than http/*: a worker of its name (or ``topic`` property) does it."""
+        parameters, problems = connectors.operator_parameters(operator)
+        return {"kind": "external", "topic": declared.get("topic") or operator["name"], "parameters": parameters}, \
+            problems
+
+    def _connector_parameters(self) -> tuple[dict, list[str]]:
+        """The input parameters of a camunda:connector other than http-connector, as Python expressions."""
+        found = self.node.xpath("./bpmn:extensionElements/camunda:connector", namespaces={
+            **NAMESPACES, "bpmn": self.nsmap["bpmn"]})
+        return camunda7.connector_parameters(found[0]) if found else ({}, [])
+
     def create_task(self):
         extensions = self.parse_extensions()
         declared = self._declaration()
-        if declared.get("url"):
+        job = zeebe.job_worker(self.node, {**NAMESPACES, "bpmn": self.nsmap["bpmn"]})
+        operator = extensions.get("serviceTaskOperator") or {}
+        if job is not None:
+            # A Camunda 8 job worker: an external task of the job type, headers and retries with it.
+            action, problems = {"kind": "external", **job}, []
+        elif operator.get("name") in connectors.HTTP_OPERATORS:
+            http, expressions, problems = connectors.http_action(operator)
+            action, more = normalise({**declared, **http})  # mode, timeout, errors: task properties
+            problems += more
+            if expressions:
+                action["expressions"] = expressions
+        elif operator.get("name") not in (None, "http") and not declared.get("url"):
+            action, problems = self._connector(operator, declared)
+        elif declared.get("url"):
             action, problems = normalise(declared)
         else:
-            # Camunda external/class/expression tasks and bare service tasks: an external task.
-            action, problems = {"kind": "external", "topic": self._external_topic(declared)}, []
+            # Camunda external/class/expression tasks, other connectors and bare service tasks: an external task.
+            parameters, problems = self._connector_parameters()
+            action = {"kind": "external", "topic": self._external_topic(declared)}
+            if parameters:
+                action["parameters"] = parameters
         if problems:
             self.raise_validation_exception("; ".join(problems))
         return self.spec_class(

@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions, escalations, events, history, implicit_ends, serializer, stepping, timers
+from . import conditions, connectors, escalations, events, history, implicit_ends, serializer, stepping, timers
 from .stepping import Pause, StepGuard, StepLimits
 from .escalations import Escalation
 from .action import ActionCall, ActionTask
@@ -297,9 +297,19 @@ class Execution:
                     body = self.workflow.script_engine.evaluate(task, action["body"])
                 except (SpiffWorkflowException, WorkflowException) as exc:
                     raise error_from(exc) from exc
+            url, headers = action["url"], dict(action.get("headers") or {})
+            if action.get("expressions"):  # SpiffArena connector parameters: expressions on the task data
+                try:
+                    url, headers = connectors.resolve(
+                        url, headers, action["expressions"],
+                        lambda expression, task=task: self.workflow.script_engine.evaluate(task, expression))
+                except (SpiffWorkflowException, WorkflowException) as exc:
+                    raise error_from(exc) from exc
+                except ValueError as exc:
+                    raise ExecutionError(str(exc), element_id=spec.bpmn_id) from exc
             calls.append(ActionCall(
-                task_id=str(task.id), element_id=spec.bpmn_id, url=action["url"], method=action["method"],
-                headers=dict(action.get("headers") or {}), body=body, timeout=action["timeout"],
+                task_id=str(task.id), element_id=spec.bpmn_id, url=url, method=action["method"],
+                headers=headers, body=body, timeout=action["timeout"],
                 retries=action["retries"], mode=action["mode"], result_variable=action.get("result_variable"),
                 errors=dict(action.get("errors") or {}),
             ))

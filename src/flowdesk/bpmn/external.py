@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from SpiffWorkflow.util.task import TaskState
 
-from .action import ActionTask
+from .action import PARAMETERS, ActionTask
 from .execution import Execution
 
 
@@ -16,6 +16,8 @@ class WaitingExternalTask:
     element_id: str
     topic: str
     variables: dict = field(default_factory=dict)
+    retries: int | None = None  # as the model declares them (zeebe:taskDefinition retries)
+    headers: dict = field(default_factory=dict)  # zeebe:taskHeaders, for the worker
 
 
 def waiting(execution: Execution) -> list[WaitingExternalTask]:
@@ -24,7 +26,9 @@ def waiting(execution: Execution) -> list[WaitingExternalTask]:
     for task in execution.workflow.get_tasks(state=TaskState.STARTED):
         spec = task.task_spec
         if isinstance(spec, ActionTask) and spec.is_external:
-            found.append(WaitingExternalTask(str(task.id), spec.bpmn_id, spec.action["topic"], dict(task.data)))
+            found.append(WaitingExternalTask(str(task.id), spec.bpmn_id, spec.action["topic"],
+                                             {**task.data, **task.internal_data.get(PARAMETERS, {})},
+                                             spec.action.get("retries"), dict(spec.action.get("headers") or {})))
     found.sort(key=lambda t: (t.element_id, t.task_id))
     return found
 

@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import model_checks, preprocess, serializer, ticket_properties
+from . import camunda7, model_checks, preprocess, serializer, ticket_properties, zeebe
 from .errors import ModelError, ModelIssue, XmlRefused
 from .form_files import named_form_files
 from .parser import FlowdeskParser, camunda_form_fields
@@ -232,6 +232,8 @@ def parse_models(files: list[tuple[str, bytes]], max_bytes: int = 2 * 1024 * 102
                 found += model_checks.check_references(root, filename)
                 # A broken graph misleads the parser: then its complaints would only confuse.
                 graph_broken = bool(found)
+                found += zeebe.rewrite(root, filename)
+                found += camunda7.rewrite(root, filename)
                 found += model_checks.check_script_languages(root, filename)
                 found += model_checks.check_listeners(root, filename)
                 found += model_checks.check_compensation(root, filename)

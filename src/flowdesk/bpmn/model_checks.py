@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from . import expressions, script_engine
+from . import expressions, feel, script_engine
 from .errors import ModelIssue
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES
 
@@ -30,7 +30,7 @@ _CODE_ELEMENTS = (
     (f"{{{BPMN_NS}}}loopCardinality", "eval", "loop cardinality"),
 )
 # Attributes the server resolves itself, and only as a plain ``${variable}`` (see execution.py).
-_TICKET_ATTRIBUTES = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "priority")
+_TICKET_ATTRIBUTES = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "followUpDate", "priority")
 _HUMAN_TASKS = (f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask")
 # Declared languages that mean Python (besides any name containing "python").
 _PYTHON_LANGUAGES = ("py", "text/x-python", "application/x-python")
@@ -114,7 +114,7 @@ def _relative_due_date(value: str) -> str | None:
 
 
 def translate_expressions(root, filename: str) -> list[ModelIssue]:
-    """Rewrite Camunda ``${...}`` expressions as Python in the tree SpiffWorkflow will parse.
+    """Rewrite Camunda ``${...}`` and FEEL ``=...`` expressions as Python in the tree SpiffWorkflow will parse.
 
     Only the parsed tree changes; the stored source keeps the XML as uploaded.
     """
@@ -127,9 +127,11 @@ def translate_expressions(root, filename: str) -> list[ModelIssue]:
         if mode != "eval":
             continue
         for el in root.iter(tag):
-            if expressions.is_expression(el.text):
+            translator = (expressions.translate if expressions.is_expression(el.text)
+                          else feel.translate if feel.is_feel(el.text) else None)
+            if translator is not None:
                 try:
-                    el.text = expressions.translate(el.text)
+                    el.text = translator(el.text)
                 except expressions.ExpressionNotSupported as exc:
                     refuse(el, what, exc)
     for prop in _action_bodies(root):
@@ -218,10 +220,12 @@ def check_scripts(root, filename: str) -> list[ModelIssue]:
         # scripts in other languages by check_script_languages.
         if not code or expressions.is_expression(code) or not _is_python(_script_language(el)):
             continue
+        if code.startswith("=") and mode == "eval":
+            continue  # FEEL: translated, or refused naming the construct, by translate_expressions
         if code.startswith("="):
             issues.append(ModelIssue(filename, el.sourceline, _owner_id(el),
-                                     f"refused {what}: '{code}' is a FEEL expression (Camunda 8); FEEL is not "
-                                     f"supported: write the {what} in Python, e.g. '{code[1:].strip()}'"))
+                                     f"refused {what}: '{code}' is a FEEL expression (Camunda 8); FEEL runs in "
+                                     f"conditions and mappings, not as a {what}: write the {what} in Python"))
             continue
         try:
             script_engine.check(code, mode)

@@ -33,8 +33,9 @@ from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, Spiff
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
-from . import events, preprocess, script_engine, timers
+from . import camunda_forms, events, preprocess, script_engine, timers
 from .action import ActionTask, ActionTaskParser
+from .call_activities import MappedCallActivity, MappedCallActivityParser
 from .multi_instance import CamundaLoopMixin
 from .data_stores import EveryDataStoreName
 from .decisions import DecisionTask, DecisionTaskParser, decision_parsers, dmn_validator, non_table_decisions
@@ -53,6 +54,7 @@ _TICKET_PROPERTIES = {
     "candidateUsers": "candidate_users",
     "candidateGroups": "candidate_groups",
     "dueDate": "due_date",
+    "followUpDate": "follow_up_date",
     "priority": "priority",
     "formKey": "form_key",
 }
@@ -146,6 +148,11 @@ class HumanTaskParser(SpiffTaskParser):
         for name, key in (("formJsonSchemaFilename", "form_schema_file"), ("formUiSchemaFilename", "form_ui_schema_file")):
             if extensions.get(name) or properties.get(name):
                 ticket[key] = extensions.get(name) or properties[name]
+        zeebe_form = camunda_forms.form_of(node)  # checked at deploy (zeebe.rewrite)
+        if zeebe_form and zeebe_form.get("schema"):
+            ticket["form_schema"] = zeebe_form["schema"]
+        elif zeebe_form and zeebe_form.get("key"):
+            ticket["form_key"] = zeebe_form["key"]
         if extensions.get("instructionsForEndUser"):
             ticket["instructions"] = extensions["instructionsForEndUser"]
         if not ticket["candidate_groups"] and not ticket["candidate_users"] and not ticket.get("assignee"):
@@ -319,6 +326,7 @@ class FlowdeskParser(SpiffBpmnParser):
         full_tag("manualTask"): (HumanTaskParser, ManualTask),
         full_tag("serviceTask"): (ActionTaskParser, ActionTask),
         full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
+        full_tag("callActivity"): (MappedCallActivityParser, MappedCallActivity),
         full_tag("startEvent"): (SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][0],
                                  events.FlowdeskStartEvent),
     }

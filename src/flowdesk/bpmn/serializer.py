@@ -27,10 +27,11 @@ from SpiffWorkflow.spiff.serializer.event_definition import (
     ItemAwareEventDefinitionConverter,
     MessageEventDefinitionConverter,
 )
-from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask, CallActivity
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 
 from .action import ActionTask, ActionTaskConverter
+from .call_activities import MappedCallActivity, MappedCallActivityConverter
 from .data_stores import JsonDataStore
 from .decisions import DecisionTask, DecisionTaskConverter
 from .events import (
@@ -85,6 +86,7 @@ def _config() -> dict:
         (MessageEventDefinition, FlowdeskMessageEventDefinition, MessageEventDefinitionConverter),
         (SignalEventDefinition, FlowdeskSignalEventDefinition, ItemAwareEventDefinitionConverter),
         (BusinessRuleTask, DecisionTask, DecisionTaskConverter),
+        (CallActivity, MappedCallActivity, MappedCallActivityConverter),
         (StartEvent, FlowdeskStartEvent, EventConverter),
     ]
     for base, cls, converter in replacements:

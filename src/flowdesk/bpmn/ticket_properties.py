@@ -87,6 +87,7 @@ _PROPERTY_CHECKS = {
     "assignment": _assignment_problem,
     "sla": due_date_problem,
     "dueDate": due_date_problem,
+    "followUpDate": due_date_problem,
     "approval": _approval_problem,
     "level": _level_problem,
     case_fields.PROPERTY: case_fields.problem,
@@ -119,7 +120,8 @@ def check(root, filename: str) -> list[ModelIssue]:
                 if problem:
                     issues.append(_issue(filename, prop, owner, "property 'priority'", problem))
         if owner.tag in _HUMAN_TASKS:
-            for attribute, problem_of in (("dueDate", due_date_problem), ("priority", _priority_problem)):
+            for attribute, problem_of in (("dueDate", due_date_problem), ("followUpDate", due_date_problem),
+                                          ("priority", _priority_problem)):
                 value = owner.get(f"{{{CAMUNDA_NS}}}{attribute}")
                 problem = problem_of(value) if value is not None else None
                 if problem:

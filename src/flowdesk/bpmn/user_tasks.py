@@ -37,6 +37,8 @@ class WaitingUserTask:
     # fires (the breach path) and the first non-interrupting one (a warning).
     timer_deadline: datetime | None = None
     timer_warning: datetime | None = None
+    # When to look at it again (camunda:followUpDate, zeebe:taskSchedule followUpDate): as due_date.
+    follow_up_date: str | None = None
 
 
 def _boundary_timers(task) -> tuple[datetime | None, datetime | None]:
@@ -64,9 +66,14 @@ def _resolve(value: str | None, data: dict) -> str | None:
 def _resolve_list(values: list[str], data: dict) -> list[str]:
     out: list[str] = []
     for value in values:
-        resolved = _resolve(value, data) if _VARIABLE_REF.match(value) else value
+        match = _VARIABLE_REF.match(value)
+        resolved = data.get(match.group(1)) if match else value
         if isinstance(resolved, str):
             out.extend(part.strip() for part in resolved.split(",") if part.strip())
+        elif isinstance(resolved, list):  # Camunda 8 candidate lists are lists
+            out.extend(str(part).strip() for part in resolved if str(part).strip())
+        elif resolved is not None:
+            out.append(str(resolved))
     return out
 
 
@@ -77,9 +84,11 @@ def waiting_user_tasks(workflow) -> list[WaitingUserTask]:
         spec = task.task_spec
         details = (getattr(spec, "extensions", None) or {}).get("ticket", {})
         form = None
-        if details.get("form_fields") or details.get("form_key") or details.get("form_schema_file"):
+        if (details.get("form_fields") or details.get("form_key") or details.get("form_schema_file")
+                or details.get("form_schema")):
             form = {
                 "key": details.get("form_key"),
+                "schema": details.get("form_schema"),
                 "fields": details.get("form_fields", []),
                 "schema_file": details.get("form_schema_file"),
                 "ui_schema_file": details.get("form_ui_schema_file"),
@@ -102,6 +111,7 @@ def waiting_user_tasks(workflow) -> list[WaitingUserTask]:
             candidate_groups=_resolve_list(details.get("candidate_groups", []), task.data),
             priority=priority,
             due_date=_resolve(details.get("due_date"), task.data),
+            follow_up_date=_resolve(details.get("follow_up_date"), task.data),
             form=form,
             data=dict(task.data),
             properties=task_properties(getattr(spec, "extensions", None) or {}),

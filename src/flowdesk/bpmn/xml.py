@@ -8,6 +8,7 @@ from .errors import XmlRefused
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 NAMESPACES = {"camunda": CAMUNDA_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 DMN_NAMESPACES = (
     "https://www.omg.org/spec/DMN/20191111/MODEL/",

@@ -278,7 +278,7 @@ class _Evaluation:
     def lookup(self, name: str, *keys):
         """A variable, then keys into it; None wherever something along the way is missing.
 
-        Used by translated Camunda expressions for ``empty x`` and ``x == null`` only.
+        Used by translated Camunda expressions for ``empty x`` and ``x == null``, and by FEEL, where a missing variable is null.
         """
         if not isinstance(name, str) or name.startswith("_"):
             raise NameError(f"name {name!r} cannot be looked up")

@@ -69,6 +69,8 @@ class Ticket(TenantOwned, Base):
     assignee: Mapped[str | None] = mapped_column(String(100), nullable=True)
     priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When to look at it again (a Camunda follow-up date); unlike due_at, no SLA hangs on it.
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lane: Mapped[str | None] = mapped_column(String(255), nullable=True)
     documentation: Mapped[str | None] = mapped_column(Text, nullable=True)
     form: Mapped[dict | None] = mapped_column(JSONType, nullable=True)

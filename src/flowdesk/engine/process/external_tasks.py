@@ -32,6 +32,7 @@ class Locked:
     task: ExternalTask
     variables: dict = field(default_factory=dict)
     definition_version_id: str | None = None
+    headers: dict = field(default_factory=dict)  # the model's task headers (zeebe:taskHeaders)
 
 
 def _duration(ms, field_name: str) -> timedelta:
@@ -76,8 +77,9 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
         with rt.uow() as uow:
             instance = uow.session.get(Instance, row.instance_id)
             waiting = {w.task_id: w for w in bpmn_external.waiting(restore(rt, uow.session, instance))}
-        result.append(Locked(row, waiting.get(row.task_id).variables if row.task_id in waiting else {},
-                             instance.definition_version_id))
+        found = waiting.get(row.task_id)
+        result.append(Locked(row, found.variables if found else {}, instance.definition_version_id,
+                             found.headers if found else {}))
     return result
 
 

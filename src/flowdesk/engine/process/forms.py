@@ -148,6 +148,8 @@ def schema_of(session: Session, form: dict | None) -> dict | None:
     """The JSON schema a ticket's form stands for, or None when the task declares no form."""
     if not form:
         return None
+    if form.get("schema"):  # a Camunda form embedded in the model, converted at deploy
+        return form["schema"]
     if form.get("fields"):
         return _from_fields(form["fields"], bool(form.get("free_data")))
     for name in (form.get("schema_file"), form.get("key")):

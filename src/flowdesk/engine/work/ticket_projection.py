@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...bpmn import Execution, WaitingUserTask
+from ...bpmn import Execution, WaitingUserTask, resolve_due_date
 from ...bpmn.human_tasks import approval_level
 from ..models import ACTIVE_STATUSES, Instance, Ticket, TicketCandidate, TicketStatus
 from ..models.base import new_id
@@ -17,6 +18,8 @@ from ..store import audit
 from ..store.rows_at_hand import rows_at_hand
 from ..store.unit_of_work import UnitOfWork
 from . import assignment, case, progressions, sla
+
+log = logging.getLogger(__name__)
 
 
 def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Ticket:
@@ -39,6 +42,7 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
         data=task.data,
         case_fields=case.snapshot(instance, task.properties, task.data),
         created_at=now,
+        follow_up_at=_follow_up(task, now),
         candidates=[TicketCandidate(kind="user", name=u) for u in sorted(set(task.candidate_users))]
         + [TicketCandidate(kind="group", name=g) for g in sorted(set(task.candidate_groups))],
     )
@@ -48,6 +52,14 @@ def _new_ticket(instance: Instance, task: WaitingUserTask, now: datetime) -> Tic
         ticket.status = TicketStatus.CLAIMED.value
         ticket.claimed_at = now
     return ticket
+
+
+def _follow_up(task: WaitingUserTask, now: datetime) -> datetime | None:
+    try:
+        return resolve_due_date(task.follow_up_date, now)
+    except ValueError as exc:  # a variable's bad value: the ticket just has no follow-up date
+        log.warning("no follow-up date for %s: %s", task.element_id, exc)
+        return None
 
 
 def sync_tickets(session: Session, instance: Instance, execution: Execution,

@@ -1,0 +1,144 @@
+"""SpiffArena connectors (``spiffworkflow:serviceTaskOperator``) as flowdesk HTTP actions.
+
+SpiffArena's ``http/*`` operators (``http/GetRequestV2``, ``http/PostRequestV2``, ``PutRequest``,
+``PatchRequest``, ``DeleteRequest``, with or without ``V2``) call a URL with headers, query
+parameters, basic auth and a body. Their parameters are Python expressions on the task data,
+as in SpiffArena (``value="wiremock_url"`` reads a variable, ``value="'https://...'"`` is a
+string), so they are evaluated when the call is made. The operator's ``resultVariable``
+receives the response body, as for every flowdesk action; ``attempts`` is the number of tries.
+
+Any other operator (``aws/AddDynamoItem``, ``xero/CreateInvoice``) names a connector SpiffArena's
+connector proxy runs: here an external worker of that topic (the operator's id, or the task's
+``topic`` property) runs it, and fetches the operator's parameters evaluated on the task data
+among its variables, as the connector would receive them. Its completion variables are the
+result (a worker sets the ``resultVariable`` it was given).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import json
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from . import script_engine
+
+HTTP_OPERATORS = {f"http/{verb}Request{version}": verb.upper() for verb in ("Get", "Post", "Put", "Patch", "Delete")
+                  for version in ("", "V2")}
+_KNOWN_PARAMETERS = {"url", "headers", "params", "data", "basic_auth_username", "basic_auth_password", "attempts"}
+
+
+def _literal(expression: str | None):
+    """The value of a constant expression (``'https://x'``, ``{"Accept": "json"}``, ``3``); raises ValueError."""
+    return ast.literal_eval((expression or "").strip())
+
+
+def _given(parameters: dict, name: str) -> str | None:
+    value = (parameters.get(name) or {}).get("value")
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def http_action(operator: dict) -> tuple[dict, dict, list[str]]:
+    """(declaration for :func:`action.normalise`, run-time expressions, problems) of an ``http/*`` operator."""
+    parameters = operator.get("parameters") or {}
+    method = HTTP_OPERATORS[operator["name"]]
+    declared: dict = {"method": method, "result_variable": operator.get("resultVariable")}
+    expressions: dict = {}
+    problems = [f"{operator['name']} has no parameter '{name}'" for name in parameters if name not in _KNOWN_PARAMETERS]
+    url = _given(parameters, "url")
+    if url is None:
+        problems.append(f"{operator['name']} needs a 'url' parameter")
+    else:
+        try:
+            literal = _literal(url)
+            if not isinstance(literal, str):
+                raise ValueError
+            declared["url"] = literal
+        except (ValueError, SyntaxError):
+            # A variable or expression: evaluated when the call is made.
+            declared["url"] = "http://flowdesk.invalid/evaluated-at-run-time"
+            expressions["url"] = url
+    headers = _given(parameters, "headers")
+    if headers is not None:
+        try:
+            literal = _literal(headers)
+            if not isinstance(literal, dict) or not all(isinstance(v, str) for v in literal.values()):
+                raise ValueError
+            declared["headers"] = json.dumps(literal)
+        except (ValueError, SyntaxError):
+            expressions["headers"] = headers
+    for name in ("params", "basic_auth_username", "basic_auth_password"):
+        if _given(parameters, name) is not None:
+            expressions[name] = _given(parameters, name)
+    if ("basic_auth_username" in expressions) != ("basic_auth_password" in expressions):
+        problems.append(f"{operator['name']}: give both basic_auth_username and basic_auth_password, or neither")
+    data = _given(parameters, "data")
+    if data is not None:
+        if method in ("GET", "DELETE"):
+            problems.append(f"{operator['name']} sends no body: its 'data' parameter would be dropped")
+        declared["body"] = data
+    elif method in ("POST", "PUT", "PATCH"):
+        declared["body"] = "None"  # SpiffArena sends no body without data, not the task's variables
+    attempts = _given(parameters, "attempts")
+    if attempts is not None:
+        try:
+            tries = _literal(attempts)
+            if not isinstance(tries, int) or isinstance(tries, bool) or not 1 <= tries <= 20:
+                raise ValueError
+            declared["retries"] = str(tries - 1)
+        except (ValueError, SyntaxError):
+            problems.append(f"{operator['name']}: attempts '{attempts}' must be a whole number from 1 to 20")
+    for name, expression in (*expressions.items(), ("data", declared.get("body"))):
+        try:
+            if expression:
+                script_engine.check(expression, "eval")  # refused here, not when the call is made
+        except SyntaxError as exc:
+            problems.append(f"{operator['name']} parameter '{name}' is refused: {exc}")
+    return declared, expressions, problems
+
+
+def operator_parameters(operator: dict) -> tuple[dict, list[str]]:
+    """The given parameters of a connector an external worker runs, as checked expressions."""
+    parameters, problems = {}, []
+    for name, param in (operator.get("parameters") or {}).items():
+        value = param.get("value")
+        if not isinstance(value, str) or not value.strip():
+            continue
+        try:
+            script_engine.check(value, "eval")
+            parameters[name] = value
+        except SyntaxError as exc:
+            problems.append(f"{operator['name']} parameter '{name}' is refused: {exc}")
+    return parameters, problems
+
+
+def resolve(url: str, headers: dict, expressions: dict, evaluate) -> tuple[str, dict]:
+    """The URL and headers of a call whose parameters are expressions, with ``evaluate(expression)``.
+
+    Raises ValueError when a parameter evaluates to something that cannot be sent.
+    """
+    headers = dict(headers)
+    if "url" in expressions:
+        url = evaluate(expressions["url"])
+        if not isinstance(url, str):
+            raise ValueError(f"the url parameter '{expressions['url']}' is {type(url).__name__}, not a string")
+    if "headers" in expressions:
+        extra = evaluate(expressions["headers"])
+        if not isinstance(extra, dict):
+            raise ValueError(f"the headers parameter '{expressions['headers']}' is not a dict")
+        headers.update({str(k): str(v) for k, v in extra.items()})
+    if "params" in expressions:
+        params = evaluate(expressions["params"])
+        if params:
+            if not isinstance(params, dict):
+                raise ValueError(f"the params parameter '{expressions['params']}' is not a dict")
+            parts = urlsplit(url)
+            query = "&".join(q for q in (parts.query, urlencode(params, doseq=True)) if q)
+            url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    if "basic_auth_username" in expressions:
+        user = evaluate(expressions["basic_auth_username"])
+        password = evaluate(expressions["basic_auth_password"])
+        if user is not None:
+            token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+    return url, headers

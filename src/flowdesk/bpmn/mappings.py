@@ -1,0 +1,89 @@
+"""Input and output mappings (``camunda:inputOutput``, ``zeebe:ioMapping``) as scripts, in the tree.
+
+On an activity, inputs become lines of its pre-script and outputs lines of its post-script
+(SpiffArena's ``spiffworkflow:preScript``/``postScript``, which the sandbox runs). On an event,
+which runs no scripts, outputs become a script task right after it (``<event id>_outputs``),
+so the token passes through it before going on. Inputs are not local to the element as in
+Camunda: they are process variables once it has run.
+"""
+
+from __future__ import annotations
+
+from .xml import BPMN_NS, NAMESPACES
+
+SPIFF_NS = NAMESPACES["spiffworkflow"]
+SCRIPTABLE = frozenset(("task", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask", "scriptTask",
+                        "businessRuleTask", "callActivity", "subProcess"))
+OUTPUT_EVENTS = frozenset(("intermediateCatchEvent", "boundaryEvent", "startEvent"))
+
+
+def _local(node) -> str:
+    return node.tag.rsplit("}", 1)[-1]
+
+
+def extension_elements(node):
+    found = node.find(f"{{{BPMN_NS}}}extensionElements")
+    if found is None:
+        found = node.makeelement(f"{{{BPMN_NS}}}extensionElements", {})
+        node.insert(0, found)
+    return found
+
+
+def add_script(node, name: str, lines: list[str]) -> None:
+    """Put ``lines`` before the modeler's own pre-script, or after their post-script."""
+    extensions = extension_elements(node)
+    existing = extensions.find(f"{{{SPIFF_NS}}}{name}")
+    if existing is None:
+        existing = extensions.makeelement(f"{{{SPIFF_NS}}}{name}", {})
+        extensions.append(existing)
+    before, after = (lines, [existing.text or ""]) if name == "preScript" else ([existing.text or ""], lines)
+    existing.text = "\n".join(line for line in (*before, *after) if line.strip())
+
+
+def _outputs_after_event(event, lines: list[str]) -> None:
+    scope = event.getparent()
+    event_id = event.get("id")
+    script_task = event.makeelement(f"{{{BPMN_NS}}}scriptTask", {"id": f"{event_id}_outputs",
+                                                                  "name": f"{event.get('name') or event_id}: outputs",
+                                                                  "scriptFormat": "python"})
+    script = script_task.makeelement(f"{{{BPMN_NS}}}script", {})
+    script.text = "\n".join(lines)
+    script_task.append(script)
+    for flow in scope.iterchildren(f"{{{BPMN_NS}}}sequenceFlow"):
+        if flow.get("sourceRef") == event_id:
+            flow.set("sourceRef", script_task.get("id"))
+    for outgoing in event.findall(f"{{{BPMN_NS}}}outgoing"):
+        event.remove(outgoing)
+    flow = event.makeelement(f"{{{BPMN_NS}}}sequenceFlow", {
+        "id": f"{event_id}_to_outputs", "sourceRef": event_id, "targetRef": script_task.get("id")})
+    script_task.tail = flow.tail = event.tail
+    event.addnext(script_task)
+    script_task.addnext(flow)
+
+
+def end_after(node) -> None:
+    """Follow ``node`` (an end event made a task) with a plain end event, so its scope still ends there."""
+    end = node.makeelement(f"{{{BPMN_NS}}}endEvent", {"id": f"{node.get('id')}_end"})
+    flow = node.makeelement(f"{{{BPMN_NS}}}sequenceFlow", {
+        "id": f"{node.get('id')}_to_end", "sourceRef": node.get("id"), "targetRef": end.get("id")})
+    end.tail = flow.tail = node.tail
+    node.addnext(end)
+    end.addnext(flow)
+
+
+def apply(node, inputs: list[str], outputs: list[str]) -> str | None:
+    """Add the mapping lines to ``node``; a reason when its kind of element cannot take them."""
+    kind = _local(node)
+    if kind in SCRIPTABLE:
+        if inputs:
+            add_script(node, "preScript", inputs)
+        if outputs:
+            add_script(node, "postScript", outputs)
+        return None
+    if kind in OUTPUT_EVENTS and not inputs:
+        if outputs:
+            _outputs_after_event(node, outputs)
+        return None
+    if kind in OUTPUT_EVENTS:
+        return f"input mappings on a {kind} are not supported (only output mappings)"
+    return f"mappings on a {kind} are not supported (only on activities, and outputs on catch events)"
