@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from flowdesk import logs
+from flowdesk.engine import job_results, jobs, retention
+from flowdesk.engine.job_results import Outcome
 from flowdesk.engine.models import Instance, Job, JobAttempt, Ticket
 
 
@@ -98,19 +100,11 @@ def test_metrics_count_instances_started_completed_and_failed_by_process(client,
     assert 'flowdesk_instances{process_key="two_step",status="running"} 1.0' in text
 
 
-def test_metrics_show_job_queue_depth_and_age_and_attempts_by_host(client, runtime):
+def test_metrics_show_job_queue_depth_and_age(client, runtime):
     now = runtime.clock()
     with runtime.uow() as uow:
-        waiting = Job(kind="webhook", status="pending", request={}, next_attempt_at=now - timedelta(seconds=90),
-                      created_at=now - timedelta(seconds=120), updated_at=now)
-        done = Job(kind="webhook", status="succeeded", request={}, next_attempt_at=now, created_at=now,
-                   updated_at=now)
-        uow.session.add_all([waiting, done])
-        uow.session.flush()
-        uow.session.add_all([
-            JobAttempt(job_id=done.id, number=1, worker="host-a", outcome="failed", started_at=now),
-            JobAttempt(job_id=done.id, number=2, worker="host-a", outcome="succeeded", started_at=now),
-            JobAttempt(job_id=done.id, number=3, worker="host-b", outcome="lost", started_at=now)])
+        uow.session.add(Job(kind="webhook", status="pending", request={}, next_attempt_at=now - timedelta(seconds=90),
+                            created_at=now - timedelta(seconds=120), updated_at=now))
         uow.commit()
     runtime.queue.depth = lambda: 3
 
@@ -119,12 +113,93 @@ def test_metrics_show_job_queue_depth_and_age_and_attempts_by_host(client, runti
     assert "flowdesk_job_queue_depth 3.0" in text
     assert _value(text, "flowdesk_job_queue_age_seconds") >= 90
     assert _value(text, "flowdesk_oldest_pending_job_seconds") >= 120
+
+
+def _webhook_job(runtime) -> str:
+    with runtime.uow() as uow:
+        job = Job(kind="webhook", status="pending", request={"url": "http://127.0.0.1:9/hook"},
+                  next_attempt_at=runtime.clock())
+        uow.session.add(job)
+        uow.commit()
+        return job.id
+
+
+def _attempt(runtime, clock, job_id, host, status_code) -> None:
+    """One attempt of ``job_id`` by worker ``host`` that the action answered with ``status_code``."""
+    clock.advance(minutes=10)  # past any retry backoff
+    claimed = jobs.claim(runtime, job_id, worker=host)
+    job_results.finish(runtime, job_id, claimed.attempt, Outcome("response", status_code=status_code))
+
+
+@pytest.fixture
+def attempts_by_two_hosts(runtime, clock):
+    """host-a: a failed attempt, then a succeeded one (of one job); host-b: an attempt it lost."""
+    retried = _webhook_job(runtime)
+    _attempt(runtime, clock, retried, "host-a", 500)
+    _attempt(runtime, clock, retried, "host-a", 200)
+    abandoned = _webhook_job(runtime)
+    jobs.claim(runtime, abandoned, worker="host-b")
+    clock.advance(minutes=10)  # past the lease: the dispatcher takes the attempt as lost
+    jobs.dispatch_due(runtime)
+    return retried, abandoned
+
+
+def test_metrics_count_job_attempts_and_failures_by_host(client, attempts_by_two_hosts):
+    text = client.get("/metrics").get_data(as_text=True)
+
     assert 'flowdesk_job_attempts_total{host="host-a",outcome="failed"} 1.0' in text
     assert 'flowdesk_job_attempts_total{host="host-a",outcome="succeeded"} 1.0' in text
+    assert 'flowdesk_job_attempts_total{host="host-b",outcome="lost"} 1.0' in text
     assert 'flowdesk_job_failures_total{host="host-a"} 1.0' in text
     assert 'flowdesk_job_failures_total{host="host-b"} 1.0' in text
     assert "# TYPE flowdesk_job_attempts_total counter" in text
     assert "# TYPE flowdesk_job_failures_total counter" in text
+
+
+def test_job_counters_do_not_drop_when_retention_removes_the_attempts(client, runtime, clock, attempts_by_two_hosts):
+    _retried, abandoned = attempts_by_two_hosts
+    before = _counters(client.get("/metrics").get_data(as_text=True))
+    clock.advance(days=runtime.retention_days + 1)
+
+    retention.cleanup(runtime, clock.now)
+
+    with runtime.uow() as uow:
+        kept = uow.session.scalars(sa.select(JobAttempt.job_id)).all()
+    assert kept == [abandoned]  # the finished job's history went; the pending job keeps its own
+    assert _counters(client.get("/metrics").get_data(as_text=True)) == before
+    assert before['flowdesk_job_attempts_total{host="host-a",outcome="succeeded"}'] == 1
+
+
+def test_instances_started_does_not_drop_when_retention_archives_them(client, admin, runtime, clock, deploy, start):
+    deploy("two_step.bpmn")
+    ticket = start("two_step")["open_tickets"][0]["id"]
+    assert client.post(f"/api/v1/tickets/{ticket}/complete", json={"data": {"skip": True}},
+                       headers=admin).status_code == 200
+    clock.advance(days=runtime.retention_days + 1)
+
+    assert retention.cleanup(runtime, clock.now).archived_instances == 1
+
+    assert _counters(client.get("/metrics").get_data(as_text=True)) == {
+        'flowdesk_instances_started_total{process_key="two_step"}': 1.0}
+
+
+def test_a_late_report_of_a_lost_attempt_is_not_counted_twice(client, runtime, clock):
+    job_id = _webhook_job(runtime)
+    claimed = jobs.claim(runtime, job_id, worker="host-a")
+    clock.advance(minutes=10)
+    jobs.dispatch_due(runtime)  # lost
+    job_results.finish(runtime, job_id, claimed.attempt, Outcome("response", status_code=200))  # late
+
+    counted = _counters(client.get("/metrics").get_data(as_text=True))
+
+    assert {k: v for k, v in counted.items() if k.startswith("flowdesk_job_attempts_total")} == {
+        'flowdesk_job_attempts_total{host="host-a",outcome="lost"}': 1.0}
+
+
+def _counters(text: str) -> dict[str, float]:
+    """Every ``*_total`` sample of the flowdesk metrics by name and labels."""
+    samples = (line.rsplit(" ", 1) for line in text.splitlines() if line.startswith("flowdesk_"))
+    return {name: float(value) for name, value in samples if name.split("{")[0].endswith("_total")}
 
 
 def test_metrics_show_how_late_the_oldest_unfired_timer_is(client, deploy, start, runtime):

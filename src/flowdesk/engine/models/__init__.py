@@ -51,3 +51,7 @@ __all__ += ["DataStore"]
 from .audit_log import AuditLogEntry  # noqa: E402
 
 __all__ += ["AuditLogEntry"]
+
+from .metric_counter import MetricCounter  # noqa: E402
+
+__all__ += ["MetricCounter"]

@@ -1,0 +1,44 @@
+"""metric counters: job attempt counts that retention cleanup does not lower
+
+A counter per (tenant, name, labels), incremented in the transaction that ends a job attempt.
+The upgrade seeds it from the attempts history still kept, so the figures carry on from there.
+
+Revision ID: 0017_metric_counters
+Revises: 0016_security_scopes_and_keys
+Create Date: 2026-12-07 15:30:00
+"""
+import json
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0017_metric_counters'
+down_revision = '0016_security_scopes_and_keys'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'metric_counters',
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('labels', sa.String(length=500), nullable=False),
+        sa.Column('value', sa.BigInteger(), nullable=False),
+        sa.Column('tenant_id', sa.String(length=64), server_default='default', nullable=False),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_metric_counters_tenant_id_tenants')),
+        sa.PrimaryKeyConstraint('name', 'labels', 'tenant_id', name=op.f('pk_metric_counters')),
+    )
+    # Labels as flowdesk.engine.counters writes them (sorted-key JSON).
+    connection = op.get_bind()
+    rows = connection.execute(sa.text(
+        "SELECT tenant_id, COALESCE(worker, 'unknown'), outcome, COUNT(*) FROM job_attempts "
+        "WHERE outcome IS NOT NULL GROUP BY tenant_id, COALESCE(worker, 'unknown'), outcome")).all()
+    if rows:
+        connection.execute(sa.text("INSERT INTO metric_counters (tenant_id, name, labels, value) "
+                                   "VALUES (:tenant, 'job_attempts', :labels, :value)"),
+                           [{"tenant": tenant, "labels": json.dumps({"host": host, "outcome": outcome}, sort_keys=True),
+                             "value": count} for tenant, host, outcome, count in rows])
+
+
+def downgrade() -> None:
+    op.drop_table('metric_counters')
