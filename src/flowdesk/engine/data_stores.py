@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from . import audit, tenancy
 from .errors import InvalidInput, NotFound
 from .models import DataStore
-from .models.base import utcnow
+from .models.base import clock_of
 from .principal import Principal, Role
 
 if TYPE_CHECKING:  # the runtime's unit of work binds this module's port: no import cycle at run time
@@ -46,7 +46,7 @@ class DatabaseDataStores:
 
     def write(self, name: str, value: Any) -> None:
         """Replace the store's value (an upsert: two first writes at once do not collide)."""
-        now = utcnow()
+        now = clock_of(self.session)  # the runtime's clock, as for every other row
         insert = _UPSERT[self.session.get_bind().dialect.name]
         statement = insert(DataStore).values(tenant_id=self.tenant_id, name=name, value=value,
                                              created_at=now, updated_at=now)
