@@ -1,9 +1,12 @@
-"""metric counters: job attempt counts that retention cleanup does not lower
+"""metric counters that retention does not lower; incidents name the message they could not deliver
 
-A counter per (tenant, name, labels), incremented in the transaction that ends a job attempt.
-The upgrade seeds it from the attempts history still kept, so the figures carry on from there.
+- metric_counters: a counter per (tenant, name, labels), incremented in the transaction that ends
+  a job attempt. The upgrade seeds it from the attempts history still kept, so the figures carry
+  on from there.
+- incidents.delivery_id: the messages row (message or signal) whose delivery to the instance
+  failed, so retrying the incident delivers it again.
 
-Revision ID: 0017_metric_counters
+Revision ID: 0017_counters_and_redelivery
 Revises: 0016_security_scopes_and_keys
 Create Date: 2026-12-07 15:30:00
 """
@@ -12,7 +15,7 @@ import json
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0017_metric_counters'
+revision = '0017_counters_and_redelivery'
 down_revision = '0016_security_scopes_and_keys'
 branch_labels = None
 depends_on = None
@@ -40,5 +43,11 @@ def upgrade() -> None:
                              "value": count} for tenant, host, outcome, count in rows])
 
 
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('delivery_id', sa.String(length=36), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_column('delivery_id')
     op.drop_table('metric_counters')
