@@ -6,7 +6,7 @@ import hmac
 import os
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Flask, Response, current_app, g, request
 from flask.views import MethodView
@@ -32,8 +32,9 @@ class DatabaseCollector:
 
     def collect(self):
         with self.app.app_context():
-            snap = health.snapshot(runtime())
-        now = datetime.now(timezone.utc)
+            rt = runtime()
+            snap = health.snapshot(rt)
+        now = rt.clock()  # the clock the due times were written with
         instances = GaugeMetricFamily("flowdesk_instances", "Process instances by process and status",
                                       labels=["process_key", "status"])
         started: dict[str, int] = {}
