@@ -77,6 +77,17 @@ def test_log_lines_are_json_with_context_ids():
     assert line["level"] == "INFO"
 
 
+def test_json_log_lines_carry_what_the_call_passed_as_extra():
+    # The hourly cleanup logs what it removed this way.
+    record = logging.LogRecord("flowdesk.engine.retention", logging.INFO, __file__, 1, "retention cleanup", (), None)
+    record.report = {"job_attempts": 3}
+
+    line = json.loads(logs.JsonFormatter().format(record))
+
+    assert line["report"] == {"job_attempts": 3}
+    assert line["message"] == "retention cleanup" and line["time"].endswith("+00:00")
+
+
 def test_json_log_lines_carry_no_terminal_colours():
     # werkzeug's request log colours a 404 yellow with ANSI escapes when it writes to a terminal.
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
