@@ -67,6 +67,17 @@ def test_claim_then_other_agent_gets_409(client, ticket, make_user):
     assert _post(client, carl, ticket["id"], "complete").status_code == 409
 
 
+def test_completing_a_ticket_another_agent_holds_is_409_naming_the_holder(client, ticket, make_user):
+    bob, carl = make_user("bob", "agent", "agents"), make_user("carl", "agent", "agents")
+    _post(client, bob, ticket["id"], "claim")
+
+    response = _post(client, carl, ticket["id"], "complete")
+
+    assert response.status_code == 409
+    body = response.get_json()
+    assert (body["detail"], body["assignee"]) == (f"ticket '{ticket['id']}' is claimed by bob", "bob")
+
+
 def test_claim_twice_by_same_agent_is_harmless(client, ticket, make_user):
     bob = make_user("bob", "agent", "agents")
     _post(client, bob, ticket["id"], "claim")
