@@ -197,6 +197,7 @@ def test_waiting_ticket_cannot_be_completed_until_resumed(client, admin, ticket,
     assert blocked.status_code == 409
     assert blocked.get_json()["allowed_actions"] == ["resume"]
     assert blocked.get_json()["detail"] == f"ticket '{ticket['id']}' is waiting; resume it before you complete it"
+    assert blocked.get_json()["ticket_status"] == "waiting"
     assert _status(client, admin, ticket["id"]) == "waiting"
     instance = client.get(f"/api/v1/instances/{ticket['instance_id']}", headers=admin).get_json()
     assert instance["version"] == 1
