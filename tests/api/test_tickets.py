@@ -127,6 +127,16 @@ def test_completing_completed_ticket_is_409(client, admin, ticket):
     assert second.get_json()["code"] == "conflict"
 
 
+def test_completing_a_completed_ticket_of_a_running_instance_is_409_naming_its_status(client, admin, ticket):
+    _post(client, admin, ticket["id"], "complete", {"data": {"skip": False}})  # on to the second ticket
+
+    again = _post(client, admin, ticket["id"], "complete", {"data": {"skip": False}})
+
+    assert again.status_code == 409
+    assert (again.get_json()["detail"], again.get_json()["ticket_status"]) == (
+        f"ticket '{ticket['id']}' is completed", "completed")
+
+
 def test_stale_if_match_is_412_and_changes_nothing(client, admin, ticket, make_user):
     etag = client.get(f"/api/v1/tickets/{ticket['id']}", headers=admin).headers["ETag"]
     bob = make_user("bob", "agent", "agents")
