@@ -87,7 +87,7 @@ class Schema:
 
 
 def _sa_url(url: str) -> str:
-    from flowdesk.engine.database import normalize_url
+    from flowdesk.engine.store.database import normalize_url
 
     return normalize_url(url)
 
@@ -97,7 +97,7 @@ def pg_schema(migrate: bool = True):
     """A fresh ``bench_<random>`` schema (migrated), dropped at the end whatever happens."""
     import sqlalchemy as sa
 
-    from flowdesk.engine.runtime import Runtime
+    from flowdesk.engine.store.runtime import Runtime
 
     name = f"bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(_sa_url(PG_URL), isolation_level="AUTOCOMMIT")
@@ -139,7 +139,7 @@ def redis_db(url: str = REDIS_URL):
 
 def runtime_for(schema: Schema, redis_url: str | None = None):
     """An in-process flowdesk runtime on the bench schema (for setup, direct engine calls, counting)."""
-    from flowdesk.engine.runtime import Runtime
+    from flowdesk.engine.store.runtime import Runtime
 
     rt = Runtime(schema.url, master_key=SECRET_KEY.encode(), action_allow_hosts=("127.0.0.1",))
     if redis_url:
@@ -151,7 +151,7 @@ def runtime_for(schema: Schema, redis_url: str | None = None):
 
 def create_users(rt) -> dict[str, str]:
     """admin (FLOWDESK_ADMIN_KEY), a system user that starts processes, an agent in every bench group."""
-    from flowdesk.engine import identity
+    from flowdesk.engine.access import identity
 
     keys = {}
     for name, role, groups, key in (("admin", "admin", (), ADMIN_KEY), ("crm", "system", (), None),

@@ -5,7 +5,7 @@ is stepped N times (default 1,000). A step's cost is the median of the 5 steps u
 (10, 100, 250, 500, 1000...), each step timed
 
 (a) through ``Execution``: restore from JSON + complete the task + dump + JSON text;
-(b) through the engine: ``flowdesk.engine.tickets.complete`` on PostgreSQL, the command the
+(b) through the engine: ``flowdesk.engine.work.tickets.complete`` on PostgreSQL, the command the
     REST endpoint runs (lock, restore, complete, save, ticket projection, audit).
 
 Every step costs O(history), so stepping 1,000 times with save/restore on each is quadratic
@@ -113,8 +113,9 @@ def bare_windows(marks: list[int], every_step: bool) -> tuple[dict, dict]:
 
 def _looping_instance(schema):
     """A runtime on ``schema`` with the loop deployed and one instance started: (runtime, agent, id)."""
-    from flowdesk.engine import definitions, identity, instances
-    from flowdesk.engine.principal import Principal
+    from flowdesk.engine.process import definitions, instances
+    from flowdesk.engine.access import identity
+    from flowdesk.engine.access.principal import Principal
 
     rt = common.runtime_for(schema)
     admin = Principal("bench", "bench", "admin", frozenset())
@@ -129,7 +130,8 @@ def engine_windows(snapshots: dict) -> dict:
     import sqlalchemy as sa
 
     from flowdesk.bpmn import Execution
-    from flowdesk.engine import definitions, instances, tickets
+    from flowdesk.engine.process import definitions, instances
+    from flowdesk.engine.work import tickets
 
     results = {}
     with common.pg_schema() as schema:
@@ -174,7 +176,8 @@ def engine_depth_failure(snapshot: dict, start_step: int, limit: int = 20) -> tu
     import sqlalchemy as sa
 
     from flowdesk.bpmn import Execution
-    from flowdesk.engine import definitions, instances, tickets
+    from flowdesk.engine.process import definitions, instances
+    from flowdesk.engine.work import tickets
 
     with common.pg_schema() as schema:
         rt, agent, instance_id = _looping_instance(schema)

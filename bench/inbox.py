@@ -1,7 +1,7 @@
 """Benchmark 3: the inbox at scale, through the engine's ``list_tickets``.
 
-``flowdesk.engine.tickets.list_tickets(rt, principal, TicketFilter)`` (created order, no count),
-or, where the engine has it, ``flowdesk.engine.inbox.list_tickets(rt, principal, InboxQuery,
+``flowdesk.engine.work.tickets.list_tickets(rt, principal, TicketFilter)`` (created order, no count),
+or, where the engine has it, ``flowdesk.engine.work.inbox.list_tickets(rt, principal, InboxQuery,
 count=...)`` with ``sort="due"`` and its own count: the benchmark uses what the installed
 flowdesk offers and says which.
 
@@ -108,14 +108,14 @@ class Inbox:
     def __init__(self, rt):
         self.rt = rt
         try:
-            from flowdesk.engine.inbox import InboxQuery, list_tickets
+            from flowdesk.engine.work.inbox import InboxQuery, list_tickets
 
-            self.name, self.sort, self.counts = "flowdesk.engine.inbox.list_tickets", "due", "engine"
+            self.name, self.sort, self.counts = "flowdesk.engine.work.inbox.list_tickets", "due", "engine"
             self._query, self._list = InboxQuery, list_tickets
         except ImportError:
-            from flowdesk.engine.tickets import TicketFilter, list_tickets
+            from flowdesk.engine.work.tickets import TicketFilter, list_tickets
 
-            self.name, self.sort, self.counts = "flowdesk.engine.tickets.list_tickets", "created", "bench SQL"
+            self.name, self.sort, self.counts = "flowdesk.engine.work.tickets.list_tickets", "created", "bench SQL"
             self._query, self._list = TicketFilter, list_tickets
 
     def page(self, principal, after=None, **filters):
@@ -134,7 +134,7 @@ class Inbox:
 
 
 def agent_principal(k: int):
-    from flowdesk.engine.principal import Principal
+    from flowdesk.engine.access.principal import Principal
 
     return Principal(f"user-{k}", f"agent_{k}", "agent", frozenset({f"group_{k % GROUPS}"}))
 

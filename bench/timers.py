@@ -29,8 +29,8 @@ PROCESS = "timer_wait"
 
 
 def create_instances(rt, count: int, due: datetime, threads: int) -> float:
-    from flowdesk.engine import instances
-    from flowdesk.engine.principal import Principal
+    from flowdesk.engine.process import instances
+    from flowdesk.engine.access.principal import Principal
 
     system = Principal("bench", "bench", "system", frozenset())
     counter = iter(range(count))
@@ -83,8 +83,8 @@ def fired(rt) -> list[datetime]:
 
 
 def one_run(args, schedulers: int) -> dict:
-    from flowdesk.engine import definitions
-    from flowdesk.engine.principal import Principal
+    from flowdesk.engine.process import definitions
+    from flowdesk.engine.access.principal import Principal
 
     with common.pg_schema() as schema, common.redis_db() as redis_url, common.Processes() as procs:
         rt = common.runtime_for(schema)

@@ -26,10 +26,10 @@ import sqlalchemy as sa
 
 from flowdesk.api import create_app
 from flowdesk.config import Settings
-from flowdesk.engine import identity
-from flowdesk.engine.database import normalize_url
+from flowdesk.engine.access import identity
+from flowdesk.engine.store.database import normalize_url
 from flowdesk.engine.models import Base, Job, JobAttempt
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.store.runtime import Runtime
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -49,8 +49,8 @@ def test_users_create_prints_working_key(cli, tmp_path):
     key = result.output.strip().splitlines()[-1]
     assert key.startswith("fd_")
 
-    from flowdesk.engine import identity
-    from flowdesk.engine.runtime import Runtime
+    from flowdesk.engine.access import identity
+    from flowdesk.engine.store.runtime import Runtime
 
     principal = identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}", master_key=b"unused"), key)
     assert (principal.name, principal.role, principal.groups) == ("sue", "agent", frozenset({"support", "triage"}))
@@ -73,8 +73,8 @@ def test_unknown_role_is_refused(cli):
 
 
 def _authenticate(tmp_path, key):
-    from flowdesk.engine import identity
-    from flowdesk.engine.runtime import Runtime
+    from flowdesk.engine.access import identity
+    from flowdesk.engine.store.runtime import Runtime
 
     return identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}", master_key=b"unused"), key)
 
@@ -111,7 +111,7 @@ def test_users_add_key_with_scope_and_expiry(cli, tmp_path):
 
 
 def test_users_rotate_key_replaces_the_old_one(cli, tmp_path):
-    from flowdesk.engine.errors import Unauthenticated
+    from flowdesk.engine.store.errors import Unauthenticated
 
     old = cli("users", "create", "crm", "--role", "system").output.strip().splitlines()[-1]
     [key_id] = _key_ids(cli, "crm")
@@ -122,7 +122,7 @@ def test_users_rotate_key_replaces_the_old_one(cli, tmp_path):
 
 
 def test_users_revoke_key(cli, tmp_path):
-    from flowdesk.engine.errors import Unauthenticated
+    from flowdesk.engine.store.errors import Unauthenticated
 
     key = cli("users", "create", "crm", "--role", "system").output.strip().splitlines()[-1]
     [key_id] = _key_ids(cli, "crm")
@@ -267,7 +267,7 @@ def test_signing_secret_is_per_tenant_and_rotates_with_an_overlap(cli):
 @pytest.fixture
 def heartbeats(tmp_path, monkeypatch):
     """The heartbeats of a process writing to the file ``flowdesk check`` reads (in ``tmp_path``)."""
-    from flowdesk.engine.heartbeats import Heartbeats, file_for
+    from flowdesk.engine.store.heartbeats import Heartbeats, file_for
 
     monkeypatch.setenv("FLOWDESK_HEARTBEAT_DIR", str(tmp_path))
     board = Heartbeats()

@@ -8,10 +8,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from flowdesk.engine import health, schema, tenancy, tenants
+from flowdesk.engine.store import health, schema, tenancy
+from flowdesk.engine.access import tenants
 from flowdesk.engine.models import Base, Secret, User
 from flowdesk.engine.models.ticket import TEXT_SEARCH_INDEXES
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.store.runtime import Runtime
 
 
 def _described_by_models(obj, name, type_, reflected, compare_to) -> bool:

@@ -42,7 +42,7 @@ def _database(settings: Settings, create: bool) -> None:
 
 
 def _runtime(settings: Settings, migrate: bool | None = None):
-    from .engine.runtime import Runtime
+    from .engine.store.runtime import Runtime
     from .workers.change_feed import feed_for
 
     _database(settings, create=click.get_current_context().find_root().params["create_database"])
@@ -123,8 +123,8 @@ def db() -> None:
 @click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the Alembic migrations up to REVISION."""
-    from .engine import schema
-    from .engine.database import make_engine
+    from .engine.store import schema
+    from .engine.store.database import make_engine
 
     settings = Settings.from_env()
     _database(settings, create=True)
@@ -138,10 +138,11 @@ def db_upgrade(revision: str) -> None:
 @click.option("--tenant", default=DEFAULT_TENANT, show_default=True, help="The tenant that owns the definitions.")
 def deploy(files: tuple[Path, ...], tenant: str) -> None:
     """Deploy BPMN/DMN FILES as the admin user (same rules as POST /definitions)."""
-    from .engine import definitions, tenancy
-    from .engine.errors import DomainError
-    from .engine.principal import Principal
-    from .engine.tenants import require_tenant
+    from .engine.process import definitions
+    from .engine.store import tenancy
+    from .engine.store.errors import DomainError
+    from .engine.access.principal import Principal
+    from .engine.access.tenants import require_tenant
 
     runtime = _runtime(Settings.from_env())
     operator = Principal("cli", "cli", "admin", frozenset(), tenant_id=tenant)
@@ -167,7 +168,7 @@ def users() -> None:
 
 
 def _operator():
-    from .engine.principal import Principal
+    from .engine.access.principal import Principal
 
     return Principal("cli", "cli", "admin", frozenset())
 
@@ -180,9 +181,9 @@ def _fail(exc) -> None:
 @contextmanager
 def _in_tenant(runtime, tenant: str):
     """Run the block's units of work for ``tenant`` (an unknown tenant ends the command)."""
-    from .engine import tenancy
-    from .engine.errors import DomainError
-    from .engine.tenants import require_tenant
+    from .engine.store import tenancy
+    from .engine.store.errors import DomainError
+    from .engine.access.tenants import require_tenant
 
     try:
         require_tenant(runtime, tenant)
@@ -209,8 +210,8 @@ def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[s
                  process_keys: tuple[str, ...], message_names: tuple[str, ...], topics: tuple[str, ...],
                  tenant: str) -> None:
     """Create a user and print its API key (shown once)."""
-    from .engine import identity
-    from .engine.errors import DomainError
+    from .engine.access import identity
+    from .engine.store.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
@@ -227,7 +228,7 @@ def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[s
 @_TENANT_OPTION
 def users_list(tenant: str) -> None:
     """Users with their role, groups and keys (never the secrets)."""
-    from .engine import api_keys, identity
+    from .engine.access import api_keys, identity
 
     runtime = _runtime(Settings.from_env())
     with _in_tenant(runtime, tenant):
@@ -247,8 +248,8 @@ def users_list(tenant: str) -> None:
 @_TENANT_OPTION
 def users_delete(name: str, tenant: str) -> None:
     """Delete a user and their keys."""
-    from .engine import identity
-    from .engine.errors import DomainError
+    from .engine.access import identity
+    from .engine.store.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
@@ -268,8 +269,8 @@ def users_delete(name: str, tenant: str) -> None:
 def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, label: str | None,
                   tenant: str) -> None:
     """Give user NAME another API key and print it (shown once)."""
-    from .engine import api_keys
-    from .engine.errors import DomainError
+    from .engine.access import api_keys
+    from .engine.store.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
@@ -288,8 +289,8 @@ def users_add_key(name: str, scopes: tuple[str, ...], expires_in: int | None, la
 @_TENANT_OPTION
 def users_rotate_key(key_id: str, grace: int, tenant: str) -> None:
     """Replace API key KEY_ID by a new one with the same rights and print it (shown once)."""
-    from .engine import api_keys
-    from .engine.errors import DomainError
+    from .engine.access import api_keys
+    from .engine.store.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
@@ -305,8 +306,8 @@ def users_rotate_key(key_id: str, grace: int, tenant: str) -> None:
 @_TENANT_OPTION
 def users_revoke_key(key_id: str, tenant: str) -> None:
     """Revoke API key KEY_ID at once."""
-    from .engine import api_keys
-    from .engine.errors import DomainError
+    from .engine.access import api_keys
+    from .engine.store.errors import DomainError
 
     runtime = _runtime(Settings.from_env())
     try:
@@ -327,8 +328,8 @@ def tenants() -> None:
 @click.option("--name", help="Display name (default: the id).")
 def tenants_create(tenant_id: str, name: str | None) -> None:
     """Create tenant TENANT_ID (a lowercase slug such as 'acme')."""
-    from .engine.errors import DomainError
-    from .engine.tenants import create_tenant
+    from .engine.store.errors import DomainError
+    from .engine.access.tenants import create_tenant
 
     runtime = _runtime(Settings.from_env())
     try:
@@ -342,7 +343,7 @@ def tenants_create(tenant_id: str, name: str | None) -> None:
 @tenants.command("list")
 def tenants_list() -> None:
     """List the tenants."""
-    from .engine.tenants import list_tenants
+    from .engine.access.tenants import list_tenants
 
     for tenant in list_tenants(_runtime(Settings.from_env())):
         click.echo(f"{tenant.id}\t{tenant.name}")
@@ -362,7 +363,7 @@ def worker(burst: bool, no_dispatcher: bool) -> None:
 def _heartbeat_file(process: str) -> Path:
     import tempfile
 
-    from .engine.heartbeats import file_for
+    from .engine.store.heartbeats import file_for
 
     return file_for(Settings.from_env().heartbeat_dir or tempfile.gettempdir(), process)
 
@@ -375,7 +376,7 @@ def check(process: str) -> None:
     Reads the heartbeat file that `flowdesk worker` or `flowdesk scheduler` writes
     (FLOWDESK_HEARTBEAT_DIR). A loop retrying while the database or Redis is away is alive.
     """
-    from .engine.heartbeats import check_file
+    from .engine.store.heartbeats import check_file
 
     problems = check_file(_heartbeat_file(process))
     for loop, problem in sorted(problems.items()):
@@ -389,7 +390,7 @@ def check(process: str) -> None:
               help="Rows deleted or archived per transaction.")
 def cleanup(dry_run: bool, batch_size: int) -> None:
     """Remove history past retention and archive old finished instances (FLOWDESK_RETENTION_DAYS)."""
-    from .engine import retention
+    from .engine.process import retention
 
     runtime = _runtime(Settings.from_env())
     report = retention.cleanup(runtime, runtime.clock(), batch_size, dry_run=dry_run)
@@ -412,8 +413,8 @@ def signing_secret(tenant: str, rotate: bool, overlap: int) -> None:
 
     During a rotation's overlap the previous key is printed on a second line.
     """
-    from .engine import signing_keys
-    from .engine.errors import DomainError
+    from .engine.access import signing_keys
+    from .engine.store.errors import DomainError
 
     runtime = _runtime(Settings.from_env(), migrate=False)
     try:

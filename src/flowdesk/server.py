@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .api import create_app
 from .config import Settings
-from .engine.runtime import Runtime
+from .engine.store.runtime import Runtime
 from .workers import context, scheduler
 from .workers.change_feed import feed_for
 from .workers.queue import InProcessQueue, queue_for

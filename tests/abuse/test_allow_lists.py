@@ -6,7 +6,7 @@ workers are limited to their topics.
 
 import pytest
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from flowdesk.engine import forms
-from flowdesk.engine.errors import InvalidInput
+from flowdesk.engine.process import forms
+from flowdesk.engine.store.errors import InvalidInput
 
 
 @pytest.fixture

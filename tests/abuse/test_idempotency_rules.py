@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from flowdesk.api import idempotency
-from flowdesk.engine import retention
+from flowdesk.engine.process import retention
 from flowdesk.engine.models import IdempotencyRecord
 from flowdesk.engine.models.base import utcnow
 

@@ -7,7 +7,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from flowdesk.engine import identity, tenants
+from flowdesk.engine.access import identity, tenants
 
 ISSUER = "https://idp.example.test/realms/flowdesk"
 AUDIENCE = "flowdesk-api"

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import job_results, jobs, tenancy
+from flowdesk.engine.process import job_results, jobs
+from flowdesk.engine.store import tenancy
 from flowdesk.workers import actions
 
 DATA = Path(__file__).parents[1] / "data"

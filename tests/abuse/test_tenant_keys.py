@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import identity, jobs, signing, signing_keys, tenancy, tenants
+from flowdesk.engine.access import identity, signing, signing_keys, tenants
+from flowdesk.engine.process import jobs
+from flowdesk.engine.store import tenancy
 from flowdesk.workers import actions
 
 DATA = Path(__file__).parents[1] / "data"

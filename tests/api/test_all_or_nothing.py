@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import job_results, jobs, scheduler
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.process import job_dispatch, job_results, jobs, scheduler
+from flowdesk.engine.process.job_results import Outcome
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -201,7 +201,7 @@ def test_an_answered_action_is_not_called_again_when_its_next_step_fails(runtime
 
     clock.advance(hours=1)  # long past any lease
 
-    assert jobs.dispatch_due(runtime) == []
+    assert job_dispatch.dispatch_due(runtime) == []
     assert jobs.claim(runtime, claimed.id) is None
 
 
@@ -222,7 +222,7 @@ def test_retrying_the_incident_applies_the_recorded_answer_without_calling_again
 
 def test_an_async_callback_whose_next_step_fails_is_recorded_and_rolled_back(client, admin, runtime, counting_job,
                                                                               stored_job):
-    from flowdesk.engine import signing, signing_keys
+    from flowdesk.engine.access import signing, signing_keys
 
     instance_id, claimed = counting_job
     [key] = signing_keys.keys_for(runtime, "default", signing_keys.JOB_CALLBACK)

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from flowdesk.engine import job_results, jobs, retention
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.process import job_results, jobs, retention
+from flowdesk.engine.process.job_results import Outcome
 from flowdesk.engine.models import Instance
 
 

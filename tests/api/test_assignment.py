@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from flowdesk.cli import main
-from flowdesk.engine import identity
+from flowdesk.engine.access import identity
 
 PROBLEM = "application/problem+json"
 
@@ -240,7 +240,7 @@ def test_cli_creates_a_group_lead(tmp_path, monkeypatch, backend):
                                        "--lead-of", "support"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    from flowdesk.engine.runtime import Runtime
+    from flowdesk.engine.store.runtime import Runtime
 
     principal = identity.authenticate(Runtime(f"sqlite:///{tmp_path / 'cli.sqlite3'}", master_key=b"unused"),
                                       result.output.strip().splitlines()[-1])

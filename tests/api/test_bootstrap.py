@@ -2,7 +2,7 @@
 
 from flowdesk.api import create_app
 from flowdesk.config import Settings
-from flowdesk.engine import identity
+from flowdesk.engine.access import identity
 
 
 def test_first_start_prints_admin_key_once(runtime, capsys):

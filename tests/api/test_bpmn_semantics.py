@@ -1,7 +1,7 @@
 """BPMN as the standard says, seen through the REST API: joins, call depth, flows, events."""
 
 from flowdesk.bpmn import StepLimits
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 
 
 def _complete(client, admin, ticket, data=None):

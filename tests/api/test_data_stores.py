@@ -2,7 +2,7 @@
 
 import pytest
 
-from flowdesk.engine.data_stores import DatabaseDataStores
+from flowdesk.engine.store.data_store_port import DatabaseDataStores
 
 
 def complete(client, admin, ticket_id: str, data: dict):

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from flowdesk.engine.signing import SIGNATURE_HEADER
-from flowdesk.engine.signing import sign as sign_body
+from flowdesk.engine.access.signing import SIGNATURE_HEADER
+from flowdesk.engine.access.signing import sign as sign_body
 
 
 @pytest.fixture

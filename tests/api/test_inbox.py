@@ -253,7 +253,7 @@ def test_group_of_others_shows_only_what_you_hold(client, admin, item, make_user
 
 
 def test_count_stops_at_the_cap_and_says_so(client, admin, item, monkeypatch):
-    from flowdesk.engine import inbox
+    from flowdesk.engine.work import inbox
 
     monkeypatch.setattr(inbox, "COUNT_CAP", 2)
     item(), item()

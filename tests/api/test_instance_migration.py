@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 
 DATA = Path(__file__).parent.parent / "data"
 TWO_STEP = (DATA / "two_step.bpmn").read_bytes()

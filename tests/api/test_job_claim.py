@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from flowdesk.engine import jobs
+from flowdesk.engine.process import jobs
 from flowdesk.engine.models import Job
 
 

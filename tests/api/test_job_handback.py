@@ -2,8 +2,8 @@
 
 import pytest
 
-from flowdesk.engine import job_results, jobs
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.process import job_dispatch, job_results, jobs
+from flowdesk.engine.process.job_results import Outcome
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_a_handed_back_job_is_pending_at_once_without_using_up_a_retry(runtime, 
     assert (job.status, job.attempts, job.max_attempts, job.lease_until) == ("pending", 1, 2, None)
     assert job.next_attempt_at <= runtime.clock()
     assert outcomes(claimed.id) == [(1, "interrupted")]
-    assert jobs.dispatch_due(runtime) == [claimed.id]  # handed out again without waiting for a lease
+    assert job_dispatch.dispatch_due(runtime) == [claimed.id]  # handed out again without waiting for a lease
     again = jobs.claim(runtime, claimed.id)
     assert again.attempt == 2
 

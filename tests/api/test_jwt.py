@@ -165,7 +165,7 @@ def test_half_configured_jwts_are_refused_at_start(runtime):
 
 
 def test_token_acts_for_the_tenant_in_its_claim(pem_client, signing_key, runtime):
-    from flowdesk.engine import identity, tenants
+    from flowdesk.engine.access import identity, tenants
 
     tenants.create_tenant(runtime, "acme")
     identity.create_user(runtime, "dora", "agent", tenant="acme")
@@ -175,7 +175,7 @@ def test_token_acts_for_the_tenant_in_its_claim(pem_client, signing_key, runtime
 
 
 def test_token_without_a_tenant_claim_acts_for_the_default_tenant(pem_client, signing_key, runtime):
-    from flowdesk.engine import identity, tenants
+    from flowdesk.engine.access import identity, tenants
 
     tenants.create_tenant(runtime, "acme")
     identity.create_user(runtime, "dora", "agent", tenant="acme")
@@ -189,7 +189,7 @@ def test_token_naming_an_unknown_or_invalid_tenant_is_401(pem_client, signing_ke
 
 
 def test_tenant_from_a_configured_claim(make_client, signing_key, runtime):
-    from flowdesk.engine import tenants
+    from flowdesk.engine.access import tenants
 
     tenants.create_tenant(runtime, "acme")
     client = make_client(jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwt_public_key=_pem(signing_key),

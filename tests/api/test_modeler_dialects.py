@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

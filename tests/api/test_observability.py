@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from flowdesk import logs
-from flowdesk.engine import job_results, jobs, retention
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.process import job_dispatch, job_results, jobs, retention
+from flowdesk.engine.process.job_results import Outcome
 from flowdesk.engine.models import Job, JobAttempt, Ticket
 
 
@@ -79,7 +79,7 @@ def test_log_lines_are_json_with_context_ids():
 
 def test_json_log_lines_carry_what_the_call_passed_as_extra():
     # The hourly cleanup logs what it removed this way.
-    record = logging.LogRecord("flowdesk.engine.retention", logging.INFO, __file__, 1, "retention cleanup", (), None)
+    record = logging.LogRecord("flowdesk.engine.process.retention", logging.INFO, __file__, 1, "retention cleanup", (), None)
     record.report = {"job_attempts": 3}
 
     line = json.loads(logs.JsonFormatter().format(record))
@@ -151,7 +151,7 @@ def attempts_by_two_hosts(runtime, clock):
     abandoned = _webhook_job(runtime)
     jobs.claim(runtime, abandoned, worker="host-b")
     clock.advance(minutes=10)  # past the lease: the dispatcher takes the attempt as lost
-    jobs.dispatch_due(runtime)
+    job_dispatch.dispatch_due(runtime)
     return retried, abandoned
 
 
@@ -198,7 +198,7 @@ def test_a_late_report_of_a_lost_attempt_is_not_counted_twice(client, runtime, c
     job_id = _webhook_job(runtime)
     claimed = jobs.claim(runtime, job_id, worker="host-a")
     clock.advance(minutes=10)
-    jobs.dispatch_due(runtime)  # lost
+    job_dispatch.dispatch_due(runtime)  # lost
     job_results.finish(runtime, job_id, claimed.attempt, Outcome("response", status_code=200))  # late
 
     counted = _counters(client.get("/metrics").get_data(as_text=True))

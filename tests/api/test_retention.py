@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from flowdesk.cli import main
-from flowdesk.engine import retention
+from flowdesk.engine.process import retention
 from flowdesk.engine.models import (
     AuditEvent,
     DefinitionVersion,
@@ -20,7 +20,7 @@ from flowdesk.engine.models import (
     TicketAssignment,
     TicketProgression,
 )
-from flowdesk.engine.scheduler import run_round
+from flowdesk.engine.process.scheduler import run_round
 
 DATA = Path(__file__).parent.parent / "data"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)

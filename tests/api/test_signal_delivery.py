@@ -3,7 +3,7 @@ included, and nothing that only begins to wait later (a signal is not kept)."""
 
 import pytest
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 
 PROBLEM = "application/problem+json"
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from flowdesk.engine import sla
+from flowdesk.engine.work import sla
 from flowdesk.engine.models import Ticket
 
 MIN = timedelta(minutes=1)

@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.engine import identity, jobs, job_results, retention, scheduler, sla, tenancy, tenants
-from flowdesk.engine.errors import Conflict, InvalidInput, NotFound
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.access import identity, tenants
+from flowdesk.engine.process import job_dispatch, job_results, jobs, retention, scheduler
+from flowdesk.engine.work import sla
+from flowdesk.engine.store import tenancy
+from flowdesk.engine.store.errors import Conflict, InvalidInput, NotFound
+from flowdesk.engine.process.job_results import Outcome
 from flowdesk.engine.models import AuditEvent, Ticket
 
 DATA = Path(__file__).parent.parent / "data"
@@ -341,7 +344,7 @@ def test_a_lost_job_becomes_an_incident_of_its_own_tenant(client, admin, acme, r
     for _ in range(3):  # the first attempt and its two retries
         assert jobs.claim(runtime, job["id"]) is not None
         clock.now += timedelta(minutes=10)
-        jobs.dispatch_due(runtime)
+        job_dispatch.dispatch_due(runtime)
     [incident] = client.get("/api/v1/incidents", headers=acme).get_json()["items"]
     assert incident["instance_id"] == started["id"]
     assert client.get("/api/v1/incidents", headers=admin).get_json()["items"] == []

@@ -6,7 +6,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.engine.attachment_store import DirectoryStore
+from flowdesk.engine.work.attachment_store import DirectoryStore
 
 PROBLEM = "application/problem+json"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))

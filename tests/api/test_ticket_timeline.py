@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import job_results, jobs
-from flowdesk.engine.instances import lock_instance, restore, save
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.process import job_results, jobs
+from flowdesk.engine.process.cycle import lock_instance, restore, save
+from flowdesk.engine.process.job_results import Outcome
 from flowdesk.engine.models import Ticket
 
 DATA = Path(__file__).parent.parent / "data"

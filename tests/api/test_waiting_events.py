@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 
 DATA = Path(__file__).parents[1] / "data"
 

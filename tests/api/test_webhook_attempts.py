@@ -2,8 +2,8 @@
 
 import sqlalchemy as sa
 
-from flowdesk.engine import job_results, jobs
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.process import job_results, jobs
+from flowdesk.engine.process.job_results import Outcome
 from flowdesk.engine.models import Job
 
 

@@ -17,7 +17,7 @@ import pytest
 from redis import Redis
 from sqlalchemy.engine import make_url
 
-from flowdesk.engine import jobs
+from flowdesk.engine.process import job_dispatch
 from flowdesk.workers import context
 from flowdesk.workers.queue import RqQueue
 from flowdesk.workers.worker import worker_for
@@ -86,11 +86,11 @@ def drain(worker_runtime):
     def run(rounds: int = 20, until=None):
         queue = worker_runtime.queue
         for _ in range(rounds):
-            jobs.dispatch_due(worker_runtime)
+            job_dispatch.dispatch_due(worker_runtime)
             worker_for(queue).work(burst=True, with_scheduler=False)
             if until is not None and until():
                 return
-            if until is None and queue.queue.count == 0 and not jobs.dispatch_due(worker_runtime):
+            if until is None and queue.queue.count == 0 and not job_dispatch.dispatch_due(worker_runtime):
                 return
             time.sleep(0.05)
     return run

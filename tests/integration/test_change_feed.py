@@ -5,10 +5,11 @@ import time
 import pytest
 from redis import Redis
 
-from flowdesk.engine import api_keys, identity, webhooks
-from flowdesk.engine.errors import Unauthenticated
-from flowdesk.engine.principal import Principal
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.access import api_keys, identity
+from flowdesk.engine.process import webhooks
+from flowdesk.engine.store.errors import Unauthenticated
+from flowdesk.engine.access.principal import Principal
+from flowdesk.engine.store.runtime import Runtime
 from flowdesk.workers.change_feed import RedisChangeFeed
 
 ADMIN = Principal("u-admin", "admin", "admin")

@@ -6,8 +6,9 @@ import time
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from flowdesk.engine import identity, job_results, jobs
-from flowdesk.engine.job_results import Outcome
+from flowdesk.engine.access import identity
+from flowdesk.engine.process import job_dispatch, job_results, jobs
+from flowdesk.engine.process.job_results import Outcome
 
 
 def _race(n, action):
@@ -86,7 +87,7 @@ def test_dispatcher_leaves_a_lost_job_to_a_later_round_while_its_instance_is_loc
     release.start()
     try:
         started = time.monotonic()
-        jobs.dispatch_due(runtime)
+        job_dispatch.dispatch_due(runtime)
         waited = time.monotonic() - started
     finally:
         release.join()
@@ -94,7 +95,7 @@ def test_dispatcher_leaves_a_lost_job_to_a_later_round_while_its_instance_is_loc
 
     assert waited < 2.0  # no wait on the instance while holding the job: no deadlock with a reporter
     assert stored_job(job_id).status == "running"
-    jobs.dispatch_due(runtime)
+    job_dispatch.dispatch_due(runtime)
     assert stored_job(job_id).status == "incident"
 
 

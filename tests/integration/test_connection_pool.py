@@ -4,7 +4,7 @@ import time
 
 import sqlalchemy as sa
 
-from flowdesk.engine import database
+from flowdesk.engine.store import database
 
 
 def _backend_pid(engine) -> int:

@@ -12,7 +12,7 @@ import pytest
 
 from flowdesk.api import create_app
 from flowdesk.config import Settings
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.store.runtime import Runtime
 
 DATA = Path(__file__).parents[1] / "data"
 ADMIN = {}
@@ -46,7 +46,7 @@ REQUESTS = [
 
 
 def _load(app, seconds: float, threads: int = 4) -> list:
-    """Every (status, Retry-After, content type) answered by ``threads`` clients for ``seconds``."""
+    """Every (path, status, Retry-After, content type, asked at) answered to ``threads`` clients for ``seconds``."""
     answers, lock = [], threading.Lock()
     deadline = time.monotonic() + seconds
 
@@ -55,10 +55,11 @@ def _load(app, seconds: float, threads: int = 4) -> list:
         n = offset
         while time.monotonic() < deadline:
             method, path, body = REQUESTS[n % len(REQUESTS)]
+            asked_at = time.monotonic()  # when asked, not answered: one asked before the cut may answer after it
             response = client.open(path, method=method, json=body, headers=ADMIN)
             with lock:
                 answers.append((path, response.status_code, response.headers.get("Retry-After"), response.mimetype,
-                                time.monotonic()))
+                                asked_at))
             n += 1
 
     workers = [threading.Thread(target=hammer, args=(i,)) for i in range(threads)]

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.engine import jobs, scheduler
+from flowdesk.engine.process import jobs, scheduler
 
 DATA = Path(__file__).parent.parent / "data"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import jobs
+from flowdesk.engine.process import jobs
 
 DATA = Path(__file__).parent.parent / "data"
 

@@ -9,7 +9,7 @@ from rq.suspension import suspend
 from rq.worker import BaseWorker
 from rq.worker import base as rq_worker_base
 
-from flowdesk.engine import jobs
+from flowdesk.engine.process import jobs
 from flowdesk.workers import worker as worker_module
 from flowdesk.workers.queue import QUEUE_NAME
 from flowdesk.workers.worker import worker_for

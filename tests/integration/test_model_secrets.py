@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowdesk.engine import jobs
+from flowdesk.engine.process import jobs
 
 
 @pytest.fixture(autouse=True)

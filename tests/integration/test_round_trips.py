@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.workers import actions
+from flowdesk.workers import context
 from flowdesk.workers.change_feed import RedisChangeFeed
 
 DATA = Path(__file__).parent.parent / "data"
@@ -21,7 +21,7 @@ START_BUDGET = 7       # authenticate, latest version, subscriptions; one flush 
 JOB_BUDGET = 11        # claim (1 on PostgreSQL); the tenant's signing keys; lock instance and job (1), close the attempt, subscriptions; one flush
                        # (audit, instance, job, and the pack ticket: ticket, timeline, candidates)
 COMPLETE_BUDGET = 10   # authenticate, lock instance, ticket with candidates, subscriptions; one flush
-# With Redis a process keeps keys, subscriptions and latest versions (engine/read_cache.py).
+# With Redis a process keeps keys, subscriptions and latest versions (engine/store/read_cache.py).
 KEPT_START_BUDGET = 3     # one flush
 KEPT_JOB_BUDGET = 9       # as above without the subscriptions
 KEPT_COMPLETE_BUDGET = 8  # lock instance, ticket with candidates; one flush
@@ -75,14 +75,14 @@ def _counted(statements: list, command) -> tuple[object, int]:
 
 def _job_count(client, admin, statements) -> int:
     started = _start(client, admin)
-    status, count = _counted(statements, lambda: actions.run_job(started["jobs"][0]["id"]))
+    status, count = _counted(statements, lambda: context.run_job(started["jobs"][0]["id"]))
     assert status == "succeeded"
     return count
 
 
 def _completion_count(client, admin, statements) -> int:
     started = _start(client, admin)
-    actions.run_job(started["jobs"][0]["id"])
+    context.run_job(started["jobs"][0]["id"])
     [ticket] = client.get(f"/api/v1/instances/{started['id']}", headers=admin).get_json()["open_tickets"]
     response, count = _counted(statements, lambda: client.post(
         f"/api/v1/tickets/{ticket['id']}/complete", json={"data": {}}, headers=admin))
@@ -110,7 +110,7 @@ def test_a_start_reads_nothing_the_process_keeps(client, admin, chain, kept, sta
 
 
 def test_a_job_reads_nothing_the_process_keeps(client, admin, chain, kept, statements):
-    actions.run_job(_start(client, admin)["jobs"][0]["id"])  # keeps what the job reads
+    context.run_job(_start(client, admin)["jobs"][0]["id"])  # keeps what the job reads
     assert _job_count(client, admin, statements) <= KEPT_JOB_BUDGET, "\n".join(statements)
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 from flowdesk.workers import scheduler as loop
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from flowdesk.api import create_app
 from flowdesk.config import Settings
-from flowdesk.engine import scheduler as engine_scheduler
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.process import scheduler as engine_scheduler
+from flowdesk.engine.store.runtime import Runtime
 from flowdesk.server import build
 from flowdesk.workers import context, scheduler
 
@@ -151,7 +151,7 @@ def test_ready_names_an_embedded_worker_stuck_in_a_job_past_its_limit(embedded, 
     from flowdesk.workers import actions, queue
 
     release = threading.Event()
-    monkeypatch.setattr(actions, "run_job", lambda job_id: release.wait(30))
+    monkeypatch.setattr(actions, "perform", lambda rt, job_id: release.wait(30))
     monkeypatch.setattr(queue.InProcessQueue, "JOB_LIMIT", 0.5)
     monkeypatch.setattr(queue.InProcessQueue, "STALLED_AFTER", 0.5)
     try:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.engine import jobs
+from flowdesk.engine.process import jobs
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -49,7 +49,7 @@ def test_chain_runs_through_worker(client, admin, deploy_for, start, drain, acti
 
 def test_call_carries_idempotency_key_and_signature(client, admin, deploy_for, start, drain, action_server,
                                                     worker_runtime):
-    from flowdesk.engine import signing, signing_keys
+    from flowdesk.engine.access import signing, signing_keys
 
     deploy_for("service_chain.bpmn")
     started = start("service_chain", {"sku": "A-1", "quantity": 1})

@@ -12,8 +12,9 @@ from sqlalchemy import event
 
 from flowdesk.api import create_app
 from flowdesk.config import Settings
-from flowdesk.engine import database, identity
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.store import database
+from flowdesk.engine.access import identity
+from flowdesk.engine.store.runtime import Runtime
 
 DATA = Path(__file__).parents[1] / "data"
 ADMIN_KEY = "fd_test_admin_key"
@@ -122,7 +123,7 @@ def test_a_read_that_writes_after_another_change_is_refused_as_busy(runtime, sql
 
 
 def _admin():
-    from flowdesk.engine.principal import Principal
+    from flowdesk.engine.access.principal import Principal
 
     return Principal("cli", "cli", "admin", frozenset())
 

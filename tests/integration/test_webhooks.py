@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from flowdesk.engine import jobs, signing
+from flowdesk.engine.process import jobs
+from flowdesk.engine.access import signing
 
 
 @pytest.fixture(autouse=True)

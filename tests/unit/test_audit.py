@@ -3,7 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.engine import audit, tenancy, tenants
+from flowdesk.engine.store import audit, tenancy
+from flowdesk.engine.access import tenants
 from flowdesk.engine.models import AuditEvent
 
 

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from flowdesk.engine import database
+from flowdesk.engine.store import database
 
 
 class DriverError(Exception):

@@ -1,6 +1,6 @@
 """The order a ticket's form fields are shown in: the UI schema's ui:order wins over the modeler's."""
 
-from flowdesk.engine.forms import field_order
+from flowdesk.engine.process.forms import field_order
 
 SCHEMA = {"type": "object", "properties": {"name": {}, "email": {}, "age": {}, "notes": {}}}
 

@@ -5,12 +5,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flowdesk.engine import api_keys, definitions, identity, instances, tenancy, tenants, webhooks
-from flowdesk.engine.changes import IDENTITY, WEBHOOKS
-from flowdesk.engine.errors import Unauthenticated
+from flowdesk.engine.access import api_keys, identity, tenants
+from flowdesk.engine.process import definitions, instances, webhooks
+from flowdesk.engine.store import tenancy
+from flowdesk.engine.store.changes import IDENTITY, WEBHOOKS
+from flowdesk.engine.store.errors import Unauthenticated
 from flowdesk.engine.models import ApiKey
-from flowdesk.engine.principal import Principal
-from flowdesk.engine.read_cache import ReadCache
+from flowdesk.engine.access.principal import Principal
+from flowdesk.engine.store.read_cache import ReadCache
 
 ADMIN = Principal("u-admin", "admin", "admin")
 SIMPLE = (Path(__file__).parent.parent / "data" / "simple_user_task.bpmn").read_bytes()

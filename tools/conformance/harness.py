@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.store.runtime import Runtime
 
 from .config import ADMIN, API, MASTER_KEY, MAX_NAME_RETRIES, START_TIME
 from .manifest import Entry

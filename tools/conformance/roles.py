@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from flowdesk.engine import scheduler
+from flowdesk.engine.process import scheduler
 from flowdesk.engine.models import ExternalTask
 
 from .config import (MAX_INSTANCES, MAX_ROUNDS, MAX_SENDS_PER_WAIT, MAX_TICKETS_PER_INSTANCE,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flowdesk.api import create_app
 from flowdesk.config import Settings
-from flowdesk.engine.runtime import Runtime
+from flowdesk.engine.store.runtime import Runtime
 
 from .config import ADMIN_KEY, MASTER_KEY
 from .harness import ErrorLog, Harness, Outcome, deploy_file, problem_text, summarize_traceback

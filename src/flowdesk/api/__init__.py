@@ -7,9 +7,10 @@ import logging
 from flask import Flask, g, request
 
 from ..config import Settings
-from ..engine import database, identity
-from ..engine.errors import Conflict
-from ..engine.runtime import Runtime
+from ..engine.access import identity
+from ..engine.store import database
+from ..engine.store.errors import Conflict
+from ..engine.store.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, data_stores, filters, me, ui

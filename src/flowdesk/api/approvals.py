@@ -6,7 +6,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import approvals
+from ..engine.work import approvals
 from . import idempotency
 from .auth import principal, runtime
 from .schemas import CompletionSchema

@@ -6,7 +6,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import assignment, delegation
+from ..engine.work import assignment, delegation
 from .auth import principal, runtime
 from .errors import problem_of
 from .schemas import TicketSchema

@@ -8,8 +8,8 @@ from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import attachments
-from ..engine.errors import InvalidInput
+from ..engine.store.errors import InvalidInput
+from ..engine.work import attachments
 from .auth import principal, runtime
 from .schemas import AttachmentPageSchema, AttachmentSchema, PageQuerySchema
 

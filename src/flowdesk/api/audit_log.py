@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import audit_log
+from ..engine.access import audit_log
 from .auth import principal, runtime
 from .identity_schemas import AuditLogPageSchema, AuditLogQuerySchema
 

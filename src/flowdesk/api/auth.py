@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from ..config import Settings
-from ..engine import identity, tenancy
-from ..engine.errors import Unauthenticated
-from ..engine.jwt_tokens import TokenVerifier
-from ..engine.principal import Principal
-from ..engine.runtime import Runtime
+from ..engine.access import identity
+from ..engine.access.jwt_tokens import TokenVerifier
+from ..engine.access.principal import Principal
+from ..engine.store import tenancy
+from ..engine.store.errors import Unauthenticated
+from ..engine.store.runtime import Runtime
 from .oidc import PUBLIC_ENDPOINTS
 
 PROTECTED_PREFIX = "/api/v1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import calendars
+from ..engine.work import calendars
 from .auth import principal, runtime
 from .work_schemas import CalendarInputSchema, CalendarSchema
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import comments
+from ..engine.work import comments
 from .auth import principal, runtime
 from .schemas import CommentEditSchema, CommentInputSchema, CommentPageSchema, CommentSchema, PageQuerySchema
 

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from ..engine import data_stores
+from ..engine.process import data_stores
 from .auth import principal, runtime
 
 blp = Blueprint("data_stores", __name__, url_prefix="/api/v1/data-stores", description="BPMN data stores")

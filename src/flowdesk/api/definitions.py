@@ -6,8 +6,9 @@ from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import definitions, instance_migration
-from ..engine.errors import InvalidInput
+from ..engine.process import definitions
+from ..engine.store.errors import InvalidInput
+from ..engine.work import instance_migration
 from .auth import principal, runtime
 from .migration_schemas import DeployImpactSchema
 from .schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema

@@ -8,8 +8,8 @@ from flask import Flask, Response, json
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from ..engine import database
-from ..engine import errors as domain
+from ..engine.store import database
+from ..engine.store import errors as domain
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..engine import external_tasks
+from ..engine.process import external_tasks
 from .auth import principal, runtime
 
 blp = Blueprint("external_tasks", __name__, url_prefix="/api/v1/external-tasks",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import saved_filters
+from ..engine.work import saved_filters
 from .auth import principal, runtime
 from .work_schemas import InboxFilterSchema, SavedFilterInputSchema, SavedFilterSchema
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from flask import Response, json, request
 
-from ..engine.errors import InvalidInput
-from ..engine.idempotency import IdempotentRequest, Replay
+from ..engine.access.idempotency import IdempotentRequest, Replay
+from ..engine.store.errors import InvalidInput
 
 HEADER = "Idempotency-Key"
 

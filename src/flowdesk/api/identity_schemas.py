@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..engine.principal import ROLES, SCOPES
+from ..engine.access.principal import ROLES, SCOPES
 from .schemas import PageQuerySchema, page_schema
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from ..engine import instance_migration, instances, lifecycle
+from ..engine.process import instances, lifecycle
+from ..engine.work import instance_migration
 from . import idempotency
 from .auth import principal, runtime
 from .migration_schemas import BulkMigrateSchema, BulkMigrationSchema, MigrateSchema

@@ -7,8 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..engine import inbound, messages
-from ..engine.signing import SIGNATURE_HEADER
+from ..engine.access.signing import SIGNATURE_HEADER
+from ..engine.process import inbound, messages
 from .auth import principal, runtime
 
 

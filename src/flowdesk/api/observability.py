@@ -17,8 +17,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .. import logs
-from ..engine import health
-from ..engine.errors import Unauthenticated
+from ..engine.store import health
+from ..engine.store.errors import Unauthenticated
 from .auth import runtime
 
 blp = Blueprint("observability", __name__, description="Readiness and metrics")

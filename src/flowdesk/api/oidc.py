@@ -1,4 +1,4 @@
-"""/oidc: the web UI's sign-in with an OpenID Connect provider (see ``engine/oidc.py`` for the flow).
+"""/oidc: the web UI's sign-in with an OpenID Connect provider (see ``engine/access/oidc.py`` for the flow).
 
 Both endpoints answer without a key: they are how a user without one gets a token.
 """
@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..config import Settings
-from ..engine import oidc
+from ..engine.access import oidc
 
 blp = Blueprint("oidc", __name__, url_prefix="/api/v1/oidc",
                 description="Signing in to the web UI with an OpenID Connect provider")

@@ -6,7 +6,8 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import incidents, job_results, jobs, secrets, webhooks
+from ..engine.access import secrets
+from ..engine.process import incidents, job_results, jobs, webhooks
 from .auth import principal, runtime
 from .schemas import (
     DeliveryPageSchema,

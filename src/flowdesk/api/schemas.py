@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..engine import sla
-from ..engine.instances import INSTANCE_STATUSES
+from ..engine.process.instances import INSTANCE_STATUSES
+from ..engine.work import sla
 from .auth import runtime
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from ..engine.errors import PayloadTooLarge
+from ..engine.store.errors import PayloadTooLarge
 
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",

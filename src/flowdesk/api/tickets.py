@@ -6,8 +6,8 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import inbox, saved_filters, tickets
-from ..engine.inbox import InboxQuery
+from ..engine.work import inbox, saved_filters, tickets
+from ..engine.work.inbox import InboxQuery
 from . import idempotency
 from .auth import principal, runtime
 from .schemas import CompleteSchema, CompletionSchema, TicketSchema

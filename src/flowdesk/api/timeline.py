@@ -6,7 +6,8 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import progressions, ticket_progress
+from ..engine.process import instance_history
+from ..engine.work import ticket_progress
 from .auth import principal, runtime
 from .schemas import HistorySchema, ProgressionListSchema, ProgressSchema, TicketSchema
 
@@ -18,7 +19,7 @@ class TicketProgressions(MethodView):
     @blp.response(200, ProgressionListSchema)
     def get(self, ticket_id):
         """Everything done to the ticket, oldest first: created, claimed, commented, completed..."""
-        return {"items": progressions.list_for_ticket(runtime(), principal(), ticket_id)}
+        return {"items": ticket_progress.list_for_ticket(runtime(), principal(), ticket_id)}
 
 
 @blp.route("/tickets/<ticket_id>/progress")
@@ -42,4 +43,4 @@ class InstanceHistory(MethodView):
     @blp.response(200, HistorySchema)
     def get(self, instance_id):
         """The instance's audit events (jobs and their attempts included) and its tickets' progressions, by time."""
-        return {"items": progressions.instance_history(runtime(), principal(), instance_id)}
+        return {"items": instance_history.instance_history(runtime(), principal(), instance_id)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine import api_keys, identity
+from ..engine.access import api_keys, identity
 from .auth import principal, runtime
 from .identity_schemas import (
     ApiKeyInputSchema,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..engine.inbox import SORT_CHOICES
-from ..engine.sla import SLA_STATES
-from ..engine.tickets import TICKET_STATUSES
+from ..engine.work.inbox import SORT_CHOICES
+from ..engine.work.sla import SLA_STATES
+from ..engine.work.tickets import TICKET_STATUSES
 from .schemas import PageQuerySchema, TicketSummarySchema
 
 NAME = validate.Length(min=1, max=100)

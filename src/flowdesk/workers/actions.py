@@ -7,11 +7,13 @@ import re
 from urllib.parse import quote
 
 from .. import logs
-from ..engine import job_results, jobs, secrets, signing_keys, tenancy, webhooks
-from ..engine.job_results import Outcome
-from ..engine.jobs import ClaimedJob
+from ..engine.access import secrets, signing_keys
 from ..engine.models import JobKind
-from ..engine.runtime import Runtime
+from ..engine.process import job_results, jobs, webhooks
+from ..engine.process.job_results import Outcome
+from ..engine.process.jobs import ClaimedJob
+from ..engine.store import tenancy
+from ..engine.store.runtime import Runtime
 from .http_action import ActionError, ActionRefused, ActionRequest, call_action
 
 log = logging.getLogger(__name__)
@@ -92,11 +94,8 @@ def attempt(rt: Runtime, claimed: ClaimedJob) -> Outcome:
                    message="" if 200 <= response.status_code < 300 else _scrub(response.text[:300], used))
 
 
-def run_job(job_id: str) -> str:
-    """The RQ job function: claim, call, report. Returns the job's status afterwards."""
-    from .context import runtime  # noqa: PLC0415 - the runtime is per process, made on first use
-
-    rt = runtime()
+def perform(rt: Runtime, job_id: str) -> str:
+    """One job: claim, call, report. Returns the job's status afterwards."""
     logs.job_id.set(job_id)
     claimed = jobs.claim(rt, job_id)
     if claimed is None:

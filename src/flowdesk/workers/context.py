@@ -1,11 +1,15 @@
-"""The runtime of a worker process: built once from the environment, replaceable in tests."""
+"""The runtime of a worker process (built once from the environment, replaceable in tests), and
+the job function that runs on it."""
 
 from __future__ import annotations
 
 import threading
 
 from ..config import Settings
-from ..engine.runtime import Runtime
+from ..engine.store.runtime import Runtime
+from . import actions
+from .change_feed import feed_for
+from .queue import queue_for
 
 _runtime: Runtime | None = None
 _lock = threading.Lock()
@@ -17,9 +21,6 @@ def runtime() -> Runtime:
     with _lock:
         if _runtime is None:
             settings = Settings.from_env()
-            from .change_feed import feed_for  # noqa: PLC0415 - as queue_for
-            from .queue import queue_for  # noqa: PLC0415 - queue imports this module's users
-
             _runtime = Runtime.from_settings(settings)
             _runtime.queue = queue_for(settings, _runtime)
             feed = feed_for(settings)
@@ -33,3 +34,8 @@ def use(rt: Runtime | None) -> None:
     global _runtime
     with _lock:
         _runtime = rt
+
+
+def run_job(job_id: str) -> str:
+    """The job function (RQ's and the embedded queue's): one job on this process's runtime."""
+    return actions.perform(runtime(), job_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from ..engine import jobs
-from ..engine.runtime import Runtime
+from ..engine.process import job_dispatch
+from ..engine.store.runtime import Runtime
 from .shutdown import BackgroundLoop
 from .supervision import run_rounds
 
@@ -20,7 +20,7 @@ STALLED_AFTER = 60.0
 def run(rt: Runtime, stop: threading.Event, interval: float = 1.0) -> None:
     """Dispatch every ``interval`` seconds until ``stop`` is set. Several may run at once."""
     def round_() -> float:
-        dispatched = jobs.dispatch_due(rt)
+        dispatched = job_dispatch.dispatch_due(rt)
         if dispatched:
             log.info("dispatched %d job(s)", len(dispatched))
         return interval

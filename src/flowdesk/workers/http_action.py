@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from ..engine import signing
+from ..engine.access import signing
 from .action_clients import ClientPool, shared_pool
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -12,10 +12,14 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from ..config import Settings
+from ..engine.store.runtime import Runtime
+from . import actions
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "flowdesk"
+# The name jobs have been enqueued under since the first release: the worker dispatches on it
+# (to :func:`flowdesk.workers.context.run_job`), RQ never imports it.
 JOB_FUNCTION = "flowdesk.workers.actions.run_job"
 
 
@@ -44,9 +48,9 @@ class RqQueue:
 
 
 class InProcessQueue:
-    """Embedded mode: a thread pool running jobs inside the server process.
+    """Embedded mode: a thread pool running jobs on ``runtime`` inside the server process.
 
-    Given ``heartbeats`` (the runtime's), each thread beats while it waits and is given a
+    Each thread beats on the runtime's heartbeats while it waits and is given a
     job's time limit while it runs one, so /ready names a thread that died or hangs.
     """
 
@@ -55,11 +59,12 @@ class InProcessQueue:
     STALLED_AFTER = 60.0
     JOB_LIMIT = 630.0  # an action's longest timeout plus reporting
 
-    def __init__(self, threads: int = 2, heartbeats=None):
+    def __init__(self, runtime: Runtime, threads: int = 2):
+        self._runtime = runtime
         self._items: stdlib_queue.Queue[str | None] = stdlib_queue.Queue()
         self._threads = [threading.Thread(target=self._work, args=(f"worker-{n}",), name=f"flowdesk-worker-{n}",
                                           daemon=True) for n in range(threads)]
-        self._heartbeats = heartbeats
+        self._heartbeats = runtime.heartbeats
         self._started = False
 
     def enqueue(self, job_id: str) -> None:
@@ -96,8 +101,6 @@ class InProcessQueue:
                 log.warning("%s is still running a job after %.0f s", thread.name, timeout)
 
     def _work(self, name: str) -> None:
-        from . import actions  # noqa: PLC0415 - avoids a cycle with context
-
         heartbeat = None
         if self._heartbeats is not None:
             heartbeat = self._heartbeats.register(name, self.STALLED_AFTER, threading.current_thread())
@@ -113,15 +116,15 @@ class InProcessQueue:
             if heartbeat is not None:
                 heartbeat.busy(self.JOB_LIMIT)
             try:
-                actions.run_job(job_id)
+                actions.perform(self._runtime, job_id)
             except Exception:  # noqa: BLE001 - the dispatcher retries; the thread must live on
                 log.exception("job %s failed in the embedded worker", job_id)
         if heartbeat is not None:
             self._heartbeats.unregister(heartbeat)
 
 
-def queue_for(settings: Settings, runtime=None):
+def queue_for(settings: Settings, runtime: Runtime):
     """The queue a process should use: RQ when Redis is configured, else in-process threads."""
     if settings.redis_url:
         return RqQueue(settings.redis_url)
-    return InProcessQueue(heartbeats=runtime.heartbeats if runtime is not None else None)
+    return InProcessQueue(runtime)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 
-from ..engine import jobs, scheduler
-from ..engine.runtime import Runtime
+from ..engine.process import job_dispatch, scheduler
+from ..engine.store.runtime import Runtime
 from .shutdown import BackgroundLoop
 from .supervision import run_rounds
 
@@ -38,7 +38,7 @@ def run(rt: Runtime, stop: threading.Event, dispatch_jobs: bool = True) -> None:
         busy = scheduler.run_round(rt).busy
         now = datetime.now(timezone.utc).timestamp()
         if dispatch_jobs and now - last_dispatch >= 1.0:
-            jobs.dispatch_due(rt)
+            job_dispatch.dispatch_due(rt)
             last_dispatch = now
         return 0.0 if busy else _sleep_for(rt)
 

@@ -7,8 +7,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-from ..engine.heartbeats import Heartbeat, describe
-from ..engine.runtime import Runtime
+from ..engine.store.heartbeats import Heartbeat, describe
+from ..engine.store.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from rq.serializers import JSONSerializer
 from rq.timeouts import JobTimeoutException
 from rq.worker import WorkerStatus
 
-from ..engine import jobs
-from ..engine.heartbeats import Heartbeat, describe
+from ..engine.process import job_dispatch
+from ..engine.store.heartbeats import Heartbeat, describe
 from . import context, dispatcher
-from .actions import run_job
+from .context import run_job
 from .queue import JOB_FUNCTION, RqQueue
 from .shutdown import on_terminate
 from .supervision import Backoff
@@ -177,7 +177,7 @@ def work(burst: bool = False, with_dispatcher: bool = True, heartbeat_file: Path
         rt.heartbeats.write_to(heartbeat_file)
     background = None
     if burst:
-        jobs.dispatch_due(rt)
+        job_dispatch.dispatch_due(rt)
     elif with_dispatcher:
         background = dispatcher.start_thread(rt)
     backoff = Backoff(first=1.0)

@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from flowdesk.engine import signing
+from flowdesk.engine.access import signing
 from flowdesk.workers.http_action import (
     ActionError, ActionRefused, ActionRequest, ActionResponse, address_problem, call_action)
 

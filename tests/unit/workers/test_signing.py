@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from flowdesk.engine import signing
+from flowdesk.engine.access import signing
 
 SECRET = b"signing-secret"
 BODY = b'{"order":42}'

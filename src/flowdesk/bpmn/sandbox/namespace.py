@@ -13,15 +13,13 @@ import math
 import operator
 import threading
 import types
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from RestrictedPython import safe_builtins
 
 from . import attributes, limits
 from .sizes import _estimate, _too_large
 
-if TYPE_CHECKING:
-    from .evaluation import _Evaluation
 
 _EXTRA_BUILTINS = {
     name: getattr(builtins, name)
@@ -91,7 +89,16 @@ attributes.register(_MATH, vars(_MATH))
 _running = threading.local()
 
 
-def _current() -> "_Evaluation":
+class _Bounded(Protocol):
+    """What these builtins need of the running evaluation (``evaluation._Evaluation``, which imports us)."""
+
+    def range(self, *args): ...
+    def pow(self, base, exp, mod=None): ...
+    def sum(self, iterable, start=0): ...
+    def divmod(self, a, b): ...
+
+
+def _current() -> _Bounded:
     return _running.evaluation
 
 

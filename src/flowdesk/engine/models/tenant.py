@@ -22,14 +22,14 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(255))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Its signing and callback keys are derived from the master key, the id and this generation
-    # (see flowdesk.engine.signing_keys); the previous generation's stay valid until previous_key_until.
+    # (see flowdesk.engine.access.signing_keys); the previous generation's stay valid until previous_key_until.
     signing_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     previous_key_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class TenantOwned:
     """A row that belongs to one tenant: reads see only the current tenant's rows, and new
-    rows get the current tenant stamped on them (see :mod:`flowdesk.engine.tenancy`).
+    rows get the current tenant stamped on them (see :mod:`flowdesk.engine.store.tenancy`).
 
     Rows keyed by a name (secrets, calendars...) set ``tenant_in_key``: the tenant becomes part
     of their primary key, so two tenants may each have a secret called ``token``.
