@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from flowdesk.engine.store import schema, tenancy
+from flowdesk.engine.store import health, schema, tenancy
 from flowdesk.engine.access import tenants
 from flowdesk.engine.models import Base, Secret, User
 from flowdesk.engine.models.ticket import TEXT_SEARCH_INDEXES
@@ -68,5 +68,23 @@ def test_upgrading_to_tenants_gives_existing_rows_the_default_tenant(empty_datab
             assert [(u.name, u.tenant_id) for u in uow.session.scalars(sa.select(User))] == [("sue", "default")]
             assert uow.session.get(Secret, tenancy.key(uow.session, name="token")).ciphertext == b"x"
         assert [t.id for t in tenants.list_tenants(rt)] == ["default"]
+    finally:
+        rt.close()
+
+
+def test_upgrading_to_metric_counters_carries_on_from_the_attempts_kept(empty_database):
+    rt = Runtime(empty_database, master_key=b"test")
+    schema.upgrade(rt.db, "0016_security_scopes_and_keys")
+    with rt.db.begin() as conn:
+        conn.execute(sa.text("INSERT INTO jobs (id, kind, status, attempts, max_attempts, request, next_attempt_at, "
+                             "created_at, updated_at) VALUES ('j1', 'webhook', 'succeeded', 3, 4, '{}', "
+                             "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text("INSERT INTO job_attempts (job_id, number, worker, outcome, started_at) VALUES "
+                             "('j1', 1, 'host-a', 'failed', CURRENT_TIMESTAMP), "
+                             "('j1', 2, 'host-a', 'failed', CURRENT_TIMESTAMP), "
+                             "('j1', 3, NULL, 'succeeded', CURRENT_TIMESTAMP)"))
+    rt.upgrade_schema()
+    try:
+        assert health.snapshot(rt).attempts == {("host-a", "failed"): 2, ("unknown", "succeeded"): 1}
     finally:
         rt.close()

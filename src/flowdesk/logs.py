@@ -6,11 +6,11 @@ every layer picks them up; nothing passes them around by hand.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from contextvars import ContextVar
-from datetime import datetime, timezone
+
+from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 instance_id: ContextVar[str | None] = ContextVar("instance_id", default=None)
@@ -21,23 +21,21 @@ _CONTEXT = {"request_id": request_id, "instance_id": instance_id, "job_id": job_
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, ids in context, exception."""
+class JsonFormatter(_LibraryJsonFormatter):
+    """One JSON object per line (python-json-logger): time, level, logger, message, the ids in
+    context, the exception, and whatever the call passed as ``extra``."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": _ANSI_ESCAPE.sub("", record.getMessage()),
-        }
+    def __init__(self):
+        super().__init__("%(levelname)s %(name)s %(message)s", timestamp="time",
+                         rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"})
+
+    def add_fields(self, log_record: dict, record: logging.LogRecord, message_dict: dict) -> None:
+        super().add_fields(log_record, record, message_dict)
+        log_record["message"] = _ANSI_ESCAPE.sub("", log_record.get("message") or "")
         for name, var in _CONTEXT.items():
             value = var.get()
             if value:
-                entry[name] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+                log_record[name] = value
 
 
 def configure(level: str = "INFO", json_lines: bool = True) -> None:

@@ -6,10 +6,15 @@ to hear the 422 (the scheduler, a worker), an incident names the element and the
 and an action that already answered is not called again.
 """
 
+import io
+from pathlib import Path
+
 import pytest
 
 from flowdesk.engine.process import job_dispatch, job_results, jobs, scheduler
 from flowdesk.engine.process.job_results import Outcome
+
+DATA = Path(__file__).parent.parent / "data"
 
 
 @pytest.fixture
@@ -85,6 +90,81 @@ def test_a_failed_delivery_is_not_routed_again(client, admin, deployed, start, r
 
     assert scheduler.route_messages(runtime) == 0
     assert len(_instance(client, admin, catcher)["incidents"]) == 1
+
+
+def _deploy_with_the_call_fixed(client, admin):
+    """Version 2 of every process of all_or_nothing.bpmn, whose call bodies need no missing variable."""
+    fixed = (DATA / "all_or_nothing.bpmn").read_bytes().replace(b"{'total': missing_total}", b"{'total': 1}")
+    response = client.post("/api/v1/definitions", data={"file": (io.BytesIO(fixed), "all_or_nothing.bpmn")},
+                           headers=admin, content_type="multipart/form-data")
+    assert response.status_code in (200, 201), response.get_json()
+
+
+def _fix(client, admin, instance_id):
+    """What an operator does about a broken model: deploy the fix and move the instance onto it."""
+    _deploy_with_the_call_fixed(client, admin)
+    response = client.post(f"/api/v1/instances/{instance_id}/migrate", json={"version": 2}, headers=admin)
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.fixture
+def failed_delivery(client, admin, deployed, start, runtime):
+    """A catcher whose routed "go_ahead" message failed on its next step: (catcher id, incident)."""
+    catcher = start("await_go_ahead")["id"]
+    start("send_go_ahead")
+    scheduler.route_messages(runtime)
+    [incident] = _instance(client, admin, catcher)["incidents"]
+    return catcher, incident
+
+
+def test_retrying_a_failed_delivery_delivers_the_message_again(client, admin, runtime, failed_delivery):
+    catcher, incident = failed_delivery
+    _fix(client, admin, catcher)
+
+    response = client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=admin)
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "resolved"
+    detail = _instance(client, admin, catcher)
+    assert "wait_go_ahead" in [step["element_id"] for step in detail["history"]]
+    assert [(job["element_id"], job["status"]) for job in detail["jobs"]] == [("bad_call", "pending")]
+    assert detail["waiting_for"] == [] and detail["incidents"] == []
+    assert scheduler.route_messages(runtime) == 0  # delivered by the retry, not routed once more
+
+
+def test_an_incident_names_the_message_it_could_not_deliver(client, admin, failed_delivery):
+    _catcher, incident = failed_delivery
+
+    assert incident["delivery_id"] is not None and incident["job_id"] is None
+
+
+def test_retrying_a_delivery_that_fails_again_is_422_and_changes_nothing(client, admin, failed_delivery):
+    catcher, incident = failed_delivery
+
+    response = client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=admin)
+
+    assert response.status_code == 422
+    assert "missing_total" in response.get_json()["detail"]
+    detail = _instance(client, admin, catcher)
+    assert [s["name"] for s in detail["waiting_for"]] == ["go_ahead"]
+    assert [i["status"] for i in _incidents(client, admin)] == ["open"]
+
+
+def test_retrying_a_failed_signal_delivers_it_to_that_instance_only(client, admin, deployed, start, runtime):
+    broken = start("signal_then_bad_call")["id"]
+    fine = start("signal_then_ticket")["id"]
+    start("announce_then_work")  # throws the signal
+    scheduler.route_messages(runtime)
+    [incident] = _instance(client, admin, broken)["incidents"]
+    _fix(client, admin, broken)
+
+    response = client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=admin)
+
+    assert response.status_code == 200, response.get_json()
+    assert [s["name"] for s in _instance(client, admin, broken)["waiting_for"]] == []
+    assert [job["element_id"] for job in _instance(client, admin, broken)["jobs"]] == ["stb_bad_call"]
+    assert len(_instance(client, admin, fine)["open_tickets"]) == 1  # not signalled a second time
+    assert len(_instances(client, admin, "on_signal")) == 1  # nor started again
 
 
 # -- worker results -------------------------------------------------------------------------------

@@ -164,6 +164,9 @@ def test_delegate_then_resolve_hands_the_ticket_back_to_its_owner(client, admin,
     assert _ok(client.get(f"/api/v1/tickets/{ticket['id']}", headers=agents["ann"]))["owner"] == "ann"
     blocked = _post(client, expert, ticket["id"], "complete", data={"skip": True})
     assert blocked.status_code == 409 and blocked.get_json()["allowed_actions"] == ["resolve"]
+    assert blocked.get_json()["detail"] == (f"ticket '{ticket['id']}' is delegated to exp; it must be resolved "
+                                            "back to ann before you complete it")
+    assert (blocked.get_json()["assignee"], blocked.get_json()["owner"]) == ("exp", "ann")
     assert _post(client, agents["ann"], ticket["id"], "resolve").status_code == 403
     resolved = _ok(_post(client, expert, ticket["id"], "resolve", comment="looks fine"))
     assert (resolved["assignee"], resolved["owner"], resolved["delegation_state"]) == ("ann", "ann", "resolved")

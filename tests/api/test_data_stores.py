@@ -113,6 +113,17 @@ def test_replacing_a_store_answers_200_with_the_new_value(client, admin):
     assert response.get_json()["value"] == [1, 2]
 
 
+def test_a_store_is_stamped_by_the_runtime_clock_when_written(client, admin, deploy, start, clock):
+    deploy("exchange_rates.bpmn")
+    publish(client, admin, start, {"EUR": 0.9})  # written by a task
+    clock.advance(hours=2)
+
+    replaced = client.put("/api/v1/data-stores/exchange_rates", json={"value": {"EUR": 0.8}}, headers=admin)
+
+    body = replaced.get_json()
+    assert (body["created_at"], body["updated_at"]) == ("2026-11-21T12:00:00+00:00", "2026-11-21T14:00:00+00:00")
+
+
 def test_stores_written_by_processes_are_listed_and_readable(client, admin, deploy, start):
     deploy("exchange_rates.bpmn")
     publish(client, admin, start, {"EUR": 0.9})

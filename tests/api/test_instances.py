@@ -104,6 +104,9 @@ def test_idempotency_key_reused_for_other_request_is_422(client, admin, deploy):
     response = client.post("/api/v1/processes/simple_user_task/instances", json={"business_key": "2"},
                            headers=headers)
     assert response.status_code == 422
+    body = response.get_json()
+    assert body["detail"] == "this Idempotency-Key was already used for a different request"
+    assert body["errors"] == {"Idempotency-Key": ["reuse a key only to retry the identical request"]}
     assert len(client.get("/api/v1/instances", headers=admin).get_json()["items"]) == 1
 
 

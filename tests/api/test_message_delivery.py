@@ -1,4 +1,5 @@
-"""Who gets a message: an uncorrelated one goes to exactly one waiter, the one waiting longest."""
+"""Who gets a message: an uncorrelated one goes to exactly one waiter, the one waiting longest, and
+is caught once there; ``all`` lets every wait catch it."""
 
 import pytest
 
@@ -15,7 +16,7 @@ def waiters(deploy, start, clock):
 
 
 def _send(client, admin, **body):
-    response = client.post("/api/v1/messages", headers=admin, json={"name": "payment_received", **body})
+    response = client.post("/api/v1/messages", headers=admin, json={"name": "payment_received"} | body)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -53,3 +54,56 @@ def test_a_message_for_one_instance_goes_to_that_instance_only(client, admin, wa
     assert _send(client, admin, instance_id=waiters[2])["delivered_to"] == [waiters[2]]
 
     assert _still_waiting(client, admin, waiters) == waiters[:2] + waiters[3:]
+
+
+@pytest.fixture
+def deposit_and_balance(client, admin, deploy, start, clock):
+    """``first`` waits for "paid" twice (deposit, then balance), ``second`` once, in between:
+    first's deposit wait began before second's, its balance wait after."""
+    deploy("waiting_twice.bpmn")
+    first = start("two_payments")
+    clock.advance(minutes=1)
+    second = start("two_payments")
+    clock.advance(minutes=1)
+    ticket = first["open_tickets"][0]["id"]
+    assert client.post(f"/api/v1/tickets/{ticket}/complete", json={"data": {}}, headers=admin).status_code == 200
+    return first["id"], second["id"]
+
+
+def _paid(client, admin, instance_id):
+    detail = client.get(f"/api/v1/instances/{instance_id}", headers=admin).get_json()
+    return [e["element_id"] for e in detail["history"] if e["element_id"] in ("deposit", "balance")]
+
+
+def test_an_instance_waiting_twice_ranks_by_the_wait_that_began_first(client, admin, deposit_and_balance):
+    first, second = deposit_and_balance
+
+    assert [_send(client, admin, name="paid")["delivered_to"] for _ in range(3)] == [[first], [second], [first]]
+
+
+def test_one_message_is_caught_once_by_an_instance_waiting_twice(client, admin, deposit_and_balance):
+    first, _second = deposit_and_balance
+
+    _send(client, admin, name="paid", instance_id=first)
+
+    assert _paid(client, admin, first) == ["deposit"]
+    assert [w["element_id"] for w in client.get(f"/api/v1/instances/{first}", headers=admin)
+            .get_json()["waiting_for"]] == ["balance"]
+
+
+def test_a_message_sent_to_all_is_caught_by_every_wait_of_every_waiter(client, admin, deposit_and_balance):
+    first, second = deposit_and_balance
+
+    body = _send(client, admin, name="paid", all=True)
+
+    assert sorted(body["delivered_to"]) == sorted([first, second])
+    assert sorted(_paid(client, admin, first)) == ["balance", "deposit"]
+    assert client.get(f"/api/v1/instances/{first}", headers=admin).get_json()["status"] == "completed"
+    assert _paid(client, admin, second) == ["deposit"]
+
+
+def test_all_cannot_be_buffered(client, admin):
+    response = client.post("/api/v1/messages", headers=admin, json={"name": "paid", "all": True, "buffer_ttl": 60})
+
+    assert response.status_code == 422
+    assert "all" in response.get_json()["errors"]

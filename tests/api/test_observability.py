@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from flowdesk import logs
-from flowdesk.engine.models import Instance, Job, JobAttempt, Ticket
+from flowdesk.engine.process import job_dispatch, job_results, jobs, retention
+from flowdesk.engine.process.job_results import Outcome
+from flowdesk.engine.models import Job, JobAttempt, Ticket
 
 
 def test_ready_when_database_and_schema_are_fine(client):
@@ -75,6 +77,17 @@ def test_log_lines_are_json_with_context_ids():
     assert line["level"] == "INFO"
 
 
+def test_json_log_lines_carry_what_the_call_passed_as_extra():
+    # The hourly cleanup logs what it removed this way.
+    record = logging.LogRecord("flowdesk.engine.process.retention", logging.INFO, __file__, 1, "retention cleanup", (), None)
+    record.report = {"job_attempts": 3}
+
+    line = json.loads(logs.JsonFormatter().format(record))
+
+    assert line["report"] == {"job_attempts": 3}
+    assert line["message"] == "retention cleanup" and line["time"].endswith("+00:00")
+
+
 def test_json_log_lines_carry_no_terminal_colours():
     # werkzeug's request log colours a 404 yellow with ANSI escapes when it writes to a terminal.
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
@@ -98,19 +111,11 @@ def test_metrics_count_instances_started_completed_and_failed_by_process(client,
     assert 'flowdesk_instances{process_key="two_step",status="running"} 1.0' in text
 
 
-def test_metrics_show_job_queue_depth_and_age_and_attempts_by_host(client, runtime):
+def test_metrics_show_job_queue_depth_and_age(client, runtime):
     now = runtime.clock()
     with runtime.uow() as uow:
-        waiting = Job(kind="webhook", status="pending", request={}, next_attempt_at=now - timedelta(seconds=90),
-                      created_at=now - timedelta(seconds=120), updated_at=now)
-        done = Job(kind="webhook", status="succeeded", request={}, next_attempt_at=now, created_at=now,
-                   updated_at=now)
-        uow.session.add_all([waiting, done])
-        uow.session.flush()
-        uow.session.add_all([
-            JobAttempt(job_id=done.id, number=1, worker="host-a", outcome="failed", started_at=now),
-            JobAttempt(job_id=done.id, number=2, worker="host-a", outcome="succeeded", started_at=now),
-            JobAttempt(job_id=done.id, number=3, worker="host-b", outcome="lost", started_at=now)])
+        uow.session.add(Job(kind="webhook", status="pending", request={}, next_attempt_at=now - timedelta(seconds=90),
+                            created_at=now - timedelta(seconds=120), updated_at=now))
         uow.commit()
     runtime.queue.depth = lambda: 3
 
@@ -119,25 +124,104 @@ def test_metrics_show_job_queue_depth_and_age_and_attempts_by_host(client, runti
     assert "flowdesk_job_queue_depth 3.0" in text
     assert _value(text, "flowdesk_job_queue_age_seconds") >= 90
     assert _value(text, "flowdesk_oldest_pending_job_seconds") >= 120
+
+
+def _webhook_job(runtime) -> str:
+    with runtime.uow() as uow:
+        job = Job(kind="webhook", status="pending", request={"url": "http://127.0.0.1:9/hook"},
+                  next_attempt_at=runtime.clock())
+        uow.session.add(job)
+        uow.commit()
+        return job.id
+
+
+def _attempt(runtime, clock, job_id, host, status_code) -> None:
+    """One attempt of ``job_id`` by worker ``host`` that the action answered with ``status_code``."""
+    clock.advance(minutes=10)  # past any retry backoff
+    claimed = jobs.claim(runtime, job_id, worker=host)
+    job_results.finish(runtime, job_id, claimed.attempt, Outcome("response", status_code=status_code))
+
+
+@pytest.fixture
+def attempts_by_two_hosts(runtime, clock):
+    """host-a: a failed attempt, then a succeeded one (of one job); host-b: an attempt it lost."""
+    retried = _webhook_job(runtime)
+    _attempt(runtime, clock, retried, "host-a", 500)
+    _attempt(runtime, clock, retried, "host-a", 200)
+    abandoned = _webhook_job(runtime)
+    jobs.claim(runtime, abandoned, worker="host-b")
+    clock.advance(minutes=10)  # past the lease: the dispatcher takes the attempt as lost
+    job_dispatch.dispatch_due(runtime)
+    return retried, abandoned
+
+
+def test_metrics_count_job_attempts_and_failures_by_host(client, attempts_by_two_hosts):
+    text = client.get("/metrics").get_data(as_text=True)
+
     assert 'flowdesk_job_attempts_total{host="host-a",outcome="failed"} 1.0' in text
     assert 'flowdesk_job_attempts_total{host="host-a",outcome="succeeded"} 1.0' in text
+    assert 'flowdesk_job_attempts_total{host="host-b",outcome="lost"} 1.0' in text
     assert 'flowdesk_job_failures_total{host="host-a"} 1.0' in text
     assert 'flowdesk_job_failures_total{host="host-b"} 1.0' in text
     assert "# TYPE flowdesk_job_attempts_total counter" in text
     assert "# TYPE flowdesk_job_failures_total counter" in text
 
 
-def test_metrics_show_how_late_the_oldest_unfired_timer_is(client, deploy, start, runtime):
-    deploy("waiting_events.bpmn")
-    instance = start("reminder")
-    assert _value(client.get("/metrics").get_data(as_text=True), "flowdesk_timer_lateness_seconds") == 0
+def test_job_counters_do_not_drop_when_retention_removes_the_attempts(client, runtime, clock, attempts_by_two_hosts):
+    _retried, abandoned = attempts_by_two_hosts
+    before = _counters(client.get("/metrics").get_data(as_text=True))
+    clock.advance(days=runtime.retention_days + 1)
+
+    retention.cleanup(runtime, clock.now)
+
     with runtime.uow() as uow:
-        uow.session.get(Instance, instance["id"]).next_timer_at = runtime.clock() - timedelta(minutes=5)
-        uow.commit()
+        kept = uow.session.scalars(sa.select(JobAttempt.job_id)).all()
+    assert kept == [abandoned]  # the finished job's history went; the pending job keeps its own
+    assert _counters(client.get("/metrics").get_data(as_text=True)) == before
+    assert before['flowdesk_job_attempts_total{host="host-a",outcome="succeeded"}'] == 1
+
+
+def test_instances_started_does_not_drop_when_retention_archives_them(client, admin, runtime, clock, deploy, start):
+    deploy("two_step.bpmn")
+    ticket = start("two_step")["open_tickets"][0]["id"]
+    assert client.post(f"/api/v1/tickets/{ticket}/complete", json={"data": {"skip": True}},
+                       headers=admin).status_code == 200
+    clock.advance(days=runtime.retention_days + 1)
+
+    assert retention.cleanup(runtime, clock.now).archived_instances == 1
+
+    assert _counters(client.get("/metrics").get_data(as_text=True)) == {
+        'flowdesk_instances_started_total{process_key="two_step"}': 1.0}
+
+
+def test_a_late_report_of_a_lost_attempt_is_not_counted_twice(client, runtime, clock):
+    job_id = _webhook_job(runtime)
+    claimed = jobs.claim(runtime, job_id, worker="host-a")
+    clock.advance(minutes=10)
+    job_dispatch.dispatch_due(runtime)  # lost
+    job_results.finish(runtime, job_id, claimed.attempt, Outcome("response", status_code=200))  # late
+
+    counted = _counters(client.get("/metrics").get_data(as_text=True))
+
+    assert {k: v for k, v in counted.items() if k.startswith("flowdesk_job_attempts_total")} == {
+        'flowdesk_job_attempts_total{host="host-a",outcome="lost"}': 1.0}
+
+
+def _counters(text: str) -> dict[str, float]:
+    """Every ``*_total`` sample of the flowdesk metrics by name and labels."""
+    samples = (line.rsplit(" ", 1) for line in text.splitlines() if line.startswith("flowdesk_"))
+    return {name: float(value) for name, value in samples if name.split("{")[0].endswith("_total")}
+
+
+def test_metrics_show_how_late_the_oldest_unfired_timer_is(client, deploy, start, clock):
+    deploy("waiting_events.bpmn")
+    start("reminder")  # a ten-minute timer
+    assert _value(client.get("/metrics").get_data(as_text=True), "flowdesk_timer_lateness_seconds") == 0
+    clock.advance(minutes=15)
 
     lateness = _value(client.get("/metrics").get_data(as_text=True), "flowdesk_timer_lateness_seconds")
 
-    assert 300 <= lateness < 400
+    assert lateness == 300  # on the runtime's clock, which the due time was set by
 
 
 def test_metrics_count_open_tickets_past_their_sla(client, deploy, start, runtime):

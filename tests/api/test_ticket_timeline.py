@@ -196,6 +196,8 @@ def test_waiting_ticket_cannot_be_completed_until_resumed(client, admin, ticket,
     blocked = _post(client, bob, ticket["id"], "complete", {"data": {"skip": True}})
     assert blocked.status_code == 409
     assert blocked.get_json()["allowed_actions"] == ["resume"]
+    assert blocked.get_json()["detail"] == f"ticket '{ticket['id']}' is waiting; resume it before you complete it"
+    assert blocked.get_json()["ticket_status"] == "waiting"
     assert _status(client, admin, ticket["id"]) == "waiting"
     instance = client.get(f"/api/v1/instances/{ticket['instance_id']}", headers=admin).get_json()
     assert instance["version"] == 1

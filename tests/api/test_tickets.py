@@ -67,6 +67,17 @@ def test_claim_then_other_agent_gets_409(client, ticket, make_user):
     assert _post(client, carl, ticket["id"], "complete").status_code == 409
 
 
+def test_completing_a_ticket_another_agent_holds_is_409_naming_the_holder(client, ticket, make_user):
+    bob, carl = make_user("bob", "agent", "agents"), make_user("carl", "agent", "agents")
+    _post(client, bob, ticket["id"], "claim")
+
+    response = _post(client, carl, ticket["id"], "complete")
+
+    assert response.status_code == 409
+    body = response.get_json()
+    assert (body["detail"], body["assignee"]) == (f"ticket '{ticket['id']}' is claimed by bob", "bob")
+
+
 def test_claim_twice_by_same_agent_is_harmless(client, ticket, make_user):
     bob = make_user("bob", "agent", "agents")
     _post(client, bob, ticket["id"], "claim")
@@ -114,6 +125,16 @@ def test_completing_completed_ticket_is_409(client, admin, ticket):
     second = _post(client, admin, ticket["id"], "complete", {"data": {"skip": True}})
     assert second.status_code == 409
     assert second.get_json()["code"] == "conflict"
+
+
+def test_completing_a_completed_ticket_of_a_running_instance_is_409_naming_its_status(client, admin, ticket):
+    _post(client, admin, ticket["id"], "complete", {"data": {"skip": False}})  # on to the second ticket
+
+    again = _post(client, admin, ticket["id"], "complete", {"data": {"skip": False}})
+
+    assert again.status_code == 409
+    assert (again.get_json()["detail"], again.get_json()["ticket_status"]) == (
+        f"ticket '{ticket['id']}' is completed", "completed")
 
 
 def test_stale_if_match_is_412_and_changes_nothing(client, admin, ticket, make_user):

@@ -3,9 +3,11 @@
 import threading
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from flowdesk.engine.process import scheduler
+from flowdesk.workers import scheduler as loop
 
 
 def test_two_schedulers_fire_each_timer_once(client, admin, deploy, start, runtime):
@@ -64,3 +66,13 @@ def test_an_action_body_that_fails_after_a_timer_leaves_the_batch_alone(client, 
     assert [[j["element_id"] for j in detail[i]["jobs"]] for i in ids] == [["notify"], [], ["notify"]]
     assert [i["element_id"] for i in detail[ids[1]]["incidents"]] == ["notify"]
     assert detail[ids[1]]["next_timer_at"] is None
+
+
+def test_the_scheduler_sleeps_until_the_next_timer_by_the_runtime_clock(deploy, start, runtime, clock):
+    deploy("waiting_events.bpmn")
+    start("reminder")  # a timer due in ten minutes
+    assert loop._sleep_for(runtime) == loop.MAX_SLEEP  # never longer: new work may come in meanwhile
+
+    clock.advance(minutes=10, seconds=-0.1)
+
+    assert loop._sleep_for(runtime) == pytest.approx(0.1)

@@ -254,3 +254,16 @@ def test_a_start_event_with_a_message_and_a_signal_definition_starts_by_the_mess
 
     assert instance.waiting() == ["ms_pack"]
     assert instance.task("ms_pack").data["order"] == 7
+
+
+@pytest.mark.parametrize("expression, error", [
+    (b"2 ** (order_id * 1000)", "ValueTooLarge"),  # past the sandbox's integer size, at run time
+    (b"order_id.__class__", "Refused"),  # an attribute walk the sandbox refuses
+])
+def test_a_correlation_expression_past_the_sandbox_is_an_error_not_a_missing_value(run, bpmn, expression, error):
+    content = bpmn("messages.bpmn").replace(b"<bpmn:formalExpression>order_id</bpmn:formalExpression>",
+                                            b"<bpmn:formalExpression>" + expression + b"</bpmn:formalExpression>")
+    instance = run("messages.bpmn", content=content, process_id="order", order_id=42)
+
+    with pytest.raises(ExecutionError, match=error):
+        instance.execution.deliver_message("payment_received", {"order_id": 42}, {"order_id": 42})

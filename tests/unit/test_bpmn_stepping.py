@@ -5,15 +5,18 @@ import time
 
 import pytest
 
-from flowdesk.bpmn import Execution, ExecutionError, StepLimits
+from flowdesk.bpmn import Execution, ExecutionError, ProcessSpec, StepLimits
 
-from conftest import spec_of
+
+def _spec(parsed):
+    """The spec as the server rebuilds it from the stored definition version."""
+    return ProcessSpec.from_dict(parsed.process_id, parsed.spec_dict)
 
 
 @pytest.fixture
 def process(parse):
     def find(process_id):
-        return spec_of(next(p for p in parse("recursive_calls.bpmn") if p.process_id == process_id))
+        return _spec(next(p for p in parse("recursive_calls.bpmn") if p.process_id == process_id))
     return find
 
 
@@ -62,7 +65,7 @@ def test_a_loop_runs_on_past_a_thousand_turns_within_its_budget(parse):
            b'</bpmn:process></bpmn:definitions>')
     [parsed] = parse("loop.bpmn", xml)
 
-    execution = Execution.start(spec_of(parsed), {"n": 0})
+    execution = Execution.start(_spec(parsed), {"n": 0})
 
     assert execution.is_completed and execution.reached_end_event
     assert execution.variables["n"] == 1500

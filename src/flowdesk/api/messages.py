@@ -34,6 +34,9 @@ class MessageInputSchema(Schema):
     variables = fields.Dict(load_default=dict)
     buffer_ttl = fields.Integer(validate=validate.Range(1, 30 * 24 * 3600), metadata={
         "description": "seconds to keep an uncorrelated message for a later waiter (at most 30 days)"})
+    to_all = fields.Boolean(data_key="all", load_default=False, metadata={
+        "description": "every matching wait catches it (default: one instance, or every instance the "
+                       "business key or correlation keys match, and in each the wait that began first)"})
 
 
 class SignalInputSchema(Schema):

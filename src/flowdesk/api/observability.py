@@ -6,7 +6,7 @@ import hmac
 import os
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Flask, Response, current_app, g, request
 from flask.views import MethodView
@@ -32,15 +32,16 @@ class DatabaseCollector:
 
     def collect(self):
         with self.app.app_context():
-            snap = health.snapshot(runtime())
-        now = datetime.now(timezone.utc)
+            rt = runtime()
+            snap = health.snapshot(rt)
+        now = rt.clock()  # the clock the due times were written with
         instances = GaugeMetricFamily("flowdesk_instances", "Process instances by process and status",
                                       labels=["process_key", "status"])
         started: dict[str, int] = {}
         for (key, status), count in snap.instances.items():
             instances.add_metric([key, status], count)
             started[key] = started.get(key, 0) + count
-        # Instance rows are archived, never deleted, so this only grows: a counter.
+        # Instance rows are archived (their state emptied), never deleted, so this only grows: a counter.
         started_total = CounterMetricFamily("flowdesk_instances_started", "Process instances started, by process",
                                             labels=["process_key"])
         for key, count in started.items():
@@ -59,17 +60,15 @@ class DatabaseCollector:
         depth = GaugeMetricFamily("flowdesk_job_queue_depth", "Job ids waiting in the queue (Redis or in-process)")
         if snap.queue_depth is not None:
             depth.add_metric([], snap.queue_depth)
-        # Counted from the attempts history, which only grows until retention cleanup trims it.
-        attempts = CounterMetricFamily("flowdesk_job_attempts",
-                                       "Job attempts kept in history, by worker host and outcome",
+        # Real counters (engine/counters), not counts of the attempts history retention trims.
+        attempts = CounterMetricFamily("flowdesk_job_attempts", "Job attempts that ended, by worker host and outcome",
                                        labels=["host", "outcome"])
         failures = CounterMetricFamily("flowdesk_job_failures",
-                                       "Job attempts kept in history that did not succeed, by worker host",
-                                       labels=["host"])
+                                       "Job attempts that ended without success, by worker host", labels=["host"])
         failed: dict[str, int] = {}
-        for (host, outcome), count in snap.attempts.items():
+        for (host, outcome), count in sorted(snap.attempts.items()):
             attempts.add_metric([host, outcome], count)
-            if outcome not in ("succeeded", "running"):
+            if outcome != "succeeded":
                 failed[host] = failed.get(host, 0) + count
         for host, count in failed.items():
             failures.add_metric([host], count)

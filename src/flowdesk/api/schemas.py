@@ -137,6 +137,9 @@ class IncidentSchema(Schema):
     instance_id = fields.String(allow_none=True)
     element_id = fields.String(allow_none=True)
     job_id = fields.String(allow_none=True)
+    delivery_id = fields.String(allow_none=True, metadata={
+        "description": "the message or signal (the `id` its delivery answered) the instance failed to catch: "
+                       "a retry delivers it again"})
     message = fields.String()
     attempts = fields.Integer()
     status = fields.String()

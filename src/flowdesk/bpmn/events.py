@@ -326,8 +326,13 @@ def waiting_signals(workflow) -> list[str]:
 
 
 def deliver_message(workflow, name: str, payload: dict | None, correlations: dict | None = None,
-                    only_start_events: bool = False) -> bool:
-    """Let every waiting catch of message ``name`` that correlates catch it; False if none did."""
+                    only_start_events: bool = False, every_catch: bool = False) -> bool:
+    """Let the waiting catch of message ``name`` that correlates and has waited longest catch it
+    (with ``every_catch``: every one that correlates); False if none did.
+
+    A message is one event: an instance waiting for it twice (parallel branches, a multi-instance
+    receive task) catches one message once, and the next message reaches the next wait.
+    """
     if not only_start_events:
         trigger_event_subprocesses(workflow, lambda d: isinstance(d, MessageEventDefinition) and d.name == name)
     targets = []
@@ -339,7 +344,10 @@ def deliver_message(workflow, name: str, payload: dict | None, correlations: dic
         if _correlates(task, definition, correlations) and task not in [t for t, _ in targets]:
             targets.append((task, definition))
     caught = False
+    targets.sort(key=lambda target: target[0].last_state_change)  # stable: tree order breaks ties
     for task, definition in targets:
+        if caught and not every_catch:
+            break
         if task.state != TaskState.WAITING:
             continue  # an earlier catch (an interrupting boundary) cancelled it
         # Definitions match on class and name: throw the catcher's own kind of definition.

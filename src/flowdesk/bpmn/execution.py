@@ -204,14 +204,17 @@ class Execution:
         """The names of the signals the instance can catch now."""
         return events.waiting_signals(self.workflow)
 
-    def deliver_message(self, name: str, payload: dict | None = None, correlations: dict | None = None) -> bool:
+    def deliver_message(self, name: str, payload: dict | None = None, correlations: dict | None = None,
+                        every_catch: bool = False) -> bool:
         """Deliver message ``name``; True when a waiting catch took it (and the instance ran on).
 
+        The catch that has waited longest takes it; with ``every_catch`` every waiting one does.
         Each ``correlations`` entry must equal a known correlation property or process
         variable of the catching (sub)process. The payload becomes variables: under the
         model's message variable when it names one, merged into the task data otherwise.
         """
-        return self._caught(lambda: events.deliver_message(self.workflow, name, payload, correlations))
+        return self._caught(lambda: events.deliver_message(self.workflow, name, payload, correlations,
+                                                           every_catch=every_catch))
 
     def broadcast_signal(self, name: str, payload: dict | None = None) -> bool:
         """Deliver signal ``name`` to every waiting catch; True when one took it."""

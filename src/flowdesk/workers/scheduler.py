@@ -21,7 +21,7 @@ def _sleep_for(rt: Runtime) -> float:
     due = scheduler.next_wake(rt)
     if due is None:
         return MAX_SLEEP
-    return max(0.0, min(MAX_SLEEP, (due - datetime.now(timezone.utc)).total_seconds()))
+    return max(0.0, min(MAX_SLEEP, (due - rt.clock()).total_seconds()))  # due times are on rt.clock
 
 
 def run(rt: Runtime, stop: threading.Event, dispatch_jobs: bool = True) -> None:

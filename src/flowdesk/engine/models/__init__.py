@@ -55,3 +55,7 @@ __all__ += ["AuditLogEntry"]
 from .request import Request  # noqa: E402
 
 __all__ += ["Request"]
+
+from .metric_counter import MetricCounter  # noqa: E402
+
+__all__ += ["MetricCounter"]

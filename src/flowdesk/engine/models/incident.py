@@ -28,6 +28,8 @@ class Incident(TenantOwned, Base):
     element_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     external_task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The message or signal (messages row) the instance failed to catch: a retry delivers it again.
+    delivery_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     message: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default="open")

@@ -1,4 +1,4 @@
-"""Incidents: listing them and retrying the job behind one."""
+"""Incidents: listing them and retrying what stopped (a job, an external task, a timer step, a delivery)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from sqlalchemy import select
 from ...bpmn import TaskNotReady
 from ..access import audit_log
 from ..access.principal import Principal, Role
-from ..models import ExternalTask, ExternalTaskStatus, Incident, Job, JobStatus
+from ..models import ExternalTask, ExternalTaskStatus, Incident, Job, JobStatus, Message, MessageStatus
 from ..store import audit, paging
 from ..store.errors import Conflict, InvalidInput, NotFound
 from ..store.runtime import Runtime
 from .cycle import lock_instance, restore
 from .job_results import apply_result
+from .messages import deliver
 
 INCIDENT_STATUSES = ("open", "resolved")
 
@@ -48,7 +49,8 @@ def get_incident(rt: Runtime, principal: Principal, incident_id: str) -> Inciden
 
 
 def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
-    """Resolve the incident and give its job a fresh round of attempts."""
+    """Resolve the incident and retry what stopped: give its job a fresh round of attempts, make
+    its external task fetchable, deliver its message again, or let the scheduler redo a timer step."""
     principal.require(action="retry incidents")
     with rt.uow() as uow:
         incident = uow.session.get(Incident, incident_id)
@@ -65,6 +67,8 @@ def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
             _reopen_external_task(uow.session, incident.external_task_id, now)
         elif incident.job_id:
             _rerun_job(rt, uow, instance, incident.job_id, now)
+        elif incident.delivery_id:
+            _deliver_again(rt, uow, instance, incident.delivery_id, now)
         else:
             instance.next_timer_at = now  # a failed timer step: the scheduler tries it again
         incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, principal.name
@@ -105,3 +109,21 @@ def _rerun_job(rt: Runtime, uow, instance, job_id: str, now) -> None:
     job.status, job.max_attempts = JobStatus.PENDING.value, job.attempts + retries + 1
     job.next_attempt_at, job.enqueued_at, job.finished_at, job.updated_at = now, now, None, now
     uow.enqueue_after_commit(job.id)
+
+
+def _deliver_again(rt: Runtime, uow, instance, message_row_id: str, now) -> None:
+    """Offer the instance the message or signal it failed to catch once more, as it was sent.
+
+    It catches it now (the message then counts as delivered to it), or the retry fails and
+    changes nothing: the step failing again is a 422, an instance no longer waiting a 409.
+    """
+    message = uow.session.get(Message, message_row_id)
+    if message is None:
+        raise Conflict("the message of this incident was removed by retention: there is nothing to deliver again")
+    result = deliver(rt, uow, message.kind, message.name, message.variables or {},
+                     correlation_keys=message.correlation_keys or None, instance_id=instance.id,
+                     start_processes=False, allowed_processes=message.allowed_processes)
+    if not result.delivered_to:
+        raise Conflict(f"instance '{instance.id}' is not waiting for {message.kind} '{message.name}' any more")
+    message.status, message.delivered_at = MessageStatus.DELIVERED.value, now
+    message.delivered_to = [*(message.delivered_to or []), instance.id]

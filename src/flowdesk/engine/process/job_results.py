@@ -12,7 +12,7 @@ from ... import logs
 from ...bpmn import ExecutionError, TaskNotReady
 from ..access import signing, signing_keys
 from ..models import Incident, Instance, Job, JobAttempt, JobKind, JobStatus
-from ..store import audit
+from ..store import audit, counters
 from ..store.errors import Conflict, ExecutionFailed, NotFound, Unauthenticated
 from ..store.runtime import Runtime
 from ..store.tenancy import SYSTEM
@@ -58,7 +58,8 @@ _CLOSE_ATTEMPT = (
     .where(_ATTEMPTS.c.job_id == bindparam("job"), _ATTEMPTS.c.number == bindparam("attempt"),
            _ATTEMPTS.c.finished_at.is_(None))
     .values(outcome=bindparam("label"), status_code=bindparam("code"), finished_at=bindparam("now"),
-            error=bindparam("message")))
+            error=bindparam("message"))
+    .returning(_ATTEMPTS.c.worker))
 # One statement locks both rows. PostgreSQL takes a statement's row locks in the order of its
 # FROM list, so the instance is locked before the job, as every other command does.
 _LOCK_INSTANCE_AND_JOB = (select(Instance, Job).join(Job, Job.instance_id == Instance.id)
@@ -68,11 +69,24 @@ _LOCK_JOB = (select(Job).where(Job.id == bindparam("job_id")).with_for_update()
              .execution_options(populate_existing=True))
 
 
-def _close_attempt(session: Session, job: Job, number: int, outcome: Outcome, label: str, now: datetime) -> None:
-    """Record how attempt ``number`` ended, unless it ended already (one plain UPDATE, no read)."""
-    session.execute(_CLOSE_ATTEMPT, {
+def _close_attempt(session: Session, job: Job, number: int, outcome: Outcome, label: str,
+                   now: datetime) -> list[str | None]:
+    """Record how attempt ``number`` ended, unless it ended already (one UPDATE, no read).
+
+    Returns the worker of each attempt it closed (none when it had ended already), for
+    :func:`_count_attempts` to count just before the commit.
+    """
+    return list(session.execute(_CLOSE_ATTEMPT, {
         "job": job.id, "attempt": number, "label": label, "code": outcome.status_code, "now": now,
-        "message": None if outcome.succeeded else outcome.describe()[:2000]})
+        "message": None if outcome.succeeded else outcome.describe()[:2000]}).scalars())
+
+
+def _count_attempts(session: Session, job: Job, workers: list[str | None], label: str) -> None:
+    """Count the attempts just closed (the last write before the commit: the counter row stays
+    locked until then, and other reports from the same host wait for it)."""
+    for worker in workers:
+        counters.increment(session, job.tenant_id, counters.JOB_ATTEMPTS,
+                           {"host": worker or "unknown", "outcome": label})
 
 
 def give_up(session: Session, job: Job, now: datetime, message: str, uow: UnitOfWork | None = None,
@@ -202,10 +216,11 @@ def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
         now = rt.clock()
         label = "succeeded" if outcome.succeeded else ("refused" if outcome.kind == "refused" else "failed")
         if job.status != JobStatus.RUNNING.value or job.attempts != attempt:
-            _close_attempt(uow.session, job, attempt, outcome, "late", now)
+            closed = _close_attempt(uow.session, job, attempt, outcome, "late", now)
+            _count_attempts(uow.session, job, closed, "late")
             uow.commit()
             return job.status
-        _close_attempt(uow.session, job, attempt, outcome, label, now)
+        closed = _close_attempt(uow.session, job, attempt, outcome, label, now)
         job.last_status_code, job.updated_at = outcome.status_code, now
         if outcome.succeeded:
             job.finished_at, job.lease_until = now, None
@@ -228,6 +243,7 @@ def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
             _retry_or_give_up(uow, job, outcome, now)
         audit.record(uow.session, "job.attempted", None, instance_id=job.instance_id, job_id=job.id,
                      attempt=attempt, outcome=label, status_code=outcome.status_code)
+        _count_attempts(uow.session, job, closed, label)
         uow.commit()
         return job.status
 
@@ -273,11 +289,12 @@ def hand_back(rt: Runtime, job_id: str, attempt: int, reason: str) -> bool:
         if job is None or job.status != JobStatus.RUNNING.value or job.attempts != attempt:
             return False
         now = rt.clock()
-        _close_attempt(uow.session, job, attempt, Outcome("error", message=reason), "interrupted", now)
+        closed = _close_attempt(uow.session, job, attempt, Outcome("error", message=reason), "interrupted", now)
         job.status, job.lease_until, job.enqueued_at = JobStatus.PENDING.value, None, None
         job.next_attempt_at, job.updated_at = now, now
         job.max_attempts += 1
         audit.record(uow.session, "job.handed_back", None, instance_id=job.instance_id, job_id=job.id,
                      attempt=attempt, reason=reason)
+        _count_attempts(uow.session, job, closed, "interrupted")
         uow.commit()
         return True

@@ -35,11 +35,15 @@ class Delivery:
 def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict, *, business_key: str | None = None,
             correlation_keys: dict | None = None, instance_id: str | None = None,
             start_processes: bool = True, exclude_instance: str | None = None,
-            allowed_processes: frozenset[str] | list[str] | None = None, failed: list | None = None) -> Delivery:
+            allowed_processes: frozenset[str] | list[str] | None = None, failed: list | None = None,
+            to_all: bool = False) -> Delivery:
     """Let every waiting instance catch it; else (or for signals, also) start processes with it.
 
     Instances are locked in id order so two concurrent deliveries never deadlock each other.
-    An uncorrelated message goes to one waiting instance: the one that has waited longest.
+    An uncorrelated message goes to one waiting instance: the one that has waited longest; a
+    correlated one to every instance that matches. In an instance that waits for it more than
+    once, the wait that began first catches it. ``to_all``: every waiting catch of every
+    matching instance catches it.
     With ``allowed_processes`` (the sender's process allow-list) it reaches only instances and
     start events of those processes: the others never see the message or signal.
     A catch or start whose step fails raises ``ExecutionFailed`` (the caller's whole command
@@ -48,7 +52,8 @@ def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict,
     """
     def allowed(process_key: str) -> bool:
         return allowed_processes is None or process_key in allowed_processes
-    to_one = kind == "message" and not instance_id and correlation_keys is None and business_key is None
+    to_one = (kind == "message" and not to_all and not instance_id and correlation_keys is None
+              and business_key is None)
     result = Delivery()
     for target in _targets(uow.session, kind, name, instance_id, business_key, exclude_instance, to_one):
         instance = lock_instance(uow.session, target)
@@ -57,7 +62,7 @@ def deliver(rt: Runtime, uow: UnitOfWork, kind: str, name: str, variables: dict,
         execution = restore(rt, uow.session, instance)
         try:
             if kind == "message":
-                caught = execution.deliver_message(name, variables, correlation_keys or None)
+                caught = execution.deliver_message(name, variables, correlation_keys or None, every_catch=to_all)
             else:
                 caught = execution.broadcast_signal(name, variables)
             if caught:
@@ -139,13 +144,19 @@ def _sent_before(uow: UnitOfWork, principal: Principal, message_id: str) -> Mess
 def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str | None = None,
               business_key: str | None = None, correlation_keys: dict | None = None,
               instance_id: str | None = None, variables: dict | None = None,
-              buffer_ttl: int | None = None) -> Delivery:
-    """Deliver message ``name`` from an external system (idempotent per ``message_id``)."""
+              buffer_ttl: int | None = None, to_all: bool = False) -> Delivery:
+    """Deliver message ``name`` from an external system (idempotent per ``message_id``).
+
+    It is caught once (see :func:`deliver`); ``to_all`` lets every wait that matches catch it.
+    """
     principal.require(Role.SYSTEM, action="send messages")
     principal.require_message(name)
     _check(name, variables, correlation_keys)
     if buffer_ttl is not None and not 0 < buffer_ttl <= MAX_BUFFER_TTL:
         raise InvalidInput("invalid buffer_ttl", {"buffer_ttl": [f"seconds between 1 and {MAX_BUFFER_TTL}"]})
+    if buffer_ttl is not None and to_all:
+        reason = "'all' reaches the instances waiting now; a buffered message waits for one later waiter"
+        raise InvalidInput("'all' and 'buffer_ttl' do not go together", {"all": [reason]})
     with rt.uow() as uow:
         if message_id:
             seen = _sent_before(uow, principal, message_id)
@@ -154,7 +165,7 @@ def correlate(rt: Runtime, principal: Principal, name: str, *, message_id: str |
                                 seen.status == MessageStatus.BUFFERED.value, replayed=True)
         result = deliver(rt, uow, "message", name, variables or {}, business_key=business_key,
                          correlation_keys=correlation_keys, instance_id=instance_id,
-                         allowed_processes=principal.process_keys)
+                         allowed_processes=principal.process_keys, to_all=to_all)
         now = rt.clock()
         message = Message(message_id=message_id, name=name, business_key=business_key, instance_id=instance_id,
                           correlation_keys=correlation_keys or {}, variables=variables or {},

@@ -156,7 +156,8 @@ def _delivery_incident(rt: Runtime, uow, message: Message, failure) -> None:
         return
     element_id = exc.extra.get("element_id")
     text = f"the {message.kind} '{message.name}' could not be delivered: {exc.detail}"[:2000]
-    uow.session.add(Incident(instance_id=instance_id, element_id=element_id, message=text, created_at=rt.clock()))
+    uow.session.add(Incident(instance_id=instance_id, element_id=element_id, message=text, delivery_id=message.id,
+                             created_at=rt.clock()))
     audit.record(uow.session, "incident.created", None, instance_id=instance_id, element_id=element_id,
                  message=text)
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import DataStore
-from ..models.base import utcnow
+from ..models.base import clock_of
 from . import tenancy
 
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -36,7 +36,7 @@ class DatabaseDataStores:
 
     def write(self, name: str, value: Any) -> None:
         """Replace the store's value (an upsert: two first writes at once do not collide)."""
-        now = utcnow()
+        now = clock_of(self.session)  # the runtime's clock, as for every other row
         insert = _UPSERT[self.session.get_bind().dialect.name]
         statement = insert(DataStore).values(tenant_id=self.tenant_id, name=name, value=value,
                                              created_at=now, updated_at=now)

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 
 from ...bpmn.sandbox import pool as sandbox_pool
-from ..models import ACTIVE_JOB_STATUSES, Incident, Instance, InstanceStatus, Job, JobAttempt, Ticket, TicketCandidate
+from ..models import ACTIVE_JOB_STATUSES, Incident, Instance, InstanceStatus, Job, Ticket, TicketCandidate
 from ..models.ticket import ACTIVE_STATUSES
-from . import database, schema
+from . import counters, database, schema
 from .runtime import Runtime
 from .tenancy import SYSTEM
 
@@ -42,14 +42,15 @@ def details() -> dict[str, str]:
 
 @dataclass
 class Snapshot:
-    """Gauges read from the database when metrics are scraped."""
+    """Figures read from the database when metrics are scraped (gauges, and the counters of
+    :mod:`~flowdesk.engine.store.counters`)."""
 
     instances: dict[tuple[str, str], int] = field(default_factory=dict)  # (process_key, status) -> n
     open_tickets: dict[str, int] = field(default_factory=dict)  # candidate group -> n
     jobs: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, status) -> n
     oldest_pending_job: datetime | None = None
     oldest_due_job: datetime | None = None  # when the longest-waiting due job became due
-    attempts: dict[tuple[str, str], int] = field(default_factory=dict)  # (worker host, outcome) -> n
+    attempts: dict[tuple[str, str], int] = field(default_factory=dict)  # (worker host, outcome) -> n ended
     oldest_due_timer: datetime | None = None  # the earliest timer of a running instance not yet fired
     open_incidents: int = 0
     sla_breached: int = 0
@@ -75,10 +76,10 @@ def snapshot(rt: Runtime) -> Snapshot:
         now = rt.clock()
         result.oldest_due_job = session.scalar(select(func.min(Job.next_attempt_at)).where(
             Job.status == "pending", Job.next_attempt_at <= now))
-        # Attempts are history: retention removes old ones, so these are counts over the kept period.
-        result.attempts = {(w or "unknown", o or "running"): n for w, o, n in session.execute(
-            select(JobAttempt.worker, JobAttempt.outcome, func.count())
-            .group_by(JobAttempt.worker, JobAttempt.outcome))}
+        # Counters, not counts of the attempts history: retention trims that, a counter never drops.
+        for pairs, n in counters.totals(session, counters.JOB_ATTEMPTS).items():
+            labels = dict(pairs)
+            result.attempts[(labels["host"], labels["outcome"])] = n
         result.oldest_due_timer = session.scalar(select(func.min(Instance.next_timer_at)).where(
             Instance.status == InstanceStatus.RUNNING.value, Instance.next_timer_at <= now))
         result.open_incidents = session.scalar(select(func.count()).select_from(Incident).where(
