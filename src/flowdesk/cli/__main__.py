@@ -1,0 +1,5 @@
+"""``python -m flowdesk.cli``."""
+
+from . import main
+
+main()
