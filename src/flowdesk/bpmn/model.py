@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import camunda7, model_checks, preprocess, serializer, ticket_properties, zeebe
+from . import camunda7, events, model_checks, preprocess, serializer, ticket_properties, timers, zeebe
 from .errors import ModelError, ModelIssue, XmlRefused
 from .form_files import named_form_files
 from .parser import FlowdeskParser, camunda_form_fields
@@ -38,15 +38,11 @@ class ProcessSpec:
 
     def message_start_names(self) -> list[str]:
         """Messages that start this process (message start events)."""
-        from .events import message_start_names  # noqa: PLC0415 - events builds on this module
-
-        return message_start_names(self.spec)
+        return events.message_start_names(self.spec)
 
     def signal_start_names(self) -> list[str]:
         """Signals that start this process (signal start events)."""
-        from .events import signal_start_names  # noqa: PLC0415 - events builds on this module
-
-        return signal_start_names(self.spec)
+        return events.signal_start_names(self.spec)
 
     def called_process_ids(self) -> set[str]:
         """Processes its call activities call that this spec does not carry (deployed apart)."""
@@ -68,9 +64,7 @@ class ProcessSpec:
 
     def timer_starts(self) -> list:
         """Timer start events: when the scheduler should create instances."""
-        from .timers import timer_starts  # noqa: PLC0415 - timers builds on this module
-
-        return timer_starts(self.spec)
+        return timers.timer_starts(self.spec)
 
 
 @dataclass

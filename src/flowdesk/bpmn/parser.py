@@ -33,7 +33,7 @@ from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, Spiff
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
-from . import camunda_forms, events, preprocess, script_engine, timers
+from . import camunda_forms, event_definitions, events, preprocess, script_engine, timers
 from .action import ActionTask, ActionTaskParser
 from .call_activities import MappedCallActivity, MappedCallActivityParser
 from .multi_instance import CamundaLoopMixin
@@ -203,13 +203,13 @@ class EventDefinitionsMixin:
         definition = super().parse_message_event(message_event)
         if not definition.name:
             self._refuse_nameless("message", "messageRef", "bpmn:message")
-        return events.flowdesk_message(definition)
+        return event_definitions.flowdesk_message(definition)
 
     def parse_signal_event(self, signal_event):
         definition = super().parse_signal_event(signal_event)
         if not definition.name:
             self._refuse_nameless("signal", "signalRef", "bpmn:signal")
-        return events.flowdesk_signal(definition)
+        return event_definitions.flowdesk_signal(definition)
 
     def _refuse_nameless(self, kind: str, ref: str, target: str) -> None:
         # Without a name a catch waits for what nobody can send, and a throw sends what nobody can catch.
@@ -233,7 +233,7 @@ class EventDefinitionsMixin:
             # Camunda, here for the message named like the task (its name, else its id), which
             # its instance lists among what it waits for.
             name = self.node.get("name") or self.bpmn_id
-            event_definition = events.flowdesk_message(MessageEventDefinition(name, {}, description="Message"))
+            event_definition = event_definitions.flowdesk_message(MessageEventDefinition(name, {}, description="Message"))
         return super()._create_task(event_definition, *args, **kwargs)
 
     def get_event_definition(self, xpaths):
@@ -242,7 +242,7 @@ class EventDefinitionsMixin:
         missing = [x for cls, paths in _MISSING_DEFINITIONS.items() if isinstance(self, cls)
                    for x in paths if x not in xpaths]
         definition = super().get_event_definition([*xpaths, *missing])
-        return events.flowdesk_multiple(definition) if type(definition) is MultipleEventDefinition else definition
+        return event_definitions.flowdesk_multiple(definition) if type(definition) is MultipleEventDefinition else definition
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)

@@ -34,9 +34,10 @@ from .action import ActionTask, ActionTaskConverter
 from .call_activities import MappedCallActivity, MappedCallActivityConverter
 from .data_stores import JsonDataStore
 from .decisions import DecisionTask, DecisionTaskConverter
-from .events import (
-    FlowdeskMessageEventDefinition, FlowdeskMultipleEventDefinition, FlowdeskSignalEventDefinition, FlowdeskStartEvent,
+from .event_definitions import (
+    FlowdeskMessageEventDefinition, FlowdeskMultipleEventDefinition, FlowdeskSignalEventDefinition,
 )
+from .events import FlowdeskStartEvent
 from .multi_instance import (
     CamundaParallelMultiInstanceTask, CamundaSequentialMultiInstanceTask, LoopVariablesParallelMultiInstanceTask,
     LoopVariablesSequentialMultiInstanceTask,
