@@ -151,6 +151,8 @@ def main() -> None:
     parser.add_argument("--clients", default="4,16", help="concurrent clients of each phase")
     parser.add_argument("--readers", type=int, default=0, help="threads listing instances and tickets meanwhile")
     parser.add_argument("--bare-instances", type=int, default=2000)
+    parser.add_argument("--profile", type=float, default=0, metavar="SECONDS",
+                        help="after the measured phases, py-spy the server under 16 clients this long")
     args = parser.parse_args()
     phases = [int(c) for c in args.clients.split(",")]
 
@@ -182,6 +184,19 @@ def main() -> None:
             results.append(run_phase(base, keys, db, server_pids, args.instances, clients, args.readers,
                                      f"c{clients}-"))
             procs.check_alive()
+        profile = procs.dir / "server.txt"
+        spy = common.py_spy(procs, server.pid, args.profile, profile, "server") if args.profile else None
+        n = 0
+        while spy is not None and spy.poll() is None:
+            run_phase(base, keys, db, server_pids, 32, 16, 0, f"p{n}-")
+            n += 1
+        if spy is not None:
+            own, inclusive = common.top_frames(profile, 25)
+            banner(f"py-spy: the server under 16 clients ({n * 32} instances) -- share of the samples")
+            for title, ranked in (("own time (leaf frames)", own), ("flowdesk functions, inclusive", inclusive)):
+                print(f"   {title}:")
+                for share, frame in ranked:
+                    print(f"   {share:5.1f}%  {frame}")
     bare_rate, bare_cpu = run_bare(args.bare_instances, 1)
 
     print(f"\nbare SpiffWorkflow, 1 process: {bare_rate:.1f} instances/s, {bare_cpu:.2f} ms CPU per instance "
