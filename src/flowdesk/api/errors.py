@@ -128,8 +128,8 @@ class ProblemApi(Api):
         if status == 422 and messages:
             # webargs nests messages by location (json, query, headers); flatten one level.
             errors = {}
-            for location, fields in messages.items():
-                errors.update(fields if isinstance(fields, dict) else {location: fields})
+            for location, found in messages.items():
+                errors.update(found if isinstance(found, dict) else {location: found})
             return problem(422, "invalid_input", "the request does not match the expected schema", errors=errors)
         return problem(status, _http_code(status), error.description or TITLES.get(status, "error"))
 

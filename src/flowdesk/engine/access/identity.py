@@ -282,8 +282,10 @@ def authenticate(rt: Runtime, key: str | None, tokens=None) -> Principal:
                 if uow.session.get(Tenant, principal.tenant_id) is None:
                     raise Unauthenticated(f"the bearer token names an unknown tenant '{principal.tenant_id}'")
         return principal
-    # Keys are unique across tenants; the key tells whose the caller is.
-    with rt.uow(SYSTEM) as uow:
+    # Keys are unique across tenants; the key tells whose the caller is. The look-up reads (on
+    # SQLite outside the write lock, so a POST does not queue twice for it); recording the
+    # key's use is best effort below.
+    with database.reading(), rt.uow(SYSTEM) as uow:
         digest = api_keys.hash_secret(key)
         holder = uow.reads.get(IDENTITY, digest, lambda: api_keys.find_holder(uow.session, key))
         if holder is None:
@@ -297,8 +299,8 @@ def authenticate(rt: Runtime, key: str | None, tokens=None) -> Principal:
         except OperationalError as exc:
             if not database.is_unavailable(exc):
                 raise
-            # Best effort: a read on SQLite holds no write lock, and must not fail because
-            # others are writing; the next request records the use.
+            # Best effort: the look-up holds no write lock on SQLite, and must not fail
+            # because others are writing; the next request records the use.
             pass
         return Principal(holder.user_id, holder.name, holder.role, holder.groups, holder.lead_of,
                          process_keys=narrowed(holder.user_process_keys, holder.key_process_keys),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Instance, InstanceStatus, Job, JobAttempt, JobKind, JobStatus
 from ..store import counters
+from ..store.claims import nothing_to_claim
 from ..store.runtime import Runtime
 from ..store.tenancy import SYSTEM
 from .job_results import give_up
@@ -21,17 +22,19 @@ def dispatch_due(rt: Runtime, limit: int = 100) -> list[str]:
     Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several dispatchers never hand out
     the same job twice in one round. Returns the ids to enqueue (after this commit).
     """
+    now = rt.clock()
+    stale = now - timedelta(seconds=rt.requeue_after)
+    due = or_(
+        and_(Job.status == JobStatus.PENDING.value, Job.next_attempt_at <= now,
+             or_(Job.enqueued_at.is_(None), Job.enqueued_at <= stale, Job.enqueued_at < Job.next_attempt_at)),
+        and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now),
+    )
+    # A suspended instance's calls wait; webhook deliveries about it still go out.
+    held = select(Instance.id).where(Instance.status == InstanceStatus.SUSPENDED.value)
+    not_held = or_(Job.kind != JobKind.ACTION.value, Job.instance_id.not_in(held))
+    if nothing_to_claim(rt, select(Job).where(due, not_held)):
+        return []
     with rt.uow(SYSTEM) as uow:
-        now = rt.clock()
-        stale = now - timedelta(seconds=rt.requeue_after)
-        due = or_(
-            and_(Job.status == JobStatus.PENDING.value, Job.next_attempt_at <= now,
-                 or_(Job.enqueued_at.is_(None), Job.enqueued_at <= stale, Job.enqueued_at < Job.next_attempt_at)),
-            and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now),
-        )
-        # A suspended instance's calls wait; webhook deliveries about it still go out.
-        held = select(Instance.id).where(Instance.status == InstanceStatus.SUSPENDED.value)
-        not_held = or_(Job.kind != JobKind.ACTION.value, Job.instance_id.not_in(held))
         jobs = list(uow.session.scalars(
             select(Job).where(due, not_held).order_by(Job.next_attempt_at).limit(limit)
             .with_for_update(skip_locked=True)))

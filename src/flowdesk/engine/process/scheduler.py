@@ -15,7 +15,8 @@ from sqlalchemy import select
 from ...bpmn import ExecutionError
 from ..models import DefinitionVersion, EventSubscription, Incident, Instance, InstanceStatus, Message, MessageStatus
 from ..models import TimerStartSchedule
-from ..store import audit
+from ..store import audit, database
+from ..store.claims import nothing_to_claim
 from ..store.errors import ExecutionFailed
 from ..store.runtime import Runtime
 from ..store.tenancy import SYSTEM
@@ -48,6 +49,9 @@ def fire_due_timers(rt: Runtime, limit: int = 200, batch: int = 25) -> int:
     so it costs no savepoint and the rest of the batch is kept; the failed instance gets an incident.
     """
     done, seen = 0, []
+    if nothing_to_claim(rt, select(Instance).where(Instance.status == InstanceStatus.RUNNING.value,
+                                                   Instance.next_timer_at <= rt.clock())):
+        return 0
     while done < limit:
         failures: list[tuple[str, str, ExecutionError]] = []
         with rt.uow(SYSTEM) as uow:
@@ -114,6 +118,8 @@ def start_timer_processes(rt: Runtime, limit: int = 20) -> int:
     incident; the schedule moves on to its next due time either way.
     """
     started = 0
+    if nothing_to_claim(rt, select(TimerStartSchedule).where(TimerStartSchedule.next_at <= rt.clock())):
+        return 0
     with rt.uow(SYSTEM) as uow:
         now = rt.clock()
         rows = list(uow.session.scalars(
@@ -164,16 +170,18 @@ def _delivery_incident(rt: Runtime, uow, message: Message, failure) -> None:
 
 def route_messages(rt: Runtime, limit: int = 50) -> int:
     """Deliver what processes threw, and buffered messages someone now waits for."""
+    # A buffered message waits for a catcher in its own tenant only.
+    waiting_names = select(EventSubscription.name).where(EventSubscription.kind == "message",
+                                                         EventSubscription.tenant_id == Message.tenant_id)
+    routable = select(Message).where(
+        (Message.status == MessageStatus.PENDING.value)
+        | ((Message.status == MessageStatus.BUFFERED.value) & Message.name.in_(waiting_names)))
+    if nothing_to_claim(rt, routable):
+        return 0
     with rt.uow(SYSTEM) as uow:
         now = rt.clock()
-        # A buffered message waits for a catcher in its own tenant only.
-        waiting_names = select(EventSubscription.name).where(EventSubscription.kind == "message",
-                                                             EventSubscription.tenant_id == Message.tenant_id)
         pending = list(uow.session.scalars(
-            select(Message).where(
-                (Message.status == MessageStatus.PENDING.value)
-                | ((Message.status == MessageStatus.BUFFERED.value) & Message.name.in_(waiting_names)))
-            .order_by(Message.created_at).limit(limit).with_for_update(skip_locked=True)))
+            routable.order_by(Message.created_at).limit(limit).with_for_update(skip_locked=True)))
         for message in pending:
             uow.scope_to(message.tenant_id)  # delivered within the sender's tenant only
             buffered = message.status == MessageStatus.BUFFERED.value
@@ -228,7 +236,7 @@ def run_round(rt: Runtime) -> Round:
 
 def next_wake(rt: Runtime):
     """The earliest due time the scheduler knows of (so it can sleep exactly that long)."""
-    with rt.uow(SYSTEM) as uow:
+    with database.reading(), rt.uow(SYSTEM) as uow:
         timer = uow.session.scalar(select(Instance.next_timer_at).where(
             Instance.status == InstanceStatus.RUNNING.value, Instance.next_timer_at.is_not(None))
             .order_by(Instance.next_timer_at).limit(1))

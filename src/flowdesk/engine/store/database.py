@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import NamedTuple
 
@@ -25,6 +27,17 @@ def normalize_url(url: str) -> str:
 # Set by a caller whose transactions only read (the API for GET and HEAD): on SQLite they
 # start with a plain BEGIN and share the database with a writer instead of queueing for its lock.
 read_only: ContextVar[bool] = ContextVar("flowdesk_read_only", default=False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside mostly read: on SQLite they begin without the write lock (see
+    :data:`read_only`); a write in them must tolerate failing as busy."""
+    token = read_only.set(True)
+    try:
+        yield
+    finally:
+        read_only.reset(token)
 
 # Seconds a SQLite transaction waits for another's write lock before giving up (then: 503).
 DEFAULT_SQLITE_BUSY_TIMEOUT = 5.0

@@ -24,6 +24,7 @@ from ..models import ACTIVE_STATUSES, Instance, Ticket, TicketStatus
 from ..models.base import UTCDateTime
 from ..process import webhooks
 from ..store import audit
+from ..store.claims import nothing_to_claim
 from ..store.runtime import Runtime
 from ..store.tenancy import SYSTEM
 from ..store.unit_of_work import UnitOfWork
@@ -196,12 +197,14 @@ def state_filter(state: str, now: datetime):
 
 def mark_breaches(rt: Runtime, limit: int = 100) -> int:
     """Scheduler step: mark running tickets past their due date, once each; returns how many."""
+    now = rt.clock()
+    breached = select(Ticket).where(Ticket.status.in_(_RUNNING), Ticket.sla_breached_at.is_(None),
+                                    Ticket.due_at <= now, Ticket.paused_at.is_(None))
+    if nothing_to_claim(rt, breached):
+        return 0
     with rt.uow(SYSTEM) as uow:
-        now = rt.clock()
         due = list(uow.session.scalars(
-            select(Ticket).where(Ticket.status.in_(_RUNNING), Ticket.sla_breached_at.is_(None),
-                                 Ticket.due_at <= now, Ticket.paused_at.is_(None))
-            .order_by(Ticket.due_at).limit(limit).with_for_update(skip_locked=True)))
+            breached.order_by(Ticket.due_at).limit(limit).with_for_update(skip_locked=True)))
         for ticket in due:
             uow.scope_to(ticket.tenant_id)  # its audit, timeline and webhooks are its tenant's
             ticket.sla_breached_at = now
