@@ -273,9 +273,9 @@ def test_group_of_others_shows_only_what_you_hold(client, admin, item, make_user
 
 
 def test_count_stops_at_the_cap_and_says_so(client, admin, item, monkeypatch):
-    from flowdesk.engine.work import inbox
+    from flowdesk.engine.store import paging
 
-    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)  # where every count stops (the inbox's too)
     item(), item()
     page = _list(client, admin, "count=true")
     assert (page["total"], page["total_capped"]) == (2, False)

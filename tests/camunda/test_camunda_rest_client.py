@@ -2,6 +2,7 @@
 message and works a task on a served flowdesk, with only its base URL and credentials set."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 import pytest
@@ -46,7 +47,10 @@ def test_start_correlate_and_complete_a_task(served, worker_key, agent_key, clie
         await agent.submit_task_form(task.id, {"checked": value(value=1, type="Integer")})
         return order, results, case, task
 
-    order, results, case, task = asyncio.run(scenario())
+    # In a thread of its own: a browser test earlier on this worker may have left an event loop
+    # running in this one, and asyncio.run refuses to start inside a running loop.
+    with ThreadPoolExecutor(1) as pool:
+        order, results, case, task = pool.submit(asyncio.run, scenario()).result()
     assert isinstance(order.id, UUID)
     assert results[0]["execution"]["processInstanceId"] == str(order.id)
     assert client.get(f"/api/v1/instances/{order.id}", headers=admin).get_json()["variables"]["paid"] is True

@@ -72,8 +72,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     rate_limits.register(app, settings)
     oidc.register(app, settings)
     auth.register(app, settings)
-    camunda.register(app, api.handle_http_exception)
+    # One 404 handler answers for the whole app: the Camunda surface's under /engine-rest, the
+    # UI's HTML page under /ui/, problem+json elsewhere.
     ui.register(app)
+    camunda.register(app, lambda error: ui.not_found(error) if error.code == 404 else api.handle_http_exception(error))
     return app
 
 

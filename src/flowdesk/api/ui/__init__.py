@@ -103,7 +103,7 @@ def requester_task(task_id: str):
     return render_template("requester_task.html", title="To do", section="requests", task_id=task_id)
 
 
-def _not_found(error: NotFound):
+def not_found(error: NotFound):
     """A page of the UI that does not exist is an HTML page saying so; the API answers problem+json."""
     if request.path.startswith("/ui/") and not request.path.startswith("/ui/static/"):
         return render_template("not_found.html", title="Not found", section="none"), 404
@@ -113,7 +113,7 @@ def _not_found(error: NotFound):
 def register(app: Flask) -> None:
     """Mount the UI at /ui; the site root leads there."""
     app.register_blueprint(bp)
-    app.register_error_handler(404, _not_found)
+    app.register_error_handler(404, not_found)
     app.add_url_rule("/", "root", lambda: redirect(url_for("ui.home")))
     # Browsers ask for /favicon.ico whatever the page says.
     app.add_url_rule("/favicon.ico", "favicon", lambda: redirect(asset("favicon.svg")))
