@@ -11,7 +11,8 @@ from flask_smorest import Blueprint
 from ..engine.store.errors import InvalidInput
 from ..engine.work import attachments
 from .auth import principal, runtime
-from .schemas import AttachmentPageSchema, AttachmentSchema, PageQuerySchema
+from .paging_schemas import PageQuerySchema
+from .timeline_schemas import AttachmentPageSchema, AttachmentSchema
 
 blp = Blueprint("attachments", __name__, url_prefix="/api/v1/tickets/<ticket_id>/attachments",
                 description="Files attached to tickets")

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 
 from ..engine.work import comments
 from .auth import principal, runtime
-from .schemas import CommentEditSchema, CommentInputSchema, CommentPageSchema, CommentSchema, PageQuerySchema
+from .paging_schemas import PageQuerySchema
+from .timeline_schemas import CommentEditSchema, CommentInputSchema, CommentPageSchema, CommentSchema
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1/tickets/<ticket_id>/comments",
                 description="Comments on tickets")

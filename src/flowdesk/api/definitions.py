@@ -11,7 +11,7 @@ from ..engine.store.errors import InvalidInput
 from ..engine.work import instance_migration
 from .auth import principal, runtime
 from .migration_schemas import DeployImpactSchema
-from .schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema
+from .definition_schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions",
                 description="BPMN/DMN definitions and their versions")

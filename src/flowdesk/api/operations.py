@@ -9,18 +9,11 @@ from flask_smorest import Blueprint
 from ..engine.access import secrets
 from ..engine.process import incidents, job_results, jobs, webhooks
 from .auth import principal, runtime
-from .schemas import (
-    DeliveryPageSchema,
-    IncidentPageSchema,
-    IncidentQuerySchema,
-    IncidentSchema,
-    JobSchema,
-    PageQuerySchema,
-    SecretInputSchema,
-    SecretSchema,
-    WebhookInputSchema,
-    WebhookSchema,
+from .operation_schemas import (
+    DeliveryPageSchema, IncidentPageSchema, IncidentQuerySchema, IncidentSchema, JobSchema, SecretInputSchema,
+    SecretSchema, WebhookInputSchema, WebhookSchema,
 )
+from .paging_schemas import PageQuerySchema
 
 blp = Blueprint("operations", __name__, url_prefix="/api/v1",
                 description="Jobs, incidents, secrets and webhooks")

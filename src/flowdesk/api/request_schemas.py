@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..engine.work.requests import REQUEST_STATES
-from .schemas import PageQuerySchema, page_schema
+from .paging_schemas import PageQuerySchema, page_schema
 
 
 class RequestTypeSchema(Schema):

@@ -20,7 +20,7 @@ from .auth import principal, runtime
 from .request_schemas import (PublicAttachmentSchema, ReplySchema, RequesterTaskPageSchema, RequesterTaskSchema,
                               RequestInputSchema, RequestPageSchema, RequestQuerySchema, RequestSchema,
                               RequestTypeListSchema, RequestTypeSchema, TaskCompleteSchema)
-from .schemas import PageQuerySchema
+from .paging_schemas import PageQuerySchema
 
 blp = Blueprint("requests", __name__, url_prefix="/api/v1", description="Requesters: request types, my requests, my tasks")
 

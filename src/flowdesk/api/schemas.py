@@ -1,4 +1,4 @@
-"""Marshmallow schemas: the JSON shapes of the API, shared by the blueprints."""
+"""Tickets' and instances' shapes, and the commands that start, complete and cancel them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from ..engine.process.instances import INSTANCE_STATUSES
 from ..engine.work import sla
 from .auth import runtime
 from .case_schemas import CaseDecisionSchema, CaseFieldSchema
+from .operation_schemas import IncidentSchema, JobSummarySchema
+from .paging_schemas import SortedPageQuerySchema, page_schema
 
 
 class SlaSchema(Schema):
@@ -96,58 +98,6 @@ class InstanceCoreSchema(Schema):
         "description": "set when retention removed the state of this finished instance"})
 
 
-class JobSummarySchema(Schema):
-    id = fields.String()
-    kind = fields.String()
-    element_id = fields.String(allow_none=True)
-    status = fields.String()
-    attempts = fields.Integer()
-    max_attempts = fields.Integer()
-    next_attempt_at = fields.DateTime(allow_none=True)
-    last_error = fields.String(allow_none=True)
-    last_status_code = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
-
-
-class JobAttemptSchema(Schema):
-    number = fields.Integer()
-    worker = fields.String(allow_none=True)
-    outcome = fields.String(allow_none=True)
-    status_code = fields.Integer(allow_none=True)
-    error = fields.String(allow_none=True)
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
-
-
-class JobSchema(JobSummarySchema):
-    instance_id = fields.String(allow_none=True)
-    task_id = fields.String(allow_none=True)
-    subscription_id = fields.String(allow_none=True)
-    event = fields.String(allow_none=True)
-    url = fields.Function(lambda job: job.request.get("url"))
-    method = fields.Function(lambda job: job.request.get("method"))
-    mode = fields.Function(lambda job: job.request.get("mode"))
-    result = fields.Raw(allow_none=True)
-    attempt_log = fields.List(fields.Nested(JobAttemptSchema))
-
-
-class IncidentSchema(Schema):
-    id = fields.String()
-    instance_id = fields.String(allow_none=True)
-    element_id = fields.String(allow_none=True)
-    job_id = fields.String(allow_none=True)
-    delivery_id = fields.String(allow_none=True, metadata={
-        "description": "the message or signal (the `id` its delivery answered) the instance failed to catch: "
-                       "a retry delivers it again"})
-    message = fields.String()
-    attempts = fields.Integer()
-    status = fields.String()
-    created_at = fields.DateTime()
-    resolved_at = fields.DateTime(allow_none=True)
-    resolved_by = fields.String(allow_none=True)
-
-
 class WaitingTimerSchema(Schema):
     element_id = fields.String()
     due = fields.DateTime()
@@ -202,67 +152,7 @@ class CompletionSchema(Schema):
     open_tickets = fields.List(fields.Nested(TicketSummarySchema))
 
 
-def page_schema(item_schema: type[Schema], name: str, counted: bool = False) -> type[Schema]:
-    shape = {"items": fields.List(fields.Nested(item_schema)), "next_cursor": fields.String(allow_none=True)}
-    if counted:
-        shape |= {"total": fields.Integer(allow_none=True, metadata={
-                      "description": "with `count=true` only: how many match, at most 10,000 (see `total_capped`)"}),
-                  "total_capped": fields.Boolean(metadata={
-                      "description": "true when more than `total` match: the count stopped there"})}
-    return Schema.from_dict(shape, name=name)
-
-
 InstancePageSchema = page_schema(InstanceSchema, "InstancePage", counted=True)
-IncidentPageSchema = page_schema(IncidentSchema, "IncidentPage", counted=True)
-DeliveryPageSchema = page_schema(JobSummarySchema, "DeliveryPage")
-
-
-class SecretInputSchema(Schema):
-    value = fields.String(required=True, validate=validate.Length(min=1, max=10000))
-    models_may_use = fields.Boolean(load_default=None, allow_none=True, metadata={
-        "description": "On the tenant's allow-list of secrets models may use in action URLs and headers "
-                       "(default for a new secret: true; omitted: unchanged)."})
-
-
-class SecretSchema(Schema):
-    name = fields.String()
-    updated_by = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    models_may_use = fields.Boolean()
-
-
-class WebhookInputSchema(Schema):
-    url = fields.String(required=True)
-    events = fields.List(fields.String(), required=True)
-    secret = fields.String(validate=validate.Length(min=16, max=200),
-                           metadata={"description": "HMAC key for signatures; generated when absent"})
-
-
-class WebhookSchema(Schema):
-    id = fields.String()
-    url = fields.String()
-    events = fields.List(fields.String())
-    active = fields.Boolean()
-    created_at = fields.DateTime()
-    secret = fields.String(metadata={"description": "only in the creation response"})
-
-
-class PageQuerySchema(Schema):
-    limit = fields.Integer(validate=validate.Range(1, 200), load_default=50)
-    after = fields.String(metadata={"description": "`next_cursor` of the previous page"})
-
-
-class SortedPageQuerySchema(PageQuerySchema):
-    sort = fields.String(load_default="created", validate=validate.OneOf(("created", "-created")), metadata={
-        "description": "`created` (oldest first, the default) or `-created` (newest first); a cursor "
-                       "continues the order it came from"})
-    count = fields.Boolean(load_default=False, metadata={"description": "add `total`: how many match the filter"})
-
-
-class IncidentQuerySchema(SortedPageQuerySchema):
-    status = fields.String(validate=validate.OneOf(("open", "resolved")))
-    instance_id = fields.String()
 
 
 class InstanceQuerySchema(SortedPageQuerySchema):
@@ -285,119 +175,3 @@ class CancelSchema(Schema):
 class StartSchema(Schema):
     variables = fields.Dict(load_default=dict)
     business_key = fields.String(allow_none=True, validate=validate.Length(max=255))
-
-
-class DeployedSchema(Schema):
-    kind = fields.String(metadata={"description": "process or form"})
-    id = fields.String()
-    key = fields.String()
-    version = fields.Integer()
-    name = fields.String()
-    created = fields.Boolean(metadata={"description": "false when the content was already deployed"})
-    created_at = fields.DateTime()
-
-
-class DefinitionVersionSchema(Schema):
-    id = fields.String()
-    key = fields.String(attribute="process_key")
-    version = fields.Integer()
-    name = fields.String()
-    filename = fields.String()
-    content_hash = fields.String()
-    deployed_by = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    start_form_schema = fields.Dict(allow_none=True, metadata={
-        "description": "JSON schema of the form the plain start event declares (camunda:formData), or null"})
-    start_form_fields = fields.List(fields.String(), metadata={
-        "description": "`start_form_schema`'s field names in the modeler's order"})
-
-
-class DefinitionSummarySchema(Schema):
-    key = fields.String(attribute="process_key")
-    name = fields.String()
-    latest_version = fields.Integer()
-    versions = fields.Integer()
-
-
-class DefinitionSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    versions = fields.List(fields.Nested(DefinitionVersionSchema))
-
-
-# -- ticket timeline, progress steps, comments and attachments --
-
-
-class ProgressionSchema(Schema):
-    id = fields.Integer()
-    ticket_id = fields.String()
-    instance_id = fields.String()
-    action = fields.String()
-    performed_by = fields.String(allow_none=True)
-    previous_status = fields.String(allow_none=True)
-    new_status = fields.String()
-    comment = fields.String(allow_none=True)
-    metadata = fields.Dict(attribute="details")
-    created_at = fields.DateTime()
-
-
-class HistoryEntrySchema(Schema):
-    source = fields.String(metadata={"description": "`audit` (instance, jobs...) or `progression` (a ticket step)"})
-    id = fields.Integer()
-    action = fields.String()
-    actor = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    ticket_id = fields.String(allow_none=True)
-    detail = fields.Dict()
-    previous_status = fields.String(allow_none=True)
-    new_status = fields.String(allow_none=True)
-    comment = fields.String(allow_none=True)
-
-
-ProgressionListSchema = Schema.from_dict({"items": fields.List(fields.Nested(ProgressionSchema))},
-                                         name="ProgressionList")
-HistorySchema = Schema.from_dict({"items": fields.List(fields.Nested(HistoryEntrySchema))}, name="History")
-
-
-class ProgressSchema(Schema):
-    action = fields.String(required=True, validate=validate.Length(min=1, max=50),
-                           metadata={"description": "start_review, waiting_customer or resume"})
-    comment = fields.String(allow_none=True, validate=validate.Length(max=10000))
-    data = fields.Dict(load_default=dict)
-
-
-class CommentInputSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
-    public = fields.Boolean(load_default=False, metadata={"description": "fit to show the requester"})
-
-
-class CommentEditSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
-
-
-class CommentSchema(Schema):
-    id = fields.String()
-    ticket_id = fields.String()
-    author = fields.String()
-    body = fields.String(allow_none=True, metadata={"description": "null once deleted"})
-    public = fields.Boolean()
-    deleted = fields.Boolean()
-    created_at = fields.DateTime()
-    edited_at = fields.DateTime(allow_none=True)
-    deleted_at = fields.DateTime(allow_none=True)
-
-
-class AttachmentSchema(Schema):
-    id = fields.String()
-    ticket_id = fields.String()
-    filename = fields.String(metadata={"description": "display name; never used as a path"})
-    content_type = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    uploaded_by = fields.String()
-    public = fields.Boolean(metadata={"description": "fit to show the requester"})
-    created_at = fields.DateTime()
-
-
-CommentPageSchema = page_schema(CommentSchema, "CommentPage")
-AttachmentPageSchema = page_schema(AttachmentSchema, "AttachmentPage")

@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from ..engine.process import instance_history
 from ..engine.work import ticket_progress
 from .auth import principal, runtime
-from .schemas import HistorySchema, ProgressionListSchema, ProgressSchema, TicketSchema
+from .schemas import TicketSchema
+from .timeline_schemas import HistorySchema, ProgressSchema, ProgressionListSchema
 
 blp = Blueprint("timeline", __name__, url_prefix="/api/v1", description="Ticket timelines and instance history")
 

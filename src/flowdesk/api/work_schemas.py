@@ -7,7 +7,8 @@ from marshmallow import Schema, fields, validate
 from ..engine.work.inbox import SORT_CHOICES
 from ..engine.work.sla import SLA_STATES
 from ..engine.work.tickets import TICKET_STATUSES
-from .schemas import PageQuerySchema, TicketSummarySchema
+from .paging_schemas import PageQuerySchema
+from .schemas import TicketSummarySchema
 
 NAME = validate.Length(min=1, max=100)
 COMMENT = validate.Length(max=10000)
