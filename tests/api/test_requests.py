@@ -3,11 +3,14 @@ the accept gate of the SLA, cancelling, and the example walked end to end (examp
 
 import io
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from flowdesk.engine.models import Job
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -339,3 +342,17 @@ def test_public_changes_emit_request_updated(client, admin, runtime, desk):
     assert [(d["event"], d["stage"]) for d in sent] == [("submitted", "Received"), ("public_comment", "Received"),
                                                         ("stage_changed", "In progress")]
     assert sent[1]["body"] == "We are on it" and all(d["request_id"] == request_id for d in sent)
+
+
+def test_a_request_does_not_move_to_a_version_that_is_not_requestable(client, admin, desk):
+    request_id = desk.open()["id"]
+    source = (EXAMPLES / "it_support.bpmn").read_bytes().replace(
+        b'name="requestable" value="true"', b'name="requestable" value="false"')
+    deployed = client.post("/api/v1/definitions", data={"file": [(io.BytesIO(source), "it_support.bpmn")]},
+                           headers=admin, content_type="multipart/form-data")
+    assert deployed.status_code == 201, deployed.get_json()
+    moved = client.post(f"/api/v1/instances/{request_id}/migrate", json={"version": 2}, headers=admin)
+    assert moved.status_code == 409 and moved.mimetype == "application/problem+json"
+    assert "not requestable" in " ".join(moved.get_json()["reasons"])
+    assert client.get(f"/api/v1/instances/{request_id}", headers=admin).get_json()["process_version"] == 1
+    assert desk.mine(request_id)["stage"] == "Received"

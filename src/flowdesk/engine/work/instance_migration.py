@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from ...bpmn import ExecutionError, ParsedProcess, ProcessSpec, WaitingUserTask
 from ...bpmn import migration as bpmn_migration
 from ..access.principal import Principal, Role
-from ..models import ACTIVE_STATUSES, DefinitionVersion, Instance, Ticket, TicketCandidate
+from ..models import ACTIVE_STATUSES, DefinitionVersion, Instance, Request, Ticket, TicketCandidate
 from ..process.cycle import lock_instance, restore, save
 from ..process.definitions import parse_upload, resolve_calls, spec_of
 from ..process.instances import InstanceView, view_of
 from ..process.lifecycle import OPEN_STATUSES
+from ..process.request_types import spec_of_version
 from ..store import audit
 from ..store.errors import Conflict, DomainError, InvalidInput, NotFound
 from ..store.runtime import Runtime
@@ -79,6 +80,12 @@ def _migrate_locked(rt: Runtime, uow: UnitOfWork, principal: Principal, instance
     if instance.definition_version_id == target.id:
         raise _refuse(instance, f"already runs version {target.version}",
                       [f"the instance already runs version {target.version}"])
+    if (spec_of_version(uow.session, target.id, target.process_key) is None
+            and uow.session.get(Request, instance.id) is not None):
+        # A requester follows this instance; a version that is not requestable has no stages or
+        # closing words for them (and the save cycle skips request updates for such versions).
+        raise _refuse(instance, f"cannot move to version {target.version}",
+                      [f"the instance is a requester's request and version {target.version} is not requestable"])
     execution = restore(rt, uow.session, instance)
     before = {task.task_id: task for task in execution.user_tasks()}
     new_spec, called = resolve_calls(rt, uow.session, target)

@@ -3,8 +3,8 @@ public change (stage, public comment or file, waiting on them, resumed, closed) 
 list and emits the ``request.updated`` webhook (for the customer's email or chat channel).
 
 Called from the commands that make such changes, inside their transaction, and by every save as
-a projection (``composition``); instances that are not requests cost one primary-key lookup, and
-only when something public happened.
+a projection (``composition``); instances of processes that are not requestable cost nothing once the
+version's request type is cached; requests cost one primary-key lookup when something public happened.
 """
 
 from __future__ import annotations
@@ -60,10 +60,14 @@ def project(uow: UnitOfWork, instance: Instance, execution, step, now: datetime,
               if t.created_at == now and t.status in ACTIVE_STATUSES]
     if not opened and not finished:
         return
+    # The version's request type is cached per process: a process that is not requestable has no
+    # requests, so most steps end here without a statement.
+    spec = spec_of_version(uow.session, instance.definition_version_id, instance.process_key)
+    if spec is None:
+        return
     request = request_of(uow.session, instance.id)
     if request is None:
         return
-    spec = spec_of_version(uow.session, instance.definition_version_id, instance.process_key)
     if finished:
         stage = closing_stage(spec, instance, execution)
     else:
