@@ -3,7 +3,7 @@
 In one process, without HTTP or gunicorn: the Flask app (test client) on a bench PostgreSQL
 schema runs the reference approval process: start (POST /processes/.../instances), complete the
 ticket (POST /tickets/{id}/complete), then the service task's job as a worker runs it
-(``flowdesk.workers.actions.run_job``: claim, call the local action server, finish). For
+(``flowdesk.workers.context.run_job``: claim, call the local action server, finish). For
 each command: wall time, SQL statements and the time spent waiting for them; then a cProfile
 of the same loop grouped by package, and the functions with the most own time.
 
@@ -90,7 +90,7 @@ def main() -> None:
 
     from flowdesk.api import create_app
     from flowdesk.config import Settings
-    from flowdesk.workers import actions, context
+    from flowdesk.workers import context
 
     print(f"profile of the reference process, command by command -- {common.machine()}")
     with common.pg_schema() as schema, common.Processes() as procs:
@@ -132,7 +132,7 @@ def main() -> None:
             with rt.db.connect() as conn:
                 job_id = conn.execute(sa.text("SELECT id FROM jobs WHERE instance_id = :i AND status = 'pending'"),
                                       {"i": started["id"]}).scalar()
-            status = measure("job (claim, call, finish)", lambda: actions.run_job(job_id))
+            status = measure("job (claim, call, finish)", lambda: context.run_job(job_id))
             assert status == "succeeded", status
 
         for i in range(10):  # warm-up
