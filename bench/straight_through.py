@@ -11,6 +11,13 @@ Redis and a local action server, as in benchmark 1. Two phases:
 
     python bench/straight_through.py                 # ~1-2 minutes
     python bench/straight_through.py --instances 10000 --paced-seconds 60 --rate 100
+    python bench/straight_through.py --groups 2      # the scale check
+
+``--groups N`` starts N process groups (a gunicorn and its RQ workers each) on the same
+PostgreSQL and Redis, the clients spread over the N APIs: the scale check. On a machine with
+fewer cores than groups need, the rate cannot rise; the CPU per instance, compared with one
+group's, says whether a second group costs more per instance (contention on the shared
+database, queue or locks) and so what a machine with more cores may expect.
 """
 
 from __future__ import annotations
@@ -53,11 +60,23 @@ def _start(client, key: str, business_key: str) -> dict:
     return {"key": business_key, "t0": t0, "start": time.time() - t0}
 
 
+def _spread(bases):
+    """A client maker that gives each new client the next API of ``bases`` (one base URL or several)."""
+    bases = [bases] if isinstance(bases, str) else list(bases)
+    turn = iter(range(1 << 62))
+    lock = threading.Lock()
+
+    def make():
+        with lock:
+            return common.Client(bases[next(turn) % len(bases)])
+    return make
+
+
 def saturate(base, keys, rt, procs, total, concurrency, timeout, prefix="s-", meter=None):
     if meter:
         meter.start()
     t_begin = time.time()
-    results, errors = common.run_concurrently(total, concurrency, lambda: common.Client(base),
+    results, errors = common.run_concurrently(total, concurrency, _spread(base),
                                               lambda c, i: _start(c, keys["crm"], f"{prefix}{i}"))
     t_sent = time.time()
     finished = common.wait_for(lambda: _completed(rt, prefix) >= len(results), timeout, 0.1, procs)
@@ -78,7 +97,7 @@ def paced(base, keys, rt, procs, rate, seconds, concurrency, timeout, prefix="p-
     results, errors, lock = [], [], threading.Lock()
 
     def client_loop():
-        client = common.Client(base)
+        client = new_client()
         try:
             while (item := due.get()) is not None:
                 i, scheduled = item
@@ -93,6 +112,7 @@ def paced(base, keys, rt, procs, rate, seconds, concurrency, timeout, prefix="p-
         finally:
             client.close()
 
+    new_client = _spread(base)
     threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(concurrency)]
     for t in threads:
         t.start()
@@ -125,6 +145,8 @@ def main() -> None:
     parser.add_argument("--api-threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4,
                         help="flowdesk worker (RQ) processes; they mostly wait (action, commits): 2 per core")
+    parser.add_argument("--groups", type=int, default=1,
+                        help="process groups (a gunicorn and its RQ workers each) on the same database and Redis")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
 
@@ -134,20 +156,23 @@ def main() -> None:
         keys = common.create_users(rt)
         action = common.start_action_server(procs)
         env = common.flowdesk_env(schema, redis_url)
-        base, api_proc = common.start_api(procs, env, args.api_workers, args.api_threads)
-        workers = common.start_workers(procs, env, args.workers)
-        common.wait_workers_ready(redis_url, args.workers)
-        common.deploy(base, common.bpmn_bytes("straight_through.bpmn", action.port))
-        print(f"   API {base} (gunicorn -w {args.api_workers} --threads {args.api_threads}), "
-              f"{args.workers} RQ workers, schema {schema.name}", flush=True)
+        apis = [common.start_api(procs, env, args.api_workers, args.api_threads) for _ in range(args.groups)]
+        bases, api_pids = [b for b, _ in apis], [p.pid for _, p in apis]
+        workers = common.start_workers(procs, env, args.workers * args.groups)
+        common.wait_workers_ready(redis_url, args.workers * args.groups)
+        base = bases if args.groups > 1 else bases[0]
+        common.deploy(bases[0], common.bpmn_bytes("straight_through.bpmn", action.port))
+        print(f"   {args.groups} group(s), each: gunicorn -w {args.api_workers} --threads {args.api_threads} and "
+              f"{args.workers} RQ workers; APIs {', '.join(bases)}; schema {schema.name}", flush=True)
         saturate(base, keys, rt, procs, max(20, args.concurrency * 2), args.concurrency, 120, "w-")  # warm-up
 
         banner(f"saturation: {args.instances} starts from {args.concurrency} clients")
         meter = common.CpuMeter({
-            "gunicorn": lambda: [api_proc.pid, *common.children(api_proc.pid)],
+            "gunicorn": lambda: [*api_pids, *(c for pid in api_pids for c in common.children(pid))],
             "RQ workers": lambda: [w.pid for w in workers],
             # The sandbox processes the API and RQ workers evaluate modeler code in (their children).
-            "sandbox": lambda: [c for p in [*common.children(api_proc.pid), *(w.pid for w in workers)]
+            "sandbox": lambda: [c for p in [*(c for pid in api_pids for c in common.children(pid)),
+                                            *(w.pid for w in workers)]
                                 for c in common.children(p)],
             "PostgreSQL": lambda: common.pg_backends(rt, schema.name),
             "action server": lambda: [action.proc.pid],
