@@ -107,3 +107,15 @@ def test_all_cannot_be_buffered(client, admin):
 
     assert response.status_code == 422
     assert "all" in response.get_json()["errors"]
+
+
+def test_a_message_is_kept_for_at_most_the_documented_seven_days(client, admin):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    documented = schemas["MessageInput"]["properties"]["buffer_ttl"]
+    assert documented["maximum"] == 7 * 24 * 3600 and "7 days" in documented["description"]
+
+    response = client.post("/api/v1/messages", headers=admin,
+                           json={"name": "paid", "buffer_ttl": 7 * 24 * 3600 + 1})
+
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert "buffer_ttl" in response.get_json()["errors"]

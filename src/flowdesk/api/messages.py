@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from ..engine.access.signing import SIGNATURE_HEADER
 from ..engine.process import inbound, messages
+from ..engine.process.messages import MAX_BUFFER_TTL
 from .auth import principal, runtime
 
 
@@ -32,8 +33,8 @@ class MessageInputSchema(Schema):
     correlation_keys = fields.Dict(metadata={"description": "values the waiting instance must have"})
     instance_id = fields.String()
     variables = fields.Dict(load_default=dict)
-    buffer_ttl = fields.Integer(validate=validate.Range(1, 30 * 24 * 3600), metadata={
-        "description": "seconds to keep an uncorrelated message for a later waiter (at most 30 days)"})
+    buffer_ttl = fields.Integer(validate=validate.Range(1, MAX_BUFFER_TTL), metadata={
+        "description": "seconds to keep an uncorrelated message for a later waiter (at most 7 days)"})
     to_all = fields.Boolean(data_key="all", load_default=False, metadata={
         "description": "every matching wait catches it (default: one instance, or every instance the "
                        "business key or correlation keys match, and in each the wait that began first)"})
