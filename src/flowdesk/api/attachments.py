@@ -62,10 +62,14 @@ class AttachmentItem(MethodView):
     @blp.response(200, content_type="application/octet-stream")
     def get(self, ticket_id, attachment_id):
         """Download the file, always as an attachment and with the type stored at upload."""
-        attachment, data = attachments.download(runtime(), principal(), ticket_id, attachment_id)
-        response = send_file(BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
-                             download_name=attachment.filename, etag=attachment.sha256, max_age=0)
-        # Browsers must not second-guess the type, nor run anything the file contains.
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return send_attachment(*attachments.download(runtime(), principal(), ticket_id, attachment_id))
+
+
+def send_attachment(attachment, data: bytes):
+    """A stored file as a download, with the type stored at upload (a ticket's or a request's)."""
+    response = send_file(BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.filename, etag=attachment.sha256, max_age=0)
+    # Browsers must not second-guess the type, nor run anything the file contains.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -6,21 +6,18 @@ refused to other roles, except reading request types (admins and auditors may pr
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..engine.process import request_types
 from ..engine.work import requester_tasks, requests
 from . import idempotency
-from .attachments import uploaded_file
+from .attachments import send_attachment, uploaded_file
 from .auth import principal, runtime
+from .paging_schemas import PageQuerySchema
 from .request_schemas import (PublicAttachmentSchema, ReplySchema, RequesterTaskPageSchema, RequesterTaskSchema,
                               RequestInputSchema, RequestPageSchema, RequestQuerySchema, RequestSchema,
                               RequestTypeListSchema, RequestTypeSchema, TaskCompleteSchema)
-from .paging_schemas import PageQuerySchema
 
 blp = Blueprint("requests", __name__, url_prefix="/api/v1", description="Requesters: request types, my requests, my tasks")
 
@@ -101,12 +98,7 @@ class RequestAttachmentItem(MethodView):
     @blp.response(200, content_type="application/octet-stream")
     def get(self, request_id, attachment_id):
         """Download a public file of your request."""
-        attachment, data = requests.download(runtime(), principal(), request_id, attachment_id)
-        response = send_file(BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
-                             download_name=attachment.filename, etag=attachment.sha256, max_age=0)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return send_attachment(*requests.download(runtime(), principal(), request_id, attachment_id))
 
 
 @blp.route("/requests/<request_id>/cancel")
