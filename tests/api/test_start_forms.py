@@ -51,7 +51,6 @@ def _instances_of(client, admin, key):
     ({"urgency": "low"}, {"subject"}),  # a required field missing
     ({"subject": "Printer", "urgency": "soon"}, {"urgency"}),  # not one of the options
     ({"subject": "Printer", "urgency": "low", "amount": "ten"}, {"amount"}),  # not a whole number
-    ({"subject": "Printer", "urgency": "low", "colour": "red"}, {"data"}),  # not a field of the form
 ])
 def test_a_start_that_breaks_the_start_form_is_refused_and_starts_nothing(client, admin, deploy, documented,
                                                                         variables, fields):
@@ -70,6 +69,13 @@ def test_a_start_that_fits_the_start_form_is_accepted(client, admin, deploy, sta
     deploy("start_form.bpmn")
     started = start("support_request", {"subject": "Printer", "urgency": "high", "amount": 3})
     assert started["variables"] == {"subject": "Printer", "urgency": "high", "amount": 3}
+
+
+def test_more_variables_than_the_form_asks_for_may_come_along(client, admin, deploy, start):
+    """As the start page's "more variables" sends them; a requester's request takes the form's fields only."""
+    deploy("start_form.bpmn")
+    started = start("support_request", {"subject": "Printer", "urgency": "low", "channel": "phone"})
+    assert started["variables"]["channel"] == "phone"
 
 
 def test_a_process_without_a_start_form_takes_any_variables(client, admin, deploy, start):

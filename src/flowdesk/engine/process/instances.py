@@ -66,13 +66,21 @@ def start_instance(rt: Runtime, principal: Principal, process_key: str | None, v
         else:
             ref = version_ref(uow, process_key, version, version_id)
         principal.require_process(ref.process_key)
-        # The browser checks the start form too, but any client may call: the server decides.
-        forms.check(start_form_schema(uow.session, ref.id), variables or {}, "the process's start form")
+        _check_start_form(start_form_schema(uow.session, ref.id), variables or {})
         instance = create_instance(rt, uow, principal.name, ref, variables or {}, business_key)
         view = view_of(uow.session, instance)
         idempotency.remember(uow, principal, request, view)
         uow.commit()
         return view
+
+
+def _check_start_form(schema: dict | None, variables: dict) -> None:
+    """The browser checks the start form too, but any client may call: the server decides. The
+    form's fields must fit it; other variables may come along (a trusted starter's, as the start
+    page's "more variables" sends them; a requester's request takes the form's fields only)."""
+    if schema is not None:
+        schema = {key: value for key, value in schema.items() if key != "additionalProperties"}
+    forms.check(schema, variables, "the process's start form")
 
 
 def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, version, variables: dict,
