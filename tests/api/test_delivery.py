@@ -1,4 +1,4 @@
-"""Delivery of the UI: hashed asset URLs cached for a year, gzip for what compresses, a favicon."""
+"""Delivery of the UI: content-hashed asset names cached for a year, gzip for what compresses, a favicon."""
 
 from __future__ import annotations
 
@@ -17,32 +17,54 @@ def backend():
 
 
 def _asset_url(client, page: str, name: str) -> str:
+    """The URL ``page`` names for the static file ``name``: its content hash is part of the file name."""
     html = client.get(page).get_data(as_text=True)
-    [url] = re.findall(rf'"(/ui/static/{re.escape(name)}\?v=[0-9a-f]{{16}})"', html)
+    stem, ext = name.rsplit(".", 1)
+    [url] = re.findall(rf'"(/ui/static/{re.escape(stem)}\.[0-9a-f]{{16}}\.{ext})"', html)
     return url
 
 
-def test_a_page_names_its_assets_by_content_hash_and_they_are_cached_for_a_year(client):
-    url = _asset_url(client, "/ui/inbox", "js/inbox.js")
+@pytest.mark.parametrize("page, name", [("/ui/inbox", "js/inbox.js"), ("/ui/inbox", "css/app.css"),
+                                        ("/ui/inbox", "favicon.svg"),
+                                        ("/api/docs", "vendor/swagger-ui-bundle.js")])
+def test_a_page_names_its_assets_by_content_hash_and_they_are_cached_for_a_year(client, page, name):
+    url = _asset_url(client, page, name)
+    assert "?" not in url
     response = client.get(url)
     assert response.status_code == 200
     cache = response.headers["Cache-Control"]
     assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
+    assert response.get_data() == client.get(f"/ui/static/{name}").get_data()
 
 
-def test_a_module_imports_its_neighbours_by_their_hashes(client):
+def test_a_hashed_module_is_javascript(client):
+    response = client.get(_asset_url(client, "/ui/inbox", "js/inbox.js"))
+    assert response.mimetype == "text/javascript"
+
+
+def test_a_module_imports_its_neighbours_by_their_hashed_names(client):
     source = client.get(_asset_url(client, "/ui/inbox", "js/inbox.js")).get_data(as_text=True)
-    imports = re.findall(r'from "(\./[a-z_]+\.js)\?v=([0-9a-f]{16})"', source)
-    assert {name for name, _ in imports} >= {"./api.js", "./page.js"}
+    imports = re.findall(r'from "\./([a-z_]+)\.([0-9a-f]{16})\.js"', source)
+    assert {name for name, _ in imports} >= {"api", "page"}
     for name, version in imports:
-        imported = client.get(f"/ui/static/js/{name[2:]}?v={version}")
+        imported = client.get(f"/ui/static/js/{name}.{version}.js")
         assert imported.status_code == 200 and "immutable" in imported.headers["Cache-Control"]
 
 
-def test_an_old_or_missing_hash_revalidates(client):
-    for url in ("/ui/static/js/inbox.js", "/ui/static/js/inbox.js?v=0000000000000000"):
+def test_the_plain_name_keeps_working_with_a_short_max_age(client):
+    response = client.get("/ui/static/js/inbox.js")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    again = client.get("/ui/static/js/inbox.js", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_an_old_hash_serves_todays_file_and_revalidates(client):
+    current = client.get(_asset_url(client, "/ui/inbox", "js/inbox.js")).get_data()
+    for url in ("/ui/static/js/inbox.0000000000000000.js", "/ui/static/js/inbox.js?v=0000000000000000"):
         response = client.get(url)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-cache"
+        assert response.get_data() == current
         again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304
 
@@ -76,3 +98,4 @@ def test_there_is_a_favicon(client):
 def test_a_file_outside_the_static_folder_is_404(client):
     assert client.get("/ui/static/../__init__.py").status_code == 404
     assert client.get("/ui/static/js/nothing.js").status_code == 404
+    assert client.get("/ui/static/js/nothing.0123456789abcdef.js").status_code == 404

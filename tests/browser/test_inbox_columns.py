@@ -123,3 +123,38 @@ def test_sla_presets_leave_completed_tickets_out(open_page, client, deploy, star
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
     expect(page.locator("#inbox-table tbody")).to_contain_text("OPEN")
     expect(page.locator("#inbox-table tbody")).not_to_contain_text("DONE")
+
+
+def test_a_case_header_sorts_every_page_on_the_server(open_page, deploy, start, sue, log_in):
+    """26 tickets, one more than a page: the smallest amount is the newest, on page 2 by creation."""
+    deploy("case_review.bpmn")
+    for n in range(26):
+        amount = 1 if n == 25 else 1000 + n
+        start("case_review", {"customer": {"name": f"Customer {n}"}, "subject": "Desks", "amount": amount},
+              business_key=f"C-{n}")
+    page = open_page()
+    log_in(page, key_of(sue), "/ui/inbox?view=all")
+    rows = page.locator("#inbox-table tbody tr")
+    expect(rows).to_have_count(25)
+    expect(rows.filter(has_text="C-25")).to_have_count(0)
+    amount = page.locator('#inbox-columns th[data-case="amount"]')
+    amount.get_by_role("button").click()
+    expect(amount).to_have_attribute("aria-sort", "ascending")
+    expect(page).to_have_url(re.compile(r"sort=case\.amount"))
+    expect(rows.first).to_contain_text("C-25")
+    expect(rows.first.locator('td[data-case="amount"]')).to_have_text("1")
+    amount.get_by_role("button").click()
+    expect(amount).to_have_attribute("aria-sort", "descending")
+    expect(rows.first).to_contain_text("C-24")
+    page.get_by_role("button", name="Next page").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("C-25")
+
+
+def test_search_finds_a_case_value(open_page, cases, sue, log_in):
+    page = open_page()
+    log_in(page, key_of(sue), "/ui/inbox?view=all")
+    page.get_by_label("Search").fill("bo & co")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
+    expect(page.locator("#inbox-table tbody tr")).to_contain_text("C-2")

@@ -80,6 +80,30 @@ def test_selected_incidents_are_retried_together(open_page, screens, incidents, 
     screens.shoot(page, "incidents-resolved")
 
 
+def test_an_incident_is_resolved_without_a_retry_with_a_note(open_page, screens, client, incidents, admin, log_in):
+    page = open_page()
+    log_in(page, key_of(admin), "/ui/incidents")
+    rows = page.locator("#incidents-table tbody tr")
+    expect(rows).to_have_count(3)
+    row = rows.filter(has_text="CARD-1")
+    row.get_by_role("button", name="Resolve…").click()
+    expect(row).to_contain_text("the instance stays where it stopped")
+    row.get_by_label("Why it is resolved (optional)").fill("charged by phone")
+    screens.shoot(page, "incident-resolve-asked")
+    row.get_by_role("button", name="Resolve without retry").click()
+    expect(page.locator("#status")).to_contain_text("without a retry")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#incidents-table tbody")).not_to_contain_text("card expired (CARD-1)")
+    screens.shoot(page, "incident-resolved-by-hand")
+
+    [entry] = client.get("/api/v1/audit-log?action=incident.resolved", headers=admin).get_json()["items"]
+    assert entry["detail"]["note"] == "charged by phone"
+    resolved = client.get("/api/v1/incidents?status=resolved", headers=admin).get_json()["items"]
+    assert [i["message"] for i in resolved] == ["external task failed: card expired (CARD-1)"]
+    retried = client.get("/api/v1/audit-log?action=incident.retried", headers=admin).get_json()["items"]
+    assert retried == []
+
+
 def test_an_agent_is_not_offered_the_incidents_page(open_page, make_key, log_in):
     page = open_page()
     log_in(page, make_key("ann", "agent", "agents"))

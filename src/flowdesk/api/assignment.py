@@ -10,7 +10,9 @@ from ..engine.work import assignment, delegation
 from .auth import principal, runtime
 from .errors import problem_of
 from .schemas import TicketSchema
-from .work_schemas import AssignmentSchema, AssignSchema, BulkResultSchema, BulkSchema, DelegateSchema, ResolveSchema
+from .work_schemas import (
+    AssigneesSchema, AssignmentSchema, AssignSchema, BulkResultSchema, BulkSchema, DelegateSchema, ResolveSchema,
+)
 
 blp = Blueprint("assignment", __name__, url_prefix="/api/v1/tickets", description="Assigning and delegating tickets")
 
@@ -30,6 +32,18 @@ class TicketAssign(MethodView):
         """
         return _with_etag(delegation.assign(runtime(), principal(), ticket_id, body["user"],
                                             request.headers.get("If-Match")))
+
+
+@blp.route("/<ticket_id>/assignees")
+class TicketAssignees(MethodView):
+    @blp.response(200, AssigneesSchema)
+    def get(self, ticket_id):
+        """Whom you may assign or delegate the ticket to (a user picker): any agent or admin for
+        admins; its candidate users and its groups' members for its groups' leads and its holder.
+
+        403 for anyone else: they may do neither.
+        """
+        return {"users": delegation.assignees(runtime(), principal(), ticket_id)}
 
 
 @blp.route("/<ticket_id>/delegate")

@@ -59,6 +59,11 @@ class IncidentSchema(Schema):
     resolved_by = fields.String(allow_none=True)
 
 
+class IncidentResolutionSchema(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "why it is resolved without a retry (kept in the audit log), e.g. what was done by hand"})
+
+
 IncidentPageSchema = page_schema(IncidentSchema, "IncidentPage", counted=True)
 
 

@@ -10,8 +10,8 @@ from ..engine.access import secrets
 from ..engine.process import incidents, job_results, jobs, webhooks
 from .auth import principal, runtime
 from .operation_schemas import (
-    DeliveryPageSchema, IncidentPageSchema, IncidentQuerySchema, IncidentSchema, JobSchema, SecretInputSchema,
-    SecretSchema, WebhookInputSchema, WebhookSchema,
+    DeliveryPageSchema, IncidentPageSchema, IncidentQuerySchema, IncidentResolutionSchema, IncidentSchema,
+    JobSchema, SecretInputSchema, SecretSchema, WebhookInputSchema, WebhookSchema,
 )
 from .paging_schemas import PageQuerySchema
 
@@ -45,6 +45,21 @@ class IncidentRetry(MethodView):
     def post(self, incident_id):
         """Resolve the incident and run its job again with a fresh round of retries (admins)."""
         return incidents.retry(runtime(), principal(), incident_id)
+
+
+@blp.route("/incidents/<incident_id>/resolve")
+class IncidentResolve(MethodView):
+    @blp.arguments(IncidentResolutionSchema, required=False)
+    @blp.response(200, IncidentSchema)
+    def post(self, body, incident_id):
+        """Mark the incident resolved without retrying anything (admins), e.g. when the failed work
+        was done by hand.
+
+        Only the incident closes, as in Camunda 7: the instance stays where it stopped and its
+        job is not run again; the instance's own actions (cancel, migrate, variables) move it on.
+        409 when the incident is already resolved.
+        """
+        return incidents.resolve(runtime(), principal(), incident_id, (body or {}).get("note"))
 
 
 @blp.route("/jobs/<job_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..engine.work.inbox import SORT_CHOICES
+from ..engine.work.inbox import SORT
 from ..engine.work.sla import SLA_STATES
 from ..engine.work.tickets import TICKET_STATUSES
 from .paging_schemas import PageQuerySchema
@@ -33,11 +33,13 @@ class InboxFilterSchema(Schema):
     due_after = fields.DateTime()
     created_before = fields.DateTime()
     created_after = fields.DateTime()
-    q = fields.String(validate=validate.Length(min=1, max=200),
-                      metadata={"description": "case-insensitive text in the name or business key"})
-    sort = fields.String(validate=validate.OneOf(SORT_CHOICES), metadata={
-        "description": "`due`, `priority` or `created` (default); `-` first for descending; no due date or "
-                       "priority comes last either way"})
+    q = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "case-insensitive text in the name, the business key or a case field's value"})
+    sort = fields.String(validate=[validate.Length(max=200), validate.Regexp(
+        SORT, error="one of due, priority, created or case.<field>, with - first for descending")], metadata={
+        "description": "`due`, `priority`, `created` (default) or `case.<field>` (a case field's name, as in "
+                       "the tickets' `case`: numbers by value, then text); `-` first for descending; no due date, "
+                       "priority or case value comes last either way"})
 
 
 class InboxQuerySchema(InboxFilterSchema, PageQuerySchema):
@@ -53,6 +55,11 @@ class InboxPageSchema(Schema):
         "description": "with `count=true` only: how many match, at most 10,000 (see `total_capped`)"})
     total_capped = fields.Boolean(metadata={
         "description": "true when more than `total` match: the count stopped there (show it as `10000+`)"})
+
+
+class AssigneesSchema(Schema):
+    users = fields.List(fields.String(), metadata={
+        "description": "user names, alphabetically (at most 500): whom you may assign or delegate the ticket to"})
 
 
 class SavedFilterInputSchema(Schema):

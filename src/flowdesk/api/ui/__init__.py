@@ -18,14 +18,14 @@ assets = Assets()
 
 @bp.get("/static/<path:filename>", endpoint="static")
 def static(filename: str):
-    """Static files; ``?v=`` with the file's current hash makes them cacheable for a year."""
+    """Static files; a name with the file's current hash (``js/inbox.<hash>.js``) is cacheable for a year."""
     return assets.serve(filename)
 
 
 @bp.app_template_global()
 def asset(filename: str) -> str:
-    """The URL of a static file with its content hash, for templates."""
-    return url_for("ui.static", filename=filename, v=assets.version(filename))
+    """The URL of a static file under its content-hashed name, for templates."""
+    return url_for("ui.static", filename=assets.hashed(filename))
 
 
 @bp.get("/")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+import math
 from datetime import datetime
+from decimal import Decimal
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, JSONType, UTCDateTime, clock_of, new_id, utcnow, written_after
@@ -32,7 +34,7 @@ ACTIVE_STATUSES = (TicketStatus.OPEN.value, TicketStatus.CLAIMED.value, TicketSt
 # The inbox's text search on PostgreSQL: GIN trigram indexes on lower(name) and lower(business_key),
 # made by migration 0014 where pg_trgm is available. Expression indexes with an operator class of an
 # extension are beyond what the models describe, so the schema check leaves these names out.
-TEXT_SEARCH_INDEXES = ("ix_tickets_name_trgm", "ix_tickets_business_key_trgm")
+TEXT_SEARCH_INDEXES = ("ix_tickets_name_trgm", "ix_tickets_business_key_trgm", "ix_tickets_case_text_trgm")
 
 
 class Ticket(TenantOwned, Base):
@@ -79,6 +81,10 @@ class Ticket(TenantOwned, Base):
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The case it shows ([{name, label, value}]) as it was when the ticket opened (engine.work.case).
     case_fields: Mapped[list | None] = mapped_column(JSONType, nullable=True)
+    # Projections of case_fields kept by :func:`_copy_inbox_keys`: the values as lower-case text
+    # for the inbox's ``q`` (trigram-indexed on PostgreSQL), and each field's sort key.
+    case_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    case_keys: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -142,11 +148,43 @@ class TicketCandidate(TenantOwned, Base):
 
 
 INBOX_KEYS = ("status", "due_at", "priority", "created_at")
+# Numbers sort by value within this magnitude; beyond it they sort as its bound.
+_NUMBER_BOUND = Decimal(10) ** 20
+
+
+def case_text_of(fields: list | None) -> str | None:
+    """The case values a text search matches: lower-case, one a line (objects and lists left out)."""
+    values = [str(f.get("value")).lower() for f in fields or ()
+              if isinstance(f.get("value"), (str, int, float)) and not isinstance(f.get("value"), bool)]
+    return "\n".join(values) or None
+
+
+def case_sort_key(value) -> str | None:
+    """A text that sorts as ``value`` does, whatever the database's JSON and collation: numbers by
+    value (``n``egative, then ``p``ositive, fixed width), then text case-insensitively (``s``);
+    booleans first (``b``). None (no value, or an object or list) sorts last."""
+    if isinstance(value, bool):
+        return f"b{int(value)}"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        number = max(-_NUMBER_BOUND + 1, min(_NUMBER_BOUND - 1, Decimal(repr(value))))
+        sign, number = ("n", number + _NUMBER_BOUND) if number < 0 else ("p", number)
+        return f"{sign}{number:028.6f}"
+    if isinstance(value, str):
+        return "s" + value.casefold()[:200]
+    return None
+
+
+def case_keys_of(fields: list | None) -> dict | None:
+    keys = {f["name"]: key for f in fields or () if (key := case_sort_key(f.get("value"))) is not None}
+    return keys or None
 
 
 @event.listens_for(Session, "before_flush")
 def _copy_inbox_keys(session: Session, flush_context, instances) -> None:
-    """Every write of a ticket goes through a flush: copy its inbox keys onto its candidates there."""
+    """Every write of a ticket goes through a flush: copy its inbox keys onto its candidates there,
+    and project its case fields onto its own row."""
     for ticket in chain(session.new, session.dirty):
         if not isinstance(ticket, Ticket):
             continue
@@ -155,6 +193,8 @@ def _copy_inbox_keys(session: Session, flush_context, instances) -> None:
             ticket.status = TicketStatus.OPEN.value
         if ticket.created_at is None:
             ticket.created_at = clock_of(session)
+        if inspect(ticket).attrs.case_fields.history.has_changes():
+            ticket.case_text, ticket.case_keys = case_text_of(ticket.case_fields), case_keys_of(ticket.case_fields)
         for candidate in ticket.candidates:
             for key in INBOX_KEYS:
                 value = getattr(ticket, key)

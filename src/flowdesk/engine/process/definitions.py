@@ -145,6 +145,12 @@ def with_start_form(session, version: DefinitionVersion) -> DefinitionVersion:
     return version
 
 
+def start_form_schema(session, version_id: str) -> dict | None:
+    """The JSON schema of the start form of the version ``version_id``, or None without one."""
+    start_events = session.scalar(select(DefinitionVersion.start_events).where(DefinitionVersion.id == version_id))
+    return forms.schema_of(session, (start_events or {}).get("form"))
+
+
 def _schedule_timer_starts(session, version: DefinitionVersion, now) -> None:
     """The newest version of a process owns its timer start schedule; older ones stop starting."""
     session.execute(delete(TimerStartSchedule).where(TimerStartSchedule.process_key == version.process_key))

@@ -196,8 +196,9 @@ def field_order(schema: dict | None, ui_schema: dict | None = None) -> list[str]
     return before + rest + after
 
 
-def check(schema: dict | None, data: dict) -> None:
-    """Raise :class:`InvalidInput` with per-field messages when ``data`` does not fit ``schema``."""
+def check(schema: dict | None, data: dict, form: str = "the task's form") -> None:
+    """Raise :class:`InvalidInput` with per-field messages when ``data`` does not fit ``schema``
+    (``form`` names the form in the message)."""
     if not schema:
         return
     errors: dict[str, list[str]] = {}
@@ -215,4 +216,4 @@ def check(schema: dict | None, data: dict) -> None:
             continue
         errors.setdefault(path or "data", []).append(error.message)
     if errors:
-        raise InvalidInput("the form data does not match the task's form", errors)
+        raise InvalidInput(f"the form data does not match {form}", errors)

@@ -1,4 +1,5 @@
-"""Incidents: listing them and retrying what stopped (a job, an external task, a timer step, a delivery)."""
+"""Incidents: listing them, retrying what stopped (a job, an external task, a timer step, a delivery),
+or closing them without a retry."""
 
 from __future__ import annotations
 
@@ -76,6 +77,33 @@ def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
                      incident_id=incident.id, job_id=incident.job_id, external_task_id=incident.external_task_id)
         audit_log.record(uow.session, principal.name, "incident.retried", "incident", incident.id,
                          instance_id=incident.instance_id)
+        uow.commit()
+        return incident
+
+
+def resolve(rt: Runtime, principal: Principal, incident_id: str, note: str | None = None) -> Incident:
+    """Mark the incident resolved without retrying anything (the failed work was done by hand,
+    or is no longer wanted).
+
+    As Camunda 7 resolves an incident: only the incident closes. The instance stays as it is, at
+    the element that failed; its job (or external task) is not run again, and the instance's own
+    admin actions (cancel, migrate, set variables...) are how it moves on, if it should.
+    """
+    principal.require(action="resolve incidents")
+    with rt.uow() as uow:
+        incident = uow.session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"incident '{incident_id}' does not exist")
+        if incident.status != "open":
+            raise Conflict(f"incident '{incident_id}' is already {incident.status}")
+        if incident.instance_id is not None:
+            lock_instance(uow.session, incident.instance_id)  # the same lock order as a retry
+        incident.status, incident.resolved_at, incident.resolved_by = "resolved", rt.clock(), principal.name
+        audit.record(uow.session, "incident.resolved", principal.name, instance_id=incident.instance_id,
+                     incident_id=incident.id, job_id=incident.job_id, external_task_id=incident.external_task_id,
+                     note=note)
+        audit_log.record(uow.session, principal.name, "incident.resolved", "incident", incident.id,
+                         instance_id=incident.instance_id, note=note)
         uow.commit()
         return incident
 

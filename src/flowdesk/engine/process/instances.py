@@ -19,9 +19,9 @@ from ..store import added_rows, audit, paging
 from ..store.errors import InvalidInput, NotFound
 from ..store.runtime import Runtime
 from ..store.unit_of_work import UnitOfWork
-from . import webhooks
+from . import forms, webhooks
 from .cycle import event_data, execution_failed, restore, save, settle
-from .definitions import latest_version, resolve_calls, version_ref
+from .definitions import latest_version, resolve_calls, start_form_schema, version_ref
 from .external_task_projection import active_external_tasks
 from .jobs import active_jobs
 from .waits import subscriptions_of
@@ -51,7 +51,7 @@ def start_instance(rt: Runtime, principal: Principal, process_key: str | None, v
                    business_key: str | None = None, request: IdempotentRequest | None = None, *,
                    version: int | None = None, version_id: str | None = None) -> InstanceView | Replay:
     """Start ``process_key`` (its latest version, or ``version``; or the version ``version_id``)
-    and run it to its first wait state."""
+    and run it to its first wait state. ``variables`` must fit the start form, if it has one."""
     principal.require(Role.SYSTEM, action="start processes")
     if process_key is not None:
         principal.require_process(process_key)
@@ -66,11 +66,21 @@ def start_instance(rt: Runtime, principal: Principal, process_key: str | None, v
         else:
             ref = version_ref(uow, process_key, version, version_id)
         principal.require_process(ref.process_key)
+        _check_start_form(start_form_schema(uow.session, ref.id), variables or {})
         instance = create_instance(rt, uow, principal.name, ref, variables or {}, business_key)
         view = view_of(uow.session, instance)
         idempotency.remember(uow, principal, request, view)
         uow.commit()
         return view
+
+
+def _check_start_form(schema: dict | None, variables: dict) -> None:
+    """The browser checks the start form too, but any client may call: the server decides. The
+    form's fields must fit it; other variables may come along (a trusted starter's, as the start
+    page's "more variables" sends them; a requester's request takes the form's fields only)."""
+    if schema is not None:
+        schema = {key: value for key, value in schema.items() if key != "additionalProperties"}
+    forms.check(schema, variables, "the process's start form")
 
 
 def create_instance(rt: Runtime, uow: UnitOfWork, started_by: str | None, version, variables: dict,

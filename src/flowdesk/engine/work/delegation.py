@@ -5,17 +5,18 @@
   candidate group); admins to any agent or admin. Assigning a delegated ticket ends the delegation.
 * ``delegate``: the holder, a lead or an admin lets someone else work the ticket; the holder
   becomes its ``owner``. The delegate cannot complete it: ``resolve`` hands it back to the owner.
+* ``assignees``: whom the caller may give a ticket to, for a user picker.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..access.principal import Principal, Role
-from ..models import Ticket, TicketAssignment, TicketStatus, User
+from ..models import Ticket, TicketAssignment, TicketStatus, User, UserGroup
 from ..store import audit
 from ..store.errors import Conflict, DomainError, Forbidden, InvalidInput
 from ..store.runtime import Runtime
@@ -25,6 +26,7 @@ from .tickets import DELEGATION_PENDING, check_precondition, locked, require_act
 RESOLVED = "resolved"
 BULK_ACTIONS = ("claim", "assign")
 MAX_BULK = 100
+MAX_ASSIGNEES = 500  # a picker's worth; past it the API's own assign still takes any name
 
 
 @dataclass
@@ -97,6 +99,20 @@ def assign(rt: Runtime, principal: Principal, ticket_id: str, user: str, if_matc
         sla.start_on_accept(uow.session, ticket, now, principal.name)
         uow.commit()
         return ticket
+
+
+def assignees(rt: Runtime, principal: Principal, ticket_id: str) -> list[str]:
+    """The names ``principal`` may assign or delegate the ticket to, by name: any agent or admin for
+    admins, else the ticket's candidates (its users and its groups' members). 403 for whoever may
+    do neither, so a page offers the action only where it would be allowed."""
+    with rt.uow() as uow:
+        ticket = tickets.find_visible(uow.session, principal, ticket_id)
+        authority = _authority(ticket, principal, "assign")
+        query = select(User.name).where(User.role.in_((Role.AGENT.value, Role.ADMIN.value)))
+        if authority != "admin":
+            members = select(UserGroup.user_id).where(UserGroup.group.in_(ticket.candidate_groups or [""]))
+            query = query.where(or_(User.name.in_(ticket.candidate_users or [""]), User.id.in_(members)))
+        return list(uow.session.scalars(query.order_by(User.name).limit(MAX_ASSIGNEES)))
 
 
 def delegate(rt: Runtime, principal: Principal, ticket_id: str, user: str, comment: str | None = None,

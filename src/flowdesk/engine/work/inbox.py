@@ -1,4 +1,5 @@
-"""The inbox: visible tickets filtered, sorted by due date, priority or creation, one page at a time.
+"""The inbox: visible tickets filtered, sorted by due date, priority, creation or a case field, one
+page at a time.
 
 Paging is keyset: the cursor holds the sort key's value and the id of the last ticket, so a page
 never repeats or skips a ticket while others are added. Tickets without a due date (or priority)
@@ -6,13 +7,18 @@ come last in both directions; they are read as a second range so each stays an i
 
 At a million tickets each common inbox stays a short index range: a candidate-group inbox is read
 from that group's ``ticket_candidates`` rows (which carry the ticket's status and sort keys), the
-visibility rule is a union of index ranges, and counts stop at :data:`COUNT_CAP`.
+visibility rule is a union of index ranges, and counts stop at :data:`COUNT_CAP`. The text search
+matches the ticket's own projection of its case values (``case_text``), never the instance's
+state. Sorting by a case field (``case.<name>``) orders the filter's matches by the ticket's
+projected sort key (``case_keys``): no index serves an arbitrary field, so it reads every ticket
+the filters match, and suits a narrowed inbox (a group's, a process's).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -30,7 +36,10 @@ from .tickets import TICKET_STATUSES
 
 SORT_KEYS = ("created", "due", "priority")
 NULLABLE_SORTS = ("due", "priority")  # tickets without one come last
-SORT_CHOICES = tuple(k for key in SORT_KEYS for k in (key, f"-{key}"))
+CASE_SORT_PREFIX = "case."
+# A sort: a key of the ticket's or ``case.<field>`` (a caseFields name, dotted for a value inside
+# an object), ``-`` first for descending.
+SORT = re.compile(rf"^-?({'|'.join(SORT_KEYS)}|case\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)$")
 # Counting stops here: past it the total is "at least COUNT_CAP" (``total_capped``), so a count
 # costs at most this many index entries however many tickets match.
 COUNT_CAP = paging.COUNT_CAP
@@ -76,7 +85,7 @@ class InboxQuery:
     due_after: datetime | None = None
     created_before: datetime | None = None
     created_after: datetime | None = None
-    q: str | None = None  # case-insensitive text in the name or business key
+    q: str | None = None  # case-insensitive text in the name, business key or case values
     sort: str = "created"
 
 
@@ -94,8 +103,8 @@ def _check(query: InboxQuery) -> None:
         errors["status"] = [f"one of {', '.join(TICKET_STATUSES)}"]
     if query.sla_state and query.sla_state not in sla.SLA_STATES:
         errors["sla_state"] = [f"one of {', '.join(sla.SLA_STATES)}"]
-    if query.sort not in SORT_CHOICES:
-        errors["sort"] = [f"one of {', '.join(SORT_CHOICES)}"]
+    if not SORT.match(query.sort):
+        errors["sort"] = [f"one of {', '.join(SORT_KEYS)} or case.<field>, with - first for descending"]
     if errors:
         raise InvalidInput("invalid ticket filter", errors)
 
@@ -141,7 +150,8 @@ def _conditions(principal: Principal, query: InboxQuery, now: datetime) -> list:
     if query.q:
         text = query.q.strip().lower()
         conditions.append(or_(func.lower(Ticket.name).contains(text, autoescape=True),
-                              func.lower(Ticket.business_key).contains(text, autoescape=True)))
+                              func.lower(Ticket.business_key).contains(text, autoescape=True),
+                              Ticket.case_text.contains(text, autoescape=True)))
     return conditions
 
 
@@ -169,6 +179,20 @@ def _visible_sources(principal: Principal, status: str | None) -> list:
     return sources
 
 
+def _case_field(sort: str) -> str | None:
+    """The case field a sort orders by, or None for the ticket's own keys."""
+    key = sort.lstrip("-")
+    return key[len(CASE_SORT_PREFIX):] if key.startswith(CASE_SORT_PREFIX) else None
+
+
+def _sort_column(driver: _Driver, sort: str):
+    """What ``driver``'s rows are ordered by for ``sort``: its own column, or the ticket's case sort key."""
+    field_name = _case_field(sort)
+    if field_name is not None:
+        return Ticket.case_keys[field_name].as_string()
+    return driver.sorts[sort.lstrip("-")]
+
+
 def _select(principal: Principal, query: InboxQuery, now: datetime) -> _Selection:
     conditions = _conditions(principal, query, now)
     mine = query.assignee == "me" or (query.assignee is not None and query.assignee == principal.name)
@@ -192,7 +216,7 @@ def _select(principal: Principal, query: InboxQuery, now: datetime) -> _Selectio
     if principal.is_admin or mine:
         return _Selection(stmt, _TICKETS, stmt.with_only_columns(Ticket.id))
     visible_ids = _visible_ids(principal, query.status)
-    if conditions:
+    if conditions or _case_field(query.sort) is not None:  # sources come in their own keys' order only
         stmt = stmt.where(Ticket.id.in_(visible_ids))
         return _Selection(stmt, _TICKETS, stmt.with_only_columns(Ticket.id))
     # Your whole inbox: the union (already narrowed by status) is the answer, and its sources
@@ -217,6 +241,9 @@ def _decode(cursor: str, sort: str) -> tuple[object, str]:
         if value is not None and sort.lstrip("-") == "priority":
             if not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(value)
+        elif value is not None and _case_field(sort) is not None:
+            if not isinstance(value, str):
+                raise TypeError(value)
         elif value is not None:
             value = datetime.fromisoformat(value)
         return value, str(id_)
@@ -227,20 +254,21 @@ def _decode(cursor: str, sort: str) -> tuple[object, str]:
 # A page shows ticket summaries: the candidates come in the same round trip, the task's data and
 # form (possibly large JSON) not at all.
 _SUMMARY = (joinedload(Ticket.candidates), *(defer(column) for column in (
-    Ticket.data, Ticket.form, Ticket.result, Ticket.comment, Ticket.documentation)))
+    Ticket.data, Ticket.form, Ticket.result, Ticket.comment, Ticket.documentation, Ticket.case_text)))
 
 
 def _page(session, selection: _Selection, sort: str, after: str | None, limit: int) -> tuple[list[Ticket], bool]:
     descending, key = sort.startswith("-"), sort.lstrip("-")
-    nullable = key in NULLABLE_SORTS
+    nullable = key in NULLABLE_SORTS or _case_field(sort) is not None
     value, last_id = _decode(after, sort) if after else (None, None)
     beyond = (lambda c, v: c < v) if descending else (lambda c, v: c > v)
 
     def first(predicate, by_key: bool, count: int) -> list[Ticket]:
         """The first ``count`` tickets, in order, among those whose (key, id) fit ``predicate``."""
         def ordered(stmt, driver: _Driver):
-            columns = ((driver.sorts[key],) if by_key else ()) + (driver.id,)
-            return (stmt.where(predicate(driver.sorts[key], driver.id))
+            column = _sort_column(driver, sort)
+            columns = ((column,) if by_key else ()) + (driver.id,)
+            return (stmt.where(predicate(column, driver.id))
                     .order_by(*(c.desc() if descending else c for c in columns)).limit(count))
 
         stmt = selection.tickets
@@ -270,6 +298,13 @@ def _page(session, selection: _Selection, sort: str, after: str | None, limit: i
     return rows[:limit], len(rows) > limit
 
 
+def _sort_value(ticket: Ticket, sort: str):
+    field_name = _case_field(sort)
+    if field_name is not None:
+        return (ticket.case_keys or {}).get(field_name)
+    return getattr(ticket, _TICKETS.sorts[sort.lstrip("-")].key)
+
+
 def list_tickets(rt: Runtime, principal: Principal, query: InboxQuery, after: str | None = None,
                  limit: int | None = None, count: bool = False) -> InboxPage:
     """Visible tickets matching ``query`` in its sort order; ``count`` adds the total of the filter."""
@@ -280,8 +315,7 @@ def list_tickets(rt: Runtime, principal: Principal, query: InboxQuery, after: st
         rows, more = _page(uow.session, selection, query.sort, after, limit)
         cursor = None
         if more:
-            key = query.sort.lstrip("-")
-            cursor = _encode(query.sort, getattr(rows[-1], _TICKETS.sorts[key].key), rows[-1].id)
+            cursor = _encode(query.sort, _sort_value(rows[-1], query.sort), rows[-1].id)
         page = InboxPage(rows, cursor)
         if count:
             page.total, page.total_capped = paging.count(uow.session, selection.ids)

@@ -1,6 +1,7 @@
 // The inbox: the filters of GET /tickets as presets with counts, a table paged by cursor, claim.
 // The filters live in the URL (a reload or a shared link shows the same list); the columns after
-// the ticket's own are the case fields its model names (`caseFields`).
+// the ticket's own are the case fields its model names (`caseFields`); the server sorts by them
+// (`sort=case.<field>`) across pages, like by its own columns.
 import { api, query } from "./api.js";
 import { age, badge, caseValue, clear, duration, el, every, guarded, inFlight, say, short, start, UI, when } from "./page.js";
 
@@ -98,18 +99,18 @@ function caseColumns(items) {
   return [...columns].map(([name, label]) => ({ name, label }));
 }
 
-function sortHeader(label, key) {
+function sortHeader(label, key, attributes = {}) {
   const sort = form.elements.sort.value || "created";
   const direction = sort === key ? "ascending" : sort === `-${key}` ? "descending" : "none";
-  return el("th", { scope: "col", "aria-sort": direction },
-    el("button", { type: "button", class: "sort", "data-sort": key, onclick: () => sortBy(key, direction) },
+  return el("th", { scope: "col", "aria-sort": direction, ...attributes },
+    el("button", { type: "button", class: "sort", "data-sort": key, onclick: () => sortBy(key, direction, label) },
        label, el("span", { "aria-hidden": "true" }, { ascending: " ▲", descending: " ▼", none: "" }[direction])));
 }
 
 function renderHead(columns) {
   clear(head,
     el("th", { scope: "col" }, "Ticket"), el("th", { scope: "col" }, "Process"),
-    columns.map((c) => el("th", { scope: "col", "data-case": c.name }, c.label)),
+    columns.map((c) => sortHeader(c.label, `case.${c.name}`, { "data-case": c.name })),
     el("th", { scope: "col" }, "Status"), el("th", { scope: "col" }, "Assignee"),
     sortHeader("SLA", "due"), sortHeader("Created", "created"), sortHeader("Priority", "priority"),
     el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Actions")));
@@ -158,11 +159,20 @@ async function load() {
   });
 }
 
-function sortBy(key, direction) {
+/** Chooses ``sort`` in the "Sort by" list, adding it there first when it is a case field's. */
+function chooseSort(sort, label) {
+  const select = form.elements.sort;
+  if (![...select.options].some((o) => o.value === sort)) {
+    select.append(el("option", { value: sort }, `${label} ${sort.startsWith("-") ? "descending" : "ascending"}`));
+  }
+  select.value = sort;
+}
+
+function sortBy(key, direction, label) {
   // A header first sorts the way people mean it (highest priority, soonest due), then flips.
   const first = key === "priority" ? `-${key}` : key;
   const flipped = direction === "ascending" ? `-${key}` : direction === "descending" ? key : first;
-  form.elements.sort.value = flipped;
+  chooseSort(flipped, label);
   cursors = [null];
   load();
 }

@@ -1,5 +1,5 @@
 // Incidents: work that stopped and needs a person. Filters in the URL, newest first, the job's
-// attempt log on demand, retry one or the selected ones (admins).
+// attempt log on demand, retry one or the selected ones, or resolve one without a retry (admins).
 import { api, ApiError, query } from "./api.js";
 import { badge, clear, el, fail, guarded, say, short, start, UI, when } from "./page.js";
 
@@ -51,9 +51,35 @@ function row(incident) {
     el("td", { "data-label": "Status" }, badge(open ? "incident" : "resolved", open ? "incident" : "completed"),
        incident.resolved_by ? el("div", { class: "sub" }, `by ${incident.resolved_by}, ${when(incident.resolved_at)}`) : null),
     el("td", { "data-label": "Since" }, when(incident.created_at)),
-    el("td", {}, who.role === "admin" && open
-      ? el("button", { type: "button", class: "small", onclick: (event) => retry([incident.id], event.currentTarget) }, "Retry")
+    el("td", { class: "incident-actions" }, who.role === "admin" && open
+      ? [el("button", { type: "button", class: "small", onclick: (event) => retry([incident.id], event.currentTarget) }, "Retry"),
+         el("button", { type: "button", class: "small secondary", onclick: (event) => askResolve(incident, event.currentTarget) },
+            "Resolve…")]
       : ""));
+}
+
+/** Resolving closes the incident only: the instance stays where it stopped (the work was done
+ * by hand, or is no longer wanted). A note says why; it goes to the audit log. */
+function askResolve(incident, button) {
+  const cell = button.closest("td");
+  const note = el("input", { type: "text", name: "note", maxlength: "2000", "aria-label": "Why it is resolved (optional)",
+                             placeholder: "why (optional)" });
+  const confirm = el("button", { type: "button", class: "small", onclick: () => resolve(incident, note.value.trim(), confirm) },
+                     "Resolve without retry");
+  clear(cell, el("p", { class: "help" }, "Closes the incident; the instance stays where it stopped and nothing runs again."),
+        note, el("div", { class: "actions" }, confirm,
+                 el("button", { type: "button", class: "small secondary", onclick: () => load() }, "Cancel")));
+  note.focus();
+}
+
+async function resolve(incident, note, button) {
+  button.disabled = true;
+  await guarded(async () => {
+    await api(`/incidents/${incident.id}/resolve`, { method: "POST", json: { note: note || null } });
+    say(`Resolved the incident at ${incident.element_id || short(incident.id)} without a retry.`);
+    await load();
+  });
+  button.disabled = false;
 }
 
 function updateSelection() {

@@ -1,5 +1,6 @@
-// The ticket page: facts, claim, the form with complete / approve / reject, SLA, diagram, timeline.
+// The ticket page: facts, claim, assign, the form with complete / approve / reject, SLA, diagram, timeline.
 import { api, ApiError } from "./api.js";
+import { renderAssignment } from "./assign.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
 import { loadAttachments, loadComments, wireDiscussion } from "./discussion.js";
 import { orderedFields, readForm, renderForm, showFieldErrors } from "./form.js";
@@ -172,7 +173,8 @@ async function load() {
   renderCase();
   renderWork();
   renderSla();
-  await Promise.all([renderTimeline(), loadComments(path), loadAttachments(path), renderDiagram()]);
+  await Promise.all([renderTimeline(), loadComments(path), loadAttachments(path), renderDiagram(),
+                     renderAssignment(document.getElementById("ticket-assign"), ticket, path, who, give)]);
 }
 
 /** After a 409 or 412: when the ticket changed under us, show it as it is now and say who changed it. */
@@ -206,6 +208,15 @@ async function act(action) {
   await command(async () => {
     await api(`${path}/${action}`, { method: "POST", headers: { "If-Match": ticket.etag } });
     say(action === "claim" ? "You claimed this ticket." : "You gave this ticket back.");
+    await load();
+  });
+}
+
+/** Assign (or transfer) or delegate the ticket to `user`. */
+async function give(action, user) {
+  await command(async () => {
+    await api(`${path}/${action}`, { method: "POST", json: { user }, headers: { "If-Match": ticket.etag } });
+    say(action === "delegate" ? `You delegated this ticket to ${user}.` : `You gave this ticket to ${user}.`);
     await load();
   });
 }
