@@ -256,3 +256,17 @@ def test_pages_fit_a_phone(open_page, screens, deploy, start, make_key, log_in):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)
         screens.shoot(page, "phone-" + path.split("/")[2])
+
+
+def test_after_completing_the_next_ticket_in_the_inbox_is_offered(open_page, deploy, start, make_key, log_in):
+    deploy("simple_user_task.bpmn")
+    first = start("simple_user_task")["open_tickets"][0]
+    second = start("simple_user_task")["open_tickets"][0]
+    page = open_page()
+    log_in(page, make_key("alice", "agent", "agents"), f"/ui/tickets/{first['id']}")
+    page.get_by_role("button", name="Complete").click()
+    offer = page.locator("#next-in-inbox")
+    expect(offer).to_have_attribute("href", f"/ui/tickets/{second['id']}")
+    offer.click()
+    expect(page).to_have_url(re.compile(f"/ui/tickets/{second['id']}$"))
+    expect(page.locator("#ticket-facts")).to_contain_text("claimed")

@@ -235,6 +235,25 @@ function afterCompletion(result, verb) {
   const links = next.flatMap((t, i) => [i ? ", " : "", el("a", { href: `${UI}tickets/${t.id}` }, t.name || t.element_id)]);
   clear(status, `${verb}. `, ...(next.length ? ["Next: ", ...links] : [`The instance is ${result.instance.status}.`]));
   status.focus(); // the result is read out and is where the keyboard goes on
+  offerNextInInbox(status, new Set(next.map((t) => t.id)));
+}
+
+/** The agent's next piece of work after this one: their own claimed tickets first, then the open
+ * ones they may take, in the inbox's order; nothing is said when there is none. */
+async function offerNextInInbox(status, offered) {
+  try {
+    for (const filter of ["assignee=me&status=claimed", "status=open"]) {
+      const page = await api(`/tickets?${filter}&limit=5`);
+      const other = page.items.find((t) => t.id !== ticketId && !offered.has(t.id));
+      if (other) {
+        status.append(" Next in your inbox: ",
+                      el("a", { id: "next-in-inbox", href: `${UI}tickets/${other.id}` }, other.name || other.element_id));
+        return;
+      }
+    }
+  } catch {
+    // the completion stands; the offer of more work is a convenience
+  }
 }
 
 async function submit(url, body, verb) {
