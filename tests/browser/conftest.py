@@ -130,12 +130,27 @@ def make_key(make_user):
     return lambda *args: make_user(*args)["Authorization"].removeprefix("Bearer ")
 
 
+def key_of(headers: dict) -> str:
+    """The API key in a test user's ``Authorization`` header."""
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+@pytest.fixture
+def backend() -> str:
+    """The pages read and write through the API, whose tests run on both backends; here SQLite,
+    except where a module walks a whole process on PostgreSQL too (it says so with its own)."""
+    return "sqlite"
+
+
 @pytest.fixture
 def log_in():
-    """``log_in(page, key, start="/ui/inbox")``: opens ``start``, is sent to the login form, logs in."""
+    """``log_in(page, key, start="/ui/inbox")``: opens ``start``, is sent to the login form, logs in.
+    ``key`` is an API key or the headers a test's user fixture gives (``admin``, ``make_user(...)``)."""
     from playwright.sync_api import expect
 
-    def run(page, key: str, start: str = "/ui/inbox") -> None:
+    def run(page, key: str | dict, start: str = "/ui/inbox") -> None:
+        if isinstance(key, dict):
+            key = key_of(key)
         page.goto(start)
         expect(page).to_have_url(re.compile(r"/ui/login"))
         page.get_by_label("API key or access token").fill(key)

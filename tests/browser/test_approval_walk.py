@@ -12,6 +12,12 @@ expect = pytest.importorskip("playwright.sync_api").expect
 EXAMPLE = Path(__file__).parents[2] / "examples" / "purchase_approval.bpmn"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request) -> str:
+    """The whole walk on both backends: the browser tests' PostgreSQL coverage."""
+    return request.param
+
+
 def drop_file(page, selector: str, path: Path) -> None:
     """A real drag-and-drop: a DataTransfer holding the file, dropped on the zone."""
     page.evaluate("""([selector, name, text]) => {

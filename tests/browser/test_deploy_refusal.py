@@ -11,11 +11,6 @@ expect = pytest.importorskip("playwright.sync_api").expect
 DATA = Path(__file__).parents[1] / "data"
 
 
-@pytest.fixture
-def backend():
-    """The page only reads the deploy's answer, which runs on both backends elsewhere."""
-    return "sqlite"
-
 
 def test_a_refused_deploy_lists_script_property_and_parser_errors_together(open_page, screens, make_key, log_in,
                                                                           drop_files):

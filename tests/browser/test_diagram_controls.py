@@ -7,14 +7,6 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """The page only reads through the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 def _zoom(page) -> float:
@@ -29,7 +21,7 @@ def test_zoom_fit_and_enlarge_by_button_and_keyboard(open_page, screens, deploy,
     deploy("case_review.bpmn")
     ticket = start("case_review", {"subject": "Laptops"})["open_tickets"][0]["id"]
     page = open_page()
-    log_in(page, key_of(make_user("sue", "agent", "support")), f"/ui/tickets/{ticket}")
+    log_in(page, make_user("sue", "agent", "support"), f"/ui/tickets/{ticket}")
     expect(page.locator("#diagram")).to_have_attribute("data-rendered", "true")
     fitted = _zoom(page)
     page.get_by_role("button", name="Zoom in").click()

@@ -11,14 +11,6 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """These pages only read through the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.fixture
@@ -37,7 +29,7 @@ def sue(make_user):
 
 def test_case_fields_are_columns_and_the_age_is_shown(open_page, screens, cases, sue, log_in):
     page = open_page()
-    log_in(page, key_of(sue))
+    log_in(page, sue)
     page.locator('[data-preset="all"]').click()
     headers = page.locator("#inbox-columns th")
     # Four case columns at most: the case reviews' three, then the inbox item's first start variable.
@@ -56,7 +48,7 @@ def test_case_fields_are_columns_and_the_age_is_shown(open_page, screens, cases,
 
 def test_a_header_sorts_and_says_so(open_page, cases, sue, log_in):
     page = open_page()
-    log_in(page, key_of(sue))
+    log_in(page, sue)
     page.locator('[data-preset="all"]').click()
     expect(page.locator("#inbox-table tbody tr")).to_have_count(3)
     created = page.locator('#inbox-columns th:has(button[data-sort="created"])')
@@ -75,7 +67,7 @@ def test_a_header_sorts_and_says_so(open_page, cases, sue, log_in):
 
 def test_filters_stay_in_the_address_through_a_reload(open_page, cases, sue, log_in):
     page = open_page()
-    log_in(page, key_of(sue))
+    log_in(page, sue)
     page.locator('[data-preset="all"]').click()
     page.get_by_label("Process").select_option(label="Case review (case_review)")
     page.get_by_label("Search").fill("C-2")
@@ -93,7 +85,7 @@ def test_filters_stay_in_the_address_through_a_reload(open_page, cases, sue, log
 
 def test_a_shared_link_opens_the_same_list_in_a_new_tab(open_page, cases, sue, log_in):
     page = open_page()
-    log_in(page, key_of(sue), "/ui/inbox?view=open&process_key=inbox_item")
+    log_in(page, sue, "/ui/inbox?view=open&process_key=inbox_item")
     expect(page.locator('[data-preset="open"]')).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_label("Process")).to_have_value("inbox_item")
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
@@ -117,7 +109,7 @@ def test_sla_presets_leave_completed_tickets_out(open_page, client, deploy, star
     assert client.post(f"/api/v1/tickets/{done}/complete", headers=ann, json={"data": {}}).status_code == 200
 
     page = open_page()
-    log_in(page, key_of(ann))
+    log_in(page, ann)
     page.locator(f'[data-preset="{preset}"]').click()
     expect(page.locator(f'[data-preset="{preset}"] .count')).to_have_text("1")
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
@@ -133,7 +125,7 @@ def test_a_case_header_sorts_every_page_on_the_server(open_page, deploy, start, 
         start("case_review", {"customer": {"name": f"Customer {n}"}, "subject": "Desks", "amount": amount},
               business_key=f"C-{n}")
     page = open_page()
-    log_in(page, key_of(sue), "/ui/inbox?view=all")
+    log_in(page, sue, "/ui/inbox?view=all")
     rows = page.locator("#inbox-table tbody tr")
     expect(rows).to_have_count(25)
     expect(rows.filter(has_text="C-25")).to_have_count(0)
@@ -153,7 +145,7 @@ def test_a_case_header_sorts_every_page_on_the_server(open_page, deploy, start, 
 
 def test_search_finds_a_case_value(open_page, cases, sue, log_in):
     page = open_page()
-    log_in(page, key_of(sue), "/ui/inbox?view=all")
+    log_in(page, sue, "/ui/inbox?view=all")
     page.get_by_label("Search").fill("bo & co")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)

@@ -13,14 +13,6 @@ from flowdesk.engine.process.job_results import Outcome
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """These pages only read through the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.fixture
@@ -42,7 +34,7 @@ def incidents(client, deploy, start, make_user, runtime, single_action_job):
 
 def test_incidents_are_listed_newest_first_with_their_attempt_log(open_page, screens, incidents, admin, log_in):
     page = open_page()
-    log_in(page, key_of(admin), "/ui/incidents")
+    log_in(page, admin, "/ui/incidents")
     rows = page.locator("#incidents-table tbody tr")
     expect(rows).to_have_count(3)
     expect(page.locator("#incidents-total")).to_contain_text("3 incidents")
@@ -57,7 +49,7 @@ def test_incidents_are_listed_newest_first_with_their_attempt_log(open_page, scr
 
 def test_selected_incidents_are_retried_together(open_page, screens, incidents, admin, log_in):
     page = open_page()
-    log_in(page, key_of(admin), "/ui/incidents")
+    log_in(page, admin, "/ui/incidents")
     rows = page.locator("#incidents-table tbody tr")
     expect(rows).to_have_count(3)
     retry = page.get_by_role("button", name="Retry selected")
@@ -82,7 +74,7 @@ def test_selected_incidents_are_retried_together(open_page, screens, incidents, 
 
 def test_an_incident_is_resolved_without_a_retry_with_a_note(open_page, screens, client, incidents, admin, log_in):
     page = open_page()
-    log_in(page, key_of(admin), "/ui/incidents")
+    log_in(page, admin, "/ui/incidents")
     rows = page.locator("#incidents-table tbody tr")
     expect(rows).to_have_count(3)
     row = rows.filter(has_text="CARD-1")

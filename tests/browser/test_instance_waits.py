@@ -9,11 +9,6 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """The page only reads the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
 
 @pytest.fixture
 def charge(deploy, start):

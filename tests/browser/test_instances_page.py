@@ -10,14 +10,6 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """These pages only read through the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 def test_instances_newest_first_with_a_total_and_filters_in_the_address(open_page, screens, deploy, start, admin,
@@ -28,7 +20,7 @@ def test_instances_newest_first_with_a_total_and_filters_in_the_address(open_pag
     start("inbox_item", {"priority": 1, "due": None}, business_key="ITEM")
 
     page = open_page()
-    log_in(page, key_of(admin), "/ui/instances")
+    log_in(page, admin, "/ui/instances")
     rows = page.locator("#instances-table tbody tr")
     expect(rows).to_have_count(4)
     expect(page.locator("#instances-total")).to_contain_text("4 instances")
@@ -56,7 +48,7 @@ def test_an_admin_suspends_resumes_and_migrates_an_instance(open_page, screens, 
     deploy("intake_v2.bpmn")
 
     page = open_page()
-    log_in(page, key_of(admin), f"/ui/instances/{instance['id']}")
+    log_in(page, admin, f"/ui/instances/{instance['id']}")
     facts = page.locator("#instance-facts")
     expect(facts).to_contain_text("running")
     page.get_by_role("button", name="Suspend").click()
@@ -79,6 +71,6 @@ def test_an_agent_gets_no_admin_actions(open_page, deploy, start, make_user, log
     instance = start("intake")
     deploy("intake_v2.bpmn")
     page = open_page()
-    log_in(page, key_of(make_user("ann", "agent", "agents")), f"/ui/instances/{instance['id']}")
+    log_in(page, make_user("ann", "agent", "agents"), f"/ui/instances/{instance['id']}")
     expect(page.locator("#instance-facts")).to_contain_text("running")
     expect(page.locator("#instance-actions button")).to_have_count(0)

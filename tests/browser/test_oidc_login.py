@@ -10,11 +10,6 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """The sign-in keeps nothing in the database; the API runs on both backends elsewhere."""
-    return "sqlite"
-
 
 @pytest.fixture
 def app_settings(fake_idp):

@@ -7,14 +7,6 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """These pages only read through the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.fixture
@@ -48,7 +40,7 @@ def test_a_double_click_completes_once(open_page, client, ticket, make_user, log
     page = open_page()
     completions = []
     page.on("request", lambda request: completions.append(request.url) if request.url.endswith("/complete") else None)
-    log_in(page, key_of(ann), f"/ui/tickets/{ticket}")
+    log_in(page, ann, f"/ui/tickets/{ticket}")
     page.get_by_role("button", name="Complete").dblclick()
     expect(page.locator("#status")).to_contain_text("Completed")
     expect(page.locator("#status")).to_be_focused()
@@ -59,7 +51,7 @@ def test_a_double_click_completes_once(open_page, client, ticket, make_user, log
 def test_a_claim_beaten_by_a_colleague_says_who_has_it(open_page, client, ticket, make_user, log_in):
     ann, bob = make_user("ann", "agent", "agents"), make_user("bob", "agent", "agents")
     page = open_page()
-    log_in(page, key_of(ann), f"/ui/tickets/{ticket}")
+    log_in(page, ann, f"/ui/tickets/{ticket}")
     expect(page.get_by_role("button", name="Claim")).to_be_visible()
     assert client.post(f"/api/v1/tickets/{ticket}/claim", headers=bob).status_code == 200
     page.get_by_role("button", name="Claim").click()
@@ -73,7 +65,7 @@ def test_a_claim_beaten_by_a_colleague_says_who_has_it(open_page, client, ticket
 def test_the_open_ticket_refreshes_itself(open_page, client, ticket, make_user, log_in):
     ann, bob = make_user("ann", "agent", "agents"), make_user("bob", "agent", "agents")
     page = open_page()
-    log_in(page, key_of(ann), f"/ui/tickets/{ticket}")
+    log_in(page, ann, f"/ui/tickets/{ticket}")
     expect(page.locator("#ticket-facts")).to_contain_text("nobody yet")
     assert client.post(f"/api/v1/tickets/{ticket}/claim", headers=bob).status_code == 200
     expect(page.locator("#ticket-facts")).to_contain_text("bob", timeout=25000)  # polled every 15 s

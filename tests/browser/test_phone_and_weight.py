@@ -13,14 +13,6 @@ expect = pytest.importorskip("playwright.sync_api").expect
 INBOX_BUDGET_BYTES = 40_000
 
 
-@pytest.fixture
-def backend():
-    """The pages only read through the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.fixture
@@ -32,7 +24,7 @@ def item(deploy, start):
 
 def test_on_a_phone_inbox_values_carry_their_labels(open_page, screens, item, make_user, log_in):
     page = open_page(width=390)
-    log_in(page, key_of(make_user("sue", "agent", "support")))
+    log_in(page, make_user("sue", "agent", "support"))
     row = page.locator("#inbox-table tbody tr")
     expect(row).to_have_count(1)
     subject = row.locator('td[data-case="subject"]')
@@ -47,7 +39,7 @@ def test_on_a_phone_the_sla_comes_first_on_a_ticket(open_page, screens, deploy, 
     due = (datetime.now(timezone.utc) + timedelta(hours=4)).isoformat()
     ticket = start("inbox_item", {"priority": 1, "due": due})["open_tickets"][0]["id"]
     page = open_page(width=390)
-    log_in(page, key_of(make_user("ann", "agent", "agents")), f"/ui/tickets/{ticket}")
+    log_in(page, make_user("ann", "agent", "agents"), f"/ui/tickets/{ticket}")
     expect(page.locator("#sla")).to_contain_text("left")
     sla, facts = page.locator("#sla-card").bounding_box(), page.locator("#ticket-facts").bounding_box()
     assert sla["y"] < facts["y"]
@@ -57,7 +49,8 @@ def test_on_a_phone_the_sla_comes_first_on_a_ticket(open_page, screens, deploy, 
 def test_the_inbox_is_light(open_page, item, make_user):
     page = open_page()
     # Logged in before the first page: the inbox is the first thing this tab loads (a cold cache).
-    page.add_init_script(f"sessionStorage.setItem('flowdesk.apiKey', {key_of(make_user('sue', 'agent', 'support'))!r})")
+    sue = make_user("sue", "agent", "support")["Authorization"].removeprefix("Bearer ")
+    page.add_init_script(f"sessionStorage.setItem('flowdesk.apiKey', {sue!r})")
     page.goto("/ui/inbox")
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
     page.wait_for_load_state("networkidle")

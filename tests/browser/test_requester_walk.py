@@ -13,6 +13,12 @@ expect = pytest.importorskip("playwright.sync_api").expect
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request) -> str:
+    """The whole walk on both backends: the browser tests' PostgreSQL coverage."""
+    return request.param
+
+
 def _desk_ticket(client, admin, request_id, element_id):
     items = client.get(f"/api/v1/tickets?instance_id={request_id}", headers=admin).get_json()["items"]
     return next(t["id"] for t in items if t["element_id"] == element_id and t["status"] != "completed")

@@ -10,14 +10,6 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """The form only calls the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 def _instances(client, admin) -> list:
@@ -28,7 +20,7 @@ def test_an_admin_starts_an_instance_and_lands_on_its_page(open_page, screens, c
     deploy("simple_user_task.bpmn")
     deploy("two_step.bpmn")
     page = open_page()
-    log_in(page, key_of(admin), "/ui/definitions")
+    log_in(page, admin, "/ui/definitions")
     page.get_by_label("Process", exact=True).select_option("simple_user_task")
     page.get_by_label("Business key (optional)").fill("ORDER-17")
     page.get_by_label("Variables (a JSON object)").fill('{"amount": 120, "customer": "ACME"}')
@@ -48,7 +40,7 @@ def test_the_process_picked_in_the_list_is_the_one_started(open_page, client, ad
     deploy("simple_user_task.bpmn")
     deploy("two_step.bpmn")
     page = open_page()
-    log_in(page, key_of(admin), "/ui/definitions")
+    log_in(page, admin, "/ui/definitions")
     page.locator('#definitions-list button[data-key="two_step"]').click()
     expect(page.get_by_label("Process", exact=True)).to_have_value("two_step")
     page.get_by_role("button", name="Start instance").focus()  # and start it by keyboard
@@ -60,7 +52,7 @@ def test_the_process_picked_in_the_list_is_the_one_started(open_page, client, ad
 def test_bad_json_is_shown_beside_the_box_and_nothing_starts(open_page, client, admin, deploy, log_in):
     deploy("simple_user_task.bpmn")
     page = open_page(width=390, height=844)  # a phone
-    log_in(page, key_of(admin), "/ui/definitions")
+    log_in(page, admin, "/ui/definitions")
     variables = page.get_by_label("Variables (a JSON object)")
     expect(page.get_by_label("Process", exact=True)).to_have_value("simple_user_task")
     variables.fill('{"amount": 120,')
@@ -79,7 +71,7 @@ def test_bad_json_is_shown_beside_the_box_and_nothing_starts(open_page, client, 
 def test_a_start_the_api_refuses_shows_its_problem(open_page, client, admin, deploy, log_in):
     deploy("failing_script.bpmn")
     page = open_page()
-    log_in(page, key_of(admin), "/ui/definitions")
+    log_in(page, admin, "/ui/definitions")
     # The process list loads after the page: start only once it is chosen.
     expect(page.get_by_label("Process", exact=True)).to_have_value("failing_script")
     page.get_by_label("Variables (a JSON object)").fill(json.dumps({"x": 1}))
@@ -104,7 +96,7 @@ def test_the_start_events_form_is_drawn_and_its_required_fields_checked(open_pag
                                                                        log_in):
     deploy("two_step.bpmn", "start_form.bpmn")
     page = open_page()
-    log_in(page, key_of(admin), "/ui/definitions")
+    log_in(page, admin, "/ui/definitions")
     page.get_by_label("Process", exact=True).select_option("support_request")
     fields = page.locator("#start-form-fields label")
     expect(fields).to_have_text(["Subject *", "Urgency *", "Amount"])
@@ -128,7 +120,7 @@ def test_the_start_events_form_is_drawn_and_its_required_fields_checked(open_pag
 def test_a_process_without_a_start_form_asks_for_json_only(open_page, admin, deploy, log_in):
     deploy("two_step.bpmn", "start_form.bpmn")
     page = open_page()
-    log_in(page, key_of(admin), "/ui/definitions")
+    log_in(page, admin, "/ui/definitions")
     page.get_by_label("Process", exact=True).select_option("support_request")
     expect(page.locator("#start-form-fields label")).to_have_count(3)
     page.get_by_label("Process", exact=True).select_option("two_step")

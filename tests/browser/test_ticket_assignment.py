@@ -9,14 +9,6 @@ from flowdesk.engine.access import identity
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """The page only calls the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.fixture
@@ -71,7 +63,7 @@ def test_a_lead_delegates_a_held_ticket_and_the_holder_becomes_its_owner(
 
 def test_a_candidate_who_may_not_assign_is_not_offered_it(open_page, agents, ticket, log_in):
     page = open_page()
-    log_in(page, key_of(agents["ann"]), f"/ui/tickets/{ticket['id']}")
+    log_in(page, agents["ann"], f"/ui/tickets/{ticket['id']}")
     expect(_assignee(page)).to_have_text("nobody yet")
     expect(page.get_by_role("button", name="Claim")).to_be_visible()
     expect(page.locator("#ticket-assign")).to_be_hidden()

@@ -9,14 +9,6 @@ import pytest
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def backend():
-    """These pages only read through the API, which runs on both backends elsewhere."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.fixture
@@ -37,7 +29,7 @@ def test_presets_keep_their_status_filter(open_page, client, inbox_items, make_u
     assert client.post(f"/api/v1/tickets/{first}/complete", headers=ann, json={"data": {}}).status_code == 200
 
     page = open_page()
-    log_in(page, key_of(ann))
+    log_in(page, ann)
     page.locator('[data-preset="open"]').click()
     expect(page.locator('[data-preset="open"] .count')).to_have_text("1")
     expect(page.locator("#inbox-table tbody tr")).to_have_count(1)
@@ -58,7 +50,7 @@ def test_a_chosen_status_narrows_the_preset(open_page, client, inbox_items, make
     ann = make_user("ann", "agent", "agents")
     assert client.post(f"/api/v1/tickets/{items[0]['open_tickets'][0]['id']}/claim", headers=ann).status_code == 200
     page = open_page()
-    log_in(page, key_of(ann))
+    log_in(page, ann)
     page.locator('[data-preset="all"]').click()
     expect(page.locator("#inbox-table tbody tr")).to_have_count(2)
     page.get_by_label("Status").select_option("claimed")
@@ -78,7 +70,7 @@ def test_a_completed_ticket_shows_what_was_submitted_and_by_whom(open_page, clie
     assert completed.status_code == 200, completed.get_json()
 
     page = open_page()
-    log_in(page, key_of(sue), f"/ui/tickets/{ticket}")
+    log_in(page, sue, f"/ui/tickets/{ticket}")
     submitted = page.locator("#ticket-result")
     expect(submitted).to_contain_text("Category")
     for value in ("Crash on save", "defect", "3"):
@@ -99,7 +91,7 @@ def test_a_finished_ticket_counts_no_time_left(open_page, client, deploy, start,
     assert client.post(f"/api/v1/tickets/{ticket}/complete", headers=ann, json={"data": {}}).status_code == 200
 
     page = open_page()
-    log_in(page, key_of(ann), f"/ui/tickets/{ticket}")
+    log_in(page, ann, f"/ui/tickets/{ticket}")
     sla = page.locator("#sla")
     expect(sla).to_contain_text(state)
     expect(sla.locator(".remaining")).to_contain_text("the ticket is completed")
@@ -116,7 +108,7 @@ def test_form_fields_keep_the_modelers_order_and_a_required_choice_starts_unchos
         "subject", "category", "amount"]
 
     page = open_page()
-    log_in(page, key_of(sue), f"/ui/tickets/{ticket}")
+    log_in(page, sue, f"/ui/tickets/{ticket}")
     expect(page.locator("#form-fields label")).to_have_text(["Subject *", "Category *", "Amount"])
     category = page.get_by_label("Category")
     expect(category).to_have_value("")
@@ -149,7 +141,7 @@ def stuck_instance(client, deploy, start, make_user):
 
 def test_instances_with_an_incident_are_found_and_marked(open_page, stuck_instance, admin, log_in):
     page = open_page()
-    log_in(page, key_of(admin), "/ui/instances")
+    log_in(page, admin, "/ui/instances")
     rows = page.locator("#instances-table tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.filter(has_text="STUCK").locator(".badge-incident")).to_have_count(2)  # status and count
@@ -162,7 +154,7 @@ def test_instances_with_an_incident_are_found_and_marked(open_page, stuck_instan
 
 def test_the_incident_badge_on_the_diagram_is_red(open_page, stuck_instance, admin, log_in):
     page = open_page()
-    log_in(page, key_of(admin), f"/ui/instances/{stuck_instance['id']}")
+    log_in(page, admin, f"/ui/instances/{stuck_instance['id']}")
     expect(page.locator("#instance-facts")).to_contain_text("incident")
     note = page.locator("#diagram .fd-badge")
     expect(note).to_have_text("incident")
@@ -181,7 +173,7 @@ def test_the_approvals_card_names_levels_and_shows_the_pending_one(open_page, cl
     assert approved.status_code == 200, approved.get_json()
 
     page = open_page()
-    log_in(page, key_of(admin), f"/ui/instances/{instance['id']}")
+    log_in(page, admin, f"/ui/instances/{instance['id']}")
     levels = page.locator("#approvals li")
     expect(levels.nth(0)).to_contain_text("Level 1 Manager approval")
     expect(levels.nth(0)).to_contain_text("Within budget")

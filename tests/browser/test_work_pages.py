@@ -14,15 +14,6 @@ expect = pytest.importorskip("playwright.sync_api").expect
 DATA = Path(__file__).parents[1] / "data"
 
 
-@pytest.fixture
-def backend():
-    """These pages only read and write through the API, which runs on both backends elsewhere;
-    the approval walk covers PostgreSQL in the browser."""
-    return "sqlite"
-
-
-def key_of(headers: dict) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 def test_a_wrong_key_is_refused_at_login(open_page):
@@ -37,7 +28,7 @@ def test_a_wrong_key_is_refused_at_login(open_page):
 
 def test_logging_out_forgets_the_key(open_page, admin, log_in):
     page = open_page()
-    log_in(page, key_of(admin))
+    log_in(page, admin)
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/ui/login"))
     page.goto("/ui/inbox")
@@ -46,7 +37,7 @@ def test_logging_out_forgets_the_key(open_page, admin, log_in):
 
 def test_a_refused_upload_names_the_file_and_the_element(open_page, screens, admin, client, log_in):
     page = open_page(expected_console_error=r"^failed to import")  # bpmn-js reports the broken flow too
-    log_in(page, key_of(admin), "/ui/definitions")
+    log_in(page, admin, "/ui/definitions")
     page.get_by_label("choose files").set_input_files(str(DATA / "invalid_missing_ref.bpmn"))
     expect(page.locator("#upload-chosen")).to_contain_text("invalid_missing_ref.bpmn")
     page.get_by_role("button", name="Deploy").focus()
@@ -64,7 +55,7 @@ def test_versions_of_a_definition_are_listed_and_drawn(open_page, admin, deploy,
     deploy("simple_user_task.bpmn")
     deploy("two_step.bpmn")
     page = open_page()
-    log_in(page, key_of(admin), "/ui/definitions")
+    log_in(page, admin, "/ui/definitions")
     page.get_by_role("button", name="Simple user task").click()
     expect(page.get_by_label("Version")).to_have_value("1")
     expect(page.locator('#diagram [data-element-id="approve"]')).to_be_visible()
@@ -204,7 +195,7 @@ def test_an_incident_is_marked_on_the_diagram_and_retried(open_page, screens, cl
                 json={"worker_id": "w1", "error_message": "card expired", "retries": 0})
 
     page = open_page()
-    log_in(page, key_of(admin), f"/ui/instances/{instance['id']}")
+    log_in(page, admin, f"/ui/instances/{instance['id']}")
     incidents = page.locator("#incidents")
     expect(incidents).to_contain_text("card expired")
     expect(page.locator('#diagram .djs-element.fd-incident[data-element-id="charge"]')).to_have_count(1)
@@ -229,7 +220,7 @@ def test_the_current_ticket_is_marked_and_the_instance_cancelled(open_page, clie
 
     page = open_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    log_in(page, key_of(admin), f"/ui/instances/{instance['id']}")
+    log_in(page, admin, f"/ui/instances/{instance['id']}")
     expect(page.locator('#diagram .djs-element.fd-current[data-element-id="send_receipt"]')).to_have_count(1)
     expect(page.locator('#diagram .djs-element.fd-completed[data-element-id="charge"]')).to_have_count(1)
     for flow in ("flow_due_to_charge", "flow_charge_to_receipt"):
