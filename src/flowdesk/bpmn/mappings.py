@@ -3,12 +3,14 @@
 On an activity, inputs become lines of its pre-script and outputs lines of its post-script
 (SpiffArena's ``spiffworkflow:preScript``/``postScript``, which the sandbox runs). On an event,
 which runs no scripts, outputs become a script task right after it (``<event id>_outputs``),
-so the token passes through it before going on. Inputs are not local to the element as in
-Camunda: they are process variables once it has run.
+so the token passes through it before going on. Inputs are local to the activity, as in
+Camunda: marker lines in its scripts make the script engine drop them before the data flows on
+(see :mod:`.local_scope`).
 """
 
 from __future__ import annotations
 
+from . import local_scope
 from .xml import BPMN_NS, NAMESPACES
 
 SPIFF_NS = NAMESPACES["spiffworkflow"]
@@ -71,12 +73,27 @@ def end_after(node) -> None:
     end.addnext(flow)
 
 
-def apply(node, inputs: list[str], outputs: list[str]) -> str | None:
-    """Add the mapping lines to ``node``; a reason when its kind of element cannot take them."""
+def _assigned(lines: list[str]) -> tuple[str, ...]:
+    """The variables mapping lines (``name = expression``) assign."""
+    return tuple(line.split("=", 1)[0].strip() for line in lines)
+
+
+def apply(node, inputs: list[str], outputs: list[str], only_outputs: bool = False) -> str | None:
+    """Add the mapping lines to ``node``; a reason when its kind of element cannot take them.
+
+    ``only_outputs``: the dialect passes nothing but the outputs on when there are any (Zeebe).
+    """
     kind = _local(node)
     if kind in SCRIPTABLE:
-        if inputs:
-            add_script(node, "preScript", inputs)
+        local = inputs or (only_outputs and outputs)
+        if local and node.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics") is not None:
+            return (f"{'input' if inputs else 'output'} mappings on a multi-instance {kind} are not supported "
+                    "(their variables would not be local to each instance)")
+        if local:
+            scope = local_scope.Scope(_assigned(inputs), _assigned(outputs), only_outputs)
+            add_script(node, "preScript", [local_scope.enter_line(scope), *inputs])
+            add_script(node, "postScript", [*outputs, local_scope.leave_line(scope)])
+            return None
         if outputs:
             add_script(node, "postScript", outputs)
         return None

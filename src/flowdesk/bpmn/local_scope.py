@@ -1,0 +1,108 @@
+"""Input mappings as variables local to their activity, as Camunda 7 and Zeebe scope them.
+
+An input mapping (``camunda:inputParameter``, ``zeebe:input``) makes a variable of the
+activity's own scope: the activity sees it (its scripts, expressions, form, worker payload)
+and the process does not, once the activity is done. SpiffWorkflow has one data dict per task,
+copied to the next tasks when it completes; so the mapping scripts carry a marker line
+(a Python comment, kept with the scripts through serialization) that the script engine acts
+on: :func:`enter` before the pre-script runs, :func:`leave` after the post-script ran, before
+the data flows on.
+
+* Before the inputs run, the values they are about to shadow are kept in the task's internal
+  data (all of the task data when only outputs may leave the activity).
+* After the outputs ran, every input variable that no output wrote gets its earlier value back
+  (or is removed). In Zeebe an activity with outputs passes on only its outputs (what its job or
+  form completed with stays local too); in Camunda 7 variables the task sets still pass on.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from dataclasses import dataclass
+
+_PREFIX = "# flowdesk:local-scope "
+_ENTER = _PREFIX + "enter "
+_LEAVE = _PREFIX + "leave "
+_KEPT = "flowdesk_local_scope"  # task.internal_data key of what the inputs shadowed
+_ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class Scope:
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    only_outputs: bool  # the dialect passes nothing but the outputs on when there are any (Zeebe)
+
+    @property
+    def _declared(self) -> dict:
+        return {"inputs": list(self.inputs), "outputs": list(self.outputs),
+                "only_outputs": self.only_outputs and bool(self.outputs)}
+
+
+def enter_line(scope: Scope) -> str:
+    """The pre-script marker line of ``scope``."""
+    return _ENTER + json.dumps(scope._declared)  # noqa: SLF001 - same module
+
+
+def leave_line(scope: Scope) -> str:
+    """The post-script marker line of ``scope``."""
+    return _LEAVE + json.dumps(scope._declared)  # noqa: SLF001 - same module
+
+
+def _marker(script: str | None, prefix: str) -> dict | None:
+    for line in (script or "").splitlines():
+        if line.startswith(prefix):
+            return json.loads(line[len(prefix):])
+    return None
+
+
+def is_marker_only(script: str | None) -> bool:
+    """True for a script of nothing but markers: there is nothing to run in the sandbox."""
+    return all(not line.strip() or line.startswith(_PREFIX) for line in (script or "").splitlines())
+
+
+def enter(task, script: str | None) -> None:
+    """Before a pre-script with a scope marker: keep what its inputs will shadow (once per task)."""
+    declared = _marker(script, _ENTER)
+    if declared is None or _KEPT in task.internal_data:
+        return
+    if declared["only_outputs"]:
+        task.internal_data[_KEPT] = {"all": deepcopy(task.data)}
+    else:
+        # JSON-safe: a shadowed value is wrapped, a variable that did not exist is "absent".
+        task.internal_data[_KEPT] = {"inputs": {
+            name: {"value": deepcopy(task.data[name])} if name in task.data else _ABSENT
+            for name in declared["inputs"]}}
+
+
+def leave(task, script: str | None) -> None:
+    """After a post-script with a scope marker: drop the activity's local variables."""
+    declared = _marker(script, _LEAVE)
+    if declared is None:
+        return
+    kept = task.internal_data.pop(_KEPT, None)
+    if kept is None:
+        return
+    outputs = set(declared["outputs"])
+    if "all" in kept:
+        data = kept["all"]
+        data.update({name: task.data[name] for name in outputs if name in task.data})
+        task.data.clear()
+        task.data.update(data)
+        return
+    for name, before in kept["inputs"].items():
+        if name in outputs:
+            continue
+        if before == _ABSENT:
+            task.data.pop(name, None)
+        else:
+            task.data[name] = before["value"]
+
+
+def local_variables(task) -> dict:
+    """The variables local to ``task`` now: the values of its inputs (empty without input mappings)."""
+    declared = _marker(getattr(task.task_spec, "prescript", None), _ENTER)
+    if declared is None:
+        return {}
+    return {name: task.data[name] for name in declared["inputs"] if name in task.data}
