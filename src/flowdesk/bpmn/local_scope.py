@@ -106,3 +106,17 @@ def local_variables(task) -> dict:
     if declared is None:
         return {}
     return {name: task.data[name] for name in declared["inputs"] if name in task.data}
+
+
+def set_local(task, values: dict) -> None:
+    """Set ``values`` in ``task``'s own scope (a worker's local variables): its output mappings
+    read them, and they are gone with the task. A task without mappings reads nothing after its
+    worker, so there they are dropped at once."""
+    declared = _marker(getattr(task.task_spec, "postscript", None), _LEAVE)
+    if declared is None or not values:
+        return
+    kept = task.internal_data.setdefault(_KEPT, {"inputs": {}})
+    if "inputs" in kept:  # else all of the task data before it is kept, so these go anyway
+        for name in values:
+            kept["inputs"].setdefault(name, {"value": deepcopy(task.data[name])} if name in task.data else _ABSENT)
+    task.data.update(values)

@@ -85,17 +85,14 @@ def apply(node, inputs: list[str], outputs: list[str], only_outputs: bool = Fals
     """
     kind = _local(node)
     if kind in SCRIPTABLE:
-        local = inputs or (only_outputs and outputs)
-        if local and node.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics") is not None:
+        if (inputs or (only_outputs and outputs)) and \
+                node.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics") is not None:
             return (f"{'input' if inputs else 'output'} mappings on a multi-instance {kind} are not supported "
                     "(their variables would not be local to each instance)")
-        if local:
+        if inputs or outputs:  # outputs too: they read the local variables a worker completes with
             scope = local_scope.Scope(_assigned(inputs), _assigned(outputs), only_outputs)
             add_script(node, "preScript", [local_scope.enter_line(scope), *inputs])
             add_script(node, "postScript", [*outputs, local_scope.leave_line(scope)])
-            return None
-        if outputs:
-            add_script(node, "postScript", outputs)
         return None
     if kind in OUTPUT_EVENTS and not inputs:
         if outputs:
