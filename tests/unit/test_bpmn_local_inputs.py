@@ -96,3 +96,25 @@ def test_inputs_on_a_multi_instance_activity_are_refused_at_deploy(parse, name, 
     [issue] = refused.value.issues
     assert issue.element_id == "Task_pack"
     assert "input mappings on a multi-instance serviceTask are not supported" in issue.message
+
+
+def test_an_embedded_subprocess_shares_its_inputs_with_its_tasks_and_not_the_process(run):
+    review = run("local_inputs_subprocess.bpmn", x="process")
+    assert review.task("Task_inner").data["x"] == "local"
+
+    review.complete("Task_inner", decision="ok")
+
+    assert review.waiting() == ["Task_after"]
+    assert review.execution.variables["x"] == "process"
+    assert review.execution.variables["verdict"] == "ok"
+
+
+def test_a_call_activity_passes_its_inputs_to_the_called_process_and_drops_them_after(run):
+    call = run("call_variable_mappings.bpmn", process_id="c8_caller", amount=5)
+    assert call.task("a_inside").data["double"] == 10
+
+    call.complete("a_inside")
+
+    after = call.task("c8_after").data
+    assert after["outcome"] == 15
+    assert "total" not in after and "double" not in after
