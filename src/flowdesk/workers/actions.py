@@ -98,7 +98,7 @@ def attempt(rt: Runtime, claimed: ClaimedJob) -> Outcome:
     if (claimed.result_shape or {}).get("kind") == connectors.SPIFFARENA:
         try:
             body = connectors.spiffarena_result(claimed.result_shape.get("operator", ""), response.status_code,
-                                                response.headers.get("content-type", ""), _scrub(response.text, used))
+                                                response.headers.get("content-type", ""), response.text)
         except ValueError as exc:
             return Outcome("error", status_code=response.status_code, message=_scrub(str(exc), used)[:300],
                            retryable=False)
