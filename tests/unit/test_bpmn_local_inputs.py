@@ -118,3 +118,15 @@ def test_a_call_activity_passes_its_inputs_to_the_called_process_and_drops_them_
     after = call.task("c8_after").data
     assert after["outcome"] == 15
     assert "total" not in after and "double" not in after
+
+
+def test_a_zeebe_message_with_outputs_passes_on_only_its_outputs(run):
+    payment = run("zeebe_message_outputs.bpmn", amount=1)
+
+    assert payment.execution.deliver_message("payment-received", {"amount": 5, "card": "4242"})
+
+    assert payment.waiting() == ["Task_book"]
+    variables = payment.execution.variables
+    assert variables["paidAmount"] == 5
+    assert variables["amount"] == 1  # the message's amount was local to the event
+    assert "card" not in variables

@@ -26,6 +26,8 @@ _ENTER = _PREFIX + "enter "
 _LEAVE = _PREFIX + "leave "
 _KEPT = "flowdesk_local_scope"  # task.internal_data key of what the inputs shadowed
 _ABSENT = "absent"
+# Where a Zeebe catch event with outputs keeps its message's variables until the outputs read them.
+MESSAGE_VARIABLE = "flowdesk_message_variables"
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,15 @@ class Scope:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     only_outputs: bool  # the dialect passes nothing but the outputs on when there are any (Zeebe)
+    unpack: str | None = None  # a variable whose entries become local variables (a message's)
 
     @property
     def _declared(self) -> dict:
-        return {"inputs": list(self.inputs), "outputs": list(self.outputs),
-                "only_outputs": self.only_outputs and bool(self.outputs)}
+        declared = {"inputs": list(self.inputs), "outputs": list(self.outputs),
+                    "only_outputs": self.only_outputs and bool(self.outputs)}
+        if self.unpack:
+            declared["unpack"] = self.unpack
+        return declared
 
 
 def enter_line(scope: Scope) -> str:
@@ -67,6 +73,7 @@ def enter(task, script: str | None) -> None:
     declared = _marker(script, _ENTER)
     if declared is None or _KEPT in task.internal_data:
         return
+    unpacked = task.data.pop(declared["unpack"], None) if declared.get("unpack") else None
     if declared["only_outputs"]:
         task.internal_data[_KEPT] = {"all": deepcopy(task.data)}
     else:
@@ -74,6 +81,8 @@ def enter(task, script: str | None) -> None:
         task.internal_data[_KEPT] = {"inputs": {
             name: {"value": deepcopy(task.data[name])} if name in task.data else _ABSENT
             for name in declared["inputs"]}}
+    if isinstance(unpacked, dict):
+        set_local(task, unpacked, declared)
 
 
 def leave(task, script: str | None) -> None:
@@ -108,11 +117,11 @@ def local_variables(task) -> dict:
     return {name: task.data[name] for name in declared["inputs"] if name in task.data}
 
 
-def set_local(task, values: dict) -> None:
+def set_local(task, values: dict, declared: dict | None = None) -> None:
     """Set ``values`` in ``task``'s own scope (a worker's local variables): its output mappings
     read them, and they are gone with the task. A task without mappings reads nothing after its
     worker, so there they are dropped at once."""
-    declared = _marker(getattr(task.task_spec, "postscript", None), _LEAVE)
+    declared = declared or _marker(getattr(task.task_spec, "postscript", None), _LEAVE)
     if declared is None or not values:
         return
     kept = task.internal_data.setdefault(_KEPT, {"inputs": {}})

@@ -42,7 +42,7 @@ def add_script(node, name: str, lines: list[str]) -> None:
     existing.text = "\n".join(line for line in (*before, *after) if line.strip())
 
 
-def _outputs_after_event(event, lines: list[str]) -> None:
+def _outputs_after_event(event, lines: list[str], only_outputs: bool = False) -> None:
     scope = event.getparent()
     event_id = event.get("id")
     script_task = event.makeelement(f"{{{BPMN_NS}}}scriptTask", {"id": f"{event_id}_outputs",
@@ -51,6 +51,17 @@ def _outputs_after_event(event, lines: list[str]) -> None:
     script = script_task.makeelement(f"{{{BPMN_NS}}}script", {})
     script.text = "\n".join(lines)
     script_task.append(script)
+    message = event.find(f"{{{BPMN_NS}}}messageEventDefinition")
+    if only_outputs and message is not None:
+        # Zeebe: with outputs, a message's variables are local to the event and only the outputs
+        # reach the process. Its payload is kept under one variable, which the outputs unpack.
+        message_extensions = extension_elements(message)
+        variable = message_extensions.makeelement(f"{{{SPIFF_NS}}}messageVariable", {})
+        variable.text = local_scope.MESSAGE_VARIABLE
+        message_extensions.append(variable)
+        local = local_scope.Scope((), _assigned(lines), True, unpack=local_scope.MESSAGE_VARIABLE)
+        add_script(script_task, "preScript", [local_scope.enter_line(local)])
+        add_script(script_task, "postScript", [local_scope.leave_line(local)])
     for flow in scope.iterchildren(f"{{{BPMN_NS}}}sequenceFlow"):
         if flow.get("sourceRef") == event_id:
             flow.set("sourceRef", script_task.get("id"))
@@ -96,7 +107,7 @@ def apply(node, inputs: list[str], outputs: list[str], only_outputs: bool = Fals
         return None
     if kind in OUTPUT_EVENTS and not inputs:
         if outputs:
-            _outputs_after_event(node, outputs)
+            _outputs_after_event(node, outputs, only_outputs)
         return None
     if kind in OUTPUT_EVENTS:
         return f"input mappings on a {kind} are not supported (only output mappings)"
