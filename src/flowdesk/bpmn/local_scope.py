@@ -38,7 +38,8 @@ class Scope:
     unpack: str | None = None  # a variable whose entries become local variables (a message's)
 
     @property
-    def _declared(self) -> dict:
+    def declared(self) -> dict:
+        """What the marker lines say (JSON)."""
         declared = {"inputs": list(self.inputs), "outputs": list(self.outputs),
                     "only_outputs": self.only_outputs and bool(self.outputs)}
         if self.unpack:
@@ -48,12 +49,12 @@ class Scope:
 
 def enter_line(scope: Scope) -> str:
     """The pre-script marker line of ``scope``."""
-    return _ENTER + json.dumps(scope._declared)  # noqa: SLF001 - same module
+    return _ENTER + json.dumps(scope.declared)
 
 
 def leave_line(scope: Scope) -> str:
     """The post-script marker line of ``scope``."""
-    return _LEAVE + json.dumps(scope._declared)  # noqa: SLF001 - same module
+    return _LEAVE + json.dumps(scope.declared)
 
 
 def _marker(script: str | None, prefix: str) -> dict | None:
