@@ -149,7 +149,8 @@ def send_json(handler, status: int, body, headers: dict | None = None) -> None:
     handler.send_response(status)
     for name, value in (headers or {}).items():
         handler.send_header(name, value)
-    handler.send_header("Content-Type", "application/json")
+    if "Content-Type" not in (headers or {}):
+        handler.send_header("Content-Type", "application/json")
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdesk.bpmn import ExecutionError, ModelError, external
+from flowdesk.bpmn import ExecutionError, ModelError, connectors, external
 
 MODEL = (Path(__file__).resolve().parents[1] / "data" / "spiffarena_http.bpmn").read_bytes()
 
@@ -28,7 +28,8 @@ def test_a_get_request_reads_its_url_params_and_basic_auth_from_the_variables(ru
 def test_a_post_request_sends_its_data_expression_as_the_body(run):
     instance = run("spiffarena_http.bpmn", **ORDERS)
     [get] = instance.execution.pending_actions()
-    instance.execution.complete_action(get.task_id, {"items": [{"id": 1}, {"id": 2}]}, get.result_variable)
+    result = connectors.spiffarena_result("http/GetRequestV2", 200, "application/json", '{"items": [{"id": 1}, {"id": 2}]}')
+    instance.execution.complete_action(get.task_id, result, get.result_variable)
 
     [post] = instance.execution.pending_actions()
 
@@ -96,3 +97,36 @@ def test_a_topic_property_names_the_worker_of_an_other_connector(parse):
 
     action = process.spec_dict["spec"]["task_specs"]["Activity_get_orders"]["action"]
     assert (action["kind"], action["topic"]) == ("external", "dynamo")
+
+
+def test_a_connector_call_keeps_what_spiffarena_gives_its_result_variable(run):
+    [get] = run("spiffarena_http.bpmn", **ORDERS).execution.pending_actions()
+
+    assert get.result_shape == {"kind": "spiffarena", "operator": "http/GetRequestV2"}
+    assert get.errors == {"4xx": "ServiceTaskHttpError{status}", "5xx": "ServiceTaskHttpError{status}"}
+
+
+def test_a_json_answer_is_the_parsed_body_with_its_status():
+    result = connectors.spiffarena_result("http/GetRequestV2", 200, "application/json; charset=utf-8", '{"a": [1]}')
+
+    assert result == {"body": {"a": [1]}, "mimetype": "application/json", "http_status": 200,
+                      "operator_identifier": "http/GetRequestV2"}
+
+
+def test_an_xml_answer_is_parsed_as_xmltodict_does():
+    text = '<order id="7"><item>a</item><item>b</item><note lang="en">hi</note></order>'
+
+    body = connectors.spiffarena_result("http/GetRequest", 200, "text/xml", text)["body"]
+
+    assert body == {"order": {"@id": "7", "item": ["a", "b"], "note": {"@lang": "en", "#text": "hi"}}}
+
+
+def test_any_other_answer_is_kept_as_its_raw_text():
+    body = connectors.spiffarena_result("http/GetRequestV2", 200, "text/html", "<p>hi</p>")["body"]
+
+    assert body == {"raw_response": "<p>hi</p>"}
+
+
+def test_a_json_answer_that_is_not_json_cannot_be_a_result():
+    with pytest.raises(ValueError, match="cannot be parsed"):
+        connectors.spiffarena_result("http/GetRequestV2", 200, "application/json", "{oops")

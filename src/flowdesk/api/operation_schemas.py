@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..engine.process import job_credentials
 from .paging_schemas import SortedPageQuerySchema, page_schema
 
 
@@ -36,7 +37,8 @@ class JobSchema(JobSummarySchema):
     task_id = fields.String(allow_none=True)
     subscription_id = fields.String(allow_none=True)
     event = fields.String(allow_none=True)
-    url = fields.Function(lambda job: job.request.get("url"))
+    url = fields.Function(lambda job: job_credentials.shown(job.request.get("url")), metadata={
+        "description": "the URL called; credentials in it (a secret-looking query parameter) show as ***"})
     method = fields.Function(lambda job: job.request.get("method"))
     mode = fields.Function(lambda job: job.request.get("mode"))
     result = fields.Raw(allow_none=True)

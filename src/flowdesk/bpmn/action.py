@@ -175,6 +175,10 @@ class ActionTaskParser(SpiffTaskParser):
             problems += more
             if expressions:
                 action["expressions"] = expressions
+            # The result variable gets what SpiffArena's connector gives, and error statuses are its BPMN errors.
+            action["result_shape"] = {"kind": connectors.SPIFFARENA, "operator": operator["name"]}
+            if not declared.get("errors"):
+                action["errors"] = dict(connectors.HTTP_ERRORS)
         elif operator.get("name") not in (None, "http") and not declared.get("url"):
             action, problems = self._connector(operator, declared)
         elif declared.get("url"):
@@ -209,3 +213,5 @@ class ActionCall:
     mode: str
     result_variable: str | None
     errors: dict[str, str] = field(default_factory=dict)
+    # How the answer becomes the result (None: its JSON body); see connectors.spiffarena_result.
+    result_shape: dict | None = None

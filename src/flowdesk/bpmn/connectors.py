@@ -19,12 +19,19 @@ from __future__ import annotations
 import ast
 import base64
 import json
+
+from lxml import etree
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from . import script_engine
+from .errors import XmlRefused
+from .xml import parse_xml
 
 HTTP_OPERATORS = {f"http/{verb}Request{version}": verb.upper() for verb in ("Get", "Post", "Put", "Patch", "Delete")
                   for version in ("", "V2")}
+# SpiffArena raises the answer's status as a BPMN error code; job results fill in {status}.
+HTTP_ERRORS = {"4xx": "ServiceTaskHttpError{status}", "5xx": "ServiceTaskHttpError{status}"}
+SPIFFARENA = "spiffarena"
 _KNOWN_PARAMETERS = {"url", "headers", "params", "data", "basic_auth_username", "basic_auth_password", "attempts"}
 
 
@@ -142,3 +149,45 @@ def resolve(url: str, headers: dict, expressions: dict, evaluate) -> tuple[str, 
             token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
     return url, headers
+
+
+def _xml_value(element):
+    """An element as xmltodict gives it: text, or a dict of ``@attributes``, children and ``#text``."""
+    value: dict = {f"@{etree.QName(name).localname}": text for name, text in element.attrib.items()}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name, item = etree.QName(child).localname, _xml_value(child)
+        if name in value:
+            value[name] = value[name] if isinstance(value[name], list) else [value[name]]
+            value[name].append(item)
+        else:
+            value[name] = item
+    text = (element.text or "").strip() or None
+    if not value:
+        return text
+    if text is not None:
+        value["#text"] = text
+    return value
+
+
+def _body(content_type: str, text: str):
+    content_type = (content_type or "").lower()
+    if "application/json" in content_type:
+        return json.loads(text)
+    if "application/xml" in content_type or "text/xml" in content_type:
+        root = parse_xml(text.encode("utf-8"), max_bytes=len(text.encode("utf-8")) + 1)
+        return {etree.QName(root).localname: _xml_value(root)}
+    return {"raw_response": text}
+
+
+def spiffarena_result(operator: str, status: int, content_type: str, text: str) -> dict:
+    """The value of a SpiffArena ``http/*`` service task's ``resultVariable`` for an answer.
+
+    Raises ValueError when a JSON or XML answer cannot be parsed (SpiffArena reports an error).
+    """
+    try:
+        body = _body(content_type, text)
+    except (ValueError, XmlRefused) as exc:
+        raise ValueError(f"the {content_type} answer cannot be parsed: {exc}") from None
+    return {"body": body, "mimetype": "application/json", "http_status": status, "operator_identifier": operator}

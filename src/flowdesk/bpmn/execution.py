@@ -314,7 +314,7 @@ class Execution:
                 task_id=str(task.id), element_id=spec.bpmn_id, url=url, method=action["method"],
                 headers=headers, body=body, timeout=action["timeout"],
                 retries=action["retries"], mode=action["mode"], result_variable=action.get("result_variable"),
-                errors=dict(action.get("errors") or {}),
+                errors=dict(action.get("errors") or {}), result_shape=action.get("result_shape"),
             ))
         calls.sort(key=lambda c: (c.element_id, c.task_id))
         return calls

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from SpiffWorkflow.util.task import TaskState
 
+from . import local_scope
 from .action import PARAMETERS, ActionTask
 from .execution import Execution
 
@@ -18,6 +19,8 @@ class WaitingExternalTask:
     variables: dict = field(default_factory=dict)
     retries: int | None = None  # as the model declares them (zeebe:taskDefinition retries)
     headers: dict = field(default_factory=dict)  # zeebe:taskHeaders, for the worker
+    # The task's own variables: its input mappings and connector parameters (Camunda's local variables).
+    local_variables: dict = field(default_factory=dict)
 
 
 def waiting(execution: Execution) -> list[WaitingExternalTask]:
@@ -26,17 +29,24 @@ def waiting(execution: Execution) -> list[WaitingExternalTask]:
     for task in execution.workflow.get_tasks(state=TaskState.STARTED):
         spec = task.task_spec
         if isinstance(spec, ActionTask) and spec.is_external:
+            parameters = task.internal_data.get(PARAMETERS, {})
             found.append(WaitingExternalTask(str(task.id), spec.bpmn_id, spec.action["topic"],
-                                             {**task.data, **task.internal_data.get(PARAMETERS, {})},
-                                             spec.action.get("retries"), dict(spec.action.get("headers") or {})))
+                                             {**task.data, **parameters},
+                                             spec.action.get("retries"), dict(spec.action.get("headers") or {}),
+                                             {**local_scope.local_variables(task), **parameters}))
     found.sort(key=lambda t: (t.element_id, t.task_id))
     return found
 
 
-def complete(execution: Execution, task_id: str, variables: dict) -> None:
-    """Finish an external task with the worker's variables and run on."""
+def complete(execution: Execution, task_id: str, variables: dict, local_variables: dict | None = None) -> None:
+    """Finish an external task with the worker's variables and run on.
+
+    ``local_variables`` are set in the task's own scope: its output mappings read them, the
+    process does not get them (Camunda 7's ``localVariables`` of a complete).
+    """
     task = execution._started_action(task_id)  # noqa: SLF001 - same package, same rule for both kinds
     task.data.update(variables or {})
+    local_scope.set_local(task, local_variables or {})
     execution.complete_action(task_id, None, None)
 
 

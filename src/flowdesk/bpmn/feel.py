@@ -15,11 +15,16 @@ No FEEL library on PyPI was both maintained and safe to run untrusted expression
 * comparisons ``= != < <= > >=`` (``x = null`` asks whether x is missing or null),
   ``and``/``or``, arithmetic ``+ - * / **``, ``if ... then ... else ...``;
 * the functions in ``_FUNCTIONS`` (``not()``, ``string length()``, ``contains()``,
-  ``upper case()``, ``sum()``, ``count()``, ``is defined()``, ...).
+  ``upper case()``, ``sum()``, ``count()``, ``is defined()``, ...);
+* dates, times and durations: ``date()``, ``time()``, ``date and time()``, ``duration()``,
+  ``years and months duration()``, ``now()``, ``today()``, ``day of week()`` and the like, and
+  ``@"..."`` literals, with comparisons and arithmetic between them (``date + duration``,
+  ``date - date``). They run as :mod:`.sandbox.feel_temporal` says; a variable keeps them as
+  ISO 8601 text (``"2024-01-01"``, ``"P1D"``), which those functions read back.
 
-Refused: temporal values and functions (``date and time()``, ``now()``, ``@"..."``),
-``for``/``some``/``every``, ranges and ``in``, ``between``, ``instance of``, function
-definitions, list filters with a condition and unknown functions.
+Refused: ``for``/``some``/``every``, ranges and ``in``, ``between``, ``instance of``, function
+definitions, list filters with a condition, properties of computed values (``date(x).year``),
+named time zones and unknown functions.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ import keyword
 import re
 from functools import lru_cache
 
+import isodate
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from .expressions import ExpressionNotSupported
+from .sandbox import feel_temporal
 
 _GRAMMAR = r"""
 ?start: expr
@@ -66,6 +73,7 @@ _GRAMMAR = r"""
      | name -> variable
      | "(" expr ")"
      | "[" [expr ("," expr)*] "]" -> list_
+     | "@" STRING -> temporal
      | "{" [entry ("," entry)*] "}" -> context
 
 entry: (name | STRING) ":" expr
@@ -87,10 +95,8 @@ _REFUSED_WORDS = {
     "for": "a 'for' loop", "some": "a 'some ... satisfies' quantifier", "every": "an 'every ... satisfies' quantifier",
     "in": "'in' (ranges and list tests)", "between": "'between'", "instance": "'instance of'",
     "function": "a function definition", "satisfies": "'satisfies'", "return": "'return'",
-    "@": "a temporal literal '@\"...\"'", "..": "a range '..'",
+    "@": "a temporal literal '@' without its \"text\"", "..": "a range '..'",
 }
-_TEMPORAL = {"date", "time", "date and time", "duration", "years and months duration", "now", "today",
-             "day of week", "day of year", "week of year", "month of year", "last day of month"}
 
 
 # Functions that read null themselves; every other function answers null for a null first argument.
@@ -138,10 +144,21 @@ def _arity(name: str, args: list, *counts: int) -> None:
         raise _Refused(f"'{name}()' with {len(args)} argument(s)")
 
 
+def _check_constant(name: str, args: list[_Expr]) -> None:
+    """A temporal function of constants (``date("2024-13-01")``) is checked now, not when it runs."""
+    if args and all(arg.literal is not None for arg in args):
+        try:
+            feel_temporal.call(name, *(arg.literal for arg in args))
+        except (ValueError, TypeError, OverflowError, isodate.ISO8601Error) as exc:
+            shown = ", ".join(json.dumps(arg.literal) for arg in args)
+            raise _Refused(f"'{name}({shown})' ({exc})") from None
+
+
 def _call(name: str, args: list[_Expr]) -> _Expr:
     a = [arg.python for arg in args]
-    if name in _TEMPORAL:
-        raise _Refused(f"'{name}()' (dates, times and durations)")
+    if name in feel_temporal.NAMES:
+        _check_constant(name, args)
+        return _Expr(f"_feel_({', '.join((repr(name), *a))})")
     if name == "not":
         _arity(name, a, 1)
         return _Expr(f"(not {a[0]})")
@@ -168,6 +185,8 @@ def _call(name: str, args: list[_Expr]) -> _Expr:
         return _Expr(f"{a[1] if len(a) == 2 else repr('')}.join({a[0]})")
     if name == "string":
         _arity(name, a, 1)
+        if "_feel_(" in a[0]:  # a date or duration is written as FEEL writes it (ISO 8601)
+            return _Expr(f"_feel_('string', {a[0]})")
         return _Expr(f"str({a[0]})")
     if name == "number":
         _arity(name, a, 1)
@@ -234,6 +253,11 @@ class _ToPython(Transformer):
         except ValueError:
             value = str(token)[1:-1]
         return _Expr(repr(value), literal=value)
+
+    def temporal(self, token):
+        text = json.loads(str(token))
+        _check_constant("@", [_Expr(repr(text), literal=text)])
+        return _Expr(f"_feel_('@', {text!r})")
 
     def true(self):
         return _Expr("True")
@@ -345,7 +369,9 @@ def translate(expression: str) -> str:
         raise FeelNotSupported("an empty expression", expression)
     try:
         tree = _parser().parse(body)
-        return _ToPython().transform(tree).python
+        python = _ToPython().transform(tree).python
+        # A duration the expression leaves behind must be kept as ISO text (task data is JSON).
+        return f"_feel_('stored', {python})" if "_feel_(" in python else python
     except VisitError as exc:
         if isinstance(exc.orig_exc, _Refused):
             raise FeelNotSupported(exc.orig_exc.construct, expression) from None

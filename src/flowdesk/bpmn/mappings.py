@@ -3,12 +3,14 @@
 On an activity, inputs become lines of its pre-script and outputs lines of its post-script
 (SpiffArena's ``spiffworkflow:preScript``/``postScript``, which the sandbox runs). On an event,
 which runs no scripts, outputs become a script task right after it (``<event id>_outputs``),
-so the token passes through it before going on. Inputs are not local to the element as in
-Camunda: they are process variables once it has run.
+so the token passes through it before going on. Inputs are local to the activity, as in
+Camunda: marker lines in its scripts make the script engine drop them before the data flows on
+(see :mod:`.local_scope`).
 """
 
 from __future__ import annotations
 
+from . import local_scope
 from .xml import BPMN_NS, NAMESPACES
 
 SPIFF_NS = NAMESPACES["spiffworkflow"]
@@ -40,7 +42,7 @@ def add_script(node, name: str, lines: list[str]) -> None:
     existing.text = "\n".join(line for line in (*before, *after) if line.strip())
 
 
-def _outputs_after_event(event, lines: list[str]) -> None:
+def _outputs_after_event(event, lines: list[str], only_outputs: bool = False) -> None:
     scope = event.getparent()
     event_id = event.get("id")
     script_task = event.makeelement(f"{{{BPMN_NS}}}scriptTask", {"id": f"{event_id}_outputs",
@@ -49,6 +51,17 @@ def _outputs_after_event(event, lines: list[str]) -> None:
     script = script_task.makeelement(f"{{{BPMN_NS}}}script", {})
     script.text = "\n".join(lines)
     script_task.append(script)
+    message = event.find(f"{{{BPMN_NS}}}messageEventDefinition")
+    if only_outputs and message is not None:
+        # Zeebe: with outputs, a message's variables are local to the event and only the outputs
+        # reach the process. Its payload is kept under one variable, which the outputs unpack.
+        message_extensions = extension_elements(message)
+        variable = message_extensions.makeelement(f"{{{SPIFF_NS}}}messageVariable", {})
+        variable.text = local_scope.MESSAGE_VARIABLE
+        message_extensions.append(variable)
+        local = local_scope.Scope((), _assigned(lines), True, unpack=local_scope.MESSAGE_VARIABLE)
+        add_script(script_task, "preScript", [local_scope.enter_line(local)])
+        add_script(script_task, "postScript", [local_scope.leave_line(local)])
     for flow in scope.iterchildren(f"{{{BPMN_NS}}}sequenceFlow"):
         if flow.get("sourceRef") == event_id:
             flow.set("sourceRef", script_task.get("id"))
@@ -71,18 +84,30 @@ def end_after(node) -> None:
     end.addnext(flow)
 
 
-def apply(node, inputs: list[str], outputs: list[str]) -> str | None:
-    """Add the mapping lines to ``node``; a reason when its kind of element cannot take them."""
+def _assigned(lines: list[str]) -> tuple[str, ...]:
+    """The variables mapping lines (``name = expression``) assign."""
+    return tuple(line.split("=", 1)[0].strip() for line in lines)
+
+
+def apply(node, inputs: list[str], outputs: list[str], only_outputs: bool = False) -> str | None:
+    """Add the mapping lines to ``node``; a reason when its kind of element cannot take them.
+
+    ``only_outputs``: the dialect passes nothing but the outputs on when there are any (Zeebe).
+    """
     kind = _local(node)
     if kind in SCRIPTABLE:
-        if inputs:
-            add_script(node, "preScript", inputs)
-        if outputs:
-            add_script(node, "postScript", outputs)
+        if (inputs or (only_outputs and outputs)) and \
+                node.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics") is not None:
+            return (f"{'input' if inputs else 'output'} mappings on a multi-instance {kind} are not supported "
+                    "(their variables would not be local to each instance)")
+        if inputs or outputs:  # outputs too: they read the local variables a worker completes with
+            scope = local_scope.Scope(_assigned(inputs), _assigned(outputs), only_outputs)
+            add_script(node, "preScript", [local_scope.enter_line(scope), *inputs])
+            add_script(node, "postScript", [*outputs, local_scope.leave_line(scope)])
         return None
     if kind in OUTPUT_EVENTS and not inputs:
         if outputs:
-            _outputs_after_event(node, outputs)
+            _outputs_after_event(node, outputs, only_outputs)
         return None
     if kind in OUTPUT_EVENTS:
         return f"input mappings on a {kind} are not supported (only output mappings)"

@@ -31,7 +31,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, ScriptTask, UserTask
 
 from . import camunda_forms, event_definitions, events, preprocess, script_engine, timers
 from .action import ActionTask, ActionTaskParser
@@ -176,6 +176,17 @@ class UserTaskParser(HumanTaskParser):
             postscript=extensions.get("postScript"),
             **self.bpmn_attributes,
         )
+
+
+class ScriptTaskParser(SpiffTaskParser):
+    """A script task with its pre- and post-scripts (SpiffWorkflow's parser drops them, and with
+    them a Camunda script task's input and output mappings)."""
+
+    def create_task(self):
+        extensions = self.parse_extensions()
+        script = self.node.findtext(f"{{{self.nsmap['bpmn']}}}script")
+        return self.spec_class(self.spec, self.bpmn_id, script, prescript=extensions.get("preScript"),
+                               postscript=extensions.get("postScript"), **self.bpmn_attributes)
 
 
 class EventDefinitionsMixin:
@@ -324,6 +335,7 @@ class FlowdeskParser(SpiffBpmnParser):
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (UserTaskParser, UserTask),
         full_tag("manualTask"): (HumanTaskParser, ManualTask),
+        full_tag("scriptTask"): (ScriptTaskParser, ScriptTask),
         full_tag("serviceTask"): (ActionTaskParser, ActionTask),
         full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
         full_tag("callActivity"): (MappedCallActivityParser, MappedCallActivity),

@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import local_scope
 from .sandbox import limits, pool, running
 from .sandbox.limits import (
     Limits,
@@ -87,6 +88,13 @@ class RestrictedScriptEngine(PythonScriptEngine):
             lines = script.splitlines()
             return line, lines[line - 1] if 0 < line <= len(lines) else ""
         return super().get_error_line_number_and_content(script, err)
+
+    def execute(self, task, script, external_context=None):
+        # Input mappings' scripts mark the activity's local scope (see local_scope).
+        local_scope.enter(task, script)
+        result = True if local_scope.is_marker_only(script) else super().execute(task, script, external_context)
+        local_scope.leave(task, script)
+        return result
 
     def evaluate(self, task, expression, external_context=None):
         try:

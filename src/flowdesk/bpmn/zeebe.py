@@ -11,7 +11,8 @@ What each extension becomes:
 * ``zeebe:formDefinition formKey="camunda-forms:bpmn:ID"`` with its ``zeebe:userTaskForm``: the
   ticket's JSON schema (see :mod:`.camunda_forms`); ``externalReference``: the form key.
 * ``zeebe:ioMapping``: inputs run before the element, outputs after it (see :mod:`.mappings`).
-  Inputs become process variables, not variables local to the element as in Zeebe.
+  Inputs are local to the element, and with outputs only they reach the process, as in Zeebe
+  (see :mod:`.local_scope`).
 * ``zeebe:calledElement processId``: the called process; with ``propagateAllChildVariables="false"``
   only its output mappings come back (see :mod:`.call_activities`).
 * ``zeebe:subscription correlationKey="=var"``: a message is delivered with
@@ -230,7 +231,7 @@ class _Rewrite:
         called = owner.find(f"{{{BPMN_NS}}}extensionElements/{{{ZEEBE_NS}}}calledElement")
         if called is not None and (called.get("propagateAllChildVariables") or "").strip().lower() == "false":
             lines["output"] = []  # read from the called process's variables (see call_activities)
-        problem = mappings.apply(owner, lines["input"], lines["output"])
+        problem = mappings.apply(owner, lines["input"], lines["output"], only_outputs=True)
         if problem:
             self.refuse(el, f"zeebe:ioMapping: {problem}")
 

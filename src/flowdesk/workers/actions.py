@@ -7,9 +7,10 @@ import re
 from urllib.parse import quote
 
 from .. import logs
+from ..bpmn import connectors
 from ..engine.access import secrets, signing_keys
 from ..engine.models import JobKind
-from ..engine.process import job_results, jobs, webhooks
+from ..engine.process import job_credentials, job_results, jobs, webhooks
 from ..engine.process.job_results import Outcome
 from ..engine.process.jobs import ClaimedJob
 from ..engine.store import tenancy
@@ -40,7 +41,7 @@ def _scrub(text: str, values: list[str]) -> str:
 
 def _failure(message: str, claimed: ClaimedJob, used: list[str]) -> str:
     """Error text about the call, naming the URL as the model wrote it ({{secret:...}} unresolved)."""
-    return _scrub(f"{message} (URL {claimed.url})", used)
+    return _scrub(f"{message} (URL {job_credentials.shown(claimed.url)})", used)
 
 
 def _needs_database(claimed: ClaimedJob) -> bool:
@@ -71,8 +72,12 @@ def _prepare(rt: Runtime, claimed: ClaimedJob) -> tuple[ActionRequest, bytes, li
                 key = webhooks.subscription_secret(rt, uow.session, claimed.subscription_id).encode()
                 used.append(key.decode())
                 headers["X-Flowdesk-Event"] = str((claimed.body or {}).get("event", ""))
+    # Credentials the job row keeps sealed are opened last, right before the call.
+    url = job_credentials.open_text(rt.secret_box, url, used, in_url=True)
+    headers = {name: job_credentials.open_text(rt.secret_box, value, used) for name, value in headers.items()}
+    body = job_credentials.open_body(rt.secret_box, claimed.body, used)
     headers.update(claimed.extra_headers)
-    request = ActionRequest(url=url, method=claimed.method, headers=headers, body=claimed.body,
+    request = ActionRequest(url=url, method=claimed.method, headers=headers, body=body,
                             timeout=claimed.timeout, idempotency_key=claimed.id)
     return request, key, used
 
@@ -90,6 +95,13 @@ def attempt(rt: Runtime, claimed: ClaimedJob) -> Outcome:
     except ActionError as exc:
         return Outcome("error", message=_failure(exc.message, claimed, used), retryable=exc.retryable)
     body = response.body
+    if (claimed.result_shape or {}).get("kind") == connectors.SPIFFARENA:
+        try:
+            body = connectors.spiffarena_result(claimed.result_shape.get("operator", ""), response.status_code,
+                                                response.headers.get("content-type", ""), response.text)
+        except ValueError as exc:
+            return Outcome("error", status_code=response.status_code, message=_scrub(str(exc), used)[:300],
+                           retryable=False)
     return Outcome("response", status_code=response.status_code, body=body,
                    message="" if 200 <= response.status_code < 300 else _scrub(response.text[:300], used))
 

@@ -79,12 +79,14 @@ def fetch_and_lock():
         return jsonify([])
     rt, principal = _runtime(), g.principal
     names = {t["topic_name"]: t["variables"] for t in topics}
+    local = {t["topic_name"] for t in topics if t["local_variables"]}
     found = external_task_waits.poll(
         rt.fetchable, lambda: external_tasks.fetch_and_lock(rt, principal, worker_id, max_tasks, topics), wait_ms)
     answer = []
     for item in found:
         dto = task_dto(item.task, item.definition_version_id)
-        dto.update(variables=from_flowdesk(item.variables, names.get(item.task.topic)),
+        variables = item.local_variables if item.task.topic in local else item.variables
+        dto.update(variables=from_flowdesk(variables, names.get(item.task.topic)),
                    errorDetails=item.task.error_details, extensionProperties={})
         answer.append(dto)
     return jsonify(answer)
@@ -97,8 +99,8 @@ def _worker(data: dict) -> str:
 @bp.post("/<task_id>/complete")
 def complete(task_id):
     data = body()
-    variables = {**to_flowdesk(data.get("localVariables"), "localVariables"), **to_flowdesk(data.get("variables"))}
-    external_tasks.complete(_runtime(), g.principal, task_id, _worker(data), variables)
+    external_tasks.complete(_runtime(), g.principal, task_id, _worker(data), to_flowdesk(data.get("variables")),
+                            to_flowdesk(data.get("localVariables"), "localVariables"))
     return NO_CONTENT
 
 

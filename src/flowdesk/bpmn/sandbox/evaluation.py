@@ -15,6 +15,7 @@ from RestrictedPython.Guards import (
 )
 from RestrictedPython.PrintCollector import PrintCollector
 
+from . import feel_temporal
 from .attributes import readable
 from .limits import Limits, OutputTooLarge, SandboxLimitExceeded, ScriptMemoryExceeded, ScriptTimeout
 from .namespace import _BUILTINS, _HELPERS, _SCRIPT_BYTES
@@ -310,6 +311,7 @@ class _Evaluation:
             "_format_": self.format,
             "_join_": self.join,
             "_lookup_": self.lookup,
+            "_feel_": feel_temporal.call,
         }
         # Guards last: task data (which comes from API callers) must not replace them.
         self.namespace = {**_HELPERS, **(external_context or {}), **context, **guards}

@@ -21,7 +21,7 @@ from .sizes import _GUARDED_BINOPS
 from .static_check import _StaticCheck
 
 # Names the flowdesk policy lets code read although they start with "_" (see flowdesk/bpmn/expressions.py).
-_READABLE_RESERVED = frozenset({"_lookup_"})
+_READABLE_RESERVED = frozenset({"_lookup_", "_feel_"})
 
 
 class _SandboxPolicy(RestrictingNodeTransformer):

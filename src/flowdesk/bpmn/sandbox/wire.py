@@ -10,6 +10,8 @@ from __future__ import annotations
 import builtins
 import datetime
 
+import isodate
+
 from .limits import (
     OutputTooLarge,
     SandboxLimitExceeded,
@@ -38,6 +40,8 @@ def encode_value(value, depth: int = 0):
         return value
     if isinstance(value, datetime.timedelta):
         return {_TAG: "timedelta", "seconds": value.total_seconds()}
+    if isinstance(value, isodate.Duration):  # a FEEL years and months duration: its ISO 8601 text
+        return isodate.duration_isoformat(value)
     for name, kind in _TEMPORAL.items():
         if type(value) is kind:
             return {_TAG: name, "iso": value.isoformat()}

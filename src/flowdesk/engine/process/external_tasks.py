@@ -33,6 +33,7 @@ class Locked:
     variables: dict = field(default_factory=dict)
     definition_version_id: str | None = None
     headers: dict = field(default_factory=dict)  # the model's task headers (zeebe:taskHeaders)
+    local_variables: dict = field(default_factory=dict)  # the task's own: its input mappings
 
 
 def _duration(ms, field_name: str) -> timedelta:
@@ -79,7 +80,7 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
             waiting = {w.task_id: w for w in bpmn_external.waiting(restore(rt, uow.session, instance))}
         found = waiting.get(row.task_id)
         result.append(Locked(row, found.variables if found else {}, instance.definition_version_id,
-                             found.headers if found else {}))
+                             found.headers if found else {}, found.local_variables if found else {}))
     return result
 
 
@@ -112,13 +113,15 @@ def _held(uow: UnitOfWork, principal: Principal, task_id: str, worker_id: str, r
     return row, instance
 
 
-def complete(rt: Runtime, principal: Principal, task_id: str, worker_id: str, variables: dict | None) -> ExternalTask:
-    """The worker finished: merge its variables and move the instance on."""
+def complete(rt: Runtime, principal: Principal, task_id: str, worker_id: str, variables: dict | None,
+             local_variables: dict | None = None) -> ExternalTask:
+    """The worker finished: merge its variables (``local_variables`` only into the task's own
+    scope, for its output mappings) and move the instance on."""
     with rt.uow() as uow:
         row, instance = _held(uow, principal, task_id, worker_id, rt)
         execution = restore(rt, uow.session, instance)
         try:
-            bpmn_external.complete(execution, row.task_id, variables or {})
+            bpmn_external.complete(execution, row.task_id, variables or {}, local_variables)
         except TaskNotReady as exc:
             raise Conflict(f"the task of external task '{task_id}' is no longer waiting") from exc
         except ExecutionError as exc:

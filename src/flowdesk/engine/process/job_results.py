@@ -45,10 +45,25 @@ class Outcome:
 
 
 def _error_code(job: Job, status_code: int | None) -> str | None:
+    """The BPMN error an answer of ``status_code`` raises, if the model maps it to one.
+
+    A code naming ``{status}`` (a SpiffArena connector's ``ServiceTaskHttpError{status}``) gets
+    the status filled in, and is raised only once the retries of a status worth retrying are
+    used up, as SpiffArena raises it after the connector's attempts.
+    """
     errors = job.request.get("errors") or {}
     if status_code is None:
         return None
-    return errors.get(str(status_code)) or errors.get(f"{str(status_code)[0]}xx")
+    code = errors.get(str(status_code)) or errors.get(f"{str(status_code)[0]}xx")
+    if code and "{status}" in code:
+        if _retryable_status(status_code) and job.attempts < job.max_attempts:
+            return None
+        code = code.replace("{status}", str(status_code))
+    return code
+
+
+def _retryable_status(status: int) -> bool:
+    return status >= 500 or status in RETRYABLE_STATUS
 
 
 _ATTEMPTS = JobAttempt.__table__
@@ -237,7 +252,7 @@ def finish(rt: Runtime, job_id: str, attempt: int, outcome: Outcome) -> str:
         else:
             if outcome.kind == "response":
                 status = outcome.status_code or 0
-                outcome.retryable = status >= 500 or status in RETRYABLE_STATUS
+                outcome.retryable = _retryable_status(status)
                 detail = outcome.message or (str(outcome.body)[:300] if outcome.body is not None else "")
                 outcome.message = f"action answered HTTP {status}" + (f": {detail}" if detail else "")
             _retry_or_give_up(uow, job, outcome, now)

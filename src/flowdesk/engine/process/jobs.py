@@ -28,6 +28,7 @@ from ..store.rows_at_hand import rows_at_hand
 from ..store.runtime import Runtime
 from ..store.tenancy import SYSTEM
 from ..store.unit_of_work import UnitOfWork
+from . import job_credentials
 from .cycle import Step
 
 LEASE_MARGIN = timedelta(seconds=30)
@@ -108,6 +109,7 @@ class ClaimedJob:
     subscription_id: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
     tenant_id: str | None = None  # whose secrets the call may use
+    result_shape: dict | None = None  # how the answer becomes the result (bpmn.connectors)
 
 
 def worker_name() -> str:
@@ -150,13 +152,14 @@ def sync_action_jobs(uow: UnitOfWork, instance: Instance, execution: Execution, 
     for task_id, call in calls.items():
         if task_id in known:
             continue
+        url, headers, body = job_credentials.seal_request(uow.secret_box, call.url, call.headers, call.body)
         job = Job(
             id=new_id(), kind=JobKind.ACTION.value, instance_id=instance.id, task_id=task_id,
             element_id=call.element_id,
             status=JobStatus.PENDING.value, attempts=0, max_attempts=call.retries + 1,
-            request={"url": call.url, "method": call.method, "headers": call.headers, "body": call.body,
+            request={"url": url, "method": call.method, "headers": headers, "body": body,
                      "timeout": call.timeout, "mode": call.mode, "result_variable": call.result_variable,
-                     "errors": call.errors, "retries": call.retries},
+                     "errors": call.errors, "retries": call.retries, "result_shape": call.result_shape},
             next_attempt_at=now, enqueued_at=now, created_at=now, updated_at=now,
         )
         session.add(job)
@@ -190,6 +193,7 @@ def claim(rt: Runtime, job_id: str, worker: str | None = None) -> ClaimedJob | N
             method=request.get("method", "POST"), headers=dict(request.get("headers") or {}),
             body=request.get("body"), timeout=_call_timeout(request),
             mode=request.get("mode", "sync"), subscription_id=row.subscription_id, tenant_id=row.tenant_id,
+            result_shape=request.get("result_shape"),
         )
         if row.kind == JobKind.ACTION.value and claimed.mode == "async":
             claimed.extra_headers = {

@@ -116,7 +116,7 @@ class Runtime:
         It acts for ``tenant`` (``tenancy.SYSTEM``: across tenants), by default for the tenant
         the caller acts for.
         """
-        return UnitOfWork(self.session_factory, self.queue, tenant, self.clock, self.reads)
+        return UnitOfWork(self.session_factory, self.queue, tenant, self.clock, self.reads, self.secret_box)
 
     def attach_change_feed(self, feed: ChangeFeed, listen: bool = True) -> None:
         """Tell the other processes about changes to what they keep in their :attr:`reads` and,

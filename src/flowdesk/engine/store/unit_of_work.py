@@ -29,8 +29,10 @@ class UnitOfWork:
     """
 
     def __init__(self, session_factory: sessionmaker[Session], queue=None, tenant: str | None = None,
-                 clock: Callable[[], datetime] = utcnow, reads: ReadCache | None = None):
+                 clock: Callable[[], datetime] = utcnow, reads: ReadCache | None = None, secret_box=None):
         self._session_factory = session_factory
+        # Seals what must not rest in plain text in a row this transaction writes (job credentials).
+        self.secret_box = secret_box
         # Rows kept across transactions (see read_cache); a bare unit of work keeps nothing.
         self.reads = reads or ReadCache()
         self._queue = queue
