@@ -130,3 +130,18 @@ def test_a_zeebe_message_with_outputs_passes_on_only_its_outputs(run):
     assert variables["paidAmount"] == 5
     assert variables["amount"] == 1  # the message's amount was local to the event
     assert "card" not in variables
+
+
+def test_a_zeebe_signal_catch_with_outputs_is_refused_at_deploy(parse):
+    source = (DATA / "zeebe_message_outputs.bpmn").read_bytes().replace(
+        b'<bpmn:messageEventDefinition id="MessageEventDefinition_1" messageRef="Message_paid" />',
+        b'<bpmn:signalEventDefinition id="SignalEventDefinition_1" signalRef="Signal_paid" />').replace(
+        b'<bpmn:message id="Message_paid" name="payment-received" />',
+        b'<bpmn:signal id="Signal_paid" name="payment-received" />')
+
+    with pytest.raises(ModelError) as refused:
+        parse("zeebe_signal_outputs.bpmn", source)
+
+    [issue] = refused.value.issues
+    assert issue.element_id == "Event_paid"
+    assert "output mappings on a signal intermediateCatchEvent are not supported" in issue.message

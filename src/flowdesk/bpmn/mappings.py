@@ -106,6 +106,11 @@ def apply(node, inputs: list[str], outputs: list[str], only_outputs: bool = Fals
             add_script(node, "postScript", [*outputs, local_scope.leave_line(scope)])
         return None
     if kind in OUTPUT_EVENTS and not inputs:
+        if only_outputs and outputs and node.find(f"{{{BPMN_NS}}}signalEventDefinition") is not None:
+            # A signal's variables reach every catcher's process as they are; only a message's
+            # can be held back for the outputs to pick from (see _outputs_after_event).
+            return (f"output mappings on a signal {kind} are not supported (the signal's variables "
+                    "would reach the process beside the outputs)")
         if outputs:
             _outputs_after_event(node, outputs, only_outputs)
         return None
