@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..engine.process.instances import INSTANCE_STATUSES
 from ..engine.work import sla
@@ -175,3 +175,21 @@ class CancelSchema(Schema):
 class StartSchema(Schema):
     variables = fields.Dict(load_default=dict)
     business_key = fields.String(allow_none=True, validate=validate.Length(max=255))
+    version = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 2_147_483_647), metadata={
+        "description": "the deployed version to start (404 if the process has no such version); "
+                       "default: the latest"})
+
+
+class VariableWriteSchema(Schema):
+    set = fields.Dict(keys=fields.String(validate=validate.Length(1, 255)), load_default=dict, metadata={
+        "description": "variables to set (added or replaced), by name"})
+    remove = fields.List(fields.String(validate=validate.Length(1, 255)), load_default=list, metadata={
+        "description": "names of variables to remove (a name not set is ignored)"})
+
+    @validates_schema
+    def _something_to_write(self, data, **_kwargs):
+        if not data["set"] and not data["remove"]:
+            raise ValidationError("name variables to `set` or `remove`", "_schema")
+        both = sorted(set(data["set"]) & set(data["remove"]))
+        if both:
+            raise ValidationError(f"set and removed at once: {', '.join(both)}", "remove")
