@@ -47,7 +47,10 @@ class Instances(MethodView):
     @blp.arguments(InstanceQuerySchema, location="query")
     @blp.response(200, InstancePageSchema)
     def get(self, query):
-        """Instances, filtered by process key, status and business key; oldest first unless `sort=-created`."""
+        """Instances, filtered by process key, status, business key, variables (`var`) and dates; oldest first unless `sort=-created`.
+
+        `count=true` adds `total`, how many match.
+        """
         after, limit = query.pop("after", None), query.pop("limit")
         return instances.list_instances(runtime(), principal(), after=after, limit=limit, **query)
 

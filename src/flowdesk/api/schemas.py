@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..engine.process.instances import INSTANCE_STATUSES
@@ -161,6 +163,17 @@ class InstanceQuerySchema(SortedPageQuerySchema):
     business_key = fields.String()
     has_incident = fields.Boolean(metadata={
         "description": "`true`: only instances with an open incident (they stay `running`); `false`: none"})
+    var = fields.List(fields.String(validate=validate.Length(3, 1000)), validate=validate.Length(max=10), metadata={
+        "description": "a variable condition `name:op:value`, repeatable (all must hold); op is `eq`, `neq`, "
+                       "`gt`, `gte`, `lt` or `lte`; the value is read as JSON when it is JSON (`42`, `true`, "
+                       "`null`, `\"42\"` for the text), else as text. Orderings compare numbers with numbers "
+                       "and text with text (ISO dates order as text); `neq` needs the variable to be set"})
+    started_after = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "started at or after (ISO 8601; without an offset, UTC)"})
+    started_before = fields.AwareDateTime(default_timezone=timezone.utc, metadata={"description": "started before"})
+    ended_after = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "finished (completed, failed or cancelled) at or after"})
+    ended_before = fields.AwareDateTime(default_timezone=timezone.utc, metadata={"description": "finished before"})
 
 
 class CompleteSchema(Schema):
