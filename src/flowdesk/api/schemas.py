@@ -116,6 +116,7 @@ class WaitingExternalTaskSchema(Schema):
     retries = fields.Integer(allow_none=True)
     retry_at = fields.DateTime(allow_none=True, metadata={"description": "fetchable again from then on"})
     error_message = fields.String(allow_none=True, metadata={"description": "the last failure a worker reported"})
+    priority = fields.Integer(metadata={"description": "the service task's camunda:taskPriority (default 0)"})
     created_at = fields.DateTime()
 
 

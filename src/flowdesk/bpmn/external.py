@@ -18,6 +18,7 @@ class WaitingExternalTask:
     variables: dict = field(default_factory=dict)
     retries: int | None = None  # as the model declares them (zeebe:taskDefinition retries)
     headers: dict = field(default_factory=dict)  # zeebe:taskHeaders, for the worker
+    priority: int = 0  # camunda:taskPriority: workers fetching by priority take higher ones first
 
 
 def waiting(execution: Execution) -> list[WaitingExternalTask]:
@@ -28,7 +29,8 @@ def waiting(execution: Execution) -> list[WaitingExternalTask]:
         if isinstance(spec, ActionTask) and spec.is_external:
             found.append(WaitingExternalTask(str(task.id), spec.bpmn_id, spec.action["topic"],
                                              {**task.data, **task.internal_data.get(PARAMETERS, {})},
-                                             spec.action.get("retries"), dict(spec.action.get("headers") or {})))
+                                             spec.action.get("retries"), dict(spec.action.get("headers") or {}),
+                                             spec.action.get("priority", 0)))
     found.sort(key=lambda t: (t.element_id, t.task_id))
     return found
 

@@ -1,8 +1,9 @@
-"""history across instances; the instance variable filter's index on PostgreSQL
+"""history across instances; the instance variable filter's index; external task priorities
 
 - completed_activities: a row per BPMN element an instance completed, written by the save that
   completed it (`GET /history/activities`). Instances that ran before start with none.
 - tickets: an index on (status, completed_at, id) for `GET /history/tickets`.
+- external_tasks.priority: the service task's camunda:taskPriority (0 for tasks opened before).
 - `GET /instances?var=name:eq:value` asks ``variables @> '{"name": value}'``, which a GIN index
   with jsonb_path_ops serves on PostgreSQL. SQLite (the embedded default) scans, as before.
 
@@ -44,6 +45,8 @@ def upgrade() -> None:
         batch_op.create_index(op.f('ix_completed_activities_tenant_id'), ['tenant_id'], unique=False)
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_status_completed_at_id', ['status', 'completed_at', 'id'], unique=False)
+    with op.batch_alter_table('external_tasks', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('priority', sa.Integer(), server_default='0', nullable=False))
     if op.get_bind().dialect.name != 'postgresql':
         return
     op.execute(f'CREATE INDEX {NAME} ON instances USING gin (variables jsonb_path_ops)')
@@ -53,6 +56,8 @@ def downgrade() -> None:
     op.drop_table('completed_activities')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_status_completed_at_id')
+    with op.batch_alter_table('external_tasks', schema=None) as batch_op:
+        batch_op.drop_column('priority')
     if op.get_bind().dialect.name != 'postgresql':
         return
     op.execute(f'DROP INDEX IF EXISTS {NAME}')
