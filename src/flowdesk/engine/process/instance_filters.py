@@ -9,6 +9,7 @@ SQLite the same through json_type/json_extract.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import Numeric, and_, case, cast, func, not_, type_coerce
@@ -49,7 +50,7 @@ def parse(text: str) -> VariableFilter:
         value = raw
     if isinstance(value, (dict, list)):
         raise _refuse(text, "compare with a number, text, true, false or null")
-    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+    if isinstance(value, float) and not math.isfinite(value):  # json.loads reads NaN and Infinity
         raise _refuse(text, "not a finite number")
     if op in _ORDERINGS and (value is None or isinstance(value, bool)):
         raise _refuse(text, f"'{op}' compares numbers or text")
