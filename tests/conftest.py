@@ -209,6 +209,29 @@ def admin():
 
 
 @pytest.fixture
+def as_documented(app):
+    """``as_documented(response, "/api/v1/instances/{instance_id}", "get")`` fails unless the OpenAPI
+    document lists the response's status and content type for that operation and its body fits
+    the documented schema; returns the body."""
+    import schemathesis
+
+    spec = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+    def check(response, documented_path: str, method: str):
+        responses = spec.raw_schema["paths"][documented_path][method]["responses"]
+        described = responses.get(str(response.status_code)) or responses.get("default")
+        assert described is not None, f"{method} {documented_path} does not document {response.status_code}"
+        if "$ref" in described:
+            described = spec.raw_schema["components"]["responses"][described["$ref"].rsplit("/", 1)[1]]
+        if response.status_code != 204:
+            assert response.mimetype in described.get("content", {}), \
+                f"{method} {documented_path} {response.status_code}: {response.mimetype} is not documented"
+        spec[documented_path][method].validate_response(response)
+        return response.get_json() if response.status_code != 204 else None
+    return check
+
+
+@pytest.fixture
 def make_user(runtime):
     """``make_user(name, role, *groups, process_keys=[...])`` -> request headers carrying the new user's key."""
     def make(name: str, role: str = "agent", *groups: str, **options) -> dict:

@@ -11,12 +11,13 @@ from alembic.script import ScriptDirectory
 from flowdesk.engine.store import health, schema, tenancy
 from flowdesk.engine.access import tenants
 from flowdesk.engine.models import Base, Secret, User
+from flowdesk.engine.models.instance import VARIABLE_INDEXES
 from flowdesk.engine.models.ticket import TEXT_SEARCH_INDEXES
 from flowdesk.engine.store.runtime import Runtime
 
 
 def _described_by_models(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "index" and reflected and name in TEXT_SEARCH_INDEXES)
+    return not (type_ == "index" and reflected and name in TEXT_SEARCH_INDEXES + VARIABLE_INDEXES)
 
 
 def test_migrations_match_models(runtime):

@@ -14,6 +14,7 @@ from ..engine.store.runtime import Runtime
 from . import auth, definitions, errors, external_tasks, health, instances, messages, observability, operations, security, text_input, tickets
 from . import attachments, comments, timeline
 from . import approvals, assignment, calendars, data_stores, filters, me, ui
+from . import decisions, history, processes
 from . import audit_log, camunda, compression, oidc, openapi_document, rate_limits, users
 from . import requests as request_api
 
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(module.blp)
     for module in (assignment, approvals, calendars, filters, me, data_stores):
         api.register_blueprint(module.blp)
-    for module in (users, audit_log, oidc, request_api):
+    for module in (users, audit_log, oidc, request_api, processes, decisions, history):
         api.register_blueprint(module.blp)
     app.config["FLOWDESK_INBOUND_SECRET"] = (settings.inbound_signing_secret or "").encode() or None
     app.config["FLOWDESK_METRICS_TOKEN"] = settings.metrics_token or None

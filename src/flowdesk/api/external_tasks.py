@@ -31,6 +31,8 @@ class ExternalFetchSchema(Schema):
         load_default=0, validate=validate.Range(0, external_task_waits.MAX_WAIT_MS),
         metadata={"description": "long polling: milliseconds to wait for a task when none is available "
                                  "(0: answer at once); answers as soon as one becomes available"})
+    use_priority = fields.Boolean(load_default=False, metadata={
+        "description": "take the highest `priority` first (then the oldest); default: the oldest first"})
 
 
 class ExternalWorkerSchema(Schema):
@@ -72,6 +74,7 @@ class ExternalTaskSchema(Schema):
     business_key = fields.String(allow_none=True)
     retries = fields.Integer(allow_none=True)
     error_message = fields.String(allow_none=True)
+    priority = fields.Integer(metadata={"description": "the service task's camunda:taskPriority (default 0)"})
 
 
 class LockedExternalTaskSchema(ExternalTaskSchema):
@@ -98,7 +101,8 @@ class FetchAndLock(MethodView):
         """
         rt, caller = runtime(), principal()
         found = external_task_waits.poll(rt.fetchable, lambda: external_tasks.fetch_and_lock(
-            rt, caller, body["worker_id"], body["max_tasks"], body["topics"]), body["async_response_timeout"])
+            rt, caller, body["worker_id"], body["max_tasks"], body["topics"], body["use_priority"]),
+            body["async_response_timeout"])
         return [_locked(i) for i in found]
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from ..engine.process import instances, lifecycle
+from ..engine.process import instance_variables, instances, lifecycle
 from ..engine.work import instance_migration
 from . import idempotency
 from .auth import principal, runtime
 from .migration_schemas import BulkMigrateSchema, BulkMigrationSchema, MigrateSchema
-from .schemas import CancelSchema, InstancePageSchema, InstanceQuerySchema, InstanceSchema, StartSchema
+from .schemas import (CancelSchema, InstancePageSchema, InstanceQuerySchema, InstanceSchema, StartSchema,
+                      VariableWriteSchema)
 
 blp = Blueprint("instances", __name__, url_prefix="/api/v1", description="Process instances")
 
@@ -31,13 +32,13 @@ class ProcessInstances(MethodView):
     @blp.arguments(StartSchema)
     @blp.response(201, InstanceSchema)
     def post(self, body, process_key):
-        """Start the latest version of a process; returns the instance and its open tickets.
+        """Start the latest version of a process (or the `version` given); returns the instance and its open tickets.
 
         Honours Idempotency-Key: the same key replays the first answer.
         """
         key = idempotency.from_request("instance.start", render_started)
         result = instances.start_instance(runtime(), principal(), process_key, body["variables"],
-                                          body.get("business_key"), key)
+                                          body.get("business_key"), key, version=body.get("version"))
         return idempotency.respond(result, render_started)
 
 
@@ -46,7 +47,10 @@ class Instances(MethodView):
     @blp.arguments(InstanceQuerySchema, location="query")
     @blp.response(200, InstancePageSchema)
     def get(self, query):
-        """Instances, filtered by process key, status and business key; oldest first unless `sort=-created`."""
+        """Instances, filtered by process key, status, business key, variables (`var`) and dates; oldest first unless `sort=-created`.
+
+        `count=true` adds `total`, how many match.
+        """
         after, limit = query.pop("after", None), query.pop("limit")
         return instances.list_instances(runtime(), principal(), after=after, limit=limit, **query)
 
@@ -57,6 +61,18 @@ class InstanceItem(MethodView):
     def get(self, instance_id):
         """One instance: status, variables, open tickets, timestamps."""
         return instances.get_instance(runtime(), principal(), instance_id)
+
+
+@blp.route("/instances/<instance_id>/variables")
+class InstanceVariables(MethodView):
+    @blp.arguments(VariableWriteSchema)
+    @blp.response(200, InstanceSchema)
+    def patch(self, body, instance_id):
+        """Set and remove variables of a running instance (admins; audited with the names, not the values).
+
+        What runs next sees the change. 409 when the instance is not running (suspended or finished).
+        """
+        return instance_variables.write_variables(runtime(), principal(), instance_id, body["set"], body["remove"])
 
 
 @blp.route("/instances/<instance_id>/cancel")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import timezone
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..engine.process.instances import INSTANCE_STATUSES
 from ..engine.work import sla
@@ -114,6 +116,7 @@ class WaitingExternalTaskSchema(Schema):
     retries = fields.Integer(allow_none=True)
     retry_at = fields.DateTime(allow_none=True, metadata={"description": "fetchable again from then on"})
     error_message = fields.String(allow_none=True, metadata={"description": "the last failure a worker reported"})
+    priority = fields.Integer(metadata={"description": "the service task's camunda:taskPriority (default 0)"})
     created_at = fields.DateTime()
 
 
@@ -161,6 +164,17 @@ class InstanceQuerySchema(SortedPageQuerySchema):
     business_key = fields.String()
     has_incident = fields.Boolean(metadata={
         "description": "`true`: only instances with an open incident (they stay `running`); `false`: none"})
+    var = fields.List(fields.String(validate=validate.Length(3, 1000)), validate=validate.Length(max=10), metadata={
+        "description": "a variable condition `name:op:value`, repeatable (all must hold); op is `eq`, `neq`, "
+                       "`gt`, `gte`, `lt` or `lte`; the value is read as JSON when it is JSON (`42`, `true`, "
+                       "`null`, `\"42\"` for the text), else as text. Orderings compare numbers with numbers "
+                       "and text with text (ISO dates order as text); `neq` needs the variable to be set"})
+    started_after = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "started at or after (ISO 8601; without an offset, UTC)"})
+    started_before = fields.AwareDateTime(default_timezone=timezone.utc, metadata={"description": "started before"})
+    ended_after = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "finished (completed, failed or cancelled) at or after"})
+    ended_before = fields.AwareDateTime(default_timezone=timezone.utc, metadata={"description": "finished before"})
 
 
 class CompleteSchema(Schema):
@@ -175,3 +189,21 @@ class CancelSchema(Schema):
 class StartSchema(Schema):
     variables = fields.Dict(load_default=dict)
     business_key = fields.String(allow_none=True, validate=validate.Length(max=255))
+    version = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 2_147_483_647), metadata={
+        "description": "the deployed version to start (404 if the process has no such version); "
+                       "default: the latest"})
+
+
+class VariableWriteSchema(Schema):
+    set = fields.Dict(keys=fields.String(validate=validate.Length(1, 255)), load_default=dict, metadata={
+        "description": "variables to set (added or replaced), by name"})
+    remove = fields.List(fields.String(validate=validate.Length(1, 255)), load_default=list, metadata={
+        "description": "names of variables to remove (a name not set is ignored)"})
+
+    @validates_schema
+    def _something_to_write(self, data, **_kwargs):
+        if not data["set"] and not data["remove"]:
+            raise ValidationError("name variables to `set` or `remove`", "_schema")
+        both = sorted(set(data["set"]) & set(data["remove"]))
+        if both:
+            raise ValidationError(f"set and removed at once: {', '.join(both)}", "remove")

@@ -3,7 +3,7 @@
 Nothing here touches a database or HTTP; ``engine`` drives it through :class:`Execution`.
 """
 
-from . import data_stores
+from . import data_stores, decision_tables
 from .action import ActionCall
 from .escalations import Escalation
 from .errors import BpmnError, ExecutionError, ModelError, ModelIssue, XmlRefused
@@ -38,6 +38,7 @@ __all__ = [
     "WaitingUserTask",
     "XmlRefused",
     "data_stores",
+    "decision_tables",
     "parse_models",
     "resolve_due_date",
     "IsoDuration",

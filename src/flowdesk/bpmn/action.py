@@ -27,6 +27,7 @@ MODES = ("sync", "async")
 PARAMETERS = "connector_parameters"  # where a started task keeps its evaluated connector parameters
 DEFAULT_RETRIES = 3
 DEFAULT_TIMEOUT = 10.0
+MAX_PRIORITY = 2_147_483_647  # external task priorities are stored as 32-bit integers
 _STATUS_PATTERN = re.compile(r"^[1-5](\d\d|xx)$")
 
 
@@ -149,6 +150,24 @@ class ActionTaskParser(SpiffTaskParser):
         return (self.node.get(f"{{{CAMUNDA_NS}}}topic") or declared.get("topic") or operator.get("name")
                 or (connector[0].strip() if connector and connector[0].strip() else None) or self.bpmn_id)
 
+    def _task_priority(self, problems: list[str]) -> int | None:
+        """``camunda:taskPriority`` of the task, else of its process: a whole number (workers
+        fetching with ``usePriority`` take higher ones first)."""
+        text = self.node.get(f"{{{CAMUNDA_NS}}}taskPriority")
+        if text is None:
+            text = self.process_parser.node.get(f"{{{CAMUNDA_NS}}}taskPriority")
+        if text is None or not text.strip():
+            return None
+        try:
+            priority = int(text.strip())
+        except ValueError:
+            problems.append(f"camunda:taskPriority '{text}' must be a whole number (expressions are not supported)")
+            return None
+        if not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+            problems.append(f"camunda:taskPriority '{text}' must be between {-MAX_PRIORITY} and {MAX_PRIORITY}")
+            return None
+        return priority
+
     def _connector(self, operator: dict, declared: dict) -> tuple[dict, list[str]]:
         """A SpiffArena connector other than http/*: a worker of its name (or ``topic`` property) does it."""
         parameters, problems = connectors.operator_parameters(operator)
@@ -189,6 +208,9 @@ class ActionTaskParser(SpiffTaskParser):
             action = {"kind": "external", "topic": self._external_topic(declared)}
             if parameters:
                 action["parameters"] = parameters
+            priority = self._task_priority(problems)
+            if priority is not None:  # kept only when declared: specs without one keep their form
+                action["priority"] = priority
         if problems:
             self.raise_validation_exception("; ".join(problems))
         return self.spec_class(

@@ -52,6 +52,7 @@ class Execution:
         self._guard = StepGuard(limits or StepLimits())
         self._pruned_history = pruned_history or history.PrunedHistory()
         self._escalations: list[Escalation] = []
+        self._completed: list[CompletedElement] = []  # completed since restored or last taken
         # What the instance waited for when it was loaded (nothing for a new one): the server's
         # projections of it were refreshed from exactly that, so a kind absent here needs no
         # lookup. Unknown (every kind) for a workflow handed in from elsewhere.
@@ -176,11 +177,21 @@ class Execution:
 
     def _stamp_completed(self) -> None:
         # SpiffWorkflow stamps state changes with real time; history needs the instance's clock.
+        # A task gets its stamp once, when it is first seen completed: that is when it is new.
         now = None
         for task in self._tasks(TaskState.COMPLETED):
             if task.task_spec.bpmn_id and history.FINISHED_AT not in task.internal_data:
-                now = now or self.now().isoformat()
-                task.internal_data[history.FINISHED_AT] = now
+                now = now or self.now()
+                task.internal_data[history.FINISHED_AT] = now.isoformat()
+                if history.is_history(task):
+                    spec = task.task_spec
+                    self._completed.append(CompletedElement(spec.bpmn_id, spec.bpmn_name,
+                                                            history.element_type(spec), now))
+
+    def take_completed_elements(self) -> list[CompletedElement]:
+        """The BPMN elements completed since the instance was restored (or this was last asked), in order."""
+        taken, self._completed = self._completed, []
+        return taken
 
     def _prune(self) -> None:
         subprocesses = self.workflow.subprocesses

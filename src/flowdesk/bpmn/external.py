@@ -21,6 +21,7 @@ class WaitingExternalTask:
     headers: dict = field(default_factory=dict)  # zeebe:taskHeaders, for the worker
     # The task's own variables: its input mappings and connector parameters (Camunda's local variables).
     local_variables: dict = field(default_factory=dict)
+    priority: int = 0  # camunda:taskPriority: workers fetching by priority take higher ones first
 
 
 def waiting(execution: Execution) -> list[WaitingExternalTask]:
@@ -33,7 +34,8 @@ def waiting(execution: Execution) -> list[WaitingExternalTask]:
             found.append(WaitingExternalTask(str(task.id), spec.bpmn_id, spec.action["topic"],
                                              {**task.data, **parameters},
                                              spec.action.get("retries"), dict(spec.action.get("headers") or {}),
-                                             {**local_scope.local_variables(task), **parameters}))
+                                             {**local_scope.local_variables(task), **parameters},
+                                             spec.action.get("priority", 0)))
     found.sort(key=lambda t: (t.element_id, t.task_id))
     return found
 

@@ -83,7 +83,8 @@ def is_end(spec) -> bool:
             and not any(isinstance(i, LoopTask) for i in spec.inputs))
 
 
-def _is_history(task) -> bool:
+def is_history(task) -> bool:
+    """Whether a completed task is a line of history (a BPMN element, not a loop's own task)."""
     return bool(task.task_spec.bpmn_id) and not isinstance(task.task_spec, LoopTask)
 
 
@@ -122,7 +123,7 @@ class PrunedHistory:
 def completed_elements(workflows: list, pruned: PrunedHistory) -> list[CompletedElement]:
     """The completed elements of ``workflows`` plus the ``pruned`` rows, in completion order."""
     rows = pruned.rows() + [
-        _row(t) for wf in workflows for t in wf.tasks.values() if t.state == TaskState.COMPLETED and _is_history(t)
+        _row(t) for wf in workflows for t in wf.tasks.values() if t.state == TaskState.COMPLETED and is_history(t)
     ]
     rows.sort(key=lambda row: row[4])
     return [CompletedElement(element_id=element_id, name=name, type=kind, finished_at=timers.parse_date(at))
@@ -206,7 +207,7 @@ def prune(workflow, subprocess_tasks) -> list[list]:
         else:
             continue
         del tasks[task.id]
-        if task.state == TaskState.COMPLETED and _is_history(task):
+        if task.state == TaskState.COMPLETED and is_history(task):
             rows.append(_row(task))
     rows.sort(key=lambda row: row[4])
     return rows

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, request
 from werkzeug.exceptions import HTTPException
 
 from ...engine.store.errors import DomainError
-from . import auth, errors, external_tasks, messages, process_definitions, process_instances, tasks
+from . import auth, deployments, errors, external_tasks, messages, process_definitions, process_instances, tasks
 
 PREFIX = "/engine-rest"
 
@@ -24,7 +24,7 @@ def register(app: Flask, problem_handler) -> None:
     surface.register_error_handler(DomainError, errors.domain_error)
     surface.register_error_handler(errors.CamundaError, errors.camunda_error)
     surface.register_error_handler(HTTPException, errors.http_error)
-    for module in (external_tasks, process_definitions, messages, tasks, process_instances):
+    for module in (external_tasks, process_definitions, messages, tasks, process_instances, deployments):
         surface.register_blueprint(module.bp)
     app.register_blueprint(surface)
 

@@ -32,7 +32,7 @@ def task_dto(row, definition_id: str | None = None) -> dict:
         "processDefinitionId": definition_id, "processDefinitionKey": row.process_key,
         "processDefinitionVersionTag": None, "processInstanceId": row.instance_id, "tenantId": row.tenant_id,
         "retries": 0 if row.status == ExternalTaskStatus.INCIDENT.value else row.retries,
-        "suspended": False, "workerId": row.worker_id if locked else None, "priority": 0,
+        "suspended": False, "workerId": row.worker_id if locked else None, "priority": row.priority,
         "topicName": row.topic, "businessKey": row.business_key,
     }
 
@@ -73,7 +73,7 @@ def fetch_and_lock():
     if not 0 <= wait_ms <= external_task_waits.MAX_WAIT_MS:
         raise InvalidInput(f"asyncResponseTimeout must be between 0 and {external_task_waits.MAX_WAIT_MS} ms",
                            {"asyncResponseTimeout": [str(wait_ms)]})
-    field(data, "usePriority", bool)  # every flowdesk task has priority 0: oldest first either way
+    use_priority = field(data, "usePriority", bool, default=False)
     topics = [_topic(t) for t in field(data, "topics", list, default=[])]
     if not topics or max_tasks == 0:
         return jsonify([])
@@ -81,7 +81,8 @@ def fetch_and_lock():
     names = {t["topic_name"]: t["variables"] for t in topics}
     local = {t["topic_name"] for t in topics if t["local_variables"]}
     found = external_task_waits.poll(
-        rt.fetchable, lambda: external_tasks.fetch_and_lock(rt, principal, worker_id, max_tasks, topics), wait_ms)
+        rt.fetchable, lambda: external_tasks.fetch_and_lock(rt, principal, worker_id, max_tasks, topics, use_priority),
+        wait_ms)
     answer = []
     for item in found:
         dto = task_dto(item.task, item.definition_version_id)

@@ -59,3 +59,7 @@ __all__ += ["Request"]
 from .metric_counter import MetricCounter  # noqa: E402
 
 __all__ += ["MetricCounter"]
+
+from .activity import CompletedActivity  # noqa: E402
+
+__all__ += ["CompletedActivity"]

@@ -48,6 +48,8 @@ class ExternalTask(TenantOwned, Base):
     worker_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     lock_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     retries: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # camunda:taskPriority of its service task: fetches with usePriority take higher ones first.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     error_details: Mapped[str | None] = mapped_column(Text, nullable=True)

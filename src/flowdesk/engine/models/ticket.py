@@ -56,6 +56,8 @@ class Ticket(TenantOwned, Base):
         # Automatic assignment: an agent's last assignment and last completion (longest idle).
         Index("ix_tickets_assignee_claimed_at", "assignee", "claimed_at"),
         Index("ix_tickets_completed_by_completed_at", "completed_by", "completed_at"),
+        # History across instances: completed tickets in completion order (migration 0021).
+        Index("ix_tickets_status_completed_at_id", "status", "completed_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

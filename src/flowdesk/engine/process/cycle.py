@@ -10,7 +10,7 @@ order they must run (``flowdesk.engine.composition`` does so once, for the whole
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +81,7 @@ class Step:
     calls: list
     thrown: list
     escalations: list
+    completed: list = field(default_factory=list)  # the BPMN elements completed in this step
 
 
 def settle(execution: Execution) -> Step:
@@ -91,7 +92,7 @@ def settle(execution: Execution) -> Step:
         raise execution_failed(exc) from exc
     thrown = execution.take_thrown_events()
     escalations = execution.take_escalations()
-    return Step(execution.dump(), calls, thrown, escalations)
+    return Step(execution.dump(), calls, thrown, escalations, execution.take_completed_elements())
 
 
 def route_thrown(uow: UnitOfWork, instance: Instance, thrown: list, now) -> None:

@@ -151,7 +151,7 @@ def start_form_schema(session, version_id: str) -> dict | None:
     return forms.schema_of(session, (start_events or {}).get("form"))
 
 
-def _schedule_timer_starts(session, version: DefinitionVersion, now) -> None:
+def schedule_timer_starts(session, version: DefinitionVersion, now) -> None:
     """The newest version of a process owns its timer start schedule; older ones stop starting."""
     session.execute(delete(TimerStartSchedule).where(TimerStartSchedule.process_key == version.process_key))
     spec = ProcessSpec.from_dict(version.process_key, version.spec)
@@ -206,7 +206,7 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
             version.retention_days = process.retention_days
             uow.session.add(version)
             uow.session.flush()
-            _schedule_timer_starts(uow.session, version, rt.clock())
+            schedule_timer_starts(uow.session, version, rt.clock())
             audit.record(uow.session, "definition.deployed", principal.name, process_key=process.process_id,
                          version=version.version, definition_version_id=version.id)
             audit_log.record(uow.session, principal.name, "definition.deployed", "definition", process.process_id,

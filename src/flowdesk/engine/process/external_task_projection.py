@@ -31,6 +31,7 @@ def sync_external_tasks(session: Session, instance: Instance, execution: Executi
         if task_id not in known:
             session.add(ExternalTask(instance_id=instance.id, task_id=task_id, element_id=task.element_id,
                                      topic=task.topic, process_key=instance.process_key, retries=task.retries,
+                                     priority=task.priority,
                                      business_key=instance.business_key, created_at=now, updated_at=now))
 
 

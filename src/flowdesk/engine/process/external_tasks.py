@@ -43,8 +43,9 @@ def _duration(ms, field_name: str) -> timedelta:
 
 
 def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks: int,
-                   topics: list[dict]) -> list[Locked]:
-    """Lock up to ``max_tasks`` available tasks of the given topics for ``worker_id``."""
+                   topics: list[dict], use_priority: bool = False) -> list[Locked]:
+    """Lock up to ``max_tasks`` available tasks of the given topics for ``worker_id``: oldest
+    first, or with ``use_priority`` the highest priority first (then the oldest)."""
     principal.require(Role.SYSTEM, action="work external tasks")
     if not topics:
         raise InvalidInput("no topics", {"topics": ["name at least one topic"]})
@@ -65,7 +66,8 @@ def fetch_and_lock(rt: Runtime, principal: Principal, worker_id: str, max_tasks:
         if principal.process_keys is not None:
             query = query.where(ExternalTask.process_key.in_(sorted(principal.process_keys)))
         rows = list(uow.session.scalars(
-            query.order_by(ExternalTask.created_at, ExternalTask.id).limit(max_tasks)
+            query.order_by(*((ExternalTask.priority.desc(),) if use_priority else ()),
+                           ExternalTask.created_at, ExternalTask.id).limit(max_tasks)
             .with_for_update(skip_locked=True)))
         locked = []
         for row in rows:

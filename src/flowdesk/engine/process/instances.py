@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from ..store import added_rows, audit, paging
 from ..store.errors import InvalidInput, NotFound
 from ..store.runtime import Runtime
 from ..store.unit_of_work import UnitOfWork
-from . import forms, webhooks
+from . import forms, instance_filters, webhooks
 from .cycle import event_data, execution_failed, restore, save, settle
 from .definitions import latest_version, resolve_calls, start_form_schema, version_ref
 from .external_task_projection import active_external_tasks
@@ -160,15 +161,27 @@ def get_instance(rt: Runtime, principal: Principal, instance_id: str) -> Instanc
 
 def list_instances(rt: Runtime, principal: Principal, *, process_key: str | None = None, status: str | None = None,
                    business_key: str | None = None, has_incident: bool | None = None, after: str | None = None,
-                   limit: int | None = None, sort: str = "created", count: bool = False) -> paging.Page:
+                   limit: int | None = None, sort: str = "created", count: bool = False,
+                   var: list[str] | None = None, started_after: datetime | None = None,
+                   started_before: datetime | None = None, ended_after: datetime | None = None,
+                   ended_before: datetime | None = None) -> paging.Page:
     """Instances matching the filters, oldest first (``sort="-created"``: newest), one page at a
     time; ``count`` adds the total. An instance with an incident keeps its status (it is still
-    running, stuck at one element): ``has_incident`` finds those."""
+    running, stuck at one element): ``has_incident`` finds those. ``var`` holds ``name:op:value``
+    conditions on variables (:mod:`.instance_filters`); the dates bound when it started and ended
+    (``*_after`` inclusive, ``*_before`` exclusive)."""
     limit = paging.check_limit(limit)
     descending = paging.check_sort(sort)
     if status is not None and status not in INSTANCE_STATUSES:
         raise InvalidInput("unknown status", {"status": [f"must be one of {', '.join(INSTANCE_STATUSES)}"]})
+    wanted = [instance_filters.parse(text) for text in var or []]
     query = visible_instances(select(Instance), principal)
+    for condition in (instance_filters.condition(rt.db.dialect.name, w) for w in wanted):
+        query = query.where(condition)
+    for column, bound, later in ((Instance.created_at, started_after, True), (Instance.created_at, started_before, False),
+                                 (Instance.completed_at, ended_after, True), (Instance.completed_at, ended_before, False)):
+        if bound is not None:
+            query = query.where(column >= bound if later else column < bound)
     if process_key:
         query = query.where(Instance.process_key == process_key)
     if status:

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, or_, select, true, update
 from ..models import (
     ACTIVE_JOB_STATUSES,
     AuditEvent,
+    CompletedActivity,
     DefinitionVersion,
     IdempotencyRecord,
     Instance,
@@ -57,6 +58,7 @@ class CleanupReport:
     ticket_progressions: int = 0
     ticket_assignments: int = 0
     audit_events: int = 0
+    completed_activities: int = 0
     job_attempts: int = 0
     webhook_deliveries: int = 0
     messages: int = 0
@@ -123,6 +125,8 @@ def _history(group: _Group) -> list[tuple[str, object, object]]:
          (TicketAssignment.created_at < group.cutoff) & group.instances(TicketAssignment.instance_id)),
         ("audit_events", AuditEvent.id,
          (AuditEvent.created_at < group.cutoff) & group.instances(AuditEvent.instance_id)),
+        ("completed_activities", CompletedActivity.id,
+         (CompletedActivity.finished_at < group.cutoff) & group.instances(CompletedActivity.instance_id)),
         ("job_attempts", JobAttempt.id, (JobAttempt.started_at < group.cutoff) & JobAttempt.job_id.in_(
             select(Job.id).where(finished_job, group.instances(Job.instance_id)))),
         ("webhook_deliveries", Job.id, (Job.kind == JobKind.WEBHOOK.value) & finished_job
