@@ -1,7 +1,7 @@
 // The inbox: the filters of GET /tickets as presets with counts, a table paged by cursor, claim.
 // The filters live in the URL (a reload or a shared link shows the same list); the columns after
 // the ticket's own are the case fields its model names (`caseFields`).
-import { api, query } from "./api.js";
+import { api, everyItem, query } from "./api.js";
 import { age, badge, caseValue, clear, duration, el, every, guarded, inFlight, say, short, start, UI, when } from "./page.js";
 
 const PAGE_SIZE = 25;
@@ -185,7 +185,7 @@ function choose(p) {
 }
 
 async function loadChoices() {
-  const [saved, processes] = await Promise.all([api("/me/filters"), api("/definitions")]);
+  const [saved, processes] = await Promise.all([everyItem("/me/filters"), everyItem("/definitions")]);
   const select = document.getElementById("f-saved");
   for (const filter of saved) select.append(el("option", { value: filter.id }, filter.name));
   const picker = document.getElementById("f-process");
