@@ -99,8 +99,8 @@ def list_users(rt: Runtime, principal: Principal, after: str | None = None,
     principal.require_reader(action="list users")
     limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        return paging.page_by_name(list(uow.session.scalars(paging.apply_by_name(select(User), User.name, after, limit))),
-                                   limit)
+        query = paging.apply_by_name(select(User), User.name, after, limit)
+        return paging.page_by_name(list(uow.session.scalars(query)), limit)
 
 
 def get_user(rt: Runtime, principal: Principal, name: str) -> User:
@@ -190,8 +190,8 @@ def list_groups(rt: Runtime, principal: Principal, after: str | None = None,
     limit = paging.check_limit(limit)
     with rt.uow() as uow:
         # A group is only its members' rows: page the distinct names, then read those groups whole.
-        names = list(uow.session.scalars(paging.apply_by_name(
-            select(UserGroup.group).join(User, User.id == UserGroup.user_id).distinct(), UserGroup.group, after, limit)))
+        named = select(UserGroup.group).join(User, User.id == UserGroup.user_id).distinct()
+        names = list(uow.session.scalars(paging.apply_by_name(named, UserGroup.group, after, limit)))
         page = paging.page_by_name(names, limit, name_of=lambda name: name)
         rows = uow.session.execute(select(UserGroup.group, User.name, UserGroup.lead)
                                    .join(User, User.id == UserGroup.user_id).where(UserGroup.group.in_(page.items))

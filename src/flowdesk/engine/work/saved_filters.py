@@ -38,8 +38,8 @@ def list_mine(rt: Runtime, principal: Principal, after: str | None = None,
     limit = paging.check_limit(limit)
     with rt.uow() as uow:
         query = select(SavedFilter).where(SavedFilter.user_id == principal.user_id)
-        return paging.page_by_name(list(uow.session.scalars(paging.apply_by_name(query, SavedFilter.name, after, limit))),
-                                   limit)
+        query = paging.apply_by_name(query, SavedFilter.name, after, limit)
+        return paging.page_by_name(list(uow.session.scalars(query)), limit)
 
 
 def get_mine(rt: Runtime, principal: Principal, filter_id: str) -> SavedFilter:
