@@ -41,7 +41,7 @@ def test_escape_is_refused_at_deploy_naming_the_element(client, admin, script):
     response = _deploy(client, admin, script)
     assert response.status_code == 422, response.get_json()
     assert "hostile_script" in response.get_data(as_text=True)
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 @pytest.mark.parametrize("script", STOPPED_AT_RUN_TIME)

@@ -25,7 +25,7 @@ def test_hostile_xml_is_refused_and_nothing_is_deployed(client, admin, name):
     assert 400 <= response.status_code < 500
     assert response.mimetype == "application/problem+json"
     assert name in response.get_json()["detail"]
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 @pytest.mark.parametrize("name", REFUSED)
@@ -49,7 +49,7 @@ def test_oversized_upload_is_413_and_nothing_is_deployed(app, client, admin):
     response = _upload(client, admin, "big.bpmn", content)
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 def test_server_still_deploys_after_every_hostile_file(client, admin):

@@ -66,7 +66,7 @@ def test_a_token_user_saves_an_inbox_filter(token_client, token_for):
                                  headers=token_for("carol", roles=("agent",)))
     assert response.status_code == 201, response.get_data(as_text=True)
     assert [f["name"] for f in token_client.get("/api/v1/me/filters",
-                                                 headers=token_for("carol", roles=("agent",))).get_json()] == ["mine"]
+                                                 headers=token_for("carol", roles=("agent",))).get_json()["items"]] == ["mine"]
 
 
 def test_a_message_id_claimed_by_another_sender_does_not_swallow_the_message(client, admin, deploy, make_user):

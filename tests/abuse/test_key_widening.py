@@ -13,13 +13,13 @@ def crm_keys(client, admin, make_user):
     full = make_user("crm", "system")
     narrow = client.post("/api/v1/api-keys", json={"user": "crm", "process_keys": ["allowed_proc"]},
                          headers=admin).get_json()
-    full_id = next(k["id"] for k in client.get("/api/v1/api-keys?user=crm", headers=admin).get_json()
+    full_id = next(k["id"] for k in client.get("/api/v1/api-keys?user=crm", headers=admin).get_json()["items"]
                    if k["id"] != narrow["id"])
     return {"full": full, "full_id": full_id, "narrow": _bearer(narrow["key"]), "narrow_id": narrow["id"]}
 
 
 def test_a_narrowed_key_lists_only_itself(client, crm_keys):
-    listed = client.get("/api/v1/api-keys", headers=crm_keys["narrow"]).get_json()
+    listed = client.get("/api/v1/api-keys", headers=crm_keys["narrow"]).get_json()["items"]
     assert [k["id"] for k in listed] == [crm_keys["narrow_id"]]
 
 
@@ -46,12 +46,12 @@ def test_rotating_a_narrowed_key_keeps_it_narrow(client, crm_keys):
 def test_a_read_scoped_key_cannot_reach_a_read_write_key(client, admin, make_user):
     make_user("crm", "system")
     reader = client.post("/api/v1/api-keys", json={"user": "crm", "scopes": ["read"]}, headers=admin).get_json()
-    listed = client.get("/api/v1/api-keys", headers=_bearer(reader["key"])).get_json()
+    listed = client.get("/api/v1/api-keys", headers=_bearer(reader["key"])).get_json()["items"]
     assert [k["id"] for k in listed] == [reader["id"]]
 
 
 def test_the_full_key_still_manages_the_narrow_one(client, crm_keys):
-    listed = {k["id"] for k in client.get("/api/v1/api-keys", headers=crm_keys["full"]).get_json()}
+    listed = {k["id"] for k in client.get("/api/v1/api-keys", headers=crm_keys["full"]).get_json()["items"]}
     assert listed == {crm_keys["full_id"], crm_keys["narrow_id"]}
     assert client.delete(f"/api/v1/api-keys/{crm_keys['narrow_id']}", headers=crm_keys["full"]).status_code == 204
     assert client.get("/api/v1/definitions", headers=crm_keys["narrow"]).status_code == 401

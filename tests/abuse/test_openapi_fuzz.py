@@ -63,7 +63,7 @@ def test_nul_character_in_body_is_refused_and_stores_nothing(client, admin):
     response = client.post("/api/v1/me/filters", json={"name": "a\x00b", "query": {}}, headers=admin)
     assert response.status_code == 400
     assert response.get_json()["code"] == "bad_text"
-    assert client.get("/api/v1/me/filters", headers=admin).get_json() == []
+    assert client.get("/api/v1/me/filters", headers=admin).get_json()["items"] == []
 
 
 def test_lone_surrogate_in_body_is_refused(client, admin):

@@ -20,7 +20,7 @@ def test_created_key_works_and_its_secret_is_shown_once(client, admin, make_user
     created = _new_key(client, admin, name="nightly import")
     assert created["key"].startswith("fd_") and created["prefix"] == created["key"][:7]
     assert client.get("/api/v1/definitions", headers=_bearer(created["key"])).status_code == 200
-    listed = client.get("/api/v1/api-keys?user=crm", headers=admin).get_json()
+    listed = client.get("/api/v1/api-keys?user=crm", headers=admin).get_json()["items"]
     assert {k["id"] for k in listed} >= {created["id"]}
     assert all("key" not in k for k in listed)
 
@@ -126,7 +126,7 @@ def test_last_use_is_written_at_most_once_a_minute(client, admin, make_user, run
     client.get("/api/v1/definitions", headers=_bearer(key["key"]))
 
     def last_used():
-        listed = client.get("/api/v1/api-keys?user=crm", headers=admin).get_json()
+        listed = client.get("/api/v1/api-keys?user=crm", headers=admin).get_json()["items"]
         return next(k["last_used_at"] for k in listed if k["id"] == key["id"])
     assert last_used().startswith(start.strftime("%Y-%m-%dT%H:%M:%S"))
     runtime.clock = lambda: start + timedelta(seconds=61)

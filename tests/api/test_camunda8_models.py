@@ -38,7 +38,7 @@ def deploy_refused(client, admin, content: bytes):
     response = client.post("/api/v1/definitions", data={"file": [(io.BytesIO(content), "camunda8_order.bpmn")]},
                            headers=admin, content_type="multipart/form-data")
     assert response.status_code == 422, response.get_json()
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
     return response.get_json()["errors"]
 
 

@@ -128,7 +128,7 @@ def test_stores_written_by_processes_are_listed_and_readable(client, admin, depl
     deploy("exchange_rates.bpmn")
     publish(client, admin, start, {"EUR": 0.9})
 
-    listed = client.get("/api/v1/data-stores", headers=admin).get_json()
+    listed = client.get("/api/v1/data-stores", headers=admin).get_json()["items"]
     one = client.get("/api/v1/data-stores/exchange_rates", headers=admin).get_json()
 
     assert [(s["name"], s["value"]) for s in listed] == [("exchange_rates", {"EUR": 0.9})]
@@ -154,7 +154,7 @@ def test_a_put_without_exactly_a_value_is_422_and_changes_nothing(client, admin,
     response = client.put("/api/v1/data-stores/exchange_rates", json=body, headers=admin)
 
     assert response.status_code == 422
-    assert client.get("/api/v1/data-stores", headers=admin).get_json() == []
+    assert client.get("/api/v1/data-stores", headers=admin).get_json()["items"] == []
 
 
 def test_a_name_that_cannot_be_a_data_store_id_is_422(client, admin):

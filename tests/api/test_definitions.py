@@ -32,7 +32,7 @@ def test_one_upload_with_two_processes(deploy):
 
 def test_list_definitions(client, admin, deploy):
     deploy("simple_user_task.bpmn", "two_step.bpmn")
-    listed = client.get("/api/v1/definitions", headers=admin).get_json()
+    listed = client.get("/api/v1/definitions", headers=admin).get_json()["items"]
     assert [d["key"] for d in listed] == ["simple_user_task", "two_step"]
     assert listed[0]["latest_version"] == 1
 
@@ -69,7 +69,7 @@ def test_invalid_upload_changes_nothing(client, admin, deploy):
     response = client.post("/api/v1/definitions", data={"file": files}, headers=admin,
                            content_type="multipart/form-data")
     assert response.status_code == 422
-    assert [d["key"] for d in client.get("/api/v1/definitions", headers=admin).get_json()] == ["simple_user_task"]
+    assert [d["key"] for d in client.get("/api/v1/definitions", headers=admin).get_json()["items"]] == ["simple_user_task"]
 
 
 def test_not_xml_is_400(client, admin):

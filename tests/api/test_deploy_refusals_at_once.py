@@ -45,7 +45,7 @@ def test_a_file_that_parsed_is_still_built_beside_a_refused_one(upload, client, 
     [built] = [e for e in errors if e["file"] == "call_names_nothing.bpmn"]
     assert built["element_id"] == "call_without_element" and "calledElement" in built["message"]
     assert {e["file"] for e in errors} == {"bad_ticket_properties.bpmn", "call_names_nothing.bpmn"}
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 def test_an_expression_refused_once_is_reported_once(upload):

@@ -29,7 +29,7 @@ def test_a_timer_that_can_never_wait_is_refused_naming_element_and_line(client, 
 def test_a_refused_timer_deploys_nothing(client, admin):
     _upload(client, admin, "negative_timer_duration.bpmn")
 
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 @pytest.mark.parametrize(("element", "value"), [("negative_sla", "-PT4H"), ("negative_due_date", "-P1D")])

@@ -112,7 +112,7 @@ def test_model_without_its_property_form_file_is_refused(client, admin):
     assert response.get_json()["errors"] == [{
         "file": "user-guide-basics.bpmn", "line": 10, "element_id": "Activity_Display_Questions",
         "message": "the task's form file 'norris-schema.json' is not in this upload: deploy it with the model"}]
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 def test_model_without_its_ui_schema_file_is_refused(client, admin):

@@ -210,14 +210,14 @@ def test_saved_filter_round_trip(client, admin, item, make_user):
     assert created.status_code == 201, created.get_json()
     saved = created.get_json()
     assert saved["query"] == {"min_priority": 5, "sort": "due"}
-    assert [f["name"] for f in client.get("/api/v1/me/filters", headers=bob).get_json()] == ["urgent"]
+    assert [f["name"] for f in client.get("/api/v1/me/filters", headers=bob).get_json()["items"]] == ["urgent"]
     assert _ids(client, bob, f"filter={saved['id']}") == [urgent["id"]]
     assert len(_ids(client, bob, f"filter={saved['id']}&min_priority=0")) == 2  # parameters override it
-    assert client.get("/api/v1/me/filters", headers=admin).get_json() == []
+    assert client.get("/api/v1/me/filters", headers=admin).get_json()["items"] == []
     assert client.get(f"/api/v1/tickets?filter={saved['id']}", headers=admin).status_code == 404
     assert client.delete(f"/api/v1/me/filters/{saved['id']}", headers=admin).status_code == 404
     assert client.delete(f"/api/v1/me/filters/{saved['id']}", headers=bob).status_code == 204
-    assert client.get("/api/v1/me/filters", headers=bob).get_json() == []
+    assert client.get("/api/v1/me/filters", headers=bob).get_json()["items"] == []
 
 
 @pytest.mark.parametrize("body", [
@@ -227,14 +227,14 @@ def test_saved_filter_round_trip(client, admin, item, make_user):
 def test_bad_saved_filter_is_422_and_not_stored(client, admin, body):
     response = client.post("/api/v1/me/filters", json=body, headers=admin)
     assert response.status_code == 422 and response.mimetype == PROBLEM
-    assert client.get("/api/v1/me/filters", headers=admin).get_json() == []
+    assert client.get("/api/v1/me/filters", headers=admin).get_json()["items"] == []
 
 
 def test_saved_filter_names_are_unique_per_user(client, admin):
     assert client.post("/api/v1/me/filters", json={"name": "mine", "query": {}}, headers=admin).status_code == 201
     again = client.post("/api/v1/me/filters", json={"name": "mine", "query": {"status": "open"}}, headers=admin)
     assert again.status_code == 409
-    assert len(client.get("/api/v1/me/filters", headers=admin).get_json()) == 1
+    assert len(client.get("/api/v1/me/filters", headers=admin).get_json()["items"]) == 1
 
 
 def test_group_inbox_follows_claim_unclaim_and_completion(client, admin, item, make_user):

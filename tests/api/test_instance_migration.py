@@ -297,7 +297,7 @@ def test_a_dry_run_flag_that_is_not_a_boolean_is_422(client, admin):
     response = client.post("/api/v1/definitions?dry_run=maybe", data=TWO_STEP, content_type="application/xml",
                            headers=admin)
     assert response.status_code == 422
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ def _assert_401(response):
 def test_valid_token_acts_with_its_role(pem_client, signing_key):
     response = pem_client.get("/api/v1/users", headers=_bearer(_token(signing_key)))
     assert response.status_code == 200
-    assert "admin" in [u["name"] for u in response.get_json()]
+    assert "admin" in [u["name"] for u in response.get_json()["items"]]
 
 
 def test_token_groups_decide_which_tickets_an_agent_sees(pem_client, signing_key, deploy, start):
@@ -170,7 +170,7 @@ def test_token_acts_for_the_tenant_in_its_claim(pem_client, signing_key, runtime
     tenants.create_tenant(runtime, "acme")
     identity.create_user(runtime, "dora", "agent", tenant="acme")
     names = [u["name"] for u in pem_client.get("/api/v1/users", headers=_bearer(_token(signing_key, tenant="acme")))
-             .get_json()]
+             .get_json()["items"]]
     assert names == ["dora"]
 
 
@@ -179,7 +179,7 @@ def test_token_without_a_tenant_claim_acts_for_the_default_tenant(pem_client, si
 
     tenants.create_tenant(runtime, "acme")
     identity.create_user(runtime, "dora", "agent", tenant="acme")
-    names = [u["name"] for u in pem_client.get("/api/v1/users", headers=_bearer(_token(signing_key))).get_json()]
+    names = [u["name"] for u in pem_client.get("/api/v1/users", headers=_bearer(_token(signing_key))).get_json()["items"]]
     assert "admin" in names and "dora" not in names
 
 
@@ -195,4 +195,4 @@ def test_tenant_from_a_configured_claim(make_client, signing_key, runtime):
     client = make_client(jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwt_public_key=_pem(signing_key),
                          jwt_tenant_claim="org.id")
     token = _token(signing_key, org={"id": "acme"}, tenant="default")
-    assert client.get("/api/v1/users", headers=_bearer(token)).get_json() == []
+    assert client.get("/api/v1/users", headers=_bearer(token)).get_json()["items"] == []

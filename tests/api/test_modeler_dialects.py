@@ -88,7 +88,7 @@ def test_an_untranslatable_camunda_condition_is_a_422_naming_the_flow_and_constr
     [error] = response.get_json()["errors"]
     assert error["element_id"] == "flow_gateway_to_small"
     assert "method call 'isRisky()'" in error["message"]
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 def test_a_camunda_task_listener_is_a_422_not_silently_skipped(client, admin):
@@ -107,7 +107,7 @@ def test_a_camunda_task_listener_is_a_422_not_silently_skipped(client, admin):
     messages = {(e["element_id"], e["message"]) for e in response.get_json()["errors"]}
     assert any(element == "review" and "camunda:taskListener (event 'create')" in message
                for element, message in messages)
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 def test_a_camunda_follow_up_date_lands_on_the_ticket(client, admin, deploy, start, clock):

@@ -231,7 +231,7 @@ def test_a_retention_property_that_is_not_whole_days_is_refused_at_deploy(client
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["errors"][0]["element_id"] == "two_step"
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 def test_cleanup_deletes_in_batches_of_at_most_batch_size_rows(runtime):

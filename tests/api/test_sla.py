@@ -197,7 +197,7 @@ def test_calendar_round_trip(client, admin, make_user):
     shown = client.get("/api/v1/calendars/office", headers=agent).get_json()
     assert (shown["hours"], shown["working_days"], shown["holidays"]) == (["08:00", "16:00"], [1, 2, 3, 4, 5],
                                                                           ["2026-12-25"])
-    assert [c["name"] for c in client.get("/api/v1/calendars", headers=agent).get_json()] == ["office"]
+    assert [c["name"] for c in client.get("/api/v1/calendars", headers=agent).get_json()["items"]] == ["office"]
     assert client.delete("/api/v1/calendars/office", headers=admin).status_code == 204
     assert client.get("/api/v1/calendars/office", headers=admin).status_code == 404
 

@@ -206,9 +206,9 @@ def test_user_names_secrets_and_calendars_are_per_tenant(client, admin, acme, ru
     identity.create_user(runtime, "sue", "agent")
     for headers, value in ((admin, "default-token"), (acme, "acme-token")):
         assert client.put("/api/v1/secrets/token", headers=headers, json={"value": value}).status_code in (200, 201)
-    assert [s["name"] for s in client.get("/api/v1/secrets", headers=acme).get_json()] == ["token"]
+    assert [s["name"] for s in client.get("/api/v1/secrets", headers=acme).get_json()["items"]] == ["token"]
     assert client.delete("/api/v1/secrets/token", headers=acme).status_code == 204
-    assert [s["name"] for s in client.get("/api/v1/secrets", headers=admin).get_json()] == ["token"]
+    assert [s["name"] for s in client.get("/api/v1/secrets", headers=admin).get_json()["items"]] == ["token"]
     calendar = {"time_zone": "UTC", "working_days": [1, 2, 3, 4, 5], "hours": ["09:00", "17:00"]}
     assert client.put("/api/v1/calendars/office", headers=acme, json=calendar).status_code in (200, 201)
     assert client.get("/api/v1/calendars/office", headers=admin).status_code == 404
@@ -256,8 +256,8 @@ def test_another_tenants_users_groups_keys_and_stores_are_404(client, admin, acm
     ("/api/v1/data-stores", "name"),
 ])
 def test_identity_lists_show_only_the_callers_tenant(client, admin, acme, their_identity, path, field):
-    mine = [item.get(field) for item in client.get(path, headers=acme).get_json()]
-    theirs_ = [item.get(field) for item in client.get(path, headers=admin).get_json()]
+    mine = [item.get(field) for item in client.get(path, headers=acme).get_json()["items"]]
+    theirs_ = [item.get(field) for item in client.get(path, headers=admin).get_json()["items"]]
     assert {"sue", "support", "reports", "crm"} & set(theirs_)
     assert not {"sue", "support", "reports", "crm"} & set(mine)
 

@@ -53,7 +53,7 @@ def test_every_bad_setting_is_reported_at_once(issues):
 
 def test_refused_model_deploys_nothing(client, admin, upload):
     assert upload("bad_ticket_properties.bpmn").status_code == 422
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 def test_unknown_policy_message_lists_the_policies(issues):

@@ -70,7 +70,7 @@ def test_group_membership_is_set_exactly(client, admin, make_user):
     response = client.put("/api/v1/groups/support", json={"members": ["sue", "max"], "leads": ["max"]},
                           headers=admin)
     assert response.get_json() == {"name": "support", "members": ["max", "sue"], "leads": ["max"]}
-    groups = {g["name"]: g for g in client.get("/api/v1/groups", headers=admin).get_json()}
+    groups = {g["name"]: g for g in client.get("/api/v1/groups", headers=admin).get_json()["items"]}
     assert groups["support"]["members"] == ["max", "sue"]
     assert client.get("/api/v1/users/ann", headers=admin).get_json()["groups"] == []
 

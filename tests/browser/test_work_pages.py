@@ -48,7 +48,7 @@ def test_a_refused_upload_names_the_file_and_the_element(open_page, screens, adm
     expect(result.locator("code")).to_have_text("flow_work_to_nowhere")
     expect(page.locator("#alert")).to_be_visible()
     screens.shoot(page, "definitions-refused")
-    assert client.get("/api/v1/definitions", headers=admin).get_json() == []
+    assert client.get("/api/v1/definitions", headers=admin).get_json()["items"] == []
 
 
 def test_versions_of_a_definition_are_listed_and_drawn(open_page, admin, deploy, log_in):

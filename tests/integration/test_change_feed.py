@@ -51,7 +51,7 @@ def test_a_key_revoked_in_one_process_is_refused_by_another(here, there, eventua
     _, key = identity.create_user(here, "agent", "agent")
     identity.authenticate(there, key)
     identity.authenticate(there, key)  # kept by the other process from here on
-    api_keys.revoke(here, ADMIN, api_keys.list_keys(here, ADMIN)[-1].id)
+    api_keys.revoke(here, ADMIN, api_keys.list_keys(here, ADMIN).items[-1].id)
     assert eventually(lambda: refused(there, key), timeout=2.0)
 
 
@@ -113,7 +113,7 @@ def test_a_key_revoked_from_the_command_line_is_refused_by_a_running_server(here
     for name, value in {"FLOWDESK_DATABASE_URL": postgres_url, "FLOWDESK_REDIS_URL": redis_url,
                         "FLOWDESK_SECRET_KEY": master_key.decode(), "FLOWDESK_AUTO_MIGRATE": "false"}.items():
         monkeypatch.setenv(name, value)
-    result = CliRunner().invoke(main, ["users", "revoke-key", api_keys.list_keys(here, ADMIN)[-1].id])
+    result = CliRunner().invoke(main, ["users", "revoke-key", api_keys.list_keys(here, ADMIN).items[-1].id])
     assert result.exit_code == 0, result.output
     assert eventually(lambda: refused(here, key), timeout=2.0)
 
@@ -135,7 +135,7 @@ def test_a_process_told_not_to_keep_reads_the_database_but_still_announces(here,
         identity.authenticate(here, key)  # kept by the listening process
         time.sleep(0.2)
         assert not uncached.reads.enabled
-        api_keys.revoke(uncached, ADMIN, api_keys.list_keys(uncached, ADMIN)[-1].id)
+        api_keys.revoke(uncached, ADMIN, api_keys.list_keys(uncached, ADMIN).items[-1].id)
         assert eventually(lambda: refused(here, key), timeout=2.0)
     finally:
         uncached.close()

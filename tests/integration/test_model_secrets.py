@@ -34,6 +34,6 @@ def test_new_secrets_are_on_the_allow_list_until_taken_off(client, admin):
     client.put("/api/v1/secrets/vault_token", json={"value": "t0ken", "models_may_use": False}, headers=admin)
     client.put("/api/v1/secrets/vault_token", json={"value": "t0ken-2"}, headers=admin)
 
-    listed = client.get("/api/v1/secrets", headers=admin).get_json()
+    listed = client.get("/api/v1/secrets", headers=admin).get_json()["items"]
 
     assert {s["name"]: s["models_may_use"] for s in listed} == {"scanner_key": True, "vault_token": False}

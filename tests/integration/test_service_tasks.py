@@ -174,7 +174,7 @@ def test_secret_never_stored_in_job_or_task_data(client, admin, deploy_for, star
         for table in ("jobs", "job_attempts", "instances", "incidents", "audit_events", "tickets"):
             dump = " ".join(str(row) for row in conn.execute(sa.text(f"select * from {table}")))
             assert "s3cr3t-key" not in dump, table
-    assert client.get("/api/v1/secrets", headers=admin).get_json()[0]["name"] == "scanner_key"
+    assert client.get("/api/v1/secrets", headers=admin).get_json()["items"][0]["name"] == "scanner_key"
     job = client.get(f"/api/v1/jobs/{started['jobs'][0]['id']}", headers=admin).get_data(as_text=True)
     assert "s3cr3t-key" not in job
     assert "***" in job  # the action echoed the key in its error; it was scrubbed

@@ -101,7 +101,7 @@ def test_a_read_only_unit_of_work_that_writes_takes_the_lock_when_it_writes(runt
         identity.create_user(runtime, "late_writer", "agent", [])
     finally:
         database.read_only.reset(token)
-    assert "late_writer" in [user.name for user in identity.list_users(runtime, _admin())]
+    assert "late_writer" in [user.name for user in identity.list_users(runtime, _admin()).items]
 
 
 def test_a_read_that_writes_after_another_change_is_refused_as_busy(runtime, sqlite_file):

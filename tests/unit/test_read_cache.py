@@ -158,7 +158,7 @@ def test_an_authenticated_key_is_read_once(runtime, feed, agent_key):
 
 def test_revoking_a_key_refuses_it_at_once_and_tells_the_others(runtime, feed, agent_key):
     identity.authenticate(runtime, agent_key)
-    key_id = api_keys.list_keys(runtime, ADMIN)[-1].id
+    key_id = api_keys.list_keys(runtime, ADMIN).items[-1].id
     api_keys.revoke(runtime, ADMIN, key_id)
     with pytest.raises(Unauthenticated):
         identity.authenticate(runtime, agent_key)
@@ -196,7 +196,7 @@ def test_a_new_webhook_subscription_receives_the_next_event(runtime, feed):
     webhooks.subscribe(runtime, ADMIN, "http://127.0.0.1:9/hook", ["instance.started"])
     assert {WEBHOOKS} in feed.published
     emit_started()
-    subscription_id = webhooks.list_subscriptions(runtime, ADMIN)[0].id
+    subscription_id = webhooks.list_subscriptions(runtime, ADMIN).items[0].id
     assert len(webhooks.deliveries(runtime, ADMIN, subscription_id).items) == 1
 
 

@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     api = errors.ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}],
         "extra_plugins": options.pop("plugins"), **options})
+    api.ma_plugin.converter.add_attribute_function(openapi_document.any_value_needs_no_nullable)
     for module in (health, observability, definitions, instances, tickets, operations, external_tasks, messages):
         api.register_blueprint(module.blp)
     for module in (timeline, comments, attachments):

@@ -7,17 +7,19 @@ from flask_smorest import Blueprint
 
 from ..engine.work import calendars
 from .auth import principal, runtime
-from .work_schemas import CalendarInputSchema, CalendarSchema
+from .paging_schemas import PageQuerySchema
+from .work_schemas import CalendarInputSchema, CalendarPageSchema, CalendarSchema
 
 blp = Blueprint("calendars", __name__, url_prefix="/api/v1/calendars", description="Business calendars")
 
 
 @blp.route("")
 class Calendars(MethodView):
-    @blp.response(200, CalendarSchema(many=True))
-    def get(self):
-        """Every business calendar."""
-        return calendars.list_calendars(runtime(), principal())
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, CalendarPageSchema)
+    def get(self, query):
+        """Business calendars, by name, a page at a time."""
+        return calendars.list_calendars(runtime(), principal(), query.get("after"), query["limit"])
 
 
 @blp.route("/<name>")

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 
 from ..engine.process import data_stores
 from .auth import principal, runtime
+from .paging_schemas import PageQuerySchema, page_schema
 
 blp = Blueprint("data_stores", __name__, url_prefix="/api/v1/data-stores", description="BPMN data stores")
 
@@ -22,12 +23,16 @@ class DataStoreSchema(DataStoreInputSchema):
     updated_at = fields.DateTime()
 
 
+DataStorePageSchema = page_schema(DataStoreSchema, "DataStorePage")
+
+
 @blp.route("")
 class DataStores(MethodView):
-    @blp.response(200, DataStoreSchema(many=True))
-    def get(self):
-        """Every data store something was written to (admins and modelers)."""
-        return data_stores.list_data_stores(runtime(), principal())
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, DataStorePageSchema)
+    def get(self, query):
+        """The data stores something was written to, by name, a page at a time (admins and modelers)."""
+        return data_stores.list_data_stores(runtime(), principal(), query.get("after"), query["limit"])
 
 
 @blp.route("/<name>")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from .paging_schemas import page_schema
+
 
 class DeployedSchema(Schema):
     kind = fields.String(metadata={"description": "process or form"})
@@ -44,3 +46,6 @@ class DefinitionSchema(Schema):
 
 
 # -- ticket timeline, progress steps, comments and attachments --
+
+
+DefinitionSummaryPageSchema = page_schema(DefinitionSummarySchema, "DefinitionSummaryPage")

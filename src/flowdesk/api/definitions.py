@@ -11,7 +11,8 @@ from ..engine.store.errors import InvalidInput
 from ..engine.work import instance_migration
 from .auth import principal, runtime
 from .migration_schemas import DeployImpactSchema
-from .definition_schemas import DefinitionSchema, DefinitionSummarySchema, DeployedSchema
+from .definition_schemas import DefinitionSchema, DefinitionSummaryPageSchema, DeployedSchema
+from .paging_schemas import PageQuerySchema
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions",
                 description="BPMN/DMN definitions and their versions")
@@ -69,10 +70,11 @@ class Definitions(MethodView):
                  for f in deployed_forms]
         return body, 201 if any(d["created"] for d in body) else 200
 
-    @blp.response(200, DefinitionSummarySchema(many=True))
-    def get(self):
-        """Every deployed process key with its latest version."""
-        return definitions.list_definitions(runtime(), principal())
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, DefinitionSummaryPageSchema)
+    def get(self, query):
+        """Deployed process keys with their latest versions, by key, a page at a time."""
+        return definitions.list_definitions(runtime(), principal(), query.get("after"), query["limit"])
 
 
 @blp.route("/<process_key>")

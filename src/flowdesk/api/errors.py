@@ -121,6 +121,10 @@ class ProblemApi(Api):
             "description": "An error, as problem+json (RFC 9457)",
             "content": {PROBLEM: {"schema": "Problem"}}}, lazy=True)
 
+    def _register_pagination_header(self):
+        """None: lists page by cursor in the body (``{items, next_cursor}``), never with
+        flask-smorest's pagination header, whose schema would sit unused in the document."""
+
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
         data = getattr(error, "data", None) or {}

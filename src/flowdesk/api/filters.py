@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 
 from ..engine.work import saved_filters
 from .auth import principal, runtime
-from .work_schemas import InboxFilterSchema, SavedFilterInputSchema, SavedFilterSchema
+from .paging_schemas import PageQuerySchema
+from .work_schemas import InboxFilterSchema, SavedFilterInputSchema, SavedFilterPageSchema, SavedFilterSchema
 
 blp = Blueprint("filters", __name__, url_prefix="/api/v1/me/filters", description="Saved inbox filters")
 
@@ -21,10 +22,11 @@ class SavedFilters(MethodView):
         query = InboxFilterSchema().dump(body["query"])  # validated; stored as JSON
         return saved_filters.save(runtime(), principal(), body["name"], query)
 
-    @blp.response(200, SavedFilterSchema(many=True))
-    def get(self):
-        """Your saved filters, by name."""
-        return saved_filters.list_mine(runtime(), principal())
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, SavedFilterPageSchema)
+    def get(self, query):
+        """Your saved filters, by name, a page at a time."""
+        return saved_filters.list_mine(runtime(), principal(), query.get("after"), query["limit"])
 
 
 @blp.route("/<filter_id>")

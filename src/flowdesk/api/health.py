@@ -10,6 +10,7 @@ blp = Blueprint("health", __name__, description="Liveness")
 
 @blp.route("/health")
 class Health(MethodView):
+    @blp.doc(security=[])
     @blp.response(200)
     def get(self):
         """The process is up and serving requests."""

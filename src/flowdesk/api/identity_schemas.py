@@ -81,7 +81,7 @@ class ApiKeyInputSchema(Schema):
     topics = _names("narrows the user's allow-list")
 
 
-class ApiKeyQuerySchema(Schema):
+class ApiKeyQuerySchema(PageQuerySchema):
     user = fields.String()
 
 
@@ -127,3 +127,7 @@ class AuditLogEntrySchema(Schema):
 
 
 AuditLogPageSchema = page_schema(AuditLogEntrySchema, "AuditLogPage")
+
+UserPageSchema = page_schema(UserSchema, "UserPage")
+GroupPageSchema = page_schema(GroupSchema, "GroupPage")
+ApiKeyPageSchema = page_schema(ApiKeySchema, "ApiKeyPage")

@@ -89,6 +89,7 @@ def _seconds_since(moment: datetime | None, now: datetime) -> float:
 
 @blp.route("/ready")
 class Ready(MethodView):
+    @blp.doc(security=[])
     @blp.response(200)
     def get(self):
         """Database reachable, migrations current, queue reachable; 503 with Retry-After if not."""
@@ -102,6 +103,7 @@ class Ready(MethodView):
 
 @blp.route("/metrics")
 class Metrics(MethodView):
+    @blp.doc(security=[{}, {"bearer": []}])  # the token only when FLOWDESK_METRICS_TOKEN is set
     @blp.response(200, content_type=CONTENT_TYPE_LATEST)
     def get(self):
         """Prometheus metrics; with FLOWDESK_METRICS_TOKEN set, only for ``Authorization: Bearer <token>``."""

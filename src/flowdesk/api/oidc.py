@@ -50,6 +50,7 @@ def callback_url() -> str:
 class OidcLogin(MethodView):
     @blp.doc(security=[])
     @blp.response(200, LoginOptionsSchema)
+    @blp.alt_response(404, "NOT_FOUND", description="No identity provider is configured")
     def get(self):
         """Where to send the browser to sign in (404 when no provider is configured)."""
         return client().login_options(callback_url())
@@ -60,6 +61,8 @@ class OidcToken(MethodView):
     @blp.doc(security=[])
     @blp.arguments(CodeSchema)
     @blp.response(200, TokenSchema)
+    @blp.alt_response(401, "UNAUTHORIZED", description="The provider refused the code")
+    @blp.alt_response(404, "NOT_FOUND", description="No identity provider is configured")
     def post(self, body):
         """Exchange the authorization code and PKCE verifier for the provider's token.
 

@@ -33,6 +33,14 @@ def spec_options() -> dict:
             "plugins": [OperationDetails()]}
 
 
+def any_value_needs_no_nullable(converter, field, ret: dict) -> dict:
+    """Drop ``nullable`` from a schema without a ``type`` (``fields.Raw``): OpenAPI 3.0 ties
+    ``nullable`` to a type, and a schema of no type already takes any JSON value, null too."""
+    if "type" not in ret:
+        ret.pop("nullable", None)
+    return {}
+
+
 def version() -> str:
     return __version__
 
@@ -76,6 +84,13 @@ class OperationDetails(BasePlugin):
                 if key in WITH_ETAG:
                     headers["ETag"] = {"schema": {"type": "string"}, "description": "the ticket's version"}
             responses = operation.setdefault("responses", {})
+            # Named besides the default error, so clients (and generated ones) know them by status.
+            if operation.get("security") != []:
+                responses.setdefault("401", "UNAUTHORIZED")
+                if (path or "").startswith("/api/v1/"):  # roles and scopes decide there
+                    responses.setdefault("403", "FORBIDDEN")
+            if "{" in (path or ""):
+                responses.setdefault("404", "NOT_FOUND")
             responses.setdefault("503", {"description": "The database or queue is away: retry after a moment",
                                          "headers": {"Retry-After": {"schema": {"type": "integer"},
                                                                      "description": "seconds"}},

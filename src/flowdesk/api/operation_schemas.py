@@ -106,3 +106,7 @@ class WebhookSchema(Schema):
 class IncidentQuerySchema(SortedPageQuerySchema):
     status = fields.String(validate=validate.OneOf(("open", "resolved")))
     instance_id = fields.String()
+
+
+SecretPageSchema = page_schema(SecretSchema, "SecretPage")
+WebhookPageSchema = page_schema(WebhookSchema, "WebhookPage")

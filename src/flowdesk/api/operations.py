@@ -11,7 +11,8 @@ from ..engine.process import incidents, job_results, jobs, webhooks
 from .auth import principal, runtime
 from .operation_schemas import (
     DeliveryPageSchema, IncidentPageSchema, IncidentQuerySchema, IncidentResolutionSchema, IncidentSchema,
-    JobSchema, SecretInputSchema, SecretSchema, WebhookInputSchema, WebhookSchema,
+    JobSchema, SecretInputSchema, SecretPageSchema, SecretSchema, WebhookInputSchema, WebhookPageSchema,
+    WebhookSchema,
 )
 from .paging_schemas import PageQuerySchema
 
@@ -94,10 +95,11 @@ class JobCallback(MethodView):
 
 @blp.route("/secrets")
 class Secrets(MethodView):
-    @blp.response(200, SecretSchema(many=True))
-    def get(self):
-        """Secret names (never values). Admins only."""
-        return secrets.list_secrets(runtime(), principal())
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, SecretPageSchema)
+    def get(self, query):
+        """Secret names (never values), by name, a page at a time. Admins only."""
+        return secrets.list_secrets(runtime(), principal(), query.get("after"), query["limit"])
 
 
 @blp.route("/secrets/<name>")
@@ -118,10 +120,11 @@ class SecretItem(MethodView):
 
 @blp.route("/webhooks")
 class Webhooks(MethodView):
-    @blp.response(200, WebhookSchema(many=True))
-    def get(self):
-        """Webhook subscriptions."""
-        return webhooks.list_subscriptions(runtime(), principal())
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, WebhookPageSchema)
+    def get(self, query):
+        """Webhook subscriptions, oldest first, a page at a time."""
+        return webhooks.list_subscriptions(runtime(), principal(), query.get("after"), query["limit"])
 
     @blp.arguments(WebhookInputSchema)
     @blp.response(201, WebhookSchema)

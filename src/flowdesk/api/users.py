@@ -9,19 +9,22 @@ from ..engine.access import api_keys, identity
 from .auth import principal, runtime
 from .identity_schemas import (
     ApiKeyInputSchema,
+    ApiKeyPageSchema,
     ApiKeyQuerySchema,
-    ApiKeySchema,
     CreatedApiKeySchema,
     CreatedUserSchema,
     GroupInputSchema,
+    GroupPageSchema,
     GroupSchema,
     RotateInputSchema,
     SigningSecretInputSchema,
     SigningSecretSchema,
     UserInputSchema,
+    UserPageSchema,
     UserPatchSchema,
     UserSchema,
 )
+from .paging_schemas import PageQuerySchema
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Users, groups and API keys")
 
@@ -39,10 +42,11 @@ class _Issued:
 
 @blp.route("/users")
 class Users(MethodView):
-    @blp.response(200, UserSchema(many=True))
-    def get(self):
-        """Every user, by name (admins, auditors)."""
-        return identity.list_users(runtime(), principal())
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, UserPageSchema)
+    def get(self, query):
+        """Users, by name, a page at a time (admins, auditors)."""
+        return identity.list_users(runtime(), principal(), query.get("after"), query["limit"])
 
     @blp.arguments(UserInputSchema)
     @blp.response(201, CreatedUserSchema)
@@ -90,10 +94,11 @@ class UserSigningSecret(MethodView):
 
 @blp.route("/groups")
 class Groups(MethodView):
-    @blp.response(200, GroupSchema(many=True))
-    def get(self):
-        """Every group with members, and its leads."""
-        return identity.list_groups(runtime(), principal())
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, GroupPageSchema)
+    def get(self, query):
+        """Groups, by name, with members and leads, a page at a time."""
+        return identity.list_groups(runtime(), principal(), query.get("after"), query["limit"])
 
 
 @blp.route("/groups/<group>")
@@ -113,10 +118,11 @@ class GroupItem(MethodView):
 @blp.route("/api-keys")
 class ApiKeys(MethodView):
     @blp.arguments(ApiKeyQuerySchema, location="query")
-    @blp.response(200, ApiKeySchema(many=True))
+    @blp.response(200, ApiKeyPageSchema)
     def get(self, query):
-        """Keys, without secrets: all for admins and auditors, your own for others."""
-        return api_keys.list_keys(runtime(), principal(), query.get("user"))
+        """Keys, without secrets, oldest first, a page at a time: all for admins and auditors, your
+        own for others."""
+        return api_keys.list_keys(runtime(), principal(), query.get("user"), query.get("after"), query["limit"])
 
     @blp.arguments(ApiKeyInputSchema)
     @blp.response(201, CreatedApiKeySchema)

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from ..engine.work.inbox import SORT
 from ..engine.work.sla import SLA_STATES
 from ..engine.work.tickets import TICKET_STATUSES
-from .paging_schemas import PageQuerySchema
+from .paging_schemas import PageQuerySchema, page_schema
 from .schemas import TicketSummarySchema
 
 NAME = validate.Length(min=1, max=100)
@@ -192,3 +192,7 @@ class CalendarSchema(CalendarInputSchema):
     updated_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+SavedFilterPageSchema = page_schema(SavedFilterSchema, "SavedFilterPage")
+CalendarPageSchema = page_schema(CalendarSchema, "CalendarPage")

@@ -45,11 +45,14 @@ def users_create(name: str, role: str, groups: tuple[str, ...], lead_of: tuple[s
 def users_list(tenant: str) -> None:
     """Users with their role, groups and keys (never the secrets)."""
     from ..engine.access import api_keys, identity
+    from ..engine.store import paging
 
     runtime = common.runtime(Settings.from_env())
     with common.in_tenant(runtime, tenant):
-        keys = api_keys.list_keys(runtime, common.operator())
-        users = identity.list_users(runtime, common.operator())
+        keys = list(paging.every(lambda after: api_keys.list_keys(runtime, common.operator(), after=after,
+                                                                   limit=paging.MAX_LIMIT)))
+        users = list(paging.every(lambda after: identity.list_users(runtime, common.operator(), after,
+                                                                     paging.MAX_LIMIT)))
     for user in users:
         click.echo(f"{user.name}\t{user.role}\t{','.join(user.group_names) or '-'}")
         for key in (k for k in keys if k.user_id == user.id):

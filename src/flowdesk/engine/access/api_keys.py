@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..models import ApiKey, User, UserGroup
 from ..models.identity import DEFAULT_SCOPES
+from ..store import paging
 from ..store.changes import UNWATCHED
 from ..store.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..store.runtime import Runtime
@@ -208,15 +209,22 @@ def _owned(session: Session, principal: Principal, key_id: str, action: str) -> 
     return row
 
 
-def list_keys(rt: Runtime, principal: Principal, user_name: str | None = None) -> list[ApiKey]:
-    """Keys (never their secrets): all for admins and auditors, else the caller's own no wider than its key."""
+def list_keys(rt: Runtime, principal: Principal, user_name: str | None = None, after: str | None = None,
+              limit: int | None = None) -> paging.Page:
+    """A page of keys (never their secrets), oldest first: all for admins and auditors, else the
+    caller's own no wider than its key."""
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        query = select(ApiKey).join(User, User.id == ApiKey.user_id).order_by(ApiKey.created_at, ApiKey.id)
-        if not principal.reads_everything:
-            query = query.where(ApiKey.user_id == principal.user_id)
+        query = select(ApiKey).join(User, User.id == ApiKey.user_id)
         if user_name:
             query = query.where(User.name == user_name)
-        return [row for row in uow.session.scalars(query) if principal.reads_everything or _visible(principal, row)]
+        if principal.reads_everything:
+            return paging.page_of(list(uow.session.scalars(paging.apply(query, ApiKey, after, limit))), limit)
+        # Which of one's own keys are visible is decided here, not in SQL: read them all (a
+        # user's own keys are few) and page what is left.
+        ordered = paging.apply(query.where(ApiKey.user_id == principal.user_id), ApiKey, after, limit)
+        rows = [row for row in uow.session.scalars(ordered.limit(None)) if _visible(principal, row)]
+        return paging.page_of(rows[:limit + 1], limit)
 
 
 def rotate(rt: Runtime, principal: Principal, key_id: str, grace_seconds: int = 0) -> tuple[ApiKey, str]:

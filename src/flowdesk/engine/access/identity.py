@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 
 from ..models import DEFAULT_TENANT, SavedFilter, Tenant, User, UserGroup
-from ..store import database
+from ..store import database, paging
 from ..store.changes import IDENTITY
 from ..store.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from ..store.runtime import Runtime
@@ -93,10 +93,14 @@ def _user(session, name: str) -> User:
     return user
 
 
-def list_users(rt: Runtime, principal: Principal) -> list[User]:
+def list_users(rt: Runtime, principal: Principal, after: str | None = None,
+               limit: int | None = None) -> paging.Page:
+    """A page of users, by name."""
     principal.require_reader(action="list users")
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        return list(uow.session.scalars(select(User).order_by(User.name)))
+        query = paging.apply_by_name(select(User), User.name, after, limit)
+        return paging.page_by_name(list(uow.session.scalars(query)), limit)
 
 
 def get_user(rt: Runtime, principal: Principal, name: str) -> User:
@@ -179,19 +183,27 @@ class Group:
     leads: list[str]
 
 
-def list_groups(rt: Runtime, principal: Principal) -> list[Group]:
-    """Every group somebody belongs to, with its members and leads."""
+def list_groups(rt: Runtime, principal: Principal, after: str | None = None,
+                limit: int | None = None) -> paging.Page:
+    """A page of the groups somebody belongs to, by name, with their members and leads."""
     principal.require_reader(action="list groups")
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
+        # A group is only its members' rows: page the distinct names, then read those groups whole.
+        named = select(UserGroup.group).join(User, User.id == UserGroup.user_id).distinct()
+        names = list(uow.session.scalars(paging.apply_by_name(named, UserGroup.group, after, limit)))
+        page = paging.page_by_name(names, limit, name_of=lambda name: name)
         rows = uow.session.execute(select(UserGroup.group, User.name, UserGroup.lead)
-                                   .join(User, User.id == UserGroup.user_id).order_by(UserGroup.group, User.name))
+                                   .join(User, User.id == UserGroup.user_id).where(UserGroup.group.in_(page.items))
+                                   .order_by(UserGroup.group, User.name))
         groups: dict[str, Group] = {}
         for group, user_name, lead in rows:
             entry = groups.setdefault(group, Group(group, [], []))
             entry.members.append(user_name)
             if lead:
                 entry.leads.append(user_name)
-        return list(groups.values())
+        page.items = list(groups.values())
+        return page
 
 
 def set_group(rt: Runtime, principal: Principal, group: str, members: list[str], leads: list[str] = ()) -> Group:

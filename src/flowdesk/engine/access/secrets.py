@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Secret
-from ..store import audit, tenancy
+from ..store import audit, paging, tenancy
 from ..store.errors import InvalidInput, NotFound
 from ..store.keys import SecretBox
 from ..store.runtime import Runtime
@@ -67,10 +67,16 @@ def put(rt: Runtime, principal: Principal, name: str, value: str,
         return _info(secret), created
 
 
-def list_secrets(rt: Runtime, principal: Principal) -> list[SecretInfo]:
+def list_secrets(rt: Runtime, principal: Principal, after: str | None = None,
+                 limit: int | None = None) -> paging.Page:
+    """A page of secrets (never their values), by name."""
     principal.require_reader(Role.ADMIN, action="list secrets")
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        return [_info(s) for s in uow.session.scalars(select(Secret).order_by(Secret.name))]
+        page = paging.page_by_name(list(uow.session.scalars(paging.apply_by_name(select(Secret), Secret.name, after,
+                                                                                   limit))), limit)
+        page.items = [_info(s) for s in page.items]
+        return page
 
 
 def delete(rt: Runtime, principal: Principal, name: str) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from ..access.principal import Principal, Role
 from ..models import DataStore
-from ..store import audit, tenancy
+from ..store import audit, paging, tenancy
 from ..store.data_store_port import DatabaseDataStores
 from ..store.errors import InvalidInput, NotFound
 from ..store.runtime import Runtime
@@ -29,12 +29,14 @@ def _checked_name(name: str) -> str:
     return name
 
 
-def list_data_stores(rt: Runtime, principal: Principal) -> list[DataStore]:
-    """Every data store of the tenant (admins and modelers: stores hold business data)."""
+def list_data_stores(rt: Runtime, principal: Principal, after: str | None = None,
+                     limit: int | None = None) -> paging.Page:
+    """A page of the tenant's data stores, by name (admins and modelers: stores hold business data)."""
     principal.require(Role.ADMIN, Role.MODELER, action="read data stores")
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        return list(uow.session.scalars(select(DataStore)
-                                        .order_by(DataStore.name)))
+        query = paging.apply_by_name(select(DataStore), DataStore.name, after, limit)
+        return paging.page_by_name(list(uow.session.scalars(query)), limit)
 
 
 def get_data_store(rt: Runtime, principal: Principal, name: str) -> DataStore:

@@ -13,7 +13,7 @@ from ...bpmn import ModelError, ParsedProcess, ProcessSpec, XmlRefused, parse_mo
 from ..access import audit_log
 from ..access.principal import Principal, Role
 from ..models import DefinitionVersion, TimerStartSchedule
-from ..store import audit, tenancy
+from ..store import audit, paging, tenancy
 from ..store.changes import DEFINITIONS
 from ..store.errors import BadDocument, Conflict, InvalidInput, InvalidModel, NotFound, PayloadTooLarge
 from ..store.runtime import Runtime
@@ -232,24 +232,30 @@ def parse_upload(rt: Runtime, session, files: list[tuple[str, bytes]]) -> list[P
     return parsed
 
 
-def list_definitions(rt: Runtime, principal: Principal) -> list[DefinitionSummary]:
-    """Every process key with its latest version, sorted by key."""
+def list_definitions(rt: Runtime, principal: Principal, after: str | None = None,
+                     limit: int | None = None) -> paging.Page:
+    """A page of process keys with their latest versions, by key."""
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        counts = dict(uow.session.execute(
-            select(DefinitionVersion.process_key, func.count()).group_by(DefinitionVersion.process_key)
-        ).all())
         latest_numbers = (
             select(DefinitionVersion.process_key, func.max(DefinitionVersion.version).label("v"))
             .group_by(DefinitionVersion.process_key).subquery()
         )
-        rows = uow.session.scalars(
+        rows = uow.session.scalars(paging.apply_by_name(
             select(DefinitionVersion).join(
                 latest_numbers,
                 (DefinitionVersion.process_key == latest_numbers.c.process_key)
                 & (DefinitionVersion.version == latest_numbers.c.v),
-            ).order_by(DefinitionVersion.process_key)
+            ), DefinitionVersion.process_key, after, limit)
         ).all()
-        return [DefinitionSummary(r.process_key, r.name, r.version, counts[r.process_key], r) for r in rows]
+        page = paging.page_by_name(list(rows), limit, name_of=lambda row: row.process_key)
+        counts = dict(uow.session.execute(
+            select(DefinitionVersion.process_key, func.count())
+            .where(DefinitionVersion.process_key.in_([r.process_key for r in page.items]))
+            .group_by(DefinitionVersion.process_key)
+        ).all())
+        page.items = [DefinitionSummary(r.process_key, r.name, r.version, counts[r.process_key], r) for r in page.items]
+        return page
 
 
 def versions_of(rt: Runtime, principal: Principal, process_key: str) -> list[DefinitionVersion]:

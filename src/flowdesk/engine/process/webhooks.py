@@ -55,10 +55,14 @@ def subscribe(rt: Runtime, principal: Principal, url: str, events: list[str], se
         return CreatedSubscription(subscription, secret)
 
 
-def list_subscriptions(rt: Runtime, principal: Principal) -> list[WebhookSubscription]:
+def list_subscriptions(rt: Runtime, principal: Principal, after: str | None = None,
+                       limit: int | None = None) -> paging.Page:
+    """A page of webhook subscriptions, oldest first."""
     principal.require_reader(Role.ADMIN, action="list webhooks")
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        return list(uow.session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.created_at)))
+        query = paging.apply(select(WebhookSubscription), WebhookSubscription, after, limit)
+        return paging.page_of(list(uow.session.scalars(query)), limit)
 
 
 def unsubscribe(rt: Runtime, principal: Principal, subscription_id: str) -> None:

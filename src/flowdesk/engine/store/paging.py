@@ -1,9 +1,10 @@
-"""Keyset (cursor) paging: opaque cursors over a stable ``(created_at, id)`` order."""
+"""Keyset (cursor) paging: opaque cursors over a stable order, ``(created_at, id)`` or a unique name."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,3 +79,44 @@ def page_of(rows: list, limit: int) -> Page:
         rows = rows[:limit]
         return Page(rows, encode_cursor(rows[-1].created_at, rows[-1].id))
     return Page(rows, None)
+
+
+def encode_name_cursor(name: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([name]).encode()).decode().rstrip("=")
+
+
+def decode_name_cursor(cursor: str) -> str:
+    try:
+        (name,) = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("invalid cursor", {"after": ["not a cursor returned by this API"]}) from exc
+    if not isinstance(name, str):
+        raise InvalidInput("invalid cursor", {"after": ["not a cursor returned by this API"]})
+    return name
+
+
+def apply_by_name(query, column, after: str | None, limit: int):
+    """Order ``query`` by ``column`` (unique among the rows it selects), start after the cursor's
+    name, fetch one extra row."""
+    if after:
+        query = query.where(column > decode_name_cursor(after))
+    return query.order_by(column).limit(limit + 1)
+
+
+def page_by_name(rows: list, limit: int, name_of: Callable = lambda row: row.name) -> Page:
+    """The page of ``rows`` (fetched with :func:`apply_by_name`), its cursor the last row's name."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return Page(rows, encode_name_cursor(name_of(rows[-1])))
+    return Page(rows, None)
+
+
+def every(page_after: Callable[[str | None], Page]) -> Iterator:
+    """Every item of a paged list: ``page_after(cursor)`` gives each page in turn (for the CLI)."""
+    after = None
+    while True:
+        page = page_after(after)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        after = page.next_cursor

@@ -19,7 +19,7 @@ from ...bpmn import parse_duration
 from ..access import audit_log
 from ..access.principal import Principal, Role
 from ..models import BusinessCalendar
-from ..store import audit, tenancy
+from ..store import audit, paging, tenancy
 from ..store.errors import InvalidInput, NotFound
 from ..store.runtime import Runtime
 
@@ -181,9 +181,13 @@ def get_calendar(rt: Runtime, principal: Principal, name: str) -> BusinessCalend
         return row
 
 
-def list_calendars(rt: Runtime, principal: Principal) -> list[BusinessCalendar]:
+def list_calendars(rt: Runtime, principal: Principal, after: str | None = None,
+                   limit: int | None = None) -> paging.Page:
+    """A page of business calendars, by name."""
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        return list(uow.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.name)))
+        query = paging.apply_by_name(select(BusinessCalendar), BusinessCalendar.name, after, limit)
+        return paging.page_by_name(list(uow.session.scalars(query)), limit)
 
 
 def delete_calendar(rt: Runtime, principal: Principal, name: str) -> None:

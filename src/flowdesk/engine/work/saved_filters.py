@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ..access.principal import Principal
 from ..models import SavedFilter
+from ..store import paging
 from ..store.errors import Conflict, InvalidInput, NotFound
 from ..store.runtime import Runtime
 
@@ -31,10 +32,14 @@ def save(rt: Runtime, principal: Principal, name: str, query: dict) -> SavedFilt
         return saved
 
 
-def list_mine(rt: Runtime, principal: Principal) -> list[SavedFilter]:
+def list_mine(rt: Runtime, principal: Principal, after: str | None = None,
+              limit: int | None = None) -> paging.Page:
+    """A page of the caller's saved filters, by name (unique per user)."""
+    limit = paging.check_limit(limit)
     with rt.uow() as uow:
-        return list(uow.session.scalars(select(SavedFilter).where(SavedFilter.user_id == principal.user_id)
-                                        .order_by(SavedFilter.name)))
+        query = select(SavedFilter).where(SavedFilter.user_id == principal.user_id)
+        query = paging.apply_by_name(query, SavedFilter.name, after, limit)
+        return paging.page_by_name(list(uow.session.scalars(query)), limit)
 
 
 def get_mine(rt: Runtime, principal: Principal, filter_id: str) -> SavedFilter:

@@ -61,3 +61,15 @@ export function query(params) {
   const text = search.toString();
   return text ? `?${text}` : "";
 }
+
+/** Every item of a paged list (`{items, next_cursor}`), following the cursor 200 at a time: for pickers. */
+export async function everyItem(path) {
+  const items = [];
+  let after = null;
+  do {
+    const page = await api(path + query({ limit: 200, after }));
+    items.push(...page.items);
+    after = page.next_cursor;
+  } while (after);
+  return items;
+}

@@ -1,5 +1,5 @@
 // Definitions: deploy by drag and drop (errors shown against file and element), versions, diagram.
-import { api, ApiError } from "./api.js";
+import { api, ApiError, everyItem } from "./api.js";
 import { definitionXml, marksOf, showDiagram } from "./diagram.js";
 import { readForm, renderForm, showFieldErrors } from "./form.js";
 import { clear, clearAlert, el, fail, guarded, say, start, UI, when } from "./page.js";
@@ -192,7 +192,7 @@ function fillStartChoices(definitions) {
 }
 
 async function loadList() {
-  const definitions = await api("/definitions");
+  const definitions = await everyItem("/definitions");
   fillStartChoices(definitions);
   clear(list, definitions.length ? definitions.map((d) => el("li", {},
     el("button", { type: "button", class: "link", "data-key": d.key, "aria-current": d.key === current ? "true" : null,

@@ -2,7 +2,7 @@
 // The filters live in the URL (a reload or a shared link shows the same list); the columns after
 // the ticket's own are the case fields its model names (`caseFields`); the server sorts by them
 // (`sort=case.<field>`) across pages, like by its own columns.
-import { api, query } from "./api.js";
+import { api, everyItem, query } from "./api.js";
 import { age, badge, caseValue, clear, duration, el, every, guarded, inFlight, say, short, start, UI, when } from "./page.js";
 
 const PAGE_SIZE = 25;
@@ -195,7 +195,7 @@ function choose(p) {
 }
 
 async function loadChoices() {
-  const [saved, processes] = await Promise.all([api("/me/filters"), api("/definitions")]);
+  const [saved, processes] = await Promise.all([everyItem("/me/filters"), everyItem("/definitions")]);
   const select = document.getElementById("f-saved");
   for (const filter of saved) select.append(el("option", { value: filter.id }, filter.name));
   const picker = document.getElementById("f-process");

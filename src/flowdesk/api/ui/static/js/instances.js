@@ -1,5 +1,5 @@
 // Instances: filters of GET /instances (kept in the URL), newest first, a total, paging by cursor.
-import { api, query } from "./api.js";
+import { api, everyItem, query } from "./api.js";
 import { badge, clear, el, guarded, short, start, UI, when } from "./page.js";
 
 const FILTERS = ["process_key", "status", "business_key", "sort"];
@@ -53,7 +53,7 @@ prev.addEventListener("click", () => { cursors.pop(); load(); });
 guarded(async () => {
   await start();
   const picker = form.elements.process_key;
-  for (const process of await api("/definitions")) {
+  for (const process of await everyItem("/definitions")) {
     picker.append(el("option", { value: process.key }, process.name && process.name !== process.key
       ? `${process.name} (${process.key})` : process.key));
   }
