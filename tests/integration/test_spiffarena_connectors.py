@@ -115,3 +115,66 @@ def test_basic_auth_credentials_are_not_stored_but_the_call_authenticates(client
         assert "s3cr3t-pw" not in shown.get_data(as_text=True) and encoded not in shown.get_data(as_text=True)
     [get_job] = [job for job in stored if job.element_id == "Activity_get_orders"]
     assert get_job.request["headers"]["Authorization"].startswith("{{sealed:")
+
+
+SECRETS = {"orders_api_password": "pw-from-the-vault", "reports_token": "t0ken-from-the-vault", "shop_id": "shop-42"}
+
+
+def _run_with_secrets(client, admin, deploy_for, start, drain, action_server, secrets):
+    for name, value in secrets.items():
+        assert client.put(f"/api/v1/secrets/{name}", json={"value": value}, headers=admin).status_code in (200, 201)
+    action_server.routes["/orders"] = lambda r: (200, {"items": [{"id": 1}]}, {})
+    action_server.routes["/reports"] = lambda r: (201, {"stored": True}, {})
+    deploy_for("spiffarena_secrets.bpmn")
+    started = start("spiffarena_secrets", {"orders_url": f"{action_server.url}/orders"})
+    drain(until=lambda: _instance(client, admin, started["id"])["status"] != "running"
+          or _instance(client, admin, started["id"])["incidents"])
+    return _instance(client, admin, started["id"])
+
+
+def test_spiff_secrets_are_the_tenants_secrets_in_the_call(client, admin, deploy_for, start, drain,
+                                                          action_server, worker_runtime):
+    done = _run_with_secrets(client, admin, deploy_for, start, drain, action_server, SECRETS)
+
+    assert done["status"] == "completed"
+    [get] = action_server.calls("/orders")
+    assert get["headers"]["Authorization"] == "Basic " + base64.b64encode(b"sync:pw-from-the-vault").decode()
+    assert get["path"] == "/orders?status=open&shop=shop-42"
+    [post] = action_server.calls("/reports")
+    assert post["headers"]["Authorization"] == "Bearer t0ken-from-the-vault"
+    assert post["json"] == {"open": 1}
+
+
+def test_spiff_secrets_are_neither_stored_nor_shown_with_the_job(client, admin, deploy_for, start, drain,
+                                                                action_server, worker_runtime):
+    _run_with_secrets(client, admin, deploy_for, start, drain, action_server, SECRETS)
+
+    encoded = base64.b64encode(b"sync:pw-from-the-vault").decode()
+    stored = _jobs(worker_runtime)
+    assert {job.element_id for job in stored} == {"Activity_get_orders", "Activity_post_count"}
+    for job in stored:
+        shown = client.get(f"/api/v1/jobs/{job.id}", headers=admin)
+        assert shown.status_code == 200
+        for text in (json.dumps(job.request), json.dumps(job.result), job.last_error or "", shown.get_data(as_text=True)):
+            assert all(value not in text for value in (*SECRETS.values(), encoded))
+            assert "SPIFF_SECRET" not in text
+    [get_job] = [job for job in stored if job.element_id == "Activity_get_orders"]
+    assert "{{secret:orders_api_password}}" in get_job.request["headers"]["Authorization"]
+    assert get_job.request["url"].endswith("shop={{secret:shop_id}}")
+
+
+@pytest.mark.parametrize(("reports_token", "says"), [
+    (None, "secret 'reports_token' is not set"),
+    ({"value": "t0ken-from-the-vault", "models_may_use": False}, "secret 'reports_token' is not one a model may use"),
+])
+def test_a_spiff_secret_that_is_missing_or_not_for_models_is_an_incident_naming_it(
+        client, admin, deploy_for, start, drain, action_server, worker_runtime, reports_token, says):
+    if reports_token is not None:
+        client.put("/api/v1/secrets/reports_token", json=reports_token, headers=admin)
+    others = {name: value for name, value in SECRETS.items() if name != "reports_token"}
+
+    done = _run_with_secrets(client, admin, deploy_for, start, drain, action_server, others)
+
+    [incident] = done["incidents"]
+    assert says in incident["message"]
+    assert action_server.calls("/reports") == []

@@ -12,6 +12,13 @@ connector proxy runs: here an external worker of that topic (the operator's id, 
 ``topic`` property) runs it, and fetches the operator's parameters evaluated on the task data
 among its variables, as the connector would receive them. Its completion variables are the
 result (a worker sets the ``resultVariable`` it was given).
+
+``SPIFF_SECRET:<name>`` in a ``url``, ``params`` or ``headers`` value names a secret, as in
+SpiffArena: it becomes flowdesk's ``{{secret:<name>}}`` (the tenant's secret of that name), which
+the worker resolves right before the call, so the value never reaches the job row. Basic auth is
+base64 of ``user:password`` and cannot carry a reference as text: with a secret in it, the
+``Authorization`` header is written as ``{{basic}}user:password`` (references in place) and the
+worker resolves, then encodes it. A ``data`` parameter with ``SPIFF_SECRET`` is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import re
 
 from lxml import etree
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -33,6 +41,58 @@ HTTP_OPERATORS = {f"http/{verb}Request{version}": verb.upper() for verb in ("Get
 HTTP_ERRORS = {"4xx": "ServiceTaskHttpError{status}", "5xx": "ServiceTaskHttpError{status}"}
 SPIFFARENA = "spiffarena"
 _KNOWN_PARAMETERS = {"url", "headers", "params", "data", "basic_auth_username", "basic_auth_password", "attempts"}
+SPIFF_SECRET = re.compile(r"SPIFF_SECRET:(\w+)")
+_SECRET_NAME = re.compile(r"[A-Za-z0-9_]{1,100}")  # \w names flowdesk's secrets can have
+# A header value the worker turns into Basic auth once its references are resolved.
+BASIC = "{{basic}}"
+_ENCODED_REFERENCE = re.compile(r"%7B%7Bsecret%3A([A-Za-z0-9_]{1,100})%7D%7D")
+NO_SECRET_IN_DATA = "SPIFF_SECRET in the data parameter is not supported"
+
+
+def secret_references(text: str) -> str:
+    """``text`` with each ``SPIFF_SECRET:NAME`` as flowdesk's ``{{secret:NAME}}``.
+
+    Raises ValueError for a name no flowdesk secret can have: sending it as text would run the
+    model differently from what its editor meant.
+    """
+    def reference(match: re.Match) -> str:
+        if not _SECRET_NAME.fullmatch(match.group(1)):
+            raise ValueError(f"SPIFF_SECRET:{match.group(1)} names no secret flowdesk can hold "
+                             "(letters, digits and '_', at most 100)")
+        return "{{secret:" + match.group(1) + "}}"
+    return SPIFF_SECRET.sub(reference, text)
+
+
+def _references_in(value):
+    """A parameter value (dict, list or text) with its ``SPIFF_SECRET`` texts as references."""
+    if isinstance(value, str):
+        return secret_references(value)
+    if isinstance(value, dict):
+        return {key: _references_in(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_references_in(item) for item in value]
+    return value
+
+
+def _mentions_secret(value) -> bool:
+    if isinstance(value, str):
+        return bool(SPIFF_SECRET.search(value))
+    if isinstance(value, dict):
+        return any(_mentions_secret(k) or _mentions_secret(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_mentions_secret(item) for item in value)
+    return False
+
+
+def check_body(body) -> None:
+    """Raises ValueError when a connector's evaluated body names a ``SPIFF_SECRET`` (not supported)."""
+    if _mentions_secret(body):
+        raise ValueError(NO_SECRET_IN_DATA)
+
+
+def basic_authorization(user: str, password: str) -> str:
+    """The ``Authorization`` value of Basic auth for ``user`` and ``password``."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _literal(expression: str | None):
@@ -60,7 +120,7 @@ def http_action(operator: dict) -> tuple[dict, dict, list[str]]:
             literal = _literal(url)
             if not isinstance(literal, str):
                 raise ValueError
-            declared["url"] = literal
+            declared["url"] = secret_references(literal)
         except (ValueError, SyntaxError):
             # A variable or expression: evaluated when the call is made.
             declared["url"] = "http://flowdesk.invalid/evaluated-at-run-time"
@@ -71,7 +131,7 @@ def http_action(operator: dict) -> tuple[dict, dict, list[str]]:
             literal = _literal(headers)
             if not isinstance(literal, dict) or not all(isinstance(v, str) for v in literal.values()):
                 raise ValueError
-            declared["headers"] = json.dumps(literal)
+            declared["headers"] = json.dumps(_references_in(literal))
         except (ValueError, SyntaxError):
             expressions["headers"] = headers
     for name in ("params", "basic_auth_username", "basic_auth_password"):
@@ -83,6 +143,8 @@ def http_action(operator: dict) -> tuple[dict, dict, list[str]]:
     if data is not None:
         if method in ("GET", "DELETE"):
             problems.append(f"{operator['name']} sends no body: its 'data' parameter would be dropped")
+        if SPIFF_SECRET.search(data):
+            problems.append(f"{operator['name']}: {NO_SECRET_IN_DATA}")
         declared["body"] = data
     elif method in ("POST", "PUT", "PATCH"):
         declared["body"] = "None"  # SpiffArena sends no body without data, not the task's variables
@@ -122,32 +184,40 @@ def operator_parameters(operator: dict) -> tuple[dict, list[str]]:
 def resolve(url: str, headers: dict, expressions: dict, evaluate) -> tuple[str, dict]:
     """The URL and headers of a call whose parameters are expressions, with ``evaluate(expression)``.
 
-    Raises ValueError when a parameter evaluates to something that cannot be sent.
+    ``SPIFF_SECRET:NAME`` in what they evaluate to becomes a ``{{secret:NAME}}`` reference (see
+    the module's docstring). Raises ValueError when a parameter evaluates to something that
+    cannot be sent.
     """
     headers = dict(headers)
     if "url" in expressions:
         url = evaluate(expressions["url"])
         if not isinstance(url, str):
             raise ValueError(f"the url parameter '{expressions['url']}' is {type(url).__name__}, not a string")
+        url = secret_references(url)
     if "headers" in expressions:
         extra = evaluate(expressions["headers"])
         if not isinstance(extra, dict):
             raise ValueError(f"the headers parameter '{expressions['headers']}' is not a dict")
-        headers.update({str(k): str(v) for k, v in extra.items()})
+        headers.update({str(k): secret_references(str(v)) for k, v in extra.items()})
     if "params" in expressions:
         params = evaluate(expressions["params"])
         if params:
             if not isinstance(params, dict):
                 raise ValueError(f"the params parameter '{expressions['params']}' is not a dict")
+            # The references must survive the encoding as they are, for the worker to find them.
+            encoded = _ENCODED_REFERENCE.sub(r"{{secret:\1}}", urlencode(_references_in(params), doseq=True))
             parts = urlsplit(url)
-            query = "&".join(q for q in (parts.query, urlencode(params, doseq=True)) if q)
+            query = "&".join(q for q in (parts.query, encoded) if q)
             url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
     if "basic_auth_username" in expressions:
         user = evaluate(expressions["basic_auth_username"])
         password = evaluate(expressions["basic_auth_password"])
         if user is not None:
-            token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
-            headers["Authorization"] = f"Basic {token}"
+            user, password = str(user), str(password or "")
+            if SPIFF_SECRET.search(user) or SPIFF_SECRET.search(password):
+                headers["Authorization"] = f"{BASIC}{secret_references(user)}:{secret_references(password)}"
+            else:
+                headers["Authorization"] = basic_authorization(user, password)
     return url, headers
 
 

@@ -312,10 +312,12 @@ class Execution:
                 except (SpiffWorkflowException, WorkflowException) as exc:
                     raise error_from(exc) from exc
             url, headers = action["url"], dict(action.get("headers") or {})
-            if action.get("expressions"):  # SpiffArena connector parameters: expressions on the task data
+            spiffarena = (action.get("result_shape") or {}).get("kind") == connectors.SPIFFARENA
+            if spiffarena:  # SpiffArena connector parameters: expressions on the task data
                 try:
+                    connectors.check_body(body)
                     url, headers = connectors.resolve(
-                        url, headers, action["expressions"],
+                        url, headers, action.get("expressions") or {},
                         lambda expression, task=task: self.workflow.script_engine.evaluate(task, expression))
                 except (SpiffWorkflowException, WorkflowException) as exc:
                     raise error_from(exc) from exc

@@ -74,7 +74,8 @@ def _prepare(rt: Runtime, claimed: ClaimedJob) -> tuple[ActionRequest, bytes, li
                 headers["X-Flowdesk-Event"] = str((claimed.body or {}).get("event", ""))
     # Credentials the job row keeps sealed are opened last, right before the call.
     url = job_credentials.open_text(rt.secret_box, url, used, in_url=True)
-    headers = {name: job_credentials.open_text(rt.secret_box, value, used) for name, value in headers.items()}
+    headers = {name: job_credentials.open_basic(job_credentials.open_text(rt.secret_box, value, used), used)
+               for name, value in headers.items()}
     body = job_credentials.open_body(rt.secret_box, claimed.body, used)
     headers.update(claimed.extra_headers)
     request = ActionRequest(url=url, method=claimed.method, headers=headers, body=body,

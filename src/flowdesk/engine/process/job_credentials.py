@@ -6,6 +6,10 @@ A connector evaluates its credentials from the task data when its job is written
 installation's key, as ``{{sealed:<token>}}``; the worker opens it right before the call, as it
 resolves ``{{secret:NAME}}`` references, and scrubs it from whatever it records. What is shown
 of a request (``/jobs/{id}``, error messages) says ``***`` instead.
+
+A SpiffArena Basic auth with a secret in it arrives as ``{{basic}}user:password`` with
+``{{secret:NAME}}`` references in place: the text around the references is sealed, and the
+worker encodes the header once it has resolved and opened everything in it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import binascii
 import re
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
+from ...bpmn import connectors
 from ..access import secrets
 from ..store.keys import SecretBox
 
@@ -32,9 +37,20 @@ def is_secret_name(name: str) -> bool:
 
 
 def _seal(box: SecretBox, value: str) -> str:
+    if value.startswith(connectors.BASIC):
+        return connectors.BASIC + _seal_around_references(box, value[len(connectors.BASIC):])
     if not value or secrets.REFERENCE.search(value) or SEALED.search(value):
         return value  # nothing to hide, or a reference already (resolved by the worker)
     return "{{sealed:" + box.seal(value).decode("ascii") + "}}"
+
+
+def _seal_around_references(box: SecretBox, text: str) -> str:
+    """``text`` with everything but its ``{{secret:NAME}}`` references sealed (user, password parts)."""
+    pieces, at = [], 0
+    for match in secrets.REFERENCE.finditer(text):
+        pieces += [_seal(box, text[at:match.start()]), match.group(0)]
+        at = match.end()
+    return "".join(pieces) + _seal(box, text[at:])
 
 
 def _seal_body(box: SecretBox, value):
@@ -88,6 +104,16 @@ def open_text(box: SecretBox, text: str, used: list[str], in_url: bool = False) 
         used.extend(_opened_forms(value))
         return quote(value, safe="") if in_url else value
     return SEALED.sub(opened, text)
+
+
+def open_basic(value: str, used: list[str]) -> str:
+    """A header value as sent: ``{{basic}}user:password`` (all resolved and opened) is encoded."""
+    if not value.startswith(connectors.BASIC):
+        return value
+    user, _, password = value[len(connectors.BASIC):].partition(":")
+    header = connectors.basic_authorization(user, password)
+    used.extend(_opened_forms(header))
+    return header
 
 
 def open_body(box: SecretBox, value, used: list[str]):
