@@ -31,14 +31,22 @@ def test_a_constant_header_names_its_secret_from_deploy_on(parse):
     assert action["headers"] == {"Authorization": "Bearer {{secret:reports_token}}"}
 
 
-def test_a_secret_named_in_the_task_data_is_resolved_as_spiffarena_does(run):
-    instance = run("spiffarena_http.bpmn", **{**ORDERS, "api_password": "SPIFF_SECRET:orders_pw",
-                                                "orders_url": "https://SPIFF_SECRET:shop_host/orders"})
+@pytest.mark.parametrize(("variable", "typed"), [
+    ("api_password", "SPIFF_SECRET:orders_pw"),
+    ("api_password", "{{secret:orders_pw}}"),
+    ("orders_url", "https://shop.example/{{ secret:shop_host }}/orders"),
+    ("status", "SPIFF_SECRET:shop_host"),
+])
+def test_a_secret_named_in_the_task_data_fails_the_task_instead_of_being_sent(run, variable, typed):
+    # Task data is what people typed (a form, a message): naming a secret there must not make the
+    # worker send it to wherever the call goes.
+    instance = run("spiffarena_http.bpmn", **{**ORDERS, variable: typed})
 
-    [get] = instance.execution.pending_actions()
+    with pytest.raises(ExecutionError) as failed:
+        instance.execution.pending_actions()
 
-    assert get.url == "https://{{secret:shop_host}}/orders?status=open"
-    assert get.headers["Authorization"] == "{{basic}}sync:{{secret:orders_pw}}"
+    assert failed.value.element_id == "Activity_get_orders"
+    assert "which its expression in the model does not" in failed.value.message
 
 
 def test_basic_auth_without_a_secret_is_encoded_at_once(run):
@@ -48,12 +56,12 @@ def test_basic_auth_without_a_secret_is_encoded_at_once(run):
 
 
 def test_a_name_no_flowdesk_secret_can_have_fails_the_task_naming_it(run):
-    instance = run("spiffarena_http.bpmn", **{**ORDERS, "api_password": "SPIFF_SECRET:mot_de_passé"})
+    content = SECRETS_MODEL.replace(b"SPIFF_SECRET:orders_api_password", "SPIFF_SECRET:mot_de_passé".encode())
+    instance = run("spiffarena_secrets.bpmn", content, orders_url="http://shop.example/orders")
 
     with pytest.raises(ExecutionError) as failed:
         instance.execution.pending_actions()
 
-    assert failed.value.element_id == "Activity_get_orders"
     assert "SPIFF_SECRET:mot_de_passé" in failed.value.message
 
 

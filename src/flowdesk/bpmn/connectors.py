@@ -27,6 +27,7 @@ import ast
 import base64
 import json
 import re
+from collections import Counter
 
 from lxml import etree
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -181,6 +182,27 @@ def operator_parameters(operator: dict) -> tuple[dict, list[str]]:
     return parameters, problems
 
 
+_ANY_REFERENCE = re.compile(r"SPIFF_SECRET:(\w+)|\{\{\s*secret:([A-Za-z0-9_.-]{1,100})\s*\}\}")
+
+
+def _secrets_named(text: str) -> Counter:
+    return Counter(a or b for a, b in _ANY_REFERENCE.findall(text))
+
+
+def _only_the_models_secrets(name: str, expression: str, value) -> None:
+    """Raises ValueError when ``value`` names a secret its parameter's expression does not.
+
+    A parameter's value may come from the task data, which people fill in (a form field, a
+    message): a reference typed there would otherwise be resolved by the worker and send that
+    secret wherever the call goes. Only the model decides which secrets a call carries.
+    """
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    extra = _secrets_named(text) - _secrets_named(expression)
+    if extra:
+        raise ValueError(f"the {name} parameter names secret '{sorted(extra)[0]}', which its expression in the "
+                         "model does not: a call carries only the secrets its model names")
+
+
 def resolve(url: str, headers: dict, expressions: dict, evaluate) -> tuple[str, dict]:
     """The URL and headers of a call whose parameters are expressions, with ``evaluate(expression)``.
 
@@ -193,17 +215,20 @@ def resolve(url: str, headers: dict, expressions: dict, evaluate) -> tuple[str, 
         url = evaluate(expressions["url"])
         if not isinstance(url, str):
             raise ValueError(f"the url parameter '{expressions['url']}' is {type(url).__name__}, not a string")
+        _only_the_models_secrets("url", expressions["url"], url)
         url = secret_references(url)
     if "headers" in expressions:
         extra = evaluate(expressions["headers"])
         if not isinstance(extra, dict):
             raise ValueError(f"the headers parameter '{expressions['headers']}' is not a dict")
+        _only_the_models_secrets("headers", expressions["headers"], extra)
         headers.update({str(k): secret_references(str(v)) for k, v in extra.items()})
     if "params" in expressions:
         params = evaluate(expressions["params"])
         if params:
             if not isinstance(params, dict):
                 raise ValueError(f"the params parameter '{expressions['params']}' is not a dict")
+            _only_the_models_secrets("params", expressions["params"], params)
             # The references must survive the encoding as they are, for the worker to find them.
             encoded = _ENCODED_REFERENCE.sub(r"{{secret:\1}}", urlencode(_references_in(params), doseq=True))
             parts = urlsplit(url)
@@ -212,6 +237,8 @@ def resolve(url: str, headers: dict, expressions: dict, evaluate) -> tuple[str, 
     if "basic_auth_username" in expressions:
         user = evaluate(expressions["basic_auth_username"])
         password = evaluate(expressions["basic_auth_password"])
+        _only_the_models_secrets("basic_auth_username", expressions["basic_auth_username"], user)
+        _only_the_models_secrets("basic_auth_password", expressions["basic_auth_password"], password)
         if user is not None:
             user, password = str(user), str(password or "")
             if SPIFF_SECRET.search(user) or SPIFF_SECRET.search(password):
