@@ -1,5 +1,11 @@
 """Starting instances and reading them back."""
 
+import pytest
+
+from flowdesk.engine.access.principal import Principal
+from flowdesk.engine.process import instances
+from flowdesk.engine.store.errors import InvalidInput
+
 
 def test_unknown_process_is_404(client, admin):
     response = client.post("/api/v1/processes/nope/instances", json={}, headers=admin)
@@ -67,17 +73,27 @@ def test_unknown_status_filter_is_422(client, admin):
     assert client.get("/api/v1/instances?status=sleeping", headers=admin).status_code == 422
 
 
+def test_the_engine_refuses_an_unknown_status_for_callers_other_than_the_api(runtime):
+    # The API's query schema refuses it first; the engine holds the rule for every other caller.
+    with pytest.raises(InvalidInput) as refused:
+        instances.list_instances(runtime, Principal("u-admin", "admin", "admin"), status="sleeping")
+    assert refused.value.detail == "unknown status"
+    assert refused.value.errors == {"status": ["must be one of running, completed, failed, cancelled, suspended"]}
+
+
 def test_instances_page_by_cursor(client, admin, start, deploy):
     deploy("simple_user_task.bpmn")
     ids = [start("simple_user_task")["id"] for _ in range(5)]
-    seen, after = [], None
+    seen, sizes, after = [], [], None
     while True:
         url = "/api/v1/instances?limit=2" + (f"&after={after}" if after else "")
         page = client.get(url, headers=admin).get_json()
         seen += [i["id"] for i in page["items"]]
+        sizes.append(len(page["items"]))
         after = page["next_cursor"]
         if after is None:
             break
+    assert sizes == [2, 2, 1]
     assert sorted(seen) == sorted(ids)
     assert len(seen) == len(set(seen))
 
