@@ -67,6 +67,8 @@ def test_filter_instances(client, admin, start, deploy):
     assert [i["id"] for i in by_key] == [a["id"]]
     assert [i["id"] for i in by_business_key] == [a["id"]]
     assert client.get("/api/v1/instances?status=completed", headers=admin).get_json()["items"] == []
+    running = client.get("/api/v1/instances?status=running", headers=admin).get_json()["items"]
+    assert len(running) == 2
 
 
 def test_unknown_status_filter_is_422(client, admin):
@@ -149,3 +151,20 @@ def test_filter_instances_with_an_open_incident(client, admin, start, deploy, ma
     without = client.get("/api/v1/instances?has_incident=false", headers=admin).get_json()["items"]
     assert [(i["id"], i["status"]) for i in with_incident] == [(stuck["id"], "running")]
     assert [i["id"] for i in without] == [fine["id"]]
+
+
+def test_an_instance_whose_incident_was_retried_has_no_incident(client, admin, start, deploy, make_user):
+    deploy("card_payment.bpmn")
+    stuck = start("card_payment", {"amount": 120})
+    worker = make_user("payments", "system")
+    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=worker, json={
+        "worker_id": "w1", "max_tasks": 1, "topics": [{"topic_name": "payments", "lock_duration": 60000}]}).get_json()
+    client.post(f"/api/v1/external-tasks/{task['id']}/failure", headers=worker,
+                json={"worker_id": "w1", "error_message": "card expired", "retries": 0})
+    [incident] = client.get(f"/api/v1/instances/{stuck['id']}", headers=admin).get_json()["incidents"]
+    assert client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=admin).status_code == 200
+
+    with_incident = client.get("/api/v1/instances?has_incident=true", headers=admin).get_json()["items"]
+    without = client.get("/api/v1/instances?has_incident=false", headers=admin).get_json()["items"]
+    assert with_incident == []
+    assert [i["id"] for i in without] == [stuck["id"]]
