@@ -1,8 +1,6 @@
 """What the README promises about webhook deliveries: up to 6 attempts (the first and 5 retries), and
 `incident.created` when an action gives up."""
 
-from datetime import datetime
-
 import sqlalchemy as sa
 
 from flowdesk.engine.process import job_results, jobs
@@ -45,13 +43,3 @@ def test_an_action_that_gives_up_tells_incident_created_subscribers(client, admi
     assert body["data"] == {"incident_id": incident["id"], "instance_id": incident["instance_id"],
                             "element_id": "call", "message": incident["message"]}
 
-
-def test_the_incident_of_an_action_that_gives_up_is_dated_by_the_runtime_clock(client, admin, runtime,
-                                                                              single_action_job, clock):
-    claimed = jobs.claim(runtime, single_action_job(retries=0))
-    clock.advance(minutes=5)
-
-    job_results.finish(runtime, claimed.id, claimed.attempt, Outcome("response", status_code=500))
-
-    [incident] = client.get("/api/v1/incidents", headers=admin).get_json()["items"]
-    assert datetime.fromisoformat(incident["created_at"]) == clock.now
