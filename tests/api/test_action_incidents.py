@@ -1,4 +1,5 @@
-"""The incident an action job leaves when it gives up: when it was opened, and at which element."""
+"""How an action job's answer ends it in an incident: when it was opened, at which element, and which
+answers raise a modelled BPMN error."""
 
 from datetime import datetime
 
@@ -28,4 +29,15 @@ def test_a_caught_action_error_whose_path_fails_is_an_incident_on_the_failing_el
     assert status == "incident"  # no retry: the action did answer, with the error
     [incident] = client.get("/api/v1/incidents", headers=admin).get_json()["items"]
     assert incident["element_id"] == "divide"
+    assert incident["message"].startswith("the action raised BPMN error 'customer_unknown', then ")
+
+
+def test_an_answer_matching_a_status_class_raises_the_modelled_bpmn_error(client, admin, deploy, start, runtime):
+    deploy("action_error_then_failing.bpmn")
+    [job] = start("action_error_then_failing")["jobs"]
+    claimed = jobs.claim(runtime, job["id"])
+
+    job_results.finish(runtime, claimed.id, claimed.attempt, Outcome("response", status_code=409))
+
+    [incident] = client.get("/api/v1/incidents", headers=admin).get_json()["items"]
     assert incident["message"].startswith("the action raised BPMN error 'customer_unknown', then ")
