@@ -1,10 +1,11 @@
-"""How an action job's answer ends it in an incident: when it was opened, at which element, and which
-answers raise a modelled BPMN error."""
+"""How an action job's attempt ends: a retry later, or an incident (when, where, saying what), or a
+modelled BPMN error."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flowdesk.engine.process import job_results, jobs
 from flowdesk.engine.process.job_results import Outcome
+from flowdesk.engine.process.jobs import BACKOFF_BASE
 
 
 def test_the_incident_of_an_action_that_gives_up_is_dated_by_the_runtime_clock(client, admin, runtime,
@@ -41,3 +42,33 @@ def test_an_answer_matching_a_status_class_raises_the_modelled_bpmn_error(client
 
     [incident] = client.get("/api/v1/incidents", headers=admin).get_json()["items"]
     assert incident["message"].startswith("the action raised BPMN error 'customer_unknown', then ")
+
+
+def test_a_failed_attempt_with_retries_left_is_retried_after_a_backoff(runtime, single_action_job, stored_job,
+                                                                      clock):
+    claimed = jobs.claim(runtime, single_action_job(retries=1))
+
+    assert job_results.finish(runtime, claimed.id, claimed.attempt, Outcome("response", status_code=503)) == "pending"
+
+    job = stored_job(claimed.id)
+    delay = job.next_attempt_at - clock.now
+    assert timedelta(seconds=BACKOFF_BASE * 0.8) <= delay <= timedelta(seconds=BACKOFF_BASE * 1.2)
+    assert job.last_error == "action answered HTTP 503"
+
+
+def test_an_answer_not_worth_retrying_is_an_incident_at_once_saying_only_the_answer(client, admin, runtime,
+                                                                                     single_action_job):
+    claimed = jobs.claim(runtime, single_action_job(retries=3))
+
+    assert job_results.finish(runtime, claimed.id, claimed.attempt, Outcome("response", status_code=400)) == "incident"
+
+    [incident] = client.get("/api/v1/incidents", headers=admin).get_json()["items"]
+    assert incident["message"] == "action answered HTTP 400"  # no "(after n attempts)": none was retried
+
+
+def test_a_long_error_is_kept_to_2000_characters(runtime, single_action_job, stored_job):
+    claimed = jobs.claim(runtime, single_action_job(retries=1))
+
+    job_results.finish(runtime, claimed.id, claimed.attempt, Outcome("error", message="x" * 3000))
+
+    assert stored_job(claimed.id).last_error == "x" * 2000
