@@ -56,6 +56,19 @@ def test_a_failed_attempt_with_retries_left_is_retried_after_a_backoff(runtime, 
     assert job.last_error == "action answered HTTP 503"
 
 
+def test_the_last_failed_retry_is_an_incident_saying_how_many_attempts_were_made(client, admin, runtime,
+                                                                                single_action_job, clock):
+    job_id = single_action_job(retries=1)
+    for _ in range(2):
+        claimed = jobs.claim(runtime, job_id)
+        status = job_results.finish(runtime, job_id, claimed.attempt, Outcome("response", status_code=503))
+        clock.advance(hours=1)  # past the backoff
+
+    assert status == "incident"
+    [incident] = client.get("/api/v1/incidents", headers=admin).get_json()["items"]
+    assert incident["message"] == "action answered HTTP 503 (after 2 attempts)"
+
+
 def test_an_answer_not_worth_retrying_is_an_incident_at_once_saying_only_the_answer(client, admin, runtime,
                                                                                      single_action_job):
     claimed = jobs.claim(runtime, single_action_job(retries=3))
