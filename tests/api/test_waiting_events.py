@@ -53,11 +53,22 @@ def test_scheduler_fires_a_timer_at_the_instant_it_is_due(client, admin, start, 
 
 
 def test_scheduler_fires_at_most_its_limit_a_round_batch_by_batch(client, admin, start, deployed, clock, runtime):
-    for _ in range(3):
+    for _ in range(4):
         start("reminder")
     clock.advance(minutes=11)
-    assert scheduler.fire_due_timers(runtime, limit=2, batch=1) == 2
-    assert scheduler.fire_due_timers(runtime, limit=2, batch=1) == 1
+    assert scheduler.fire_due_timers(runtime, limit=3, batch=2) == 3
+    assert scheduler.fire_due_timers(runtime, limit=3, batch=2) == 1
+
+
+def test_scheduler_fires_the_timer_due_first_first(client, admin, start, deployed, clock, runtime):
+    clock.advance(minutes=1)
+    later = start("reminder")  # started first, due a minute after the other
+    clock.advance(minutes=-1)
+    sooner = start("reminder")
+    clock.advance(minutes=12)
+    assert scheduler.fire_due_timers(runtime, limit=1) == 1
+    assert _instance(client, admin, sooner["id"])["open_tickets"] != []
+    assert _instance(client, admin, later["id"])["open_tickets"] == []
 
 
 def test_message_correlates_by_business_key(client, admin, start, deployed):
