@@ -96,7 +96,9 @@ def test_cursor_of_another_sort_is_422(client, admin, item):
     cursor = _list(client, admin, "sort=due&limit=1")["next_cursor"]
     response = client.get(f"/api/v1/tickets?sort=-priority&after={cursor}", headers=admin)
     assert response.status_code == 422 and response.mimetype == PROBLEM
-    assert "after" in response.get_json()["errors"]
+    body = response.get_json()
+    assert body["detail"] == "the cursor belongs to another sort order"
+    assert body["errors"] == {"after": ["a next_cursor of a list sorted by -priority"]}
 
 
 def test_garbage_cursor_is_422(client, admin):
