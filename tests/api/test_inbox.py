@@ -1,5 +1,7 @@
 """The inbox: filters, sort orders, keyset paging per sort (equal keys, NULLs last), counts, saved filters."""
 
+import base64
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -103,6 +105,13 @@ def test_cursor_of_another_sort_is_422(client, admin, item):
 
 def test_garbage_cursor_is_422(client, admin):
     assert client.get("/api/v1/tickets?after=!!notacursor", headers=admin).status_code == 422
+
+
+@pytest.mark.parametrize("value", ["high", True])
+def test_a_priority_cursor_whose_value_is_not_a_number_is_422(client, admin, value):
+    forged = base64.urlsafe_b64encode(json.dumps(["priority", value, "some-id"]).encode()).decode()
+    response = client.get(f"/api/v1/tickets?sort=priority&after={forged}", headers=admin)
+    assert response.status_code == 422 and response.get_json()["errors"] == {"after": ["not a cursor returned by this API"]}
 
 
 def test_count_adds_the_total_of_the_filter(client, admin, item):
