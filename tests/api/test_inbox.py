@@ -104,7 +104,9 @@ def test_cursor_of_another_sort_is_422(client, admin, item):
 
 
 def test_garbage_cursor_is_422(client, admin):
-    assert client.get("/api/v1/tickets?after=!!notacursor", headers=admin).status_code == 422
+    response = client.get("/api/v1/tickets?after=!!notacursor", headers=admin)
+    assert response.status_code == 422
+    assert response.get_json()["detail"] == "invalid cursor"
 
 
 @pytest.mark.parametrize("value", ["high", True])
