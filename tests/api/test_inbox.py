@@ -167,6 +167,7 @@ def test_filter_assignee_me_and_candidate_group(client, admin, item, make_user, 
     mine, other = item(), item()
     client.post(f"/api/v1/tickets/{mine['id']}/claim", headers=bob)
     assert _ids(client, bob, "assignee=me") == [mine["id"]]
+    assert _ids(client, admin, "assignee=bob") == [mine["id"]]
     assert _ids(client, bob, "status=open") == [other["id"]]
     assert set(_ids(client, admin, "candidate_group=agents")) == {mine["id"], other["id"]}
     assert _ids(client, admin, "candidate_group=finance") == []
