@@ -134,6 +134,19 @@ def test_filter_by_priority_and_due_window(client, admin, item):
     assert _ids(client, admin, f"due_after={before}") == [later["id"]]
 
 
+def test_a_due_window_includes_its_start_and_excludes_its_end(client, admin, item):
+    bound = T0 + timedelta(hours=2)
+    at_bound = item(due=bound)
+    at = bound.isoformat().replace("+00:00", "Z")
+    assert _ids(client, admin, f"due_before={at}") == []
+    assert _ids(client, admin, f"due_after={at}") == [at_bound["id"]]
+
+
+def test_an_empty_filter_value_filters_nothing(client, admin, item):
+    keyed = item(key="K-1")
+    assert _ids(client, admin, "business_key=") == [keyed["id"]]
+
+
 def test_filter_by_created_window(client, admin, item, clock):
     first = item()
     clock.now += timedelta(hours=1)
