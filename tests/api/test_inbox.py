@@ -1,5 +1,7 @@
 """The inbox: filters, sort orders, keyset paging per sort (equal keys, NULLs last), counts, saved filters."""
 
+import base64
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -96,11 +98,22 @@ def test_cursor_of_another_sort_is_422(client, admin, item):
     cursor = _list(client, admin, "sort=due&limit=1")["next_cursor"]
     response = client.get(f"/api/v1/tickets?sort=-priority&after={cursor}", headers=admin)
     assert response.status_code == 422 and response.mimetype == PROBLEM
-    assert "after" in response.get_json()["errors"]
+    body = response.get_json()
+    assert body["detail"] == "the cursor belongs to another sort order"
+    assert body["errors"] == {"after": ["a next_cursor of a list sorted by -priority"]}
 
 
 def test_garbage_cursor_is_422(client, admin):
-    assert client.get("/api/v1/tickets?after=!!notacursor", headers=admin).status_code == 422
+    response = client.get("/api/v1/tickets?after=!!notacursor", headers=admin)
+    assert response.status_code == 422
+    assert response.get_json()["detail"] == "invalid cursor"
+
+
+@pytest.mark.parametrize("value", ["high", True])
+def test_a_priority_cursor_whose_value_is_not_a_number_is_422(client, admin, value):
+    forged = base64.urlsafe_b64encode(json.dumps(["priority", value, "some-id"]).encode()).decode()
+    response = client.get(f"/api/v1/tickets?sort=priority&after={forged}", headers=admin)
+    assert response.status_code == 422 and response.get_json()["errors"] == {"after": ["not a cursor returned by this API"]}
 
 
 def test_count_adds_the_total_of_the_filter(client, admin, item):
@@ -119,6 +132,19 @@ def test_filter_by_priority_and_due_window(client, admin, item):
     before = (T0 + timedelta(days=1)).isoformat().replace("+00:00", "Z")
     assert _ids(client, admin, f"due_before={before}") == [soon["id"]]
     assert _ids(client, admin, f"due_after={before}") == [later["id"]]
+
+
+def test_a_due_window_includes_its_start_and_excludes_its_end(client, admin, item):
+    bound = T0 + timedelta(hours=2)
+    at_bound = item(due=bound)
+    at = bound.isoformat().replace("+00:00", "Z")
+    assert _ids(client, admin, f"due_before={at}") == []
+    assert _ids(client, admin, f"due_after={at}") == [at_bound["id"]]
+
+
+def test_an_empty_filter_value_filters_nothing(client, admin, item):
+    keyed = item(key="K-1")
+    assert _ids(client, admin, "business_key=") == [keyed["id"]]
 
 
 def test_filter_by_created_window(client, admin, item, clock):
@@ -154,6 +180,7 @@ def test_filter_assignee_me_and_candidate_group(client, admin, item, make_user, 
     mine, other = item(), item()
     client.post(f"/api/v1/tickets/{mine['id']}/claim", headers=bob)
     assert _ids(client, bob, "assignee=me") == [mine["id"]]
+    assert _ids(client, admin, "assignee=bob") == [mine["id"]]
     assert _ids(client, bob, "status=open") == [other["id"]]
     assert set(_ids(client, admin, "candidate_group=agents")) == {mine["id"], other["id"]}
     assert _ids(client, admin, "candidate_group=finance") == []

@@ -1,5 +1,11 @@
 """Starting instances and reading them back."""
 
+import pytest
+
+from flowdesk.engine.access.principal import Principal
+from flowdesk.engine.process import instances
+from flowdesk.engine.store.errors import InvalidInput
+
 
 def test_unknown_process_is_404(client, admin):
     response = client.post("/api/v1/processes/nope/instances", json={}, headers=admin)
@@ -61,23 +67,35 @@ def test_filter_instances(client, admin, start, deploy):
     assert [i["id"] for i in by_key] == [a["id"]]
     assert [i["id"] for i in by_business_key] == [a["id"]]
     assert client.get("/api/v1/instances?status=completed", headers=admin).get_json()["items"] == []
+    running = client.get("/api/v1/instances?status=running", headers=admin).get_json()["items"]
+    assert len(running) == 2
 
 
 def test_unknown_status_filter_is_422(client, admin):
     assert client.get("/api/v1/instances?status=sleeping", headers=admin).status_code == 422
 
 
+def test_the_engine_refuses_an_unknown_status_for_callers_other_than_the_api(runtime):
+    # The API's query schema refuses it first; the engine holds the rule for every other caller.
+    with pytest.raises(InvalidInput) as refused:
+        instances.list_instances(runtime, Principal("u-admin", "admin", "admin"), status="sleeping")
+    assert refused.value.detail == "unknown status"
+    assert refused.value.errors == {"status": ["must be one of running, completed, failed, cancelled, suspended"]}
+
+
 def test_instances_page_by_cursor(client, admin, start, deploy):
     deploy("simple_user_task.bpmn")
     ids = [start("simple_user_task")["id"] for _ in range(5)]
-    seen, after = [], None
+    seen, sizes, after = [], [], None
     while True:
         url = "/api/v1/instances?limit=2" + (f"&after={after}" if after else "")
         page = client.get(url, headers=admin).get_json()
         seen += [i["id"] for i in page["items"]]
+        sizes.append(len(page["items"]))
         after = page["next_cursor"]
         if after is None:
             break
+    assert sizes == [2, 2, 1]
     assert sorted(seen) == sorted(ids)
     assert len(seen) == len(set(seen))
 
@@ -133,3 +151,20 @@ def test_filter_instances_with_an_open_incident(client, admin, start, deploy, ma
     without = client.get("/api/v1/instances?has_incident=false", headers=admin).get_json()["items"]
     assert [(i["id"], i["status"]) for i in with_incident] == [(stuck["id"], "running")]
     assert [i["id"] for i in without] == [fine["id"]]
+
+
+def test_an_instance_whose_incident_was_retried_has_no_incident(client, admin, start, deploy, make_user):
+    deploy("card_payment.bpmn")
+    stuck = start("card_payment", {"amount": 120})
+    worker = make_user("payments", "system")
+    [task] = client.post("/api/v1/external-tasks/fetch-and-lock", headers=worker, json={
+        "worker_id": "w1", "max_tasks": 1, "topics": [{"topic_name": "payments", "lock_duration": 60000}]}).get_json()
+    client.post(f"/api/v1/external-tasks/{task['id']}/failure", headers=worker,
+                json={"worker_id": "w1", "error_message": "card expired", "retries": 0})
+    [incident] = client.get(f"/api/v1/instances/{stuck['id']}", headers=admin).get_json()["incidents"]
+    assert client.post(f"/api/v1/incidents/{incident['id']}/retry", headers=admin).status_code == 200
+
+    with_incident = client.get("/api/v1/instances?has_incident=true", headers=admin).get_json()["items"]
+    without = client.get("/api/v1/instances?has_incident=false", headers=admin).get_json()["items"]
+    assert with_incident == []
+    assert [i["id"] for i in without] == [stuck["id"]]

@@ -201,6 +201,16 @@ def test_the_scheduler_fires_every_tenants_timers_each_in_its_tenant(client, adm
         assert {e.tenant_id for e in uow.session.query(AuditEvent).filter(AuditEvent.instance_id == own)} == {"acme"}
 
 
+def test_a_timer_step_that_fails_opens_the_incident_in_the_instances_tenant(client, acme, runtime, clock, deploy,
+                                                                            start):
+    deploy("timer_then_script.bpmn", headers=acme)
+    failing = start("timer_then_script", {"divisor": 0}, headers=acme)["id"]
+    clock.now += timedelta(minutes=11)
+    assert scheduler.fire_due_timers(runtime) == 1
+    detail = client.get(f"/api/v1/instances/{failing}", headers=acme).get_json()
+    assert [i["element_id"] for i in detail["incidents"]] == ["divide"]
+
+
 def test_user_names_secrets_and_calendars_are_per_tenant(client, admin, acme, runtime):
     identity.create_user(runtime, "sue", "agent", tenant="acme")
     identity.create_user(runtime, "sue", "agent")

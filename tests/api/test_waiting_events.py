@@ -45,6 +45,32 @@ def test_scheduler_fires_due_timer(client, admin, start, deployed, clock, runtim
     assert [h["element_id"] for h in detail["history"]][-1] == "r_wait"
 
 
+def test_scheduler_fires_a_timer_at_the_instant_it_is_due(client, admin, start, deployed, clock, runtime):
+    instance = start("reminder")
+    clock.advance(minutes=10)
+    assert scheduler.fire_due_timers(runtime) == 1
+    assert [t["element_id"] for t in _instance(client, admin, instance["id"])["open_tickets"]] == ["follow_up"]
+
+
+def test_scheduler_fires_at_most_its_limit_a_round_batch_by_batch(client, admin, start, deployed, clock, runtime):
+    for _ in range(4):
+        start("reminder")
+    clock.advance(minutes=11)
+    assert scheduler.fire_due_timers(runtime, limit=3, batch=2) == 3
+    assert scheduler.fire_due_timers(runtime, limit=3, batch=2) == 1
+
+
+def test_scheduler_fires_the_timer_due_first_first(client, admin, start, deployed, clock, runtime):
+    clock.advance(minutes=1)
+    later = start("reminder")  # started first, due a minute after the other
+    clock.advance(minutes=-1)
+    sooner = start("reminder")
+    clock.advance(minutes=12)
+    assert scheduler.fire_due_timers(runtime, limit=1) == 1
+    assert _instance(client, admin, sooner["id"])["open_tickets"] != []
+    assert _instance(client, admin, later["id"])["open_tickets"] == []
+
+
 def test_message_correlates_by_business_key(client, admin, start, deployed):
     first = start("payment", business_key="ORDER-1")
     second = start("payment", business_key="ORDER-2")

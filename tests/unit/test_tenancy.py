@@ -53,14 +53,14 @@ def test_core_table_statements_are_not_scoped(runtime, two_secrets):
 
 def test_a_row_of_another_tenant_is_refused(runtime, two_secrets):
     with runtime.uow("acme") as uow:
-        with pytest.raises(RuntimeError, match="of tenant 'default' was written in the scope of tenant 'acme'"):
+        with pytest.raises(RuntimeError, match="a Secret row of tenant 'default' was written in the scope of tenant 'acme'"):
             uow.session.add(Secret(name="other", ciphertext=b"x", tenant_id="default"))
 
 
 def test_a_new_row_outside_any_tenant_is_refused(runtime):
     with runtime.uow(tenancy.SYSTEM) as uow:
         uow.session.add(Secret(name="orphan", ciphertext=b"x"))
-        with pytest.raises(RuntimeError, match="outside any tenant's scope"):
+        with pytest.raises(RuntimeError, match="a new Secret row was written outside any tenant's scope"):
             uow.session.flush()
 
 
@@ -75,3 +75,22 @@ def test_scope_to_stamps_rows_added_before_it_with_the_earlier_tenant(runtime, t
         owners = dict(uow.session.execute(sa.select(Secret.name, Secret.tenant_id).where(
             Secret.name.in_(["first", "second"]))).all())
     assert owners == {"first": "acme", "second": "default"}
+
+
+def test_a_bulk_update_by_primary_key_stays_in_the_tenant(runtime, two_secrets):
+    # An executemany: every set of parameters carries the tenant, so the other tenant's row
+    # of the same name is not touched.
+    with runtime.uow("acme") as uow:
+        uow.session.execute(sa.update(Secret), [{"tenant_id": "acme", "name": "token", "updated_by": "acme-admin"}])
+        uow.commit()
+    assert _all(runtime) == [("acme", b"acme", "acme-admin"), ("default", b"default", None)]
+
+
+def test_a_row_added_across_tenants_takes_the_tenant_in_scope_at_the_flush(runtime, two_secrets):
+    with runtime.uow(tenancy.SYSTEM) as uow:
+        uow.session.add(Secret(name="claimed", ciphertext=b"c"))
+        uow.scope_to("acme")
+        uow.commit()
+    with runtime.uow(tenancy.SYSTEM) as uow:
+        owner = uow.session.scalar(sa.select(Secret.tenant_id).where(Secret.name == "claimed"))
+    assert owner == "acme"
