@@ -30,10 +30,9 @@ def increment(session: Session, tenant_id: str, name: str, labels: Mapping[str, 
     """Add ``by`` to a counter of ``tenant_id`` in the session's transaction.
 
     Call it just before the commit: the counter's row stays locked until then, and every
-    event with the same labels waits for it. The session's pending changes (an instance's state,
-    its tickets...) are flushed first, so the lock is held for the commit only, not for them.
+    event with the same labels waits for it. The session autoflushes before the upsert, so the
+    command's other changes are written before the row is locked.
     """
-    session.flush()
     insert = _UPSERT[session.get_bind().dialect.name]
     statement = insert(MetricCounter).values(tenant_id=tenant_id, name=name, labels=_labels(labels), value=by)
     session.execute(statement.on_conflict_do_update(
