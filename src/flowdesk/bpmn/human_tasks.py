@@ -15,7 +15,7 @@ from .errors import ExecutionError
 from .execution import Execution
 from .expressions import ExpressionNotSupported, is_expression, translate
 from .model import ProcessSpec
-from .parser import task_properties
+from .human_task_parser import task_properties
 from .script_engine import RestrictedEnvironment
 
 _TRUE = {"true", "yes", "1"}

@@ -14,7 +14,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from . import camunda7, events, model_checks, preprocess, serializer, ticket_properties, timers, zeebe
 from .errors import ModelError, ModelIssue, XmlRefused
 from .form_files import named_form_files
-from .parser import FlowdeskParser, camunda_form_fields
+from .human_task_parser import camunda_form_fields
+from .parser import FlowdeskParser
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, document_kind, drop_comments, give_sequence_flows_ids, parse_xml
 
 SPIFF_NS = NAMESPACES["spiffworkflow"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .parser import camunda_form_fields
+from .human_task_parser import camunda_form_fields
 from .xml import BPMN_NS, CAMUNDA_NS, NAMESPACES, parse_xml
 
 _NS = {**NAMESPACES, "bpmn": BPMN_NS}

@@ -9,7 +9,7 @@ from datetime import datetime
 from SpiffWorkflow.util.task import TaskState
 
 from .escalations import attached_timers
-from .parser import task_properties
+from .human_task_parser import task_properties
 from .timers import timer_due
 
 _VARIABLE_REF = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*$")
