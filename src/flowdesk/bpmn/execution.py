@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions, connectors, escalations, events, history, implicit_ends, serializer, stepping, timers
+from . import action_calls, conditions, escalations, events, history, implicit_ends, serializer, stepping, timers
 from .stepping import Pause, StepGuard, StepLimits
 from .escalations import Escalation
 from .action import ActionCall, ActionTask
@@ -298,39 +298,7 @@ class Execution:
 
     def pending_actions(self) -> list[ActionCall]:
         """Every STARTED action task with the call it waits for (its body evaluated now)."""
-        calls = []
-        for task in self.workflow.get_tasks(state=TaskState.STARTED):
-            spec = task.task_spec
-            if not isinstance(spec, ActionTask) or spec.is_external:
-                continue
-            action = spec.action
-            # Without a body expression a POST/PUT/PATCH sends the variables; GET/DELETE nothing.
-            body = dict(task.data) if action["method"] in ("POST", "PUT", "PATCH") else None
-            if action.get("body"):
-                try:
-                    body = self.workflow.script_engine.evaluate(task, action["body"])
-                except (SpiffWorkflowException, WorkflowException) as exc:
-                    raise error_from(exc) from exc
-            url, headers = action["url"], dict(action.get("headers") or {})
-            spiffarena = (action.get("result_shape") or {}).get("kind") == connectors.SPIFFARENA
-            if spiffarena:  # SpiffArena connector parameters: expressions on the task data
-                try:
-                    connectors.check_body(body)
-                    url, headers = connectors.resolve(
-                        url, headers, action.get("expressions") or {},
-                        lambda expression, task=task: self.workflow.script_engine.evaluate(task, expression))
-                except (SpiffWorkflowException, WorkflowException) as exc:
-                    raise error_from(exc) from exc
-                except ValueError as exc:
-                    raise ExecutionError(str(exc), element_id=spec.bpmn_id) from exc
-            calls.append(ActionCall(
-                task_id=str(task.id), element_id=spec.bpmn_id, url=url, method=action["method"],
-                headers=headers, body=body, timeout=action["timeout"],
-                retries=action["retries"], mode=action["mode"], result_variable=action.get("result_variable"),
-                errors=dict(action.get("errors") or {}), result_shape=action.get("result_shape"),
-            ))
-        calls.sort(key=lambda c: (c.element_id, c.task_id))
-        return calls
+        return action_calls.pending(self.workflow)
 
     def complete_action(self, task_id: str, result, result_variable: str | None) -> None:
         """Finish a STARTED action task with the action's response and run on."""
