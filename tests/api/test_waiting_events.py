@@ -151,6 +151,36 @@ def test_message_thrown_by_a_process_reaches_the_waiting_one(client, admin, star
     assert [t["element_id"] for t in _instance(client, admin, waiting["id"])["open_tickets"]] == ["ship"]
 
 
+def test_timer_start_event_starts_an_instance_at_the_instant_it_is_due(client, admin, deployed, clock, runtime):
+    clock.advance(hours=1)
+    assert scheduler.start_timer_processes(runtime) == 1
+
+
+def test_timer_starts_are_taken_at_most_limit_a_round(client, admin, deploy, deployed, clock, runtime):
+    deploy("ticking_v1.bpmn")  # a second hourly timer start, due at the same time
+    clock.advance(hours=1)
+    assert scheduler.start_timer_processes(runtime, limit=1) == 1
+    assert scheduler.start_timer_processes(runtime, limit=1) == 1
+    assert scheduler.start_timer_processes(runtime, limit=1) == 0
+
+
+def test_a_timer_start_that_breaks_unexpectedly_is_logged_and_the_others_still_start(
+        client, admin, deploy, deployed, clock, runtime, monkeypatch, caplog):
+    deploy("ticking_v1.bpmn")
+    create_instance = scheduler.create_instance
+
+    def broken_for_hourly(rt, uow, principal, version, *args, **kwargs):
+        if version.process_key == "hourly":
+            raise RuntimeError("a bug")
+        return create_instance(rt, uow, principal, version, *args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "create_instance", broken_for_hourly)
+    clock.advance(hours=1)
+    assert scheduler.start_timer_processes(runtime) == 1
+    assert "timer start of hourly failed" in caplog.messages
+    assert [i["process_key"] for i in client.get("/api/v1/instances", headers=admin).get_json()["items"]] == ["ticking"]
+
+
 def test_signal_reaches_every_waiting_instance(client, admin, start, deployed):
     waiting = [start("wait_for_go")["id"] for _ in range(3)]
     response = client.post("/api/v1/signals", headers=admin, json={"name": "go"})
