@@ -119,6 +119,83 @@ def test_buffered_message_expires(client, admin, start, deployed, runtime, clock
     assert _instance(client, admin, instance["id"])["open_tickets"] == []
 
 
+def _buffer(client, admin, **message):
+    response = client.post("/api/v1/messages", headers=admin, json={"name": "payment_received", **message})
+    assert response.status_code == 202, response.get_json()
+
+
+def _ticket_ids(client, admin, instance_id):
+    return [t["element_id"] for t in _instance(client, admin, instance_id)["open_tickets"]]
+
+
+def test_a_buffered_message_expires_at_the_instant_its_time_is_up(client, admin, start, deployed, runtime, clock):
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60)
+    clock.advance(seconds=60)
+    instance = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, instance["id"]) == []
+
+
+def test_an_expired_buffered_message_does_not_hold_up_the_next_one(client, admin, start, deployed, runtime, clock):
+    _buffer(client, admin, business_key="LATE", buffer_ttl=60)
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=600)
+    clock.advance(minutes=2)
+    instance = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, instance["id"]) == ["ship"]
+
+
+def test_a_buffered_message_carries_its_variables_to_its_later_catcher(client, admin, start, deployed, runtime):
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60, variables={"paid": 42})
+    instance = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert _instance(client, admin, instance["id"])["variables"]["paid"] == 42
+
+
+def test_a_buffered_message_waits_for_a_catcher_with_its_business_key(client, admin, start, deployed, runtime):
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60)
+    other = start("payment", business_key="ORDER-1")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, other["id"]) == []
+    own = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, own["id"]) == ["ship"]
+
+
+def test_a_buffered_message_waits_for_a_catcher_with_its_correlation_keys(client, admin, start, deployed, runtime):
+    _buffer(client, admin, correlation_keys={"order": "A"}, buffer_ttl=60)
+    other = start("payment", variables={"order": "B"})
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, other["id"]) == []
+    own = start("payment", variables={"order": "A"})
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, own["id"]) == ["ship"]
+
+
+def test_a_buffered_message_for_one_instance_reaches_no_other(client, admin, start, deployed, runtime):
+    addressee = start("reminder")["id"]  # exists, but does not wait for the message
+    _buffer(client, admin, instance_id=addressee, buffer_ttl=60)
+    other = start("payment")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, other["id"]) == []
+
+
+def test_a_buffered_message_is_not_routable_for_a_signal_of_its_name(client, admin, start, deployed, runtime):
+    response = client.post("/api/v1/messages", headers=admin, json={"name": "go", "buffer_ttl": 60})
+    assert response.status_code == 202
+    start("wait_for_go")  # waits for the signal "go", not the message
+    assert scheduler.route_messages(runtime) == 0
+
+
+def test_routing_takes_at_most_limit_messages_a_round(client, admin, start, deployed, runtime):
+    for key in ("ORDER-1", "ORDER-2"):
+        _buffer(client, admin, business_key=key, buffer_ttl=60)
+        start("payment", business_key=key)
+    assert scheduler.route_messages(runtime, limit=1) == 1
+    assert scheduler.route_messages(runtime, limit=1) == 1
+    assert scheduler.route_messages(runtime, limit=1) == 0
+
+
 def test_message_start_event_starts_process(client, admin, deployed):
     response = client.post("/api/v1/messages", headers=admin, json={
         "name": "order_placed", "business_key": "WEB-5", "variables": {"items": 3}})
