@@ -122,6 +122,7 @@ def test_buffered_message_expires(client, admin, start, deployed, runtime, clock
 def _buffer(client, admin, **message):
     response = client.post("/api/v1/messages", headers=admin, json={"name": "payment_received", **message})
     assert response.status_code == 202, response.get_json()
+    return response.get_json()["id"]
 
 
 def _ticket_ids(client, admin, instance_id):
@@ -194,6 +195,52 @@ def test_routing_takes_at_most_limit_messages_a_round(client, admin, start, depl
     assert scheduler.route_messages(runtime, limit=1) == 1
     assert scheduler.route_messages(runtime, limit=1) == 1
     assert scheduler.route_messages(runtime, limit=1) == 0
+
+
+def test_a_routed_buffered_message_is_caught_once(client, admin, start, deployed, runtime):
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60)
+    first = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    second = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert (_ticket_ids(client, admin, first["id"]), _ticket_ids(client, admin, second["id"])) == (["ship"], [])
+
+
+def test_a_thrown_message_nobody_waits_for_is_routed_once(client, admin, start, deployed, runtime):
+    start("pay_by_process")
+    assert scheduler.route_messages(runtime) == 1
+    assert scheduler.route_messages(runtime) == 0
+
+
+def test_a_round_ends_the_buffering_of_expired_messages_nobody_waits_for(client, admin, start, deployed, runtime,
+                                                                        clock):
+    message = {"name": "payment_received", "business_key": "X", "buffer_ttl": 60, "message_id": "m-1"}
+    client.post("/api/v1/messages", headers=admin, json=message)
+    clock.advance(seconds=60)
+    start("pay_by_process")  # gives the round something to route
+    scheduler.route_messages(runtime)
+    replay = client.post("/api/v1/messages", headers=admin, json=message).get_json()
+    assert replay["replayed"] and replay["status"] != "buffered"
+
+
+def test_a_delivery_that_breaks_is_logged_and_the_next_message_still_routed(
+        client, admin, start, deployed, runtime, monkeypatch, caplog):
+    broken_message = _buffer(client, admin, business_key="BROKEN", buffer_ttl=60)
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60)
+    deliver = scheduler.deliver
+
+    def broken_for_one_key(*args, business_key=None, **kwargs):
+        if business_key == "BROKEN":
+            raise RuntimeError("a bug")
+        return deliver(*args, business_key=business_key, **kwargs)
+
+    monkeypatch.setattr(scheduler, "deliver", broken_for_one_key)
+    broken, fine = start("payment", business_key="BROKEN"), start("payment", business_key="ORDER-9")
+    assert scheduler.route_messages(runtime) == 2
+    assert _ticket_ids(client, admin, fine["id"]) == ["ship"]
+    assert f"message {broken_message} could not be delivered: a bug" in caplog.messages
+    assert scheduler.route_messages(runtime) == 0  # not offered again
+    assert _ticket_ids(client, admin, broken["id"]) == []
 
 
 def test_message_start_event_starts_process(client, admin, deployed):
