@@ -305,6 +305,14 @@ def test_a_timer_start_that_breaks_unexpectedly_is_logged_and_the_others_still_s
     assert [i["process_key"] for i in client.get("/api/v1/instances", headers=admin).get_json()["items"]] == ["ticking"]
 
 
+def test_a_thrown_message_reaches_a_waiting_instance_of_another_business_key(client, admin, start, deployed,
+                                                                            runtime):
+    waiting = start("payment", business_key="ORDER-3")
+    start("pay_by_process", business_key="PAYMENT-7")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, waiting["id"]) == ["ship"]
+
+
 def test_signal_reaches_every_waiting_instance(client, admin, start, deployed):
     waiting = [start("wait_for_go")["id"] for _ in range(3)]
     response = client.post("/api/v1/signals", headers=admin, json={"name": "go"})
