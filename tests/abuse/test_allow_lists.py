@@ -56,6 +56,19 @@ def test_a_buffered_message_later_reaches_only_allowed_processes(client, admin, 
     assert "wait_payment" not in history
 
 
+def test_a_buffered_message_is_not_routed_to_a_waiting_instance_of_another_process(client, admin, deploy, start,
+                                                                                  runtime, crm):
+    deploy("waiting_events.bpmn")
+    response = client.post("/api/v1/messages", json={"name": "payment_received", "business_key": "ORDER-9",
+                                                     "buffer_ttl": 600}, headers=crm)
+    assert response.status_code == 202
+    waiting = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    detail = client.get(f"/api/v1/instances/{waiting['id']}", headers=admin).get_json()
+    assert detail["open_tickets"] == []
+
+
+
 @pytest.mark.parametrize("action", ["cancel", "suspend"])
 def test_lifecycle_commands_on_another_process_are_403(client, admin, deploy, start, crm, action):
     deploy("simple_user_task.bpmn")

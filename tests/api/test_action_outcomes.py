@@ -3,6 +3,8 @@ modelled BPMN error."""
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from flowdesk.engine.process import job_results, jobs
 from flowdesk.engine.process.job_results import Outcome
 from flowdesk.engine.process.jobs import BACKOFF_BASE
@@ -85,3 +87,19 @@ def test_a_long_error_is_kept_to_2000_characters(runtime, single_action_job, sto
     job_results.finish(runtime, claimed.id, claimed.attempt, Outcome("error", message="x" * 3000))
 
     assert stored_job(claimed.id).last_error == "x" * 2000
+
+
+@pytest.mark.parametrize("outcome, label", [
+    (Outcome("response", status_code=200, body={}), "succeeded"),
+    (Outcome("response", status_code=500), "failed"),
+    (Outcome("error", message="connection refused"), "failed"),
+    (Outcome("refused", message="the address is not allowed"), "refused"),
+])
+def test_an_attempt_is_recorded_with_how_it_ended(runtime, single_action_job, job_attempts, outcome, label):
+    claimed = jobs.claim(runtime, single_action_job(retries=0))
+    job_results.finish(runtime, claimed.id, claimed.attempt, outcome)
+    assert [(a.number, a.outcome) for a in job_attempts(claimed.id)] == [(1, label)]
+
+
+def test_a_result_for_a_job_that_does_not_exist_is_missing(runtime):
+    assert job_results.finish(runtime, "no-such-job", 1, Outcome("response", status_code=200)) == "missing"

@@ -54,6 +54,7 @@ def test_a_timer_start_that_fails_leaves_no_instance_but_an_incident(client, adm
     [incident] = _incidents(client, admin)
     assert incident["element_id"] == "post_report"
     assert "missing_total" in incident["message"] and "hourly_report" in incident["message"]
+    assert incident["message"].startswith("the timer start 'hr_start' of process 'hourly_report' failed")
 
 
 def test_a_failing_timer_start_waits_for_its_next_due_time(client, admin, deployed, clock, runtime):

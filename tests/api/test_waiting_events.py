@@ -119,6 +119,130 @@ def test_buffered_message_expires(client, admin, start, deployed, runtime, clock
     assert _instance(client, admin, instance["id"])["open_tickets"] == []
 
 
+def _buffer(client, admin, **message):
+    response = client.post("/api/v1/messages", headers=admin, json={"name": "payment_received", **message})
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["id"]
+
+
+def _ticket_ids(client, admin, instance_id):
+    return [t["element_id"] for t in _instance(client, admin, instance_id)["open_tickets"]]
+
+
+def test_a_buffered_message_expires_at_the_instant_its_time_is_up(client, admin, start, deployed, runtime, clock):
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60)
+    clock.advance(seconds=60)
+    instance = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, instance["id"]) == []
+
+
+def test_an_expired_buffered_message_does_not_hold_up_the_next_one(client, admin, start, deployed, runtime, clock):
+    _buffer(client, admin, business_key="LATE", buffer_ttl=60)
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=600)
+    clock.advance(minutes=2)
+    instance = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, instance["id"]) == ["ship"]
+
+
+def test_a_buffered_message_carries_its_variables_to_its_later_catcher(client, admin, start, deployed, runtime):
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60, variables={"paid": 42})
+    instance = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert _instance(client, admin, instance["id"])["variables"]["paid"] == 42
+
+
+def test_a_buffered_message_waits_for_a_catcher_with_its_business_key(client, admin, start, deployed, runtime):
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60)
+    other = start("payment", business_key="ORDER-1")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, other["id"]) == []
+    own = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, own["id"]) == ["ship"]
+
+
+def test_a_buffered_message_waits_for_a_catcher_with_its_correlation_keys(client, admin, start, deployed, runtime):
+    _buffer(client, admin, correlation_keys={"order": "A"}, buffer_ttl=60)
+    other = start("payment", variables={"order": "B"})
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, other["id"]) == []
+    own = start("payment", variables={"order": "A"})
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, own["id"]) == ["ship"]
+
+
+def test_a_buffered_message_for_one_instance_reaches_no_other(client, admin, start, deployed, runtime):
+    addressee = start("reminder")["id"]  # exists, but does not wait for the message
+    _buffer(client, admin, instance_id=addressee, buffer_ttl=60)
+    other = start("payment")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, other["id"]) == []
+
+
+def test_a_buffered_message_is_not_routable_for_a_signal_of_its_name(client, admin, start, deployed, runtime):
+    response = client.post("/api/v1/messages", headers=admin, json={"name": "go", "buffer_ttl": 60})
+    assert response.status_code == 202
+    start("wait_for_go")  # waits for the signal "go", not the message
+    assert scheduler.route_messages(runtime) == 0
+
+
+def test_routing_takes_at_most_limit_messages_a_round(client, admin, start, deployed, runtime):
+    for key in ("ORDER-1", "ORDER-2"):
+        _buffer(client, admin, business_key=key, buffer_ttl=60)
+        start("payment", business_key=key)
+    assert scheduler.route_messages(runtime, limit=1) == 1
+    assert scheduler.route_messages(runtime, limit=1) == 1
+    assert scheduler.route_messages(runtime, limit=1) == 0
+
+
+def test_a_routed_buffered_message_is_caught_once(client, admin, start, deployed, runtime):
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60)
+    first = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    second = start("payment", business_key="ORDER-9")
+    scheduler.route_messages(runtime)
+    assert (_ticket_ids(client, admin, first["id"]), _ticket_ids(client, admin, second["id"])) == (["ship"], [])
+
+
+def test_a_thrown_message_nobody_waits_for_is_routed_once(client, admin, start, deployed, runtime):
+    start("pay_by_process")
+    assert scheduler.route_messages(runtime) == 1
+    assert scheduler.route_messages(runtime) == 0
+
+
+def test_a_round_ends_the_buffering_of_expired_messages_nobody_waits_for(client, admin, start, deployed, runtime,
+                                                                        clock):
+    message = {"name": "payment_received", "business_key": "X", "buffer_ttl": 60, "message_id": "m-1"}
+    client.post("/api/v1/messages", headers=admin, json=message)
+    clock.advance(seconds=60)
+    start("pay_by_process")  # gives the round something to route
+    scheduler.route_messages(runtime)
+    replay = client.post("/api/v1/messages", headers=admin, json=message).get_json()
+    assert replay["replayed"] and replay["status"] != "buffered"
+
+
+def test_a_delivery_that_breaks_is_logged_and_the_next_message_still_routed(
+        client, admin, start, deployed, runtime, monkeypatch, caplog):
+    broken_message = _buffer(client, admin, business_key="BROKEN", buffer_ttl=60)
+    _buffer(client, admin, business_key="ORDER-9", buffer_ttl=60)
+    deliver = scheduler.deliver
+
+    def broken_for_one_key(*args, business_key=None, **kwargs):
+        if business_key == "BROKEN":
+            raise RuntimeError("a bug")
+        return deliver(*args, business_key=business_key, **kwargs)
+
+    monkeypatch.setattr(scheduler, "deliver", broken_for_one_key)
+    broken, fine = start("payment", business_key="BROKEN"), start("payment", business_key="ORDER-9")
+    assert scheduler.route_messages(runtime) == 2
+    assert _ticket_ids(client, admin, fine["id"]) == ["ship"]
+    assert f"message {broken_message} could not be delivered: a bug" in caplog.messages
+    assert scheduler.route_messages(runtime) == 0  # not offered again
+    assert _ticket_ids(client, admin, broken["id"]) == []
+
+
 def test_message_start_event_starts_process(client, admin, deployed):
     response = client.post("/api/v1/messages", headers=admin, json={
         "name": "order_placed", "business_key": "WEB-5", "variables": {"items": 3}})
@@ -149,6 +273,44 @@ def test_message_thrown_by_a_process_reaches_the_waiting_one(client, admin, star
     assert scheduler.route_messages(runtime) == 1
 
     assert [t["element_id"] for t in _instance(client, admin, waiting["id"])["open_tickets"]] == ["ship"]
+
+
+def test_timer_start_event_starts_an_instance_at_the_instant_it_is_due(client, admin, deployed, clock, runtime):
+    clock.advance(hours=1)
+    assert scheduler.start_timer_processes(runtime) == 1
+
+
+def test_timer_starts_are_taken_at_most_limit_a_round(client, admin, deploy, deployed, clock, runtime):
+    deploy("ticking_v1.bpmn")  # a second hourly timer start, due at the same time
+    clock.advance(hours=1)
+    assert scheduler.start_timer_processes(runtime, limit=1) == 1
+    assert scheduler.start_timer_processes(runtime, limit=1) == 1
+    assert scheduler.start_timer_processes(runtime, limit=1) == 0
+
+
+def test_a_timer_start_that_breaks_unexpectedly_is_logged_and_the_others_still_start(
+        client, admin, deploy, deployed, clock, runtime, monkeypatch, caplog):
+    deploy("ticking_v1.bpmn")
+    create_instance = scheduler.create_instance
+
+    def broken_for_hourly(rt, uow, principal, version, *args, **kwargs):
+        if version.process_key == "hourly":
+            raise RuntimeError("a bug")
+        return create_instance(rt, uow, principal, version, *args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "create_instance", broken_for_hourly)
+    clock.advance(hours=1)
+    assert scheduler.start_timer_processes(runtime) == 1
+    assert "timer start of hourly failed" in caplog.messages
+    assert [i["process_key"] for i in client.get("/api/v1/instances", headers=admin).get_json()["items"]] == ["ticking"]
+
+
+def test_a_thrown_message_reaches_a_waiting_instance_of_another_business_key(client, admin, start, deployed,
+                                                                            runtime):
+    waiting = start("payment", business_key="ORDER-3")
+    start("pay_by_process", business_key="PAYMENT-7")
+    scheduler.route_messages(runtime)
+    assert _ticket_ids(client, admin, waiting["id"]) == ["ship"]
 
 
 def test_signal_reaches_every_waiting_instance(client, admin, start, deployed):
