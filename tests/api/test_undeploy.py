@@ -34,7 +34,7 @@ def test_the_highest_remaining_version_becomes_the_latest(client, admin, deploy,
     deploy("intake_v2.bpmn")
     assert client.delete("/api/v1/processes/intake/versions/2", headers=admin).status_code == 204
     assert start("intake")["process_version"] == 1
-    definitions = client.get("/api/v1/definitions", headers=admin).get_json()
+    definitions = client.get("/api/v1/definitions", headers=admin).get_json()["items"]
     assert [(d["key"], d["latest_version"]) for d in definitions] == [("intake", 1)]
 
 
