@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import jwt
 import pytest
@@ -125,8 +126,10 @@ def test_the_callback_page_runs_only_its_own_script(client):
     # Not a hex string: the page's hashed asset URLs could contain one by chance.
     response = client.get("/ui/oidc/callback?code=the-secret-code&state=xyz")
     assert response.status_code == 200
-    assert "/ui/static/js/oidc_callback.js" in response.get_data(as_text=True)
-    assert "the-secret-code" not in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert re.search(r'src="/ui/static/js/oidc_callback\.[0-9a-f]+\.js"', page)
+    assert len(re.findall(r"<script", page)) == 1
+    assert "the-secret-code" not in page
 
 
 def test_an_unknown_token_kind_fails_the_start(make_client, fake_idp):

@@ -75,4 +75,4 @@ def test_unsubscribed_gets_nothing(client, admin, deploy, start, drain, action_s
     start("simple_user_task")
     drain()
     assert action_server.calls("/hook") == []
-    assert json.loads(client.get("/api/v1/webhooks", headers=admin).data)[0]["active"] is False
+    assert json.loads(client.get("/api/v1/webhooks", headers=admin).data)["items"][0]["active"] is False

@@ -17,6 +17,7 @@ from ..store import audit, paging, tenancy
 from ..store.changes import DEFINITIONS
 from ..store.errors import BadDocument, Conflict, InvalidInput, InvalidModel, NotFound, PayloadTooLarge
 from ..store.runtime import Runtime
+from ..store.spec_cache import SpecCache
 from ..store.unit_of_work import UnitOfWork
 from . import forms
 
@@ -145,10 +146,18 @@ def with_start_form(session, version: DefinitionVersion) -> DefinitionVersion:
     return version
 
 
+_START_EVENTS = SpecCache(capacity=256)  # definition version id -> (its start_events column,)
+
+
 def start_form_schema(session, version_id: str) -> dict | None:
-    """The JSON schema of the start form of the version ``version_id``, or None without one."""
-    start_events = session.scalar(select(DefinitionVersion.start_events).where(DefinitionVersion.id == version_id))
-    return forms.schema_of(session, (start_events or {}).get("form"))
+    """The JSON schema of the start form of the version ``version_id``, or None without one.
+
+    A version's start events never change once deployed, so they are read once per process."""
+    def load():
+        return (session.scalar(select(DefinitionVersion.start_events).where(DefinitionVersion.id == version_id)),)
+    start_events = _START_EVENTS.remember(version_id, load)[0]
+    form = (start_events or {}).get("form")
+    return forms.schema_of(session, form) if form else None
 
 
 def schedule_timer_starts(session, version: DefinitionVersion, now) -> None:
@@ -206,6 +215,7 @@ def deploy(rt: Runtime, principal: Principal, files: list[tuple[str, bytes]]) ->
             version.retention_days = process.retention_days
             uow.session.add(version)
             uow.session.flush()
+            _START_EVENTS.remember(version.id, lambda version=version: (version.start_events,))
             schedule_timer_starts(uow.session, version, rt.clock())
             audit.record(uow.session, "definition.deployed", principal.name, process_key=process.process_id,
                          version=version.version, definition_version_id=version.id)
