@@ -124,3 +124,4 @@ def test_a_cursor_of_one_order_is_refused_by_another(client, admin, make_user):
     by_age = client.get("/api/v1/api-keys?limit=1", headers=admin).get_json()["next_cursor"]
     assert client.get(f"/api/v1/api-keys?after={by_name}", headers=admin).status_code == 422
     assert client.get(f"/api/v1/users?after={by_age}", headers=admin).status_code == 422
+

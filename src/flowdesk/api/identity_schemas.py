@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..engine.access import api_keys
 from ..engine.access.principal import ROLES, SCOPES
 from .paging_schemas import PageQuerySchema, page_schema
 
@@ -75,7 +76,8 @@ class ApiKeyInputSchema(Schema):
     user = fields.String(required=True, validate=validate.Length(min=1, max=100))
     name = fields.String(validate=validate.Length(min=1, max=100))
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), validate=validate.Length(min=1))
-    expires_in = fields.Integer(validate=validate.Range(min=1), metadata={"description": "seconds"})
+    expires_in = fields.Integer(validate=validate.Range(1, api_keys.MAX_EXPIRES_IN),
+                                metadata={"description": "seconds (at most ten years)"})
     process_keys = _names("narrows the user's allow-list")
     message_names = _names("narrows the user's allow-list")
     topics = _names("narrows the user's allow-list")

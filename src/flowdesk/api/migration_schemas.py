@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .number_input import VERSION
+
 
 class MigrateSchema(Schema):
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+    version = fields.Integer(required=True, strict=True, validate=VERSION,
                              metadata={"description": "the version of its process to move the instance to"})
 
 
 class BulkMigrateSchema(Schema):
-    from_version = fields.Integer(strict=True, validate=validate.Range(min=1),
+    from_version = fields.Integer(strict=True, validate=VERSION,
                                   metadata={"description": "only instances of this version (default: all others)"})
-    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    to_version = fields.Integer(required=True, strict=True, validate=VERSION)
     limit = fields.Integer(strict=True, validate=validate.Range(1, 1000), load_default=100,
                            metadata={"description": "at most this many instances, oldest first"})
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from ..engine.work.inbox import SORT
 from ..engine.work.sla import SLA_STATES
 from ..engine.work.tickets import TICKET_STATUSES
+from .number_input import STORED_INT, VERSION
 from .paging_schemas import PageQuerySchema, page_schema
 from .schemas import TicketSummarySchema
 
@@ -23,11 +24,11 @@ class InboxFilterSchema(Schema):
     assignee = fields.String(validate=NAME, metadata={"description": "`me` or a user name"})
     candidate_group = fields.String(validate=NAME)
     process_key = fields.String(validate=validate.Length(max=255))
-    process_version = fields.Integer(validate=validate.Range(min=1))
+    process_version = fields.Integer(validate=VERSION)
     instance_id = fields.String(validate=validate.Length(max=36))
     element_id = fields.String(validate=validate.Length(max=255))
     business_key = fields.String(validate=validate.Length(max=255))
-    min_priority = fields.Integer(metadata={"description": "priority at least this"})
+    min_priority = fields.Integer(validate=STORED_INT, metadata={"description": "priority at least this"})
     sla_state = fields.String(validate=validate.OneOf(SLA_STATES))
     due_before = fields.DateTime(metadata={"description": "ISO date-time; without an offset it is UTC"})
     due_after = fields.DateTime()

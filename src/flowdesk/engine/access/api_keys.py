@@ -152,11 +152,15 @@ def add_key(session: Session, user: User, now: datetime, *, secret: str | None =
     return row, secret
 
 
+MAX_EXPIRES_IN = 10 * 365 * 24 * 3600  # a key's longest life: more would overflow dates, and means never
+
+
 def _expiry(now: datetime, expires_in: int | None) -> datetime | None:
     if expires_in is None:
         return None
-    if not isinstance(expires_in, int) or expires_in <= 0:
-        raise InvalidInput("invalid expires_in", {"expires_in": ["a positive number of seconds"]})
+    if not isinstance(expires_in, int) or not 0 < expires_in <= MAX_EXPIRES_IN:
+        raise InvalidInput("invalid expires_in",
+                           {"expires_in": [f"seconds between 1 and {MAX_EXPIRES_IN} (ten years)"]})
     return now + timedelta(seconds=expires_in)
 
 
