@@ -218,17 +218,30 @@ def as_documented(app):
     spec = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
     def check(response, documented_path: str, method: str):
-        responses = spec.raw_schema["paths"][documented_path][method]["responses"]
-        described = responses.get(str(response.status_code)) or responses.get("default")
-        assert described is not None, f"{method} {documented_path} does not document {response.status_code}"
-        if "$ref" in described:
-            described = spec.raw_schema["components"]["responses"][described["$ref"].rsplit("/", 1)[1]]
-        if response.status_code != 204:
-            assert response.mimetype in described.get("content", {}), \
-                f"{method} {documented_path} {response.status_code}: {response.mimetype} is not documented"
-        spec[documented_path][method].validate_response(response)
+        conform(spec, documented_path, method, response)
         return response.get_json() if response.status_code != 204 else None
     return check
+
+
+def conform(spec, documented_path: str, method: str, response) -> None:
+    """Raise unless the document lists the response's status (or a default) with its content type,
+    and the body matches that response's schema (``spec``: a schemathesis schema)."""
+    responses = spec.raw_schema["paths"][documented_path][method]["responses"]
+    described = responses.get(str(response.status_code)) or responses.get("default")
+    assert described is not None, f"{method} {documented_path} does not document {response.status_code}"
+    if "$ref" in described:
+        described = spec.raw_schema["components"]["responses"][described["$ref"].rsplit("/", 1)[1]]
+    if response.status_code != 204:
+        assert response.mimetype in described.get("content", {}), \
+            f"{method} {documented_path} {response.status_code}: {response.mimetype} is not documented"
+    spec[documented_path][method].validate_response(response)
+
+
+@pytest.fixture
+def conforms():
+    """``conforms(spec, path, method, response)``: the check ``as_documented`` makes, for tests
+    that hold their own schemathesis schema."""
+    return conform
 
 
 @pytest.fixture

@@ -54,11 +54,7 @@ def retry(rt: Runtime, principal: Principal, incident_id: str) -> Incident:
     its external task fetchable, deliver its message again, or let the scheduler redo a timer step."""
     principal.require(action="retry incidents")
     with rt.uow() as uow:
-        incident = uow.session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFound(f"incident '{incident_id}' does not exist")
-        if incident.status != "open":
-            raise Conflict(f"incident '{incident_id}' is already {incident.status}")
+        incident = _open_incident(uow.session, incident_id)
         if incident.instance_id is None:
             raise Conflict(f"incident '{incident_id}' is about a process start that left no instance: "
                            "there is nothing to retry; the start happens again when next due")
@@ -91,11 +87,7 @@ def resolve(rt: Runtime, principal: Principal, incident_id: str, note: str | Non
     """
     principal.require(action="resolve incidents")
     with rt.uow() as uow:
-        incident = uow.session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFound(f"incident '{incident_id}' does not exist")
-        if incident.status != "open":
-            raise Conflict(f"incident '{incident_id}' is already {incident.status}")
+        incident = _open_incident(uow.session, incident_id)
         if incident.instance_id is not None:
             lock_instance(uow.session, incident.instance_id)  # the same lock order as a retry
         incident.status, incident.resolved_at, incident.resolved_by = "resolved", rt.clock(), principal.name
@@ -106,6 +98,16 @@ def resolve(rt: Runtime, principal: Principal, incident_id: str, note: str | Non
                          instance_id=incident.instance_id, note=note)
         uow.commit()
         return incident
+
+
+def _open_incident(session, incident_id: str) -> Incident:
+    """The incident, still open (404 when there is none, 409 when it was resolved)."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"incident '{incident_id}' does not exist")
+    if incident.status != "open":
+        raise Conflict(f"incident '{incident_id}' is already {incident.status}")
+    return incident
 
 
 def _reopen_external_task(session, external_task_id: str, now) -> None:
