@@ -8,15 +8,10 @@ T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def clock(runtime):
-    class Clock:
-        now = T0
-
-        def __call__(self):
-            return self.now
-
-    runtime.clock = Clock()
-    return runtime.clock
+def clock(clock):
+    """The shared frozen clock, started at T0."""
+    clock.now = T0
+    return clock
 
 
 @pytest.fixture
